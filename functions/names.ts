@@ -1,0 +1,7 @@
+/**
+ * Every function name of the app in one place, so triggers, orchestrators and clients
+ * never disagree on a string.
+ */
+export const FunctionNames = {
+  health: 'health',
+} as const;
