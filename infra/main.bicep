@@ -1,0 +1,119 @@
+// The control plane of private-link-forwarder: a Flex Consumption Function App (Node 22) with a
+// system-assigned identity, its storage account (durable task hub + forward registry tables),
+// Application Insights, and role assignments on the hub resource group.
+// Forwards themselves (LB, VMSS, PLS) are created at run time by the app, not by this template.
+targetScope = 'resourceGroup'
+
+@description('Name prefix for every resource of the control plane.')
+@minLength(3)
+@maxLength(11)
+param namePrefix string = 'plf'
+
+param location string = resourceGroup().location
+
+@description('Resource group in which forwards are created (load balancer, scale set, private link service).')
+param hubResourceGroupName string
+
+@description('Subnet for load balancer frontends and PLS NAT IPs (private link service network policies disabled).')
+param hubSubnetId string
+
+@description('Optional SSH public key placed on forwarder nodes; empty means no interactive login at all.')
+param nodeSshPublicKey string = ''
+
+var suffix = uniqueString(resourceGroup().id)
+var storageName = toLower('${namePrefix}${suffix}')
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: take(storageName, 24)
+  location: location
+  sku: { name: 'Standard_LRS' }
+  kind: 'StorageV2'
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  name: '${storage.name}/default/deployments'
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${namePrefix}-ai-${suffix}'
+  location: location
+  kind: 'web'
+  properties: { Application_Type: 'web' }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${namePrefix}-plan-${suffix}'
+  location: location
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  kind: 'functionapp'
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: '${namePrefix}-func-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  tags: { 'azd-service-name': 'api' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}deployments'
+          authentication: { type: 'SystemAssignedIdentity' }
+        }
+      }
+      runtime: { name: 'node', version: '22' }
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+    }
+    siteConfig: {
+      appSettings: [
+        // Identity-based storage: no account key anywhere.
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__tableServiceUri', value: storage.properties.primaryEndpoints.table }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'PLF_HUB_SUBSCRIPTION_ID', value: subscription().subscriptionId }
+        { name: 'PLF_HUB_RESOURCE_GROUP', value: hubResourceGroupName }
+        { name: 'PLF_HUB_SUBNET_ID', value: hubSubnetId }
+        { name: 'PLF_LOCATION', value: location }
+        { name: 'PLF_NODE_SSH_PUBLIC_KEY', value: nodeSshPublicKey }
+      ]
+    }
+  }
+}
+
+// Storage roles the Functions host and the durable task hub need with identity-based connections.
+var storageRoles = [
+  'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
+  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+]
+
+resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
+  name: guid(storage.id, app.id, role)
+  scope: storage
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+  }
+}]
+
+module hubRoles 'hub-roles.bicep' = {
+  name: 'plf-hub-roles'
+  scope: resourceGroup(hubResourceGroupName)
+  params: { principalId: app.identity.principalId }
+}
+
+output functionAppName string = app.name
+output principalId string = app.identity.principalId
