@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { ArmError } from './errors';
+import type { ArmResponse } from './types';
+
+/**
+ * The shared long-running-operation engine. A provider that accepts a PUT/DELETE/POST
+ * asynchronously calls `begin()`, answers with `accepted()` (201/202 + Azure-AsyncOperation and,
+ * for DELETE/POST, Location), and gives the engine what to do when the operation ends:
+ * `onSucceeded` (flip provisioningState, delete the resource, emit the Event Grid event, return an
+ * action's result body) or `onFailed` (a failLro fault or an ArmError thrown by onSucceeded).
+ *
+ * Completion happens `lroDelayMs` after begin (0 in tests): on a timer and, so results never
+ * depend on timer order, lazily when any request arrives after the due time (`settleDue`).
+ * Status is served at `/subscriptions/{sub}/providers/{ns}/locations/{loc}/operations/{id}`
+ * (Azure-AsyncOperation) and `.../operationResults/{id}` (Location).
+ */
+export type LroStatus = 'InProgress' | 'Succeeded' | 'Failed';
+
+export interface LroBegin {
+  subscriptionId: string;
+  namespace: string;
+  location: string;
+  resourceId: string;
+  /** Called once when the operation succeeds; may return a result body (actions). May throw ArmError to fail it. */
+  onSucceeded: () => unknown;
+  /** Called once when the operation fails; typically sets provisioningState Failed. */
+  onFailed?: (error: { code: string; message: string }) => void;
+  /** Forces failure (set by the router when a failLro fault fired for this request). */
+  failWith?: { code: string; message: string };
+  /** Override the engine's delay for this operation. */
+  delayMs?: number;
+}
+
+export interface LroOperation {
+  id: string;
+  subscriptionId: string;
+  namespace: string;
+  location: string;
+  resourceId: string;
+  status: LroStatus;
+  startTime: string;
+  endTime?: string;
+  dueAt: number;
+  error?: { code: string; message: string };
+  result?: unknown;
+  begin: LroBegin;
+}
+
+export class LroEngine {
+  private readonly ops = new Map<string, LroOperation>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly doneOrder: string[] = [];
+
+  constructor(public delayMs: number) {}
+
+  begin(b: LroBegin): LroOperation {
+    const delay = b.delayMs ?? this.delayMs;
+    const op: LroOperation = {
+      id: randomUUID(),
+      subscriptionId: b.subscriptionId,
+      namespace: b.namespace,
+      location: b.location,
+      resourceId: b.resourceId,
+      status: 'InProgress',
+      startTime: new Date().toISOString(),
+      dueAt: Date.now() + delay,
+      begin: b,
+    };
+    this.ops.set(op.id, op);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.complete(op);
+    }, delay);
+    t.unref();
+    this.timers.add(t);
+    return op;
+  }
+
+  /** Completes every operation whose due time has passed. */
+  settleDue(now = Date.now()): void {
+    for (const op of this.ops.values()) if (op.status === 'InProgress' && op.dueAt <= now) this.complete(op);
+  }
+
+  get(id: string): LroOperation | undefined {
+    return this.ops.get(id);
+  }
+
+  /** An operation still running on this resource (ARM refuses a second write meanwhile). */
+  pendingFor(resourceId: string): LroOperation | undefined {
+    const k = resourceId.toLowerCase();
+    for (const op of this.ops.values()) if (op.status === 'InProgress' && op.resourceId.toLowerCase() === k) return op;
+    return undefined;
+  }
+
+  asyncOperationUrl(baseUrl: string, op: LroOperation, apiVersion: string): string {
+    return `${baseUrl}/subscriptions/${op.subscriptionId}/providers/${op.namespace}/locations/${op.location}/operations/${op.id}?api-version=${encodeURIComponent(apiVersion)}`;
+  }
+
+  locationUrl(baseUrl: string, op: LroOperation, apiVersion: string): string {
+    return `${baseUrl}/subscriptions/${op.subscriptionId}/providers/${op.namespace}/locations/${op.location}/operationResults/${op.id}?api-version=${encodeURIComponent(apiVersion)}`;
+  }
+
+  /** Retry-After the SDK pollers honour: 0 makes tests poll immediately. */
+  retryAfterSeconds(): string {
+    return String(Math.ceil(this.delayMs / 1000));
+  }
+
+  /**
+   * The initial answer of an accepted operation. PUT: 201 (create) or 200 (update) with the body
+   * and Azure-AsyncOperation; DELETE/POST: 202 with both headers.
+   */
+  accepted(
+    op: LroOperation,
+    ctx: { baseUrl: string; apiVersion: string; method: string },
+    status: number,
+    body?: unknown,
+  ): ArmResponse {
+    const headers: Record<string, string> = {
+      'Azure-AsyncOperation': this.asyncOperationUrl(ctx.baseUrl, op, ctx.apiVersion),
+      'Retry-After': this.retryAfterSeconds(),
+    };
+    if (ctx.method === 'DELETE' || ctx.method === 'POST') headers['Location'] = this.locationUrl(ctx.baseUrl, op, ctx.apiVersion);
+    return { status, body, headers };
+  }
+
+  /** Body of the Azure-AsyncOperation status endpoint. */
+  statusBody(op: LroOperation): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${op.subscriptionId}/providers/${op.namespace}/locations/${op.location}/operations/${op.id}`,
+      name: op.id,
+      status: op.status,
+      startTime: op.startTime,
+      ...(op.endTime ? { endTime: op.endTime } : {}),
+      ...(op.error ? { error: op.error } : {}),
+    };
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  clear(): void {
+    this.stop();
+    this.ops.clear();
+    this.doneOrder.length = 0;
+  }
+
+  private complete(op: LroOperation): void {
+    if (op.status !== 'InProgress') return;
+    if (op.begin.failWith) {
+      this.fail(op, op.begin.failWith);
+    } else {
+      try {
+        op.result = op.begin.onSucceeded();
+        op.status = 'Succeeded';
+      } catch (e) {
+        const err = e instanceof ArmError ? { code: e.code, message: e.message } : { code: 'InternalServerError', message: String(e) };
+        this.fail(op, err);
+      }
+    }
+    op.endTime = new Date().toISOString();
+    // Keep finished operations for late pollers, but bounded.
+    this.doneOrder.push(op.id);
+    if (this.doneOrder.length > 10_000) this.ops.delete(this.doneOrder.shift() as string);
+  }
+
+  private fail(op: LroOperation, error: { code: string; message: string }): void {
+    op.status = 'Failed';
+    op.error = error;
+    op.begin.onFailed?.(error);
+  }
+}

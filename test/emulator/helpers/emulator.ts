@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/server';
+
+/**
+ * Shared test helper for emulator suites: starts the emulator in-process on a random port with
+ * zero LRO delay, and builds the REAL Azure SDK clients against it (endpoint + CA via
+ * tlsOptions + a static bearer token, exactly how the product's client factory does it).
+ */
+export const IDS = {
+  tenant: '00000000-0000-0000-0000-0000000000e1',
+  hubSub: '00000000-0000-0000-0000-00000000a001',
+  hubRg: 'rg-hub',
+  hubVnet: '/subscriptions/00000000-0000-0000-0000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub',
+  hubShared: '/subscriptions/00000000-0000-0000-0000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/shared',
+  hubJump: '/subscriptions/00000000-0000-0000-0000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/jump',
+  consumerSub: '00000000-0000-0000-0000-00000000c001',
+  spokeRg: 'rg-spoke',
+  spokeVnet: '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke',
+  spokeLinked: '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/linked',
+  spokeJump: '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/jump',
+  zone: 'internal.net',
+  zoneId: '/subscriptions/00000000-0000-0000-0000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/privateDnsZones/internal.net',
+  location: 'westeurope',
+} as const;
+
+export class StaticTokenCredential implements TokenCredential {
+  calls = 0;
+  async getToken(): Promise<AccessToken> {
+    this.calls++;
+    return { token: 'emulator-test-token', expiresOnTimestamp: Date.now() + 3600_000 };
+  }
+}
+
+export interface TestEmulator {
+  emu: RunningEmulator;
+  credential: StaticTokenCredential;
+  /** Options every SDK client needs to talk to the emulator. */
+  clientOptions: { endpoint: string; credentialScopes: string[]; tlsOptions: { ca: string } };
+  network(subscriptionId?: string): NetworkManagementClient;
+  privateDns(subscriptionId?: string): PrivateDnsManagementClient;
+  /** Control API call (JSON in and out). */
+  control<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }>;
+  /** Raw ARM call with or without a bearer token (for paths no SDK method covers, e.g. auth checks). */
+  raw<T = unknown>(method: string, p: string, opts?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-emu-'));
+  const emu = await startEmulator({ port: 0, lroDelayMs: 0, caFile: path.join(dir, 'ca.pem'), eventGrid: { retryDelaysMs: [10, 20, 40] }, ...options });
+  const credential = new StaticTokenCredential();
+  const clientOptions = { endpoint: emu.url, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca: emu.caPem } };
+  const request = <T>(method: string, p: string, body: unknown, headers: Record<string, string>, rawBody?: string) =>
+    new Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+      const text = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+      const req = https.request(
+        `${emu.url}${p}`,
+        { method, ca: emu.caPem, headers: { ...(text ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } : {}), ...headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const s = Buffer.concat(chunks).toString('utf8');
+            resolve({ status: res.statusCode ?? 0, body: (s ? JSON.parse(s) : undefined) as T, headers: res.headers });
+          });
+        },
+      );
+      req.on('error', reject);
+      if (text) req.write(text);
+      req.end();
+    });
+  return {
+    emu,
+    credential,
+    clientOptions,
+    network: (sub = IDS.hubSub) => new NetworkManagementClient(credential, sub, clientOptions),
+    privateDns: (sub = IDS.hubSub) => new PrivateDnsManagementClient(credential, sub, clientOptions),
+    control: (method, p, body) => request(method, `/_emulator${p}`, body, {}),
+    raw: (method, p, opts = {}) => {
+      const token = opts.token === undefined ? 'emulator-test-token' : opts.token;
+      return request(method, p, opts.body, { ...(token !== null ? { authorization: `Bearer ${token}` } : {}), ...(opts.headers ?? {}) }, opts.rawBody);
+    },
+    async stop() {
+      await emu.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
