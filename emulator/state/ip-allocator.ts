@@ -74,11 +74,14 @@ export class IpAllocator {
     throw conflict('SubnetIsFull', `Subnet with prefix ${prefix} has no free IP addresses left.`);
   }
 
-  /** Releases every address held by `owner` (any subnet). */
+  /** Releases every address held by `owner` or its child resources (any subnet). */
   releaseOwner(owner: string): void {
     const o = owner.toLowerCase();
     for (const used of this.bySubnet.values()) {
-      for (const [ip, holder] of used) if (holder.toLowerCase() === o) used.delete(ip);
+      for (const [ip, holder] of used) {
+        const h = holder.toLowerCase();
+        if (h === o || h.startsWith(`${o}/`)) used.delete(ip);
+      }
     }
   }
 

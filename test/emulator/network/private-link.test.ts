@@ -1,0 +1,279 @@
+import { RestError } from '@azure/core-rest-pipeline';
+import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
+import { createForward, lbBody, plsBody } from '../helpers/network-fixtures';
+import { startWebhook, type Webhook } from '../helpers/webhook';
+
+/**
+ * Private link services, private endpoints and their connections through the real
+ * @azure/arm-network client, including the cross-subscription Pending -> Approved flow that the
+ * product automates, with the Event Grid events it reacts to.
+ */
+let t: TestEmulator;
+let hook: Webhook;
+beforeAll(async () => {
+  t = await startTestEmulator();
+  hook = await startWebhook();
+});
+afterAll(async () => {
+  await hook.close();
+  await t.stop();
+});
+beforeEach(async () => {
+  await t.control('POST', '/reset');
+  hook.events.length = 0;
+});
+
+async function rejects(p: Promise<unknown>): Promise<RestError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RestError) return e;
+    throw e;
+  }
+  throw new Error('expected the SDK call to fail');
+}
+
+const hub = () => t.network(IDS.hubSub);
+const consumer = () => t.network(IDS.consumerSub);
+
+describe('private link service', () => {
+  it('create allocates NAT IPs from the subnet, mints an alias and a NIC; get returns it', async () => {
+    const pls = await createForward(hub(), 'a');
+    expect(pls.provisioningState).toBe('Succeeded');
+    expect(pls.alias).toMatch(/^pls-a\.[0-9a-f-]{36}\.westeurope\.azure\.privatelinkservice$/);
+    expect(pls.ipConfigurations?.[0].privateIPAddress).toBe('10.0.1.5'); // .4 is the LB frontend
+    const nicId = pls.networkInterfaces?.[0].id as string;
+    const nic = await hub().networkInterfaces.get(IDS.hubRg, nicId.split('/').pop() as string);
+    expect(nic.ipConfigurations?.[0].privateIPAddress).toBe('10.0.1.5');
+    const again = await hub().privateLinkServices.get(IDS.hubRg, 'pls-a');
+    expect(again.alias).toBe(pls.alias);
+  });
+
+  it('update keeps alias and NAT IP, replaces visibility/autoApproval, changes the etag', async () => {
+    const pls = await createForward(hub(), 'a');
+    const updated = await hub().privateLinkServices.beginCreateOrUpdateAndWait(
+      IDS.hubRg,
+      'pls-a',
+      plsBody('lb-a', { visibility: { subscriptions: ['*'] }, autoApproval: { subscriptions: [IDS.consumerSub] } }),
+    );
+    expect(updated.alias).toBe(pls.alias);
+    expect(updated.ipConfigurations?.[0].privateIPAddress).toBe(pls.ipConfigurations?.[0].privateIPAddress);
+    expect(updated.visibility?.subscriptions).toEqual(['*']);
+    expect(updated.autoApproval?.subscriptions).toEqual([IDS.consumerSub]);
+    expect(updated.etag).not.toBe(pls.etag);
+  });
+
+  it.each([
+    ['subnet with PLS network policies enabled', { ipConfigurations: [{ name: 'nat0', subnet: { id: `${IDS.spokeLinked}` } }] }, 'InvalidParameter'],
+    ['missing frontend', { loadBalancerFrontendIpConfigurations: [{ id: `/subscriptions/${IDS.hubSub}/resourceGroups/rg-hub/providers/Microsoft.Network/loadBalancers/none/frontendIPConfigurations/fe` }] }, 'InvalidParameter'],
+    ['more than 8 NAT IPs', { ipConfigurations: Array.from({ length: 9 }, (_, i) => ({ name: `n${i}`, subnet: { id: IDS.hubShared } })) }, 'InvalidParameter'],
+  ])('%s -> 400', async (_n, extra, code) => {
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a', extra)));
+    expect(e.statusCode).toBe(400);
+    expect(e.code).toBe(code);
+  });
+
+  it('removing a NAT IP configuration is refused', async () => {
+    await createForward(hub(), 'a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubShared } }, { name: 'nat1', subnet: { id: IDS.hubShared } }] });
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-a', plsBody('lb-a')));
+    expect(e.statusCode).toBe(400);
+    expect(e.message).toContain('nat1');
+  });
+
+  it('get of a missing service -> 404 ResourceNotFound', async () => {
+    const e = await rejects(hub().privateLinkServices.get(IDS.hubRg, 'nope'));
+    expect([e.statusCode, e.code]).toEqual([404, 'ResourceNotFound']);
+  });
+
+  it('delete frees the NAT IP and the load balancer can then be deleted', async () => {
+    await createForward(hub(), 'a');
+    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a');
+    await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).rejects.toMatchObject({ statusCode: 404 });
+    await hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a');
+    // Both addresses are free again: a new LB gets .4 back.
+    const lb = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'));
+    expect(lb.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.4');
+  });
+});
+
+describe('private endpoints and connections', () => {
+  it.each([
+    ['manual request from the consumer subscription', IDS.consumerSub, 'manualPrivateLinkServiceConnections', [], 'Pending'],
+    ['automatic request from a subscription not in autoApproval', IDS.consumerSub, 'privateLinkServiceConnections', [], 'Pending'],
+    ['consumer subscription in autoApproval', IDS.consumerSub, 'manualPrivateLinkServiceConnections', [IDS.consumerSub], 'Approved'],
+    ['automatic request from the provider subscription', IDS.hubSub, 'privateLinkServiceConnections', [], 'Approved'],
+  ] as const)('%s', async (_n, sub, kind, autoApproval, status) => {
+    const pls = await createForward(hub(), 'a', { autoApproval: { subscriptions: [...autoApproval] } });
+    const subnet = sub === IDS.hubSub ? IDS.hubShared : IDS.spokeLinked;
+    const rg = sub === IDS.hubSub ? IDS.hubRg : IDS.spokeRg;
+    const pe = await t.network(sub).privateEndpoints.beginCreateOrUpdateAndWait(rg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: subnet },
+      [kind]: [{ name: 'conn', privateLinkServiceId: pls.id, requestMessage: 'please' }],
+    });
+    expect(pe[kind]?.[0].privateLinkServiceConnectionState?.status).toBe(status);
+    const conns = [];
+    for await (const c of hub().privateLinkServices.listPrivateEndpointConnections(IDS.hubRg, 'pls-a')) conns.push(c);
+    expect(conns.map((c) => [c.privateEndpoint?.id, c.privateLinkServiceConnectionState?.status])).toEqual([[pe.id, status]]);
+  });
+
+  it('the endpoint NIC holds an address from the endpoint subnet', async () => {
+    const pls = await createForward(hub(), 'a');
+    const pe = await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+    });
+    const nicName = (pe.networkInterfaces?.[0].id as string).split('/').pop() as string;
+    const nic = await consumer().networkInterfaces.get(IDS.spokeRg, nicName);
+    expect(nic.ipConfigurations?.[0].privateIPAddress).toBe('10.1.0.4');
+    expect(nic.ipConfigurations?.[0].subnet?.id).toBe(IDS.spokeLinked);
+  });
+
+  it('an endpoint can address the service by alias', async () => {
+    const pls = await createForward(hub(), 'a');
+    const pe = await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.alias }],
+    });
+    expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceId).toBe(pls.id);
+  });
+
+  it.each([
+    ['service not visible to the consumer subscription', { visibility: { subscriptions: [] } }],
+    ['service that does not exist', undefined],
+  ])('endpoint to a %s -> 400 like ARM', async (_n, vis) => {
+    const pls = await createForward(hub(), 'a', vis ?? {});
+    const target = vis ? pls.id : `${pls.id}-missing`;
+    const e = await rejects(
+      consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+        location: IDS.location,
+        subnet: { id: IDS.spokeLinked },
+        manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: target }],
+      }),
+    );
+    expect(e.statusCode).toBe(400);
+    expect(e.code).toBe('ThirdPartyPrivateLinkServiceProvidedDuringPrivateEndpointCreationDoesNotExistOrIsNotVisible');
+  });
+
+  it('cross-subscription endpoint arrives Pending, approval makes it Approved and events reach the webhook', async () => {
+    await t.control('POST', '/eventgrid/subscriptions', {
+      name: 'plf-connections',
+      endpointUrl: hook.url,
+      includedEventTypes: ['Microsoft.Resources.ResourceWriteSuccess', 'Microsoft.Resources.ResourceDeleteSuccess'],
+      advancedFilters: [
+        { operatorType: 'StringIn', key: 'data.operationName', values: ['Microsoft.Network/privateEndpoints/write', 'Microsoft.Network/privateLinkServices/privateEndpointConnections/write'] },
+      ],
+    });
+    const pls = await createForward(hub(), 'a');
+    const pe = await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id, requestMessage: 'team x' }],
+    });
+    expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Pending');
+    const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
+    const approved = await hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, {
+      privateLinkServiceConnectionState: { status: 'Approved', description: 'allowed by policy' },
+    });
+    expect(approved.privateLinkServiceConnectionState?.status).toBe('Approved');
+    const peAfter = await consumer().privateEndpoints.get(IDS.spokeRg, 'pe-a');
+    expect(peAfter.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState).toMatchObject({ status: 'Approved', description: 'allowed by policy' });
+    const events = await hook.waitFor((es) => es.filter((e) => e.subject === conn.id).length >= 2 && es.filter((e) => e.subject === pe.id).length >= 2);
+    // Creation + approval, for the connection (provider subscription) and the endpoint (consumer subscription).
+    expect(events.filter((e) => e.subject === conn.id).map((e) => e.data.operationName)).toEqual([
+      'Microsoft.Network/privateLinkServices/privateEndpointConnections/write',
+      'Microsoft.Network/privateLinkServices/privateEndpointConnections/write',
+    ]);
+    expect(events.find((e) => e.subject === pe.id)?.topic).toBe(`/subscriptions/${IDS.consumerSub}`);
+    // The filter kept out everything else (the LB and PLS writes).
+    expect(events.every((e) => e.subject === conn.id || e.subject === pe.id)).toBe(true);
+  });
+
+  it.each([
+    ['Pending -> Rejected', 'Rejected', undefined, 200],
+    ['Rejected -> Approved is refused', 'Approved', 'Rejected', 400],
+    ['unknown status', 'Maybe', undefined, 400],
+  ])('connection update %s', async (_n, status, before, code) => {
+    const pls = await createForward(hub(), 'a');
+    await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+    });
+    const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
+    if (before) await hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, { privateLinkServiceConnectionState: { status: before } });
+    const call = hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, { privateLinkServiceConnectionState: { status } });
+    if (code === 200) expect((await call).privateLinkServiceConnectionState?.status).toBe(status);
+    else expect((await rejects(call)).statusCode).toBe(code);
+  });
+
+  it('stale If-Match on a connection update -> 412', async () => {
+    const pls = await createForward(hub(), 'a');
+    await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+    });
+    const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
+    const r = await t.raw<{ error: { code: string } }>('PUT', `${conn.id}?api-version=2024-07-01`, {
+      body: { properties: { privateLinkServiceConnectionState: { status: 'Approved' } } },
+      headers: { 'if-match': 'W/"old"' },
+    });
+    expect([r.status, r.body.error.code]).toEqual([412, 'PreconditionFailed']);
+  });
+
+  it('provider deletes the connection: the endpoint shows Disconnected; get of the connection -> 404', async () => {
+    const pls = await createForward(hub(), 'a');
+    await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+    });
+    const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
+    await hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, 'pls-a', conn.name as string);
+    await expect(hub().privateLinkServices.getPrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string)).rejects.toMatchObject({ statusCode: 404 });
+    const pe = await consumer().privateEndpoints.get(IDS.spokeRg, 'pe-a');
+    expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Disconnected');
+  });
+
+  it('deleting the endpoint removes its NIC, frees its IP and removes the connection', async () => {
+    const pls = await createForward(hub(), 'a');
+    const pe = await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+    });
+    await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a');
+    const nicName = (pe.networkInterfaces?.[0].id as string).split('/').pop() as string;
+    await expect(consumer().networkInterfaces.get(IDS.spokeRg, nicName)).rejects.toMatchObject({ statusCode: 404 });
+    expect((await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections).toEqual([]);
+    await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a'); // idempotent: 204
+  });
+
+  it('a consumer endpoint created through the control API behaves like one created with the SDK', async () => {
+    const pls = await createForward(hub(), 'a');
+    const r = await t.control<{ properties: { manualPrivateLinkServiceConnections: Array<{ properties: { privateLinkServiceConnectionState: { status: string } } }> } }>(
+      'POST',
+      '/consumer-endpoints',
+      { subnetId: IDS.spokeLinked, name: 'pe-ctl', alias: pls.alias },
+    );
+    expect(r.status).toBe(201);
+    const pe = await consumer().privateEndpoints.get(IDS.spokeRg, 'pe-ctl');
+    expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Pending');
+  });
+});
+
+describe('dependency conflicts', () => {
+  it.each([
+    ['load balancer behind a private link service', async () => hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a'), 'LoadBalancerInUseByPrivateLinkService'],
+    ['subnet holding NAT IPs and a frontend', async () => hub().subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'shared'), 'InUseSubnetCannotBeDeleted'],
+    ['virtual network whose subnet is in use', async () => hub().virtualNetworks.beginDeleteAndWait(IDS.hubRg, 'vnet-hub'), 'InUseSubnetCannotBeDeleted'],
+  ])('deleting a %s -> 409', async (_n, del, code) => {
+    await createForward(hub(), 'a');
+    const e = await rejects(del());
+    expect([e.statusCode, e.code]).toEqual([409, code]);
+  });
+});
