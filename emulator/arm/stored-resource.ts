@@ -245,12 +245,15 @@ export function storedResourceHandlers(spec: StoredTypeSpec): ResourceTypeHandle
   return handlers;
 }
 
-/** JSON merge patch (RFC 7386) used for PATCH 'merge' semantics. */
+/** Dictionaries ARM replaces as a whole on PATCH instead of merging key by key. */
+const REPLACED_ON_PATCH = new Set(['tags', 'metadata']);
+
+/** JSON merge patch (RFC 7386) used for PATCH 'merge' semantics; tags/metadata are replaced whole. */
 export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else if (isObject(v) && isObject(out[k])) out[k] = mergePatch(out[k] as Record<string, unknown>, v);
+    else if (isObject(v) && isObject(out[k]) && !REPLACED_ON_PATCH.has(k)) out[k] = mergePatch(out[k] as Record<string, unknown>, v);
     else out[k] = v;
   }
   return out;
