@@ -33,6 +33,8 @@
  *                      then ctx.emu.lro.accepted(op, {baseUrl, apiVersion, method}, 201|200|202, body)
  *   stored-resource.ts storedResourceHandlers(spec): GET/list/PUT/PATCH/DELETE of a stored ARM body
  *                      with etags, tags, LRO and events; supply build/afterWrite/beforeDelete/render
+ *   actions.ts         longRunningAction(ctx, {resourceId, resourceType, action, run}) for POST
+ *                      actions: 202 + polling, ResourceActionSuccess event on completion
  *   pagination.ts      paginate(ctx, items) -> {value, nextLink}
  *   resource-path.ts   parseResourceId(id) for ids found in bodies, idKey for case-insensitive keys
  * State (ctx.emu.state, emulator/state/store.ts): resources by id, `ips` (subnet IP allocation,
