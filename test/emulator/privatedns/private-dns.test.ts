@@ -80,7 +80,7 @@ describe('A record sets', () => {
     ['If-Match with the current etag updates', '10.1.0.9', { ifMatch: 'CURRENT' }, 'ok'],
     ['If-Match with a stale etag -> 412', '10.1.0.9', { ifMatch: '00000000-0000-0000-0000-000000000000' }, 412],
     ['If-Match on a missing record -> 412', undefined, { ifMatch: '00000000-0000-0000-0000-000000000000' }, 412],
-  ])('%s', async (_n, existingIp, opts, expected) => {
+  ] as Array<[string, string | undefined, { ifMatch?: string; ifNoneMatch?: string }, 'ok' | number]>)('%s', async (_n, existingIp, opts, expected) => {
     let etag: string | undefined;
     if (existingIp) etag = (await dns().recordSets.createOrUpdate(IDS.hubRg, IDS.zone, 'A', 'x', record(existingIp))).etag;
     const o = opts.ifMatch === 'CURRENT' ? { ifMatch: etag } : opts;
