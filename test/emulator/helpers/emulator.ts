@@ -42,8 +42,9 @@ export interface TestEmulator {
   credential: StaticTokenCredential;
   /** Options every SDK client needs to talk to the emulator. */
   clientOptions: { endpoint: string; credentialScopes: string[]; tlsOptions: { ca: string } };
-  network(subscriptionId?: string): NetworkManagementClient;
-  privateDns(subscriptionId?: string): PrivateDnsManagementClient;
+  /** `extra` merges into the client options (e.g. `{ retryOptions: { retryDelayInMs: 10 } }`). */
+  network(subscriptionId?: string, extra?: object): NetworkManagementClient;
+  privateDns(subscriptionId?: string, extra?: object): PrivateDnsManagementClient;
   /** Control API call (JSON in and out). */
   control<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }>;
   /** Raw ARM call with or without a bearer token (for paths no SDK method covers, e.g. auth checks). */
@@ -79,8 +80,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     emu,
     credential,
     clientOptions,
-    network: (sub = IDS.hubSub) => new NetworkManagementClient(credential, sub, clientOptions),
-    privateDns: (sub = IDS.hubSub) => new PrivateDnsManagementClient(credential, sub, clientOptions),
+    network: (sub = IDS.hubSub, extra = {}) => new NetworkManagementClient(credential, sub, { ...clientOptions, ...extra }),
+    privateDns: (sub = IDS.hubSub, extra = {}) => new PrivateDnsManagementClient(credential, sub, { ...clientOptions, ...extra }),
     control: (method, p, body) => request(method, `/_emulator${p}`, body, {}),
     raw: (method, p, opts = {}) => {
       const token = opts.token === undefined ? 'emulator-test-token' : opts.token;
