@@ -17,6 +17,8 @@ export interface ReceivedEvent {
 export interface Webhook {
   url: string;
   events: ReceivedEvent[];
+  /** Raw bodies of validation requests (arrays of one SubscriptionValidationEvent). */
+  validations: unknown[];
   /** Requests of any kind, in arrival order (validation included). */
   requests: Array<{ eventType: string; aegEventType: string | undefined; status: number }>;
   /** Answer the next N notifications with this status. */
@@ -33,6 +35,7 @@ export async function startWebhook(): Promise<Webhook> {
   const hook: Webhook = {
     url: '',
     events: [],
+    validations: [],
     requests: [],
     refuseValidation: false,
     failNext(n, status = 500) {
@@ -57,6 +60,7 @@ export async function startWebhook(): Promise<Webhook> {
       const aeg = req.headers['aeg-event-type'] as string | undefined;
       if (aeg === 'SubscriptionValidation') {
         const code = (body[0].data as { validationCode: string }).validationCode;
+        hook.validations.push(body);
         hook.requests.push({ eventType: body[0].eventType, aegEventType: aeg, status: 200 });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ validationResponse: hook.refuseValidation ? 'wrong' : code }));
