@@ -81,6 +81,22 @@ export class LroEngine {
     for (const op of this.ops.values()) if (op.status === 'InProgress' && op.dueAt <= now) this.complete(op);
   }
 
+  /** Completes every running operation now, whatever its due time (control API: time travel for tests). */
+  settleAll(): number {
+    let n = 0;
+    for (const op of this.ops.values()) {
+      if (op.status === 'InProgress') {
+        this.complete(op);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  running(): LroOperation[] {
+    return [...this.ops.values()].filter((op) => op.status === 'InProgress');
+  }
+
   get(id: string): LroOperation | undefined {
     return this.ops.get(id);
   }

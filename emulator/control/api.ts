@@ -63,6 +63,13 @@ export function controlRoutes(deps: ControlDeps): Route[] {
         return ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize });
       },
     },
+    // Long-running operations
+    {
+      method: 'GET',
+      pattern: /^\/operations$/,
+      handle: () => ok({ value: emu.lro.running().map((op) => ({ id: op.id, resourceId: op.resourceId, status: op.status, startTime: op.startTime, dueAt: new Date(op.dueAt).toISOString() })) }),
+    },
+    { method: 'POST', pattern: /^\/operations\/settle$/, handle: () => ok({ completed: emu.lro.settleAll() }) },
     // Request log
     { method: 'GET', pattern: /^\/requests$/, handle: () => ok({ value: emu.requests.list() }) },
     {

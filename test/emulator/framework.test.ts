@@ -125,3 +125,37 @@ describe('provider extension point (stored resource with LRO)', () => {
     expect(log.body.value[0].path).toBe(`${WIDGET}/w4`);
   });
 });
+
+describe('long-running operations with a delay', () => {
+  afterEach(async () => {
+    await t.control('PUT', '/settings', { lroDelayMs: 0 });
+  });
+
+  it('stay InProgress (Creating, second write 409) until due, then succeed; settle completes them on demand', async () => {
+    await t.control('PUT', '/settings', { lroDelayMs: 60_000 });
+    const put = await t.raw<{ properties: { provisioningState: string } }>('PUT', `${WIDGET}/slow?api-version=1`, { body: { location: 'westeurope' } });
+    expect(put.headers['retry-after']).toBe('60');
+    const op = new URL(put.headers['azure-asyncoperation'] as string);
+    expect((await t.raw<{ status: string }>('GET', op.pathname + op.search)).body.status).toBe('InProgress');
+    expect((await t.raw<{ properties: { provisioningState: string } }>('GET', `${WIDGET}/slow?api-version=1`)).body.properties.provisioningState).toBe('Creating');
+    const second = await t.raw<{ error: { code: string } }>('PUT', `${WIDGET}/slow?api-version=1`, { body: { location: 'westeurope' } });
+    expect([second.status, second.body.error.code]).toEqual([409, 'AnotherOperationInProgress']);
+    expect((await t.control<{ value: Array<{ resourceId: string }> }>('GET', '/operations')).body.value.map((o) => o.resourceId)).toEqual([`${WIDGET}/slow`]);
+    expect((await t.control('POST', '/operations/settle')).body).toEqual({ completed: 1 });
+    expect((await t.raw<{ status: string }>('GET', op.pathname + op.search)).body.status).toBe('Succeeded');
+    expect((await t.raw<{ properties: { provisioningState: string } }>('GET', `${WIDGET}/slow?api-version=1`)).body.properties.provisioningState).toBe('Succeeded');
+  });
+
+  it('a DELETE answers 202 with Location; the resource shows Deleting until the operation completes', async () => {
+    await t.raw('PUT', `${WIDGET}/gone?api-version=1`, { body: { location: 'westeurope' } });
+    await t.control('PUT', '/settings', { lroDelayMs: 60_000 });
+    const del = await t.raw('DELETE', `${WIDGET}/gone?api-version=1`);
+    expect(del.status).toBe(202);
+    const loc = new URL(del.headers.location as string);
+    expect((await t.raw('GET', loc.pathname + loc.search)).status).toBe(202);
+    expect((await t.raw<{ properties: { provisioningState: string } }>('GET', `${WIDGET}/gone?api-version=1`)).body.properties.provisioningState).toBe('Deleting');
+    await t.control('POST', '/operations/settle');
+    expect((await t.raw('GET', loc.pathname + loc.search)).status).toBe(204);
+    expect((await t.raw('GET', `${WIDGET}/gone?api-version=1`)).status).toBe(404);
+  });
+});
