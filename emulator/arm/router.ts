@@ -86,8 +86,8 @@ export class ArmRouter {
     resourceType: string | undefined,
     markFault: (id: string) => void,
   ): Promise<ArmResponse> {
-    checkAuth(inc.headers);
     const raw = this.registry.routes.find((r) => r.method.toUpperCase() === method && r.pattern.test(pathname));
+    if (raw?.arm !== false) checkAuth(inc.headers);
     if (!apiVersion && raw?.arm !== false) {
       throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     }

@@ -1,5 +1,5 @@
 import type { ArmContext, ArmResponse, ResourceTypeHandler } from './types';
-import { ArmError, invalidRequestFormat, resourceNotFound, conflict } from './errors';
+import { ArmError, invalidParameters, invalidRequestFormat, resourceNotFound, conflict } from './errors';
 import { checkPreconditions, EtagStyle, newEtag } from './etag';
 import { idKey } from './resource-path';
 import type { StoredResource } from '../state/store';
@@ -115,10 +115,10 @@ export function storedResourceHandlers(spec: StoredTypeSpec): ResourceTypeHandle
     if (spec.longRunning && emu.lro.pendingFor(id)) {
       throw conflict('AnotherOperationInProgress', `Another operation on this or dependent resource is in progress. Resource: ${id}.`);
     }
-    const problems: string[] = [];
-    if (spec.tracked && typeof body.location !== 'string' && !existing) problems.push("The 'location' property is required.");
-    if (body.tags !== undefined && !isObject(body.tags)) problems.push("The 'tags' property must be an object of strings.");
-    if (problems.length) throw new ArmError(400, problems.length > 1 ? 'InvalidParameter' : 'LocationRequired', problems.join(' '));
+    const noLocation = spec.tracked && typeof body.location !== 'string' && !existing;
+    const badTags = body.tags !== undefined && !(isObject(body.tags) && Object.values(body.tags).every((v) => typeof v === 'string'));
+    if (noLocation && !badTags) throw new ArmError(400, 'LocationRequired', "The 'location' property is required for this resource.");
+    if (badTags) throw invalidParameters([...(noLocation ? ["The 'location' property is required for this resource."] : []), "The 'tags' property must be an object of strings."]);
     const built = spec.build(ctx, { body, existing, id });
     const now = new Date().toISOString();
     const stored: StoredResource = {

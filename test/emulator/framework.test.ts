@@ -159,3 +159,14 @@ describe('long-running operations with a delay', () => {
     expect((await t.raw('GET', `${WIDGET}/gone?api-version=1`)).status).toBe(404);
   });
 });
+
+describe('tracked resource body checks', () => {
+  it.each([
+    ['tags that are not strings', { location: 'westeurope', tags: { a: 1 } }, 'InvalidParameter', ['tags']],
+    ['no location and bad tags (both named)', { tags: [] }, 'InvalidParameter', ['location', 'tags']],
+  ])('%s -> 400', async (_n, body, code, named) => {
+    const r = await t.raw<{ error: { code: string; message: string } }>('PUT', `${WIDGET}/tagged?api-version=1`, { body });
+    expect([r.status, r.body.error.code]).toEqual([400, code]);
+    for (const n of named) expect(r.body.error.message).toContain(n);
+  });
+});

@@ -71,11 +71,11 @@ const zoneType = storedResourceHandlers({
   tracked: true,
   patch: 'merge',
   provisioningState: true,
-  build(_ctx, { body }) {
+  build(_ctx, { body, existing }) {
     if (body.location !== undefined && String(body.location).toLowerCase() !== 'global') {
       throw invalidParameters([`Private DNS zones are global resources; location must be 'global', not '${String(body.location)}'.`]);
     }
-    return { body: { properties: {} }, internal: { internalId: randomUUID() } };
+    return { body: { properties: {} }, internal: { internalId: existing?.internal.internalId ?? randomUUID() } };
   },
   afterWrite(ctx, r, previous) {
     if (!previous) storeChild(ctx.emu, r, SOA, '@', soaBody(r.name));
