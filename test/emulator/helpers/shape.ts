@@ -8,7 +8,8 @@ import * as path from 'node:path';
  * `required` lists paths (dot notation, `[]` for "every element") the emulator must carry.
  * Returns the list of mismatches (empty = conforms), so a failing test prints all of them.
  */
-export const EXAMPLES_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'azure-api-examples');
+// Vendored copy (test/emulator/examples, see its README for sources); PLF_AZURE_EXAMPLES overrides.
+export const EXAMPLES_DIR = process.env.PLF_AZURE_EXAMPLES ?? path.resolve(__dirname, '..', 'examples');
 
 export function loadExample(rel: string): { parameters: Record<string, unknown>; responses: Record<string, { body?: unknown }> } {
   return JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, rel), 'utf8'));
