@@ -46,6 +46,19 @@ export function requireSubnet(emu: EmulatorRuntime, subnetRef: unknown, referrer
   return s;
 }
 
+/** Service names a subnet is delegated to. */
+export function delegationsOf(subnet: StoredResource): string[] {
+  const d = props(subnet).delegations;
+  return Array.isArray(d) ? d.map((x) => String(((x as Json).properties as Json | undefined)?.serviceName ?? '')).filter((x) => x !== '') : [];
+}
+
+/** Private endpoints, PLS NAT IPs and LB frontends cannot live in a delegated subnet (Azure refuses them). */
+export function refuseDelegated(subnet: StoredResource | undefined, what: string, problems: string[]): void {
+  if (!subnet) return;
+  const d = delegationsOf(subnet);
+  if (d.length) problems.push(`Subnet ${subnet.id} is delegated to ${d.join(', ')} and cannot be used for ${what}.`);
+}
+
 export function subnetPrefix(subnet: StoredResource): string {
   return String(props(subnet).addressPrefix);
 }

@@ -2,7 +2,7 @@ import { conflict, invalidParameters } from '../../arm/errors';
 import { isObject, storedResourceHandlers } from '../../arm/stored-resource';
 import type { ArmContext, ResourceTypeHandler } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
-import { allocateIp, backendPoolMembers, props, refId, requireSubnet, T, type Json } from './common';
+import { allocateIp, backendPoolMembers, props, refId, refuseDelegated, requireSubnet, T, type Json } from './common';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -69,6 +69,7 @@ function validate(ctx: ArmContext, lbId: string, p: Json): { subnets: Map<string
     const fp = childProps(fe);
     if (fp.publicIPAddress !== undefined) problems.push(`frontendIPConfigurations[${i}]: public frontends are not supported by the emulator (internal load balancers only).`);
     const s = requireSubnet(ctx.emu, fp.subnet, `${lbId}/frontendIPConfigurations/${String(fe.name)}`, problems);
+    refuseDelegated(s, 'load balancer frontends', problems);
     if (s) subnets.set(String(fe.name).toLowerCase(), s);
     const method = fp.privateIPAllocationMethod ?? 'Dynamic';
     if (!['Dynamic', 'Static'].includes(String(method))) problems.push(`frontendIPConfigurations[${i}].properties.privateIPAllocationMethod must be Dynamic or Static.`);

@@ -4,7 +4,7 @@ import { isObject, storedResourceHandlers } from '../../arm/stored-resource';
 import type { ResourceTypeHandler } from '../../arm/types';
 import { isIpv4 } from '../../state/ip-allocator';
 import type { StoredResource } from '../../state/store';
-import { props, requireSubnet, T, type Json } from './common';
+import { delegationsOf, props, requireSubnet, T, type Json } from './common';
 import { createNic, deleteNic } from './network-interfaces';
 import { createConnection, isVisibleTo, resolvePls } from './private-link-services';
 
@@ -67,6 +67,9 @@ const peType = storedResourceHandlers({
     const p = (isObject(body.properties) ? body.properties : {}) as Json;
     const problems: string[] = [];
     const subnet = requireSubnet(ctx.emu, p.subnet, id, problems);
+    if (subnet && delegationsOf(subnet).length) {
+      throw invalidParameters([`Subnet ${subnet.id} is delegated to ${delegationsOf(subnet).join(', ')} and cannot be used with a private endpoint.`], 'PrivateEndpointCannotBeCreatedInDelegatedSubnet');
+    }
     const conns = requestedConnections(p, problems);
     const ipcs = Array.isArray(p.ipConfigurations) ? (p.ipConfigurations as Json[]) : [];
     const staticIp = ((ipcs[0]?.properties as Json | undefined)?.privateIPAddress as string | undefined) ?? undefined;

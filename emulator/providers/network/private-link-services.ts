@@ -5,7 +5,7 @@ import { parseResourceId } from '../../arm/resource-path';
 import { isObject, preconditionHeaders, renderStored, requireObjectBody, storedResourceHandlers } from '../../arm/stored-resource';
 import type { ArmContext, EmulatorRuntime, ResourceTypeHandler } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
-import { allocateIp, props, refId, requireSubnet, T, type Json } from './common';
+import { allocateIp, props, refId, refuseDelegated, requireSubnet, T, type Json } from './common';
 import { lbDeleteGuards } from './load-balancers';
 
 /**
@@ -75,6 +75,7 @@ function validate(ctx: ArmContext, id: string, p: Json, existing?: StoredResourc
       if (typeof o.name !== 'string' || o.name === '') problems.push(`properties.ipConfigurations[${i}].name is required.`);
       const cp = (isObject(o.properties) ? o.properties : {}) as Json;
       const s = requireSubnet(ctx.emu, cp.subnet, `${id}/ipConfigurations/${String(o.name)}`, problems);
+      refuseDelegated(s, 'private link service NAT IPs', problems);
       if (s && props(s).privateLinkServiceNetworkPolicies !== 'Disabled') {
         problems.push(`Private link service network policies must be disabled on subnet ${s.id} to place private link service NAT IPs in it.`);
       }

@@ -66,6 +66,7 @@ describe('private link service', () => {
   it.each([
     ['subnet with PLS network policies enabled', { ipConfigurations: [{ name: 'nat0', subnet: { id: `${IDS.spokeLinked}` } }] }, 'InvalidParameter'],
     ['missing frontend', { loadBalancerFrontendIpConfigurations: [{ id: `/subscriptions/${IDS.hubSub}/resourceGroups/rg-hub/providers/Microsoft.Network/loadBalancers/none/frontendIPConfigurations/fe` }] }, 'InvalidParameter'],
+    ['NAT IP in a delegated subnet', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubJump } }] }, 'InvalidParameter'],
     ['more than 8 NAT IPs', { ipConfigurations: Array.from({ length: 9 }, (_, i) => ({ name: `n${i}`, subnet: { id: IDS.hubShared } })) }, 'InvalidParameter'],
   ])('%s -> 400', async (_n, extra, code) => {
     await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
@@ -156,6 +157,18 @@ describe('private endpoints and connections', () => {
     );
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe('ThirdPartyPrivateLinkServiceProvidedDuringPrivateEndpointCreationDoesNotExistOrIsNotVisible');
+  });
+
+  it('an endpoint in a subnet delegated to container groups -> 400', async () => {
+    const pls = await createForward(hub(), 'a');
+    const e = await rejects(
+      consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+        location: IDS.location,
+        subnet: { id: IDS.spokeJump },
+        manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+      }),
+    );
+    expect([e.statusCode, e.code]).toEqual([400, 'PrivateEndpointCannotBeCreatedInDelegatedSubnet']);
   });
 
   it('cross-subscription endpoint arrives Pending, approval makes it Approved and events reach the webhook', async () => {

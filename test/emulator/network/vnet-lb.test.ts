@@ -132,6 +132,7 @@ describe('load balancers', () => {
   it.each([
     ['rule pointing at a probe that does not exist', (b: ReturnType<typeof lbBody>) => ({ ...b, probes: [] })],
     ['frontend in a missing subnet', (b: ReturnType<typeof lbBody>) => ({ ...b, frontendIPConfigurations: [{ name: 'fe', subnet: { id: `${IDS.hubVnet}/subnets/none` } }] })],
+    ['frontend in a delegated subnet', (b: ReturnType<typeof lbBody>) => ({ ...b, frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubJump } }] })],
     ['probe on port 0', (b: ReturnType<typeof lbBody>) => ({ ...b, probes: [{ name: 'tcp8000', protocol: 'Tcp', port: 0 }] })],
   ])('%s -> 400 naming the problem', async (_n, mutate) => {
     const e = await rejects(hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-bad', mutate(lbBody('lb-bad'))));
