@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { MetricsClient } from '@azure/monitor-query-metrics';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/server';
 
 /**
@@ -45,6 +48,10 @@ export interface TestEmulator {
   /** `extra` merges into the client options (e.g. `{ retryOptions: { retryDelayInMs: 10 } }`). */
   network(subscriptionId?: string, extra?: object): NetworkManagementClient;
   privateDns(subscriptionId?: string, extra?: object): PrivateDnsManagementClient;
+  compute(subscriptionId?: string, extra?: object): ComputeManagementClient;
+  containers(subscriptionId?: string, extra?: object): ContainerInstanceManagementClient;
+  /** Metrics batch client (`metrics:getBatch`) pointed at the emulator. */
+  metrics(extra?: object): MetricsClient;
   /** Control API call (JSON in and out). */
   control<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }>;
   /** Raw ARM call with or without a bearer token (for paths no SDK method covers, e.g. auth checks). */
@@ -82,6 +89,9 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     clientOptions,
     network: (sub = IDS.hubSub, extra = {}) => new NetworkManagementClient(credential, sub, { ...clientOptions, ...extra }),
     privateDns: (sub = IDS.hubSub, extra = {}) => new PrivateDnsManagementClient(credential, sub, { ...clientOptions, ...extra }),
+    compute: (sub = IDS.hubSub, extra = {}) => new ComputeManagementClient(credential, sub, { ...clientOptions, ...extra }),
+    containers: (sub = IDS.hubSub, extra = {}) => new ContainerInstanceManagementClient(credential, sub, { ...clientOptions, ...extra }),
+    metrics: (extra = {}) => new MetricsClient(emu.url, credential, { tlsOptions: { ca: emu.caPem }, ...extra }),
     control: (method, p, body) => request(method, `/_emulator${p}`, body, {}),
     raw: (method, p, opts = {}) => {
       const token = opts.token === undefined ? 'emulator-test-token' : opts.token;
