@@ -46,8 +46,8 @@ export interface RunningEmulator {
   state: EmulatorState;
   runtime: EmulatorRuntime;
   registry: ProviderRegistry;
-  /** Back to the topology: state, faults, operations, logs, event subscriptions. */
-  reset(): void;
+  /** Back to the topology: state, faults, operations, logs, and (unless kept) event subscriptions. */
+  reset(opts?: { keepEventSubscriptions?: boolean }): void;
   stop(): Promise<void>;
 }
 
@@ -96,11 +96,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     saveTimer.unref();
   };
 
-  const reset = () => {
+  const reset = (opts: { keepEventSubscriptions?: boolean } = {}) => {
     runtime.lro.clear();
     runtime.faults.clear();
     runtime.requests.clear();
-    runtime.events.reset();
+    runtime.events.reset(opts.keepEventSubscriptions === true);
     seed();
     scheduleSave();
   };

@@ -14,7 +14,7 @@ import { isObject } from '../arm/stored-resource';
 export interface ControlDeps {
   emu: EmulatorRuntime;
   registry: ProviderRegistry;
-  reset(): void;
+  reset(opts?: { keepEventSubscriptions?: boolean }): void;
   save(): string | undefined;
   /** Sends a request through the ARM front door as a client would (logged, events, faults). */
   armRequest(method: string, path: string, body?: unknown): Promise<ArmResponse>;
@@ -41,8 +41,12 @@ export function controlRoutes(deps: ControlDeps): Route[] {
     {
       method: 'POST',
       pattern: /^\/reset$/,
-      handle: () => {
-        deps.reset();
+      handle: (ctx) => {
+        const b = ctx.body;
+        if (b !== undefined && !(isObject(b) && Object.keys(b).every((k) => k === 'keepEventSubscriptions') && (b.keepEventSubscriptions === undefined || typeof b.keepEventSubscriptions === 'boolean'))) {
+          throw invalidParameters(['Body must be empty or {"keepEventSubscriptions": boolean}.']);
+        }
+        deps.reset({ keepEventSubscriptions: isObject(b) && b.keepEventSubscriptions === true });
         return ok({ status: 'reset' });
       },
     },

@@ -219,8 +219,9 @@ export class EventPublisher {
     }
   }
 
-  reset(): void {
-    this.subs.clear();
+  /** Clears deliveries, queues and switches; subscriptions too unless `keepSubscriptions`. */
+  reset(keepSubscriptions = false): void {
+    if (!keepSubscriptions) this.subs.clear();
     this.clearLog();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

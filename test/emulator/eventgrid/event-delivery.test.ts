@@ -68,6 +68,21 @@ describe('subscription handshake', () => {
   });
 });
 
+describe('reset', () => {
+  it.each([
+    ['plain reset drops event subscriptions', undefined, 0],
+    ['keepEventSubscriptions keeps them', { keepEventSubscriptions: true }, 1],
+  ])('%s', async (_n, body, left) => {
+    await subscribe();
+    expect((await t.control('POST', '/reset', body)).status).toBe(200);
+    expect((await t.control<{ value: unknown[] }>('GET', '/eventgrid/subscriptions')).body.value).toHaveLength(left);
+  });
+
+  it('reset with an unknown option -> 400', async () => {
+    expect((await t.control('POST', '/reset', { everything: true })).status).toBe(400);
+  });
+});
+
 describe('events of SDK calls', () => {
   it('LB create and delete publish ResourceWriteSuccess then ResourceDeleteSuccess with operationName and subject', async () => {
     await subscribe();
