@@ -1,0 +1,95 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { createDurableEngine, type DevhostDurableEngine } from './durable';
+import { DevhostInvoker } from './invoker';
+import { loadApp, mainOf } from './loader';
+import { createLogger, type Logger } from './log';
+import { createRequestListener } from './server';
+import { TimerScheduler } from './timers';
+
+/**
+ * devhost: a local Azure Functions host for the compiled app. Loads the app from its `main`
+ * glob, serves HTTP/Event Grid/admin routes, runs timers, and runs orchestrations on the local
+ * durable engine (in memory, or on Azure Tables for a host that survives restarts).
+ */
+export interface DevhostOptions {
+  appDir: string;
+  main?: string;
+  port?: number;
+  json?: boolean;
+  store?: 'memory' | 'tables';
+  storageConnection?: string;
+  hub?: string;
+  logger?: Logger;
+}
+
+export interface RunningDevhost {
+  url: string;
+  port: number;
+  durable: DevhostDurableEngine;
+  stop(): Promise<void>;
+}
+
+interface HostJson {
+  extensions?: { http?: { routePrefix?: string }; durableTask?: { hubName?: string; maxConcurrentActivityFunctions?: number; maxConcurrentOrchestratorFunctions?: number } };
+}
+
+export async function startDevhost(options: DevhostOptions): Promise<RunningDevhost> {
+  const log = options.logger ?? createLogger({ json: options.json });
+  const appDir = path.resolve(options.appDir);
+  const hostJsonPath = path.join(appDir, 'host.json');
+  const hostJson = (fs.existsSync(hostJsonPath) ? JSON.parse(fs.readFileSync(hostJsonPath, 'utf8')) : {}) as HostJson;
+
+  const storeKind = options.store ?? 'memory';
+  const connection = options.storageConnection ?? process.env.AzureWebJobsStorage;
+  if (storeKind === 'tables' && !connection) throw new Error('--store tables needs --storage-connection or AzureWebJobsStorage');
+
+  // The app reads its settings from process.env, as in Azure; the durable client's URL fix-up
+  // keys off WEBSITE_HOSTNAME, which the real host sets too.
+  const app = loadApp(appDir, options.main ?? mainOf(appDir));
+  let baseUrl = '';
+  const invoker = new DevhostInvoker(app, { log, durableClientBinding: () => durable.clientBinding(baseUrl) });
+  const durable: DevhostDurableEngine = createDurableEngine({
+    invoker,
+    store: storeKind === 'tables' ? { connectionString: connection! } : 'memory',
+    ...(options.hub ? { hubName: options.hub } : {}),
+    hostJson,
+    log,
+  });
+  const timers = new TimerScheduler(invoker, log);
+  const functions = [...app.functions.values()];
+  const server = http.createServer(
+    createRequestListener({ invoker, functions, log, routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api', engine: durable, timers }),
+  );
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7071, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
+  durable.clientBinding(baseUrl);
+
+  for (const hook of app.hooks.get('appStart') ?? []) await hook({ hookData: {}, appHookData: {}, functionAppDirectory: appDir });
+  await durable.start();
+  timers.start(functions);
+  log.info(`devhost: ${functions.length} function(s): ${functions.map((f) => `${f.name} [${f.trigger.type}]`).join(', ')}`);
+
+  return {
+    url: baseUrl,
+    port,
+    durable,
+    async stop() {
+      timers.stop();
+      for (const hook of app.hooks.get('appTerminate') ?? []) await Promise.resolve(hook({ hookData: {}, appHookData: {} })).catch(() => undefined);
+      await durable.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

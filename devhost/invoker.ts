@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { FunctionInvoker, InvokeOptions, RegisteredFunction } from './contracts';
+import { startApp, type CoreInvocationContext, type LoadedApp, type LoadedFunction, type RpcTypedData } from './loader';
+import type { Logger } from './log';
+
+/**
+ * Invokes a loaded function exactly as the Node worker does: build the worker's invocation
+ * request (typed input data per binding), let the app's own programming model turn it into
+ * arguments, run the handler, and let the model turn the result into the worker's response.
+ */
+export interface InvokerOptions {
+  log: Logger;
+  /** The JSON a `durableClient` input binding carries (from the durable engine). */
+  durableClientBinding?: () => Record<string, unknown>;
+}
+
+export interface InvocationResult {
+  returnValue?: RpcTypedData;
+  outputData: { name: string; data: RpcTypedData }[];
+}
+
+export class DevhostInvoker implements FunctionInvoker {
+  constructor(
+    private readonly app: LoadedApp,
+    private readonly options: InvokerOptions,
+  ) {}
+
+  functions(): readonly RegisteredFunction[] {
+    return [...this.app.functions.values()].map((f) => ({
+      name: f.name,
+      triggerType: f.trigger.type,
+      metadata: f.metadata as unknown as Record<string, unknown>,
+    }));
+  }
+
+  get(name: string): LoadedFunction | undefined {
+    return this.app.functions.get(name) ?? [...this.app.functions.values()].find((f) => f.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** FunctionInvoker: trigger value in, decoded return value out. */
+  async invoke(name: string, triggerValue: unknown, options: InvokeOptions = {}): Promise<unknown> {
+    const result = await this.invokeRaw(name, encodeTriggerValue(triggerValue), options);
+    return decodeTypedData(result.returnValue);
+  }
+
+  /** Invokes with the trigger already in the worker's typed form (HTTP uses this). */
+  async invokeRaw(name: string, triggerData: RpcTypedData, options: InvokeOptions = {}): Promise<InvocationResult> {
+    const fn = this.mustGet(name);
+    const invocationId = options.invocationId ?? randomUUID();
+    const inputData: CoreInvocationContext['request']['inputData'] = [{ name: fn.triggerName, data: triggerData }];
+    for (const [bindingName, binding] of Object.entries(fn.metadata.bindings)) {
+      if (binding.direction !== 'in' || bindingName === fn.triggerName) continue;
+      if (binding.type === 'durableClient' || binding.type === 'orchestrationClient') {
+        if (!this.options.durableClientBinding) throw new Error(`function "${name}" needs a durable client but no durable engine runs`);
+        inputData.push({ name: bindingName, data: { string: JSON.stringify(this.options.durableClientBinding()) } });
+      }
+    }
+    const triggerMetadata: Record<string, RpcTypedData> = {};
+    for (const [key, value] of Object.entries(options.triggerMetadata ?? {})) triggerMetadata[key] = { json: JSON.stringify(value) };
+
+    const started = process.hrtime.bigint();
+    const log = this.options.log;
+    const coreContext: CoreInvocationContext = {
+      invocationId,
+      request: { inputData, triggerMetadata },
+      metadata: fn.metadata,
+      log: (level, category, message) => {
+        // System lines from the library are noise in a terminal unless they warn.
+        if (category === 'system' && level !== 'warning' && level !== 'error') return;
+        log.app(fn.name, invocationId, level, category, message);
+      },
+    };
+    let outcome = 'Succeeded';
+    try {
+      await startApp(this.app);
+      const model = this.app.programmingModel.getInvocationModel(coreContext);
+      const { context, inputs } = await model.getArguments();
+      // The worker's hook protocol: preInvocation may swap inputs and the handler; postInvocation
+      // sees the result or error and may replace either.
+      const hookData: Record<string, unknown> = {};
+      const pre = { invocationContext: context, inputs, functionCallback: fn.handler, hookData, appHookData: this.app.appHookData };
+      coreContext.state = 'preInvocationHooks';
+      await this.runHooks('preInvocation', pre);
+      coreContext.state = 'invocation';
+      let result: unknown;
+      let error: unknown;
+      try {
+        result = await model.invokeFunction(context, pre.inputs, pre.functionCallback);
+      } catch (err) {
+        error = err;
+      }
+      const post = { invocationContext: context, inputs: pre.inputs, result, error, hookData, appHookData: this.app.appHookData };
+      coreContext.state = 'postInvocationHooks';
+      await this.runHooks('postInvocation', post);
+      coreContext.state = undefined;
+      if (post.error !== undefined && post.error !== null) throw post.error;
+      const response = await model.getResponse(context, post.result);
+      return { returnValue: response.returnValue ?? undefined, outputData: response.outputData ?? [] };
+    } catch (err) {
+      outcome = 'Failed';
+      throw err;
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.invocation({ functionName: fn.name, invocationId, durationMs: ms, outcome, trigger: fn.trigger.type });
+    }
+  }
+
+  private async runHooks(name: 'preInvocation' | 'postInvocation', context: Record<string, unknown>): Promise<void> {
+    for (const hook of this.app.hooks.get(name) ?? []) await hook(context);
+  }
+
+  private mustGet(name: string): LoadedFunction {
+    const fn = this.get(name);
+    if (!fn) throw new UnknownFunctionError(name);
+    return fn;
+  }
+}
+
+export class UnknownFunctionError extends Error {
+  constructor(readonly functionName: string) {
+    super(`function "${functionName}" is not registered by the app`);
+  }
+}
+
+/**
+ * Trigger values the way the host sends them. Everything is JSON (timer and Event Grid payloads,
+ * activity inputs, the orchestration binding — which the programming model parses back into the
+ * object durable-functions expects); raw buffers stay bytes.
+ */
+export function encodeTriggerValue(value: unknown): RpcTypedData {
+  if (Buffer.isBuffer(value)) return { bytes: value };
+  return { json: JSON.stringify(value ?? null) };
+}
+
+/**
+ * The function's return value as the host sees it. A string stays a string (an activity that
+ * returns "42" returns the text "42", not a number).
+ */
+export function decodeTypedData(data: RpcTypedData | null | undefined): unknown {
+  if (!data) return undefined;
+  if (data.json !== undefined && data.json !== null) return JSON.parse(data.json);
+  if (data.string !== undefined && data.string !== null) return data.string;
+  if (data.bytes !== undefined && data.bytes !== null) return Buffer.from(data.bytes);
+  if (data.int !== undefined && data.int !== null) return data.int;
+  if (data.double !== undefined && data.double !== null) return data.double;
+  if (data.http !== undefined && data.http !== null) return data.http;
+  return undefined;
+}

@@ -1,0 +1,225 @@
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as path from 'node:path';
+
+/**
+ * Loads a compiled Azure Functions app the way the Node worker does: the worker injects a module
+ * named `@azure/functions-core`; `@azure/functions` finds it, hands it a programming model and
+ * calls `registerFunction(metadata, handler)` once per `app.http(...)`, `app.timer(...)`,
+ * `df.app.orchestration(...)`... We supply that module, require every file matched by the
+ * package's `main` glob, and keep what the app registered. Nothing here knows the product.
+ */
+
+/** The programming model `@azure/functions` hands to the worker (see its ProgrammingModel class). */
+export interface ProgrammingModel {
+  name: string;
+  version: string;
+  getInvocationModel(coreContext: CoreInvocationContext): InvocationModel;
+}
+
+export interface InvocationModel {
+  getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
+  invokeFunction(context: unknown, inputs: unknown[], handler: (...args: unknown[]) => unknown): Promise<unknown>;
+  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: RpcTypedData | null; outputData?: { name: string; data: RpcTypedData }[] }>;
+}
+
+/** The worker's typed data (protobuf TypedData as JSON). */
+export type RpcTypedData = {
+  string?: string;
+  json?: string;
+  bytes?: Uint8Array;
+  stream?: Uint8Array;
+  http?: Record<string, unknown>;
+  int?: number;
+  double?: number;
+};
+
+export interface CoreInvocationContext {
+  invocationId: string;
+  request: {
+    inputData: { name: string; data: RpcTypedData }[];
+    triggerMetadata?: Record<string, RpcTypedData>;
+  };
+  metadata: CoreFunctionMetadata;
+  state?: string;
+  log(level: string, category: string, message: string): void;
+}
+
+export interface BindingMetadata {
+  type: string;
+  direction: 'in' | 'out';
+  name?: string;
+  [key: string]: unknown;
+}
+
+export interface CoreFunctionMetadata {
+  name: string;
+  bindings: Record<string, BindingMetadata>;
+  retryOptions?: unknown;
+}
+
+export type HookName = 'appStart' | 'appTerminate' | 'preInvocation' | 'postInvocation' | 'log';
+
+export interface LoadedFunction {
+  name: string;
+  metadata: CoreFunctionMetadata;
+  handler: (...args: unknown[]) => unknown;
+  /** Name and binding of the trigger (exactly one binding whose type ends in "Trigger"). */
+  triggerName: string;
+  trigger: BindingMetadata;
+}
+
+export interface LoadedApp {
+  appDir: string;
+  files: string[];
+  functions: Map<string, LoadedFunction>;
+  programmingModel: ProgrammingModel;
+  hooks: Map<HookName, ((context: unknown) => unknown)[]>;
+  /** Shared by every hook of the app, as the worker's `appHookData`. */
+  appHookData: Record<string, unknown>;
+  /** Set once the appStart hooks ran (they run once per process, like in the worker). */
+  started?: Promise<void>;
+}
+
+export class AppLoadError extends Error {}
+
+/** Resolves `main` (a file or a `dir/*.js` glob with `*` wildcards in the last segment). */
+export function resolveMainGlob(appDir: string, main: string): string[] {
+  const absolute = path.resolve(appDir, main);
+  const dir = path.dirname(absolute);
+  const pattern = path.basename(absolute);
+  if (!pattern.includes('*')) return fs.existsSync(absolute) ? [absolute] : [];
+  if (dir.includes('*')) throw new AppLoadError(`main glob "${main}": wildcards are only supported in the file name`);
+  if (!fs.existsSync(dir)) return [];
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('[^/]*')}$`);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => regex.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Reads `main` from the app's package.json. */
+export function mainOf(appDir: string): string {
+  const pkgPath = path.join(appDir, 'package.json');
+  if (!fs.existsSync(pkgPath)) throw new AppLoadError(`no package.json in ${appDir} (pass --main)`);
+  const main = (JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { main?: string }).main;
+  if (!main) throw new AppLoadError(`package.json in ${appDir} has no "main"`);
+  return main;
+}
+
+/**
+ * Process-wide state. `@azure/functions` caches the core module the first time it asks for it and
+ * sets its programming model once, so every app loaded in this process must talk to the same core
+ * object; it routes registrations to whichever app is being loaded. The state hangs off the real
+ * `Module` object (not a module variable or globalThis) so it is shared even when this file is
+ * evaluated more than once in one process, as jest does per test file.
+ */
+interface Registry {
+  functions: Map<string, LoadedFunction>;
+  hooks: Map<HookName, ((context: unknown) => unknown)[]>;
+}
+
+interface LoaderState {
+  loading?: Registry;
+  programmingModel?: ProgrammingModel;
+  apps: Map<string, LoadedApp>;
+}
+
+const STATE_KEY = Symbol.for('plf.devhost.loader');
+type ModuleInternals = {
+  _load: (request: string, parent: unknown, isMain: boolean) => unknown;
+  [STATE_KEY]?: LoaderState;
+};
+
+function loaderState(): LoaderState {
+  const internals = Module as unknown as ModuleInternals;
+  const existing = internals[STATE_KEY];
+  if (existing) return existing;
+  const state: LoaderState = { apps: new Map() };
+  const coreApi = createCoreApi(state);
+  // Resolve `@azure/functions-core` to our object for every require in this process, as the
+  // worker does.
+  const originalLoad = internals._load;
+  internals._load = function load(this: unknown, request: string, parent: unknown, isMain: boolean) {
+    if (request === '@azure/functions-core') return coreApi;
+    return originalLoad.call(this, request, parent, isMain);
+  };
+  internals[STATE_KEY] = state;
+  return state;
+}
+
+function createCoreApi(state: LoaderState) {
+  const current = (what: string): Registry => {
+    if (!state.loading) throw new AppLoadError(`${what} called outside of app loading (devhost registers functions only while it loads the app)`);
+    return state.loading;
+  };
+  return {
+    version: '3.10.1',
+    hostVersion: '4.1040.0',
+    setProgrammingModel(model: ProgrammingModel) {
+      state.programmingModel = model;
+    },
+    getProgrammingModel() {
+      return state.programmingModel;
+    },
+    registerFunction(metadata: CoreFunctionMetadata, handler: (...args: unknown[]) => unknown) {
+      const { functions } = current('registerFunction');
+      if (functions.has(metadata.name)) throw new AppLoadError(`function "${metadata.name}" is registered twice`);
+      const entry = Object.entries(metadata.bindings).find(([, b]) => /trigger$/i.test(b.type));
+      if (!entry) throw new AppLoadError(`function "${metadata.name}" has no trigger binding`);
+      functions.set(metadata.name, { name: metadata.name, metadata, handler, triggerName: entry[0], trigger: entry[1] });
+      return { dispose: () => functions.delete(metadata.name) };
+    },
+    registerHook(name: HookName, callback: (c: unknown) => unknown) {
+      const { hooks } = current('registerHook');
+      const list = hooks.get(name) ?? [];
+      list.push(callback);
+      hooks.set(name, list);
+      return { dispose: () => list.splice(list.indexOf(callback), 1) };
+    },
+  };
+}
+
+/**
+ * Loads the app once per process (a second call with the same files returns the same app: Node
+ * runs a module only once). Requires with Node's own require, not the caller's, so the app sees
+ * the real module system even under a test runner.
+ */
+export function loadApp(appDir: string, main = mainOf(appDir)): LoadedApp {
+  const state = loaderState();
+  const files = resolveMainGlob(appDir, main);
+  if (files.length === 0) throw new AppLoadError(`main "${main}" matches no file under ${appDir} (did you run npm run build?)`);
+  const key = files.join('\n');
+  const cached = state.apps.get(key);
+  if (cached) return cached;
+
+  const registry: Registry = { functions: new Map(), hooks: new Map() };
+  const nativeRequire = Module.createRequire(path.join(path.resolve(appDir), 'package.json'));
+  state.loading = registry;
+  try {
+    for (const file of files) nativeRequire(file);
+  } finally {
+    state.loading = undefined;
+  }
+  if (registry.functions.size === 0 || !state.programmingModel) {
+    throw new AppLoadError(`${main} registered no functions through @azure/functions (or its files were already loaded by another app in this process)`);
+  }
+  const loadedApp: LoadedApp = { appDir: path.resolve(appDir), files, ...registry, programmingModel: state.programmingModel, appHookData: {} };
+  state.apps.set(key, loadedApp);
+  return loadedApp;
+}
+
+/** Runs the app's `app.hook.appStart` hooks once, as the worker does before the first invocation. */
+export function startApp(app: LoadedApp): Promise<void> {
+  app.started ??= (async () => {
+    for (const hook of app.hooks.get('appStart') ?? []) {
+      await hook({ hookData: app.appHookData, appHookData: app.appHookData, functionAppDirectory: app.appDir });
+    }
+  })();
+  return app.started;
+}

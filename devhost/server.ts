@@ -1,0 +1,199 @@
+import * as http from 'node:http';
+import type { DurableEngineHost } from './contracts';
+import { handleEventGridWebhook } from './eventgrid';
+import { byPrecedence, compileRoute, matchRoute, type CompiledRoute } from './http-routes';
+import { DevhostInvoker, UnknownFunctionError } from './invoker';
+import type { LoadedFunction, RpcTypedData } from './loader';
+import type { Logger } from './log';
+import { resolveAppSettings } from './settings';
+import type { TimerScheduler } from './timers';
+
+/**
+ * devhost's HTTP front door, laid out like the real host's:
+ *   /{routePrefix}/{route}                  HTTP triggers (route params, methods, raw bodies)
+ *   POST /admin/functions/{name}            invoke any non-HTTP function now (202)
+ *   GET  /admin/host/status                 host state and functions
+ *   /runtime/webhooks/eventgrid             Event Grid deliveries and handshakes
+ *   /runtime/webhooks/durabletask/...       the durable engine's management API
+ * A handler that throws answers 500 with no body (the error goes to the log, never the caller).
+ */
+export interface ServerDeps {
+  invoker: DevhostInvoker;
+  functions: LoadedFunction[];
+  log: Logger;
+  routePrefix: string;
+  engine?: DurableEngineHost;
+  timers?: TimerScheduler;
+}
+
+interface HttpFunctionRoute {
+  fn: LoadedFunction;
+  route: CompiledRoute;
+  methods: string[];
+}
+
+export function httpRoutesOf(functions: LoadedFunction[]): HttpFunctionRoute[] {
+  return functions
+    .filter((fn) => fn.trigger.type === 'httpTrigger')
+    .map((fn) => ({
+      fn,
+      route: compileRoute(resolveAppSettings(String(fn.trigger.route ?? fn.name))),
+      methods: ((fn.trigger.methods as string[] | undefined) ?? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).map((m) => m.toUpperCase()),
+    }))
+    .sort((a, b) => byPrecedence(a.route, b.route));
+}
+
+export function createRequestListener(deps: ServerDeps): http.RequestListener {
+  const routes = httpRoutesOf(deps.functions);
+  const prefix = deps.routePrefix ? `/${deps.routePrefix.replace(/^\/+|\/+$/g, '')}` : '';
+  return (req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+      const path = url.pathname;
+      try {
+        if (path.startsWith('/runtime/webhooks/durabletask/')) {
+          if (!deps.engine) return send(res, 404, { error: 'no durable engine in this host' });
+          return await deps.engine.handleHttp(req, res, path.slice('/runtime/webhooks/durabletask/'.length), body);
+        }
+        if (path === '/runtime/webhooks/eventgrid') {
+          const reply = await handleEventGridWebhook(deps.invoker, req.method ?? 'GET', url.searchParams, req.headers, body);
+          return send(res, reply.status, reply.body, reply.headers);
+        }
+        if (path.startsWith('/admin/functions/')) return await adminInvoke(deps, req.method ?? '', decodeURIComponent(path.slice('/admin/functions/'.length)), body, res);
+        if (path === '/admin/host/status') {
+          return send(res, 200, {
+            state: 'Running',
+            functions: deps.invoker.functions().map((f) => ({ name: f.name, trigger: f.triggerType })),
+            timers: deps.timers?.describe() ?? [],
+          });
+        }
+        if (prefix === '' || path === prefix || path.startsWith(`${prefix}/`)) {
+          const rest = prefix === '' ? path : path.slice(prefix.length);
+          return await serveHttpTrigger(deps, routes, rest, url, req, body, res);
+        }
+        return send(res, 404, undefined);
+      } catch (err) {
+        deps.log.error(`request ${req.method} ${path} failed: ${(err as Error).message}`);
+        if (!res.headersSent) send(res, 500, undefined);
+        else res.end();
+      }
+    })();
+  };
+}
+
+async function serveHttpTrigger(
+  deps: ServerDeps,
+  routes: HttpFunctionRoute[],
+  rest: string,
+  url: URL,
+  req: http.IncomingMessage,
+  body: Buffer,
+  res: http.ServerResponse,
+): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const matches = routes.map((r) => ({ r, params: matchRoute(r.route, rest) })).filter((m) => m.params !== undefined);
+  if (matches.length === 0) return send(res, 404, undefined);
+  const hit = matches.find((m) => m.r.methods.includes(method));
+  if (!hit) {
+    const allowed = [...new Set(matches.flatMap((m) => m.r.methods))].join(', ');
+    return send(res, 405, undefined, { Allow: allowed });
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const rpcRequest: RpcTypedData = {
+    http: {
+      method,
+      url: url.toString(),
+      headers,
+      query,
+      params: hit.params,
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    },
+  };
+  let result;
+  try {
+    result = await deps.invoker.invokeRaw(hit.r.fn.name, rpcRequest);
+  } catch (err) {
+    deps.log.error(`'${hit.r.fn.name}' threw: ${(err as Error).stack ?? String(err)}`);
+    return send(res, 500, undefined);
+  }
+  const httpOut = (result.returnValue?.http ?? result.outputData.find((o) => o.data.http)?.data.http) as RpcHttpResponse | undefined;
+  if (!httpOut) return send(res, 204, undefined);
+  const status = Number(httpOut.statusCode ?? 200) || 200;
+  const outHeaders: Record<string, string | string[]> = { ...(httpOut.headers ?? {}) };
+  const cookies = (httpOut.cookies ?? []).map(formatCookie);
+  if (cookies.length) outHeaders['set-cookie'] = cookies;
+  const bytes = httpOut.body?.bytes ? Buffer.from(httpOut.body.bytes) : httpOut.body?.string !== undefined ? Buffer.from(httpOut.body.string) : Buffer.alloc(0);
+  res.writeHead(status, outHeaders);
+  res.end(method === 'HEAD' ? undefined : bytes);
+}
+
+interface RpcHttpResponse {
+  statusCode?: string;
+  headers?: Record<string, string>;
+  body?: { bytes?: Uint8Array; string?: string };
+  cookies?: { name: string; value: string; path?: { value?: string }; httpOnly?: { value?: boolean }; secure?: { value?: boolean } }[];
+}
+
+function formatCookie(c: NonNullable<RpcHttpResponse['cookies']>[number]): string {
+  const parts = [`${c.name}=${c.value}`];
+  if (c.path?.value) parts.push(`Path=${c.path.value}`);
+  if (c.httpOnly?.value) parts.push('HttpOnly');
+  if (c.secure?.value) parts.push('Secure');
+  return parts.join('; ');
+}
+
+async function adminInvoke(deps: ServerDeps, method: string, name: string, body: Buffer, res: http.ServerResponse): Promise<void> {
+  if (method !== 'POST') return send(res, 405, undefined, { Allow: 'POST' });
+  const fn = deps.invoker.get(name);
+  if (!fn) return send(res, 404, { error: `no function named "${name}"` });
+  if (fn.trigger.type === 'httpTrigger') return send(res, 400, { error: `"${name}" is an HTTP function: call its route instead` });
+  let input: unknown;
+  try {
+    input = body.length ? (JSON.parse(body.toString('utf8')) as { input?: unknown }).input : undefined;
+  } catch {
+    return send(res, 400, { error: 'body must be JSON like {"input": ...}' });
+  }
+  const value =
+    fn.trigger.type === 'timerTrigger'
+      ? { Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }
+      : typeof input === 'string'
+        ? parseMaybeJson(input)
+        : input;
+  // Like the real host: accepted now, runs in the background, outcome in the log.
+  deps.invoker.invoke(fn.name, value).catch((err: unknown) => {
+    if (!(err instanceof UnknownFunctionError)) deps.log.error(`admin invocation of '${fn.name}' failed: ${(err as Error).message}`);
+  });
+  return send(res, 202, undefined);
+}
+
+function parseMaybeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
