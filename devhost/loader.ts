@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import Module from 'node:module';
+import NodeModule from 'node:module';
 import * as path from 'node:path';
 
 /**
@@ -88,8 +88,8 @@ export function resolveMainGlob(appDir: string, main: string): string[] {
   const absolute = path.resolve(appDir, main);
   const dir = path.dirname(absolute);
   const pattern = path.basename(absolute);
-  if (!pattern.includes('*')) return fs.existsSync(absolute) ? [absolute] : [];
   if (dir.includes('*')) throw new AppLoadError(`main glob "${main}": wildcards are only supported in the file name`);
+  if (!pattern.includes('*')) return fs.existsSync(absolute) ? [absolute] : [];
   if (!fs.existsSync(dir)) return [];
   const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('[^/]*')}$`);
   return fs
@@ -131,6 +131,22 @@ interface LoaderState {
 }
 
 const STATE_KEY = Symbol.for('plf.devhost.loader');
+
+/**
+ * Node's real module system. A test runner may hand `require('node:module')` a stand-in of its
+ * own (jest gives a subclass of the real class, with its statics copied and a createRequire that
+ * is jest's); the real one is the topmost class in the chain that owns `_load`, which is what the
+ * app's `require('@azure/functions-core')` goes through.
+ */
+const Module: typeof NodeModule = realModule(NodeModule);
+
+function realModule(candidate: typeof NodeModule): typeof NodeModule {
+  let m: object = candidate;
+  for (let parent = Object.getPrototypeOf(m) as object | null; parent && Object.prototype.hasOwnProperty.call(parent, '_load'); parent = Object.getPrototypeOf(parent) as object | null) {
+    m = parent;
+  }
+  return m as typeof NodeModule;
+}
 type ModuleInternals = {
   _load: (request: string, parent: unknown, isMain: boolean) => unknown;
   [STATE_KEY]?: LoaderState;
