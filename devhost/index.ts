@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { createDurableEngine, type DevhostDurableEngine } from './durable';
 import { DevhostInvoker } from './invoker';
-import { loadApp, mainOf } from './loader';
+import { loadApp, mainOf, startApp } from './loader';
 import { createLogger, type Logger } from './log';
 import { createRequestListener } from './server';
 import { TimerScheduler } from './timers';
@@ -22,7 +22,12 @@ export interface DevhostOptions {
   store?: 'memory' | 'tables';
   storageConnection?: string;
   hub?: string;
+  /** App settings to add to process.env before the app loads (the app reads settings from env, as in Azure). */
+  env?: Record<string, string>;
+  /** Where log lines go (tests capture them); a terminal logger on stdout otherwise. */
   logger?: Logger;
+  /** Overrides the app's host.json (tests use it for routePrefix). */
+  hostJson?: HostJson;
 }
 
 export interface RunningDevhost {
@@ -32,7 +37,7 @@ export interface RunningDevhost {
   stop(): Promise<void>;
 }
 
-interface HostJson {
+export interface HostJson {
   extensions?: { http?: { routePrefix?: string }; durableTask?: { hubName?: string; maxConcurrentActivityFunctions?: number; maxConcurrentOrchestratorFunctions?: number } };
 }
 
@@ -40,7 +45,8 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   const log = options.logger ?? createLogger({ json: options.json });
   const appDir = path.resolve(options.appDir);
   const hostJsonPath = path.join(appDir, 'host.json');
-  const hostJson = (fs.existsSync(hostJsonPath) ? JSON.parse(fs.readFileSync(hostJsonPath, 'utf8')) : {}) as HostJson;
+  const hostJson = options.hostJson ?? ((fs.existsSync(hostJsonPath) ? JSON.parse(fs.readFileSync(hostJsonPath, 'utf8')) : {}) as HostJson);
+  for (const [name, value] of Object.entries(options.env ?? {})) process.env[name] = value;
 
   const storeKind = options.store ?? 'memory';
   const connection = options.storageConnection ?? process.env.AzureWebJobsStorage;
@@ -65,7 +71,9 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   );
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${options.port ?? 7071} on 127.0.0.1 is taken: stop what uses it, or pass --port N (0 = any free port)`) : err),
+    );
     server.listen(options.port ?? 7071, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
@@ -73,7 +81,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
   durable.clientBinding(baseUrl);
 
-  for (const hook of app.hooks.get('appStart') ?? []) await hook({ hookData: {}, appHookData: {}, functionAppDirectory: appDir });
+  await startApp(app);
   await durable.start();
   timers.start(functions);
   log.info(`devhost: ${functions.length} function(s): ${functions.map((f) => `${f.name} [${f.trigger.type}]`).join(', ')}`);
@@ -84,7 +92,9 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     durable,
     async stop() {
       timers.stop();
-      for (const hook of app.hooks.get('appTerminate') ?? []) await Promise.resolve(hook({ hookData: {}, appHookData: {} })).catch(() => undefined);
+      for (const hook of app.hooks.get('appTerminate') ?? []) {
+        await Promise.resolve(hook({ hookData: app.appHookData, appHookData: app.appHookData })).catch(() => undefined);
+      }
       await durable.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

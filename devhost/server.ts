@@ -45,7 +45,8 @@ export function httpRoutesOf(functions: LoadedFunction[]): HttpFunctionRoute[] {
 
 export function createRequestListener(deps: ServerDeps): http.RequestListener {
   const routes = httpRoutesOf(deps.functions);
-  const prefix = deps.routePrefix ? `/${deps.routePrefix.replace(/^\/+|\/+$/g, '')}` : '';
+  // Like the real host, the prefix matches case-insensitively.
+  const prefix = deps.routePrefix ? `/${deps.routePrefix.replace(/^\/+|\/+$/g, '').toLowerCase()}` : '';
   return (req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -68,7 +69,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
             timers: deps.timers?.describe() ?? [],
           });
         }
-        if (prefix === '' || path === prefix || path.startsWith(`${prefix}/`)) {
+        const lowerPath = path.toLowerCase();
+        if (prefix === '' || lowerPath === prefix || lowerPath.startsWith(`${prefix}/`)) {
           const rest = prefix === '' ? path : path.slice(prefix.length);
           return await serveHttpTrigger(deps, routes, rest, url, req, body, res);
         }

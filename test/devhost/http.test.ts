@@ -1,0 +1,123 @@
+import { startTestHost, type TestHost } from './harness';
+
+let host: TestHost;
+beforeAll(async () => {
+  host = await startTestHost();
+});
+afterAll(() => host?.stop());
+
+const call = (path: string, init?: RequestInit) => fetch(`${host.url}${path}`, init);
+
+describe('HTTP triggers on /api/<route>', () => {
+  it.each([
+    ['an optional parameter given', '/api/hello/Ada', { hello: 'Ada', query: {} }],
+    ['an optional parameter omitted', '/api/hello', { hello: 'world', query: {} }],
+    ['a query string', '/api/hello/Bob?x=1&y=two', { hello: 'Bob', query: { x: '1', y: 'two' } }],
+    ['a percent-encoded parameter', '/api/hello/a%20b', { hello: 'a b', query: {} }],
+    ['literal segments matched case-insensitively', '/API/Hello/Cy', { hello: 'Cy', query: {} }],
+    ['an int-constrained parameter', '/api/items/42', { id: 42, method: 'GET' }],
+  ])('%s: GET %s', async (_situation, path, expected) => {
+    const res = await call(path);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(expected);
+  });
+
+  it('a literal route wins over a parameter route for the same path shape', async () => {
+    const res = await call('/api/items/special');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('special');
+  });
+
+  it('a catch-all parameter takes the rest of the path; raw body bytes, headers and method arrive intact', async () => {
+    const bytes = Buffer.from([0, 1, 2, 250, 255, 10, 13]);
+    const res = await call('/api/echo/a/b/c?k=v', { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream', 'x-custom': 'yes' } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-echo-method')).toBe('PUT');
+    expect(res.headers.get('x-echo-rest')).toBe('a/b/c');
+    expect(await res.json()).toEqual({
+      method: 'PUT',
+      rest: 'a/b/c',
+      contentType: 'application/octet-stream',
+      custom: 'yes',
+      bodyBase64: bytes.toString('base64'),
+      query: { k: 'v' },
+    });
+  });
+
+  it('a JSON body is parsed by request.json() and jsonBody answers application/json', async () => {
+    const res = await call('/api/json-in', { method: 'POST', body: JSON.stringify({ a: 1, b: [true] }), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ received: { a: 1, b: [true] }, keys: ['a', 'b'] });
+  });
+
+  it('an HttpResponse object sets status, headers, cookies and a text body', async () => {
+    const res = await call('/api/response-object');
+    expect(res.status).toBe(418);
+    expect(res.headers.get('x-teapot')).toBe('yes');
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(res.headers.get('set-cookie')).toMatch(/^session=abc; Path=\/; HttpOnly/);
+    expect(await res.text()).toBe('short and stout');
+  });
+
+  it('a 204 result answers 204 with no body', async () => {
+    const res = await call('/api/no-content', { method: 'POST' });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+  });
+
+  it.each([
+    ['an unknown route', '/api/nowhere', 'GET', 404],
+    ['a path outside the route prefix', '/elsewhere/hello', 'GET', 404],
+    ['a parameter that fails its int constraint', '/api/items/abc', 'GET', 404],
+    ['a route with a method it does not allow', '/api/hello/x', 'DELETE', 405],
+    ['a catch-all route with GET when only POST/PUT are allowed', '/api/echo/x', 'GET', 405],
+  ])('%s: %s %s -> %d', async (_situation, path, method, status) => {
+    const res = await call(path, { method });
+    expect(res.status).toBe(status);
+  });
+
+  it('405 names the allowed methods in Allow', async () => {
+    const res = await call('/api/echo/x', { method: 'GET' });
+    expect(res.headers.get('allow')).toBe('POST, PUT');
+  });
+
+  it('a handler that throws answers 500 without leaking the error, and the error is logged', async () => {
+    const res = await call('/api/boom');
+    const text = await res.text();
+    expect(res.status).toBe(500);
+    expect(text).not.toMatch(/kaboom|secret-detail|at /);
+    const failed = await host.waitForLines((l) => l.event === 'invocation' && l.functionName === 'boom' && l.outcome === 'Failed');
+    expect(failed).toHaveLength(1);
+    expect(host.lines.some((l) => String(l.message).includes('kaboom'))).toBe(true);
+    expect(host.lines).toContainEqual(expect.objectContaining({ functionName: 'boom', level: 'warning', message: 'about to fail' }));
+  });
+
+  it('each HTTP invocation logs one line with function, id, duration and outcome', async () => {
+    await call('/api/hello/Log');
+    const [line] = await host.waitForLines((l) => l.event === 'invocation' && l.functionName === 'hello');
+    expect(line).toEqual(expect.objectContaining({ invocationId: expect.any(String), durationMs: expect.any(Number), outcome: 'Succeeded' }));
+  });
+
+  it('app hooks ran: appStart once before the first call, preInvocation per call', async () => {
+    const first = (await (await call('/api/fixture/hooks')).json()) as { appStarted: boolean; preInvocations: number };
+    const second = (await (await call('/api/fixture/hooks')).json()) as { appStarted: boolean; preInvocations: number };
+    expect(first.appStarted).toBe(true);
+    expect(second.preInvocations).toBeGreaterThan(first.preInvocations);
+  });
+});
+
+describe('host.json extensions.http.routePrefix', () => {
+  let custom: TestHost;
+  beforeAll(async () => {
+    custom = await startTestHost({ hostJson: { extensions: { http: { routePrefix: 'v1' } } } });
+  });
+  afterAll(() => custom?.stop());
+
+  it.each([
+    ['the custom prefix serves the route', '/v1/hello/P', 200],
+    ['the default prefix no longer does', '/api/hello/P', 404],
+  ])('%s', async (_s, path, status) => {
+    expect((await fetch(`${custom.url}${path}`)).status).toBe(status);
+  });
+});
