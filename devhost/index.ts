@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { createDurableEngine, type DevhostDurableEngine } from './durable';
 import { DevhostInvoker } from './invoker';
-import { loadApp, mainOf, startApp } from './loader';
+import { appEnv, loadApp, mainOf, startApp } from './loader';
 import { createLogger, type Logger } from './log';
 import { createRequestListener } from './server';
 import { TimerScheduler } from './timers';
@@ -46,10 +46,11 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   const appDir = path.resolve(options.appDir);
   const hostJsonPath = path.join(appDir, 'host.json');
   const hostJson = options.hostJson ?? ((fs.existsSync(hostJsonPath) ? JSON.parse(fs.readFileSync(hostJsonPath, 'utf8')) : {}) as HostJson);
-  for (const [name, value] of Object.entries(options.env ?? {})) process.env[name] = value;
+  const env = appEnv();
+  for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value;
 
   const storeKind = options.store ?? 'memory';
-  const connection = options.storageConnection ?? process.env.AzureWebJobsStorage;
+  const connection = options.storageConnection ?? env.AzureWebJobsStorage;
   if (storeKind === 'tables' && !connection) throw new Error('--store tables needs --storage-connection or AzureWebJobsStorage');
 
   // The app reads its settings from process.env, as in Azure; the durable client's URL fix-up
@@ -78,7 +79,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
-  process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
+  env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
   durable.clientBinding(baseUrl);
 
   await startApp(app);

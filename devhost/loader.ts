@@ -113,6 +113,15 @@ export function mainOf(appDir: string): string {
 }
 
 /**
+ * The environment the app reads its settings from (`process.env` of the real process). Under a
+ * test runner the caller's `process` may be a sandbox copy; the app, loaded by Node's own require,
+ * sees the real one, so settings devhost gives the app must go there.
+ */
+export function appEnv(): NodeJS.ProcessEnv {
+  return (Module.createRequire(__filename)('node:process') as NodeJS.Process).env;
+}
+
+/**
  * Process-wide state. `@azure/functions` caches the core module the first time it asks for it and
  * sets its programming model once, so every app loaded in this process must talk to the same core
  * object; it routes registrations to whichever app is being loaded. The state hangs off the real

@@ -51,6 +51,11 @@ describe('df.getClient() in an HTTP starter, against devhost’s durable API', (
     expect(viaClient).toEqual({ runtimeStatus: 'Completed', output: ['Hello, Cy!'], input: { names: ['Cy'] } });
   });
 
+  it('createHttpManagementPayload without a request gives links to this host (WEBSITE_HOSTNAME is set for the app)', async () => {
+    const links = (await (await fetch(`${host.url}/api/orchestrations/some-id/links`)).json()) as CheckStatus;
+    expect(links.statusQueryGetUri.startsWith(`${host.url}/runtime/webhooks/durabletask/instances/some-id`)).toBe(true);
+  });
+
   it('the orchestration and its activities are logged as invocations like any function', async () => {
     const res = await fetch(`${host.url}/api/orchestrators/helloSequence`, { method: 'POST', body: JSON.stringify({ names: ['Di'] }) });
     const { statusQueryGetUri } = (await res.json()) as CheckStatus;
