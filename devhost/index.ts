@@ -92,7 +92,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     port,
     durable,
     async stop() {
-      timers.stop();
+      await timers.stop();
       for (const hook of app.hooks.get('appTerminate') ?? []) {
         await Promise.resolve(hook({ hookData: app.appHookData, appHookData: app.appHookData })).catch(() => undefined);
       }

@@ -8,8 +8,9 @@ import { resolveAppSettings } from './settings';
  * Timer triggers by their NCRONTAB schedule (six fields, seconds first, UTC like the host's
  * default) or a TimeSpan (`hh:mm:ss`, fixed interval), `runOnStartup`, and the trigger value the
  * host sends: `{Schedule, ScheduleStatus {Last, Next, LastUpdated}, IsPastDue}`. One invocation
- * of a timer at a time: an occurrence that comes due while the previous run still runs is
- * invoked afterwards with `IsPastDue: true`, as the host does.
+ * of a timer at a time: occurrences that come due while the previous run still runs are
+ * invoked once, right after it, with `IsPastDue: true`, as the host does. Schedule status lives
+ * in memory only (the real host keeps it in storage to detect occurrences missed while down).
  */
 export interface TimerSchedule {
   next(after: Date): Date | null;
@@ -33,8 +34,11 @@ interface RunningTimer {
   fn: LoadedFunction;
   schedule: TimerSchedule;
   handle?: NodeJS.Timeout;
+  /** Scheduled time of the last occurrence that ran. */
   last?: Date;
   busy: boolean;
+  /** An occurrence that came due while the previous run was still running. */
+  pastDue?: Date;
 }
 
 export class TimerScheduler {
@@ -59,14 +63,18 @@ export class TimerScheduler {
       }
       const timer: RunningTimer = { fn, schedule, busy: false };
       this.timers.push(timer);
+      // A runOnStartup run is not past due, as in the host.
       if (fn.trigger.runOnStartup === true) void this.fire(timer, this.now(), false);
       this.arm(timer);
     }
   }
 
-  stop(): void {
+  /** Stops scheduling and waits (bounded) for runs in progress, so nothing runs after stop. */
+  async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) if (t.handle) clearTimeout(t.handle);
+    const deadline = Date.now() + timeoutMs;
+    while (this.timers.some((t) => t.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** What `GET /admin/host/status`-style introspection shows. */
@@ -79,40 +87,44 @@ export class TimerScheduler {
     }));
   }
 
-  private arm(timer: RunningTimer): void {
+  private arm(timer: RunningTimer, after?: Date): void {
     if (this.stopped) return;
-    const due = timer.schedule.next(this.now());
+    // Never before the occurrence just handled, even if the clock reads a hair earlier.
+    const from = after && after.getTime() > this.now().getTime() ? after : this.now();
+    const due = timer.schedule.next(from);
     if (!due) return;
     // setTimeout caps at ~24.8 days; re-arm in steps for far-away occurrences.
     const delay = Math.min(Math.max(0, due.getTime() - this.now().getTime()), 2 ** 31 - 1);
     timer.handle = setTimeout(() => {
-      if (this.now().getTime() + 5 < due.getTime()) return this.arm(timer);
-      void this.fire(timer, due, true);
-      this.arm(timer);
+      if (this.now().getTime() + 5 < due.getTime()) return this.arm(timer, after);
+      void this.fire(timer, due, false);
+      this.arm(timer, due);
     }, delay);
     timer.handle.unref?.();
   }
 
-  private async fire(timer: RunningTimer, scheduled: Date, fromSchedule: boolean): Promise<void> {
+  private async fire(timer: RunningTimer, scheduled: Date, catchUp: boolean): Promise<void> {
+    if (this.stopped) return;
     if (timer.busy) {
-      // Overlapping occurrence: the host skips it rather than running two at once.
-      this.log.warn(`timer '${timer.fn.name}' occurrence at ${scheduled.toISOString()} skipped: previous run still in progress`);
+      // The previous run is still going: like the host, run once more as soon as it ends,
+      // marked past due (several missed occurrences coalesce into one).
+      timer.pastDue ??= scheduled;
       return;
     }
     timer.busy = true;
     const started = this.now();
-    const isPastDue = fromSchedule && started.getTime() - scheduled.getTime() > 1000;
     const next = timer.schedule.next(started);
     const value = {
       Schedule: { AdjustForDST: true },
       ScheduleStatus: {
-        Last: (timer.last ?? new Date(0)).toISOString(),
+        Last: (timer.last ?? NEVER).toISOString(),
         Next: next?.toISOString() ?? null,
         LastUpdated: started.toISOString(),
       },
-      IsPastDue: isPastDue,
+      // Late by more than a second (a blocked event loop) also counts as past due.
+      IsPastDue: catchUp || started.getTime() - scheduled.getTime() > 1000,
     };
-    timer.last = started;
+    timer.last = scheduled;
     try {
       await this.invoker.invoke(timer.fn.name, value);
     } catch {
@@ -120,5 +132,13 @@ export class TimerScheduler {
     } finally {
       timer.busy = false;
     }
+    const missed = timer.pastDue;
+    if (missed) {
+      timer.pastDue = undefined;
+      await this.fire(timer, missed, true);
+    }
   }
 }
+
+/** What the host reports as the last run of a timer that has not run yet (DateTime.MinValue). */
+const NEVER = new Date('0001-01-01T00:00:00.000Z');
