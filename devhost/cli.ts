@@ -2,9 +2,18 @@
 import { parseCliArgs, USAGE } from './cli-args';
 import { startDevhost } from './index';
 
-/** devhost's command line: prints `devhost listening on URL` once it serves; stops on SIGINT/SIGTERM. */
+/**
+ * devhost's command line. Prints exactly `devhost listening on URL` once it serves; SIGINT or
+ * SIGTERM stop it cleanly (a second signal exits at once). Bad flags: every problem, the usage,
+ * exit 2.
+ */
 async function main(): Promise<void> {
-  const parsed = parseCliArgs(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const parsed = parseCliArgs(argv, process.env);
   if (!parsed.ok) {
     process.stderr.write(`${parsed.problems.map((p) => `devhost: ${p}`).join('\n')}\n${USAGE}\n`);
     process.exit(2);
@@ -21,10 +30,16 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`devhost listening on ${host.url}\n`);
   let stopping = false;
-  const stop = () => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
     stopping = true;
-    void host.stop().then(() => process.exit(0));
+    host.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        process.stderr.write(`devhost: stop failed: ${err.message}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
