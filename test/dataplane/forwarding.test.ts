@@ -1,0 +1,167 @@
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AGENT_SCRIPT, renderEnv, renderRuleset, renderSysctl, type DataPlaneView } from '../../dataplane';
+import {
+  BRIDGE_IP,
+  buildTopology,
+  connectMany,
+  describeWithNetns,
+  FORWARDER_IP,
+  OUTSIDER_IP,
+  PROBE_IP,
+  sleep,
+  startServer,
+  TARGET_IPS,
+  writeScripts,
+  type Topology,
+} from './helpers/netns';
+
+/**
+ * The rendered artifacts applied in a forwarder namespace the way cloud-init applies them
+ * (sysctl drop-in, `nft -f` ruleset, the agent as a process), with real TCP servers in three
+ * target namespaces and real clients in a source namespace.
+ */
+const INTERVAL = 1;
+const view = (targets = TARGET_IPS): DataPlaneView => ({
+  forward: 'netns-test',
+  ports: [
+    { port: 8000, targetPort: 8000 },
+    { port: 14330, targetPort: 1433 },
+  ],
+  targets,
+  allowedSources: ['10.0.1.0/26', `${PROBE_IP}/32`],
+  sshSources: ['10.0.1.0/24'],
+  healthPort: 8000,
+  agent: { intervalSeconds: INTERVAL, connectTimeoutSeconds: 1 },
+});
+
+describeWithNetns('forwarder data plane with real packets', () => {
+  let topo: Topology;
+  let scripts: { server: string; client: string };
+  const servers = new Map<number, ChildProcess>();
+  let agent: ChildProcess | undefined;
+  let agentLog = '';
+
+  const applyRuleset = (v: DataPlaneView) => topo.exec(topo.forwarder, 'nft', ['-f', '-'], renderRuleset(v));
+  const startTarget = async (i: number) => servers.set(i, await startServer(topo, scripts.server, topo.targets[i], `target${i}`, [8000, 1433]));
+  const connect = (o: { host?: string; port?: number; count: number; localAddress?: string; ns?: string }) =>
+    connectMany(topo, scripts.client, o.ns ?? topo.client, { host: o.host ?? FORWARDER_IP, port: o.port ?? 8000, count: o.count, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
+
+  beforeAll(async () => {
+    topo = buildTopology();
+    scripts = writeScripts(topo.dir);
+    // sysctl drop-in, line by line; conntrack sizing is host-wide and may be read-only in a netns.
+    for (const line of renderSysctl().split('\n').filter((l) => l && !l.startsWith('#'))) {
+      const [key, value] = line.split('=').map((s) => s.trim());
+      try {
+        topo.exec(topo.forwarder, 'sysctl', ['-w', `${key}=${value}`]);
+      } catch (err) {
+        if (!key.startsWith('net.netfilter.')) throw err;
+      }
+    }
+    applyRuleset(view());
+    for (let i = 0; i < TARGET_IPS.length; i++) await startTarget(i);
+    const envFile = path.join(topo.dir, 'forward.env');
+    const agentFile = path.join(topo.dir, 'plf-agent');
+    fs.writeFileSync(envFile, renderEnv(view()));
+    fs.writeFileSync(agentFile, AGENT_SCRIPT, { mode: 0o755 });
+    agent = topo.spawnIn(topo.forwarder, 'bash', [agentFile], { PLF_ENV_FILE: envFile, PLF_AGENT_LOG: 'stderr' });
+    agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
+    await sleep(INTERVAL * 1500);
+  }, 60_000);
+
+  afterAll(() => {
+    agent?.kill('SIGKILL');
+    topo?.destroy();
+  });
+
+  it('1. every mapped port reaches a target, with port translation (14330 -> 1433)', () => {
+    const web = connect({ port: 8000, count: 6 });
+    const sql = connect({ port: 14330, count: 6 });
+    expect(web.every((g) => g !== null && g.port === 8000)).toBe(true);
+    expect(sql.every((g) => g !== null && g.port === 1433)).toBe(true);
+  });
+
+  it("2. targets see the forwarder's address as the source (SNAT)", () => {
+    const peers = new Set(connect({ count: 6 }).map((g) => g?.peer));
+    expect([...peers]).toEqual([BRIDGE_IP]);
+  });
+
+  it('3. new connections spread over all healthy targets, each a fair share of 200', () => {
+    const greetings = connect({ count: 200 });
+    expect(greetings.every(Boolean)).toBe(true);
+    const counts = new Map<string, number>();
+    for (const g of greetings) counts.set(g!.identity, (counts.get(g!.identity) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual(['target0', 'target1', 'target2']);
+    for (const n of counts.values()) expect(n).toBeGreaterThanOrEqual(50);
+  });
+
+  it('4. a target killed: within three agent intervals every new connection succeeds; back: it gets connections again', async () => {
+    servers.get(1)!.kill('SIGKILL');
+    await sleep(3 * INTERVAL * 1000);
+    const during = connect({ count: 60 });
+    expect(during.filter((g) => g === null)).toHaveLength(0);
+    expect(new Set(during.map((g) => g!.identity))).toEqual(new Set(['target0', 'target2']));
+    expect(agentLog).toMatch(/targets: 8000->192\.168\.42\.65 192\.168\.42\.67/);
+
+    await startTarget(1);
+    await sleep(3 * INTERVAL * 1000);
+    const after = connect({ count: 60 });
+    expect(after.filter((g) => g?.identity === 'target1').length).toBeGreaterThan(0);
+  }, 30_000);
+
+  it.each([
+    ['a source outside the allowed ranges is dropped', OUTSIDER_IP, false],
+    ['the LB probe source (168.63.129.16) is forwarded end to end', PROBE_IP, true],
+    ['the PLS NAT subnet source is forwarded', '10.0.1.10', true],
+  ])('5. %s', (_situation, localAddress, reachable) => {
+    const got = connect({ count: 3, localAddress });
+    expect(got.every((g) => (reachable ? g !== null && g.peer === BRIDGE_IP : g === null))).toBe(true);
+  });
+
+  it('6. a local 127.0.0.1:<port> connect inside the forwarder reaches a target (health extension path)', () => {
+    const got = connect({ ns: topo.forwarder, host: '127.0.0.1', port: 8000, count: 3 });
+    expect(got.every((g) => g !== null && g.identity.startsWith('target'))).toBe(true);
+  });
+
+  it('7. re-applying a changed config (targets removed and added) keeps an established connection', async () => {
+    // A long-lived client: greeting, then one echo per line it is told to send on stdin.
+    const file = path.join(topo.dir, 'long.js');
+    fs.writeFileSync(
+      file,
+      `const s = require('net').connect({ host: '${FORWARDER_IP}', port: 8000 });
+       let buf = '';
+       s.on('data', (d) => { buf += d; const parts = buf.split('\\n'); buf = parts.pop(); for (const p of parts) console.log('LINE ' + p); });
+       s.on('error', (e) => console.log('ERROR ' + e.message));
+       s.on('close', () => console.log('CLOSED'));
+       process.stdin.on('data', (d) => s.write(d));`,
+    );
+    const child = topo.spawnIn(topo.client, process.execPath, [file]);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const waitFor = async (re: RegExp) => {
+      const deadline = Date.now() + 10_000;
+      while (!re.test(out) && Date.now() < deadline) await sleep(25);
+      return re.exec(out);
+    };
+    const greeting = await waitFor(/LINE (target\d) 8000/);
+    expect(greeting).not.toBeNull();
+    child.stdin!.write('before\n');
+    expect(await waitFor(/LINE before/)).not.toBeNull();
+
+    // Two atomic reloads: the connection's own target removed, then a different set.
+    const own = Number(greeting![1].slice('target'.length));
+    const others = TARGET_IPS.filter((_, i) => i !== own);
+    applyRuleset(view(others.slice(0, 1)));
+    applyRuleset(view(others));
+    child.stdin!.write('after\n');
+    expect(await waitFor(/LINE after/)).not.toBeNull();
+    expect(out).not.toMatch(/ERROR|CLOSED/);
+    // New connections follow the new ruleset: none reaches the removed target.
+    const fresh = connect({ count: 12 });
+    expect(fresh.every((g) => g !== null && g.identity !== `target${own}`)).toBe(true);
+    child.kill('SIGKILL');
+    applyRuleset(view());
+  });
+});
