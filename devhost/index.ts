@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import type { RegisteredFunction } from './contracts';
 import { createDurableEngine, type DevhostDurableEngine } from './durable';
 import { DevhostInvoker } from './invoker';
 import { appEnv, loadApp, mainOf, startApp } from './loader';
@@ -34,6 +35,8 @@ export interface RunningDevhost {
   url: string;
   port: number;
   durable: DevhostDurableEngine;
+  /** What the app registered (name, trigger type, metadata). */
+  functions: readonly RegisteredFunction[];
   stop(): Promise<void>;
 }
 
@@ -91,6 +94,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     url: baseUrl,
     port,
     durable,
+    functions: invoker.functions(),
     async stop() {
       await timers.stop();
       for (const hook of app.hooks.get('appTerminate') ?? []) {

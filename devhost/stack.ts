@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { startAzurite, type RunningAzurite } from './durable/azurite';
+import { startDevhost, type RunningDevhost } from './index';
+import { stackConfig, type StackPort } from './stack-config';
+
+/**
+ * `npm start`: the whole local stack — Azurite (tables, data under .local/azurite), the emulator
+ * (a local Azure, as a child process) and devhost running the app from the repo root with its
+ * settings pointing at both. Registers an emulator Event Grid subscription for every Event Grid
+ * function of the app. Prints the URLs and a first curl. Ctrl-C (or SIGTERM) stops all three.
+ */
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+// The default hub of the emulator's built-in topology (emulator/README.md).
+const HUB = {
+  PLF_HUB_SUBNET_ID: '/subscriptions/00000000-0000-0000-0000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/shared',
+  PLF_HUB_RESOURCE_GROUP: 'rg-hub',
+  PLF_HUB_LOCATION: 'westeurope',
+};
+
+const say = (line: string) => process.stdout.write(`stack: ${line}\n`);
+
+async function main(): Promise<void> {
+  const parsed = stackConfig(process.env, REPO_ROOT);
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.problems.map((p) => `stack: ${p}`).join('\n')}\n`);
+    process.exit(2);
+  }
+  const config = parsed.config;
+  const parts: { azurite?: RunningAzurite; emulator?: ChildProcess; devhost?: RunningDevhost } = {};
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) process.exit(code || 130);
+    stopping = true;
+    await parts.devhost?.stop().catch(() => undefined);
+    if (parts.emulator) await stopChild(parts.emulator);
+    await parts.azurite?.stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    const azuritePort = await choosePort(config.azurite, 'Azurite', 'PLF_AZURITE_PORT');
+    parts.azurite = await startAzurite({ location: path.join(config.localDir, 'azurite'), ...(azuritePort ? { port: azuritePort } : {}) });
+    say(`azurite tables on ${parts.azurite.tableEndpoint}`);
+
+    const emulatorPort = await choosePort(config.emulator, 'the emulator', 'PLF_EMULATOR_PORT');
+    const emulatorDir = path.join(config.localDir, 'emulator');
+    const emulator = await startEmulatorProcess(emulatorPort, path.join(emulatorDir, 'ca.pem'), path.join(emulatorDir, 'state.json'));
+    parts.emulator = emulator.child;
+    emulator.child.once('exit', (code) => {
+      if (stopping) return;
+      process.stderr.write(`stack: the emulator exited (${code}); stopping\n`);
+      void stopAll(1);
+    });
+    say(`emulator (ARM) on ${emulator.url} (CA ${emulator.caFile})`);
+
+    const devhostPort = await choosePort(config.devhost, 'devhost', 'PLF_DEVHOST_PORT');
+    parts.devhost = await startDevhost({
+      appDir: REPO_ROOT,
+      ...(config.main ? { main: config.main } : {}),
+      port: devhostPort,
+      json: config.json,
+      store: 'tables',
+      storageConnection: parts.azurite.connectionString,
+      env: {
+        AzureWebJobsStorage: parts.azurite.connectionString,
+        PLF_ARM_ENDPOINT: emulator.url,
+        PLF_ARM_CA_FILE: emulator.caFile,
+        ...HUB,
+      },
+    });
+    const devhostUrl = parts.devhost.url;
+
+    for (const fn of parts.devhost.functions.filter((f) => f.triggerType === 'eventGridTrigger')) {
+      await subscribe(emulator.url, emulator.caFile, `devhost-${fn.name}`, `${devhostUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(fn.name)}`);
+      say(`Event Grid: emulator events -> ${fn.name}`);
+    }
+
+    process.stdout.write(`devhost listening on ${devhostUrl}\n`);
+    say(`devhost on ${devhostUrl}`);
+    say(`ready. Try: curl ${devhostUrl}/api/health`);
+  } catch (err) {
+    process.stderr.write(`stack: ${(err as Error).message}\n`);
+    await stopAll(1);
+  }
+}
+
+/** The configured port if it is free; a taken default falls back to any free port (said so). */
+async function choosePort(p: StackPort, what: string, envName: string): Promise<number> {
+  if (p.port === 0 || (await portIsFree(p.port))) return p.port;
+  if (p.explicit) throw new Error(`port ${p.port} for ${what} (${envName}) is taken; choose another or 0 for any free port`);
+  say(`port ${p.port} for ${what} is taken; using a free port instead (set ${envName} to choose)`);
+  return 0;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+interface EmulatorProcess {
+  child: ChildProcess;
+  url: string;
+  caFile: string;
+}
+
+/** Runs `node dist/emulator/cli.js` and waits for its `ARM on URL (CA file)` line. */
+function startEmulatorProcess(port: number, caFile: string, stateFile: string): Promise<EmulatorProcess> {
+  fs.mkdirSync(path.dirname(caFile), { recursive: true });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(`no ready line within 30 s: ${output.trim()}`), 30_000);
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`the emulator did not start: ${message}`));
+    };
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /ARM on (https:\/\/127\.0\.0\.1:\d+) \(CA ([^)]+)\)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        // Keep its output flowing to our terminal from now on.
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        child.stdout!.on('data', (c: Buffer) => process.stdout.write(c));
+        child.stderr!.on('data', (c: Buffer) => process.stderr.write(c));
+        resolve({ child, url: m[1], caFile: m[2] });
+      }
+    };
+    const onExit = (code: number | null) => fail(`exited with ${code}: ${output.trim()}`);
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** (Re)creates an emulator Event Grid subscription; the emulator runs the validation handshake. */
+async function subscribe(emulatorUrl: string, caFile: string, name: string, endpointUrl: string): Promise<void> {
+  const ca = fs.readFileSync(caFile);
+  await control(emulatorUrl, ca, 'DELETE', `/_emulator/eventgrid/subscriptions/${encodeURIComponent(name)}`);
+  const res = await control(emulatorUrl, ca, 'POST', '/_emulator/eventgrid/subscriptions', { name, endpointUrl });
+  if (res.status !== 201) throw new Error(`subscribing ${endpointUrl} to emulator events failed: ${res.status} ${res.body}`);
+}
+
+function control(base: string, ca: Buffer, method: string, pathName: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = https.request(new URL(pathName, base), { method, ca, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+void main();

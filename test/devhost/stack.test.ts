@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stackConfig } from '../../devhost/stack-config';
+import { fixtureMain, repoRoot } from './fixture';
+
+/**
+ * `npm start`'s stack (node dist/devhost/stack.js) as a child process, every port 0 and its data
+ * in a temporary folder, so it runs beside anything else.
+ */
+interface Stack {
+  child: ChildProcess;
+  out: () => string;
+  devhostUrl: string;
+  emulatorUrl: string;
+  caFile: string;
+  tableEndpoint: string;
+  exit: Promise<number | null>;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+  dirs.push(localDir);
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/devhost/stack.js')], {
+    env: { ...process.env, PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', PLF_LOCAL_DIR: localDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack not ready:\n${out}`)), 45_000);
+    const check = () => {
+      if (/stack: ready\./.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exit.then((code) => reject(new Error(`stack exited with ${code}:\n${out}`)));
+  });
+  const find = (re: RegExp) => {
+    const m = re.exec(out);
+    if (!m) throw new Error(`no ${re} in:\n${out}`);
+    return m;
+  };
+  const emulator = find(/stack: emulator \(ARM\) on (https:\/\/127\.0\.0\.1:\d+) \(CA ([^)]+)\)/);
+  return {
+    child,
+    out: () => out,
+    devhostUrl: find(/devhost listening on (http:\/\/127\.0\.0\.1:\d+)/)[1],
+    emulatorUrl: emulator[1],
+    caFile: emulator[2],
+    tableEndpoint: find(/stack: azurite tables on (\S+)/)[1],
+    exit,
+  };
+}
+
+/** ARM call to the emulator with its CA (any bearer token is accepted there). */
+function arm(stack: Stack, method: string, p: string, body?: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(new URL(p, stack.emulatorUrl), { method, ca: fs.readFileSync(stack.caFile), headers: { authorization: 'Bearer test', 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+describe('npm start: Azurite + emulator + devhost with the app', () => {
+  it('serves /api/health wired to the emulator and Azurite, prints a first curl, and SIGTERM stops all three', async () => {
+    const stack = await startStack();
+    try {
+      expect(stack.out()).toContain(`stack: ready. Try: curl ${stack.devhostUrl}/api/health`);
+      const res = await fetch(`${stack.devhostUrl}/api/health`);
+      expect(res.status).toBe(200);
+      const health = (await res.json()) as { status: string; arm: { kind: string; endpoint: string; caFile: string }; storage: { tableEndpoint: string } };
+      expect(health).toMatchObject({ status: 'ok', arm: { kind: 'emulator', endpoint: stack.emulatorUrl, caFile: stack.caFile }, storage: { tableEndpoint: stack.tableEndpoint } });
+      expect(stack.out()).not.toMatch(/AccountKey=/);
+    } finally {
+      stack.child.kill('SIGTERM');
+    }
+    expect(await stack.exit).toBe(0);
+    // Every part is gone: the ports no longer answer.
+    await expect(fetch(`${stack.devhostUrl}/api/health`)).rejects.toThrow();
+    await expect(arm(stack, 'GET', '/_emulator/health')).rejects.toThrow();
+    await expect(fetch(stack.tableEndpoint)).rejects.toThrow();
+  });
+
+  it('subscribes every Event Grid function of the app to the emulator: an ARM write reaches it', async () => {
+    const stack = await startStack({ PLF_STACK_MAIN: fixtureMain, DEVHOST_FIXTURE_SLOW_SCHEDULE: '0 0 0 1 1 *' });
+    try {
+      expect(stack.out()).toContain('stack: Event Grid: emulator events -> onResourceEvent');
+      const status = await arm(stack, 'PUT', '/subscriptions/00000000-0000-0000-0000-00000000a001/resourcegroups/rg-stack-test?api-version=2021-04-01', { location: 'westeurope' });
+      expect(status).toBeLessThan(300);
+      const deadline = Date.now() + 15_000;
+      while (!/onResourceEvent: event id=\S+ type=Microsoft\.Resources\.ResourceWriteSuccess subject=\S+\/resourceGroups\/rg-stack-test/.test(stack.out())) {
+        if (Date.now() > deadline) throw new Error(`no delivery:\n${stack.out()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      stack.child.kill('SIGTERM');
+    }
+    expect(await stack.exit).toBe(0);
+  });
+});
+
+describe('stack settings from the environment', () => {
+  it.each([
+    ['defaults', {}, { devhost: { port: 7071, explicit: false }, emulator: { port: 8443, explicit: false }, azurite: { port: 10002, explicit: false }, localDir: path.join(repoRoot, '.local'), json: false }],
+    ['every port 0 and a data folder', { PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', PLF_LOCAL_DIR: '/tmp/x' }, { devhost: { port: 0, explicit: true }, emulator: { port: 0, explicit: true }, azurite: { port: 0, explicit: true }, localDir: '/tmp/x', json: false }],
+    ['JSON logs and another app entry', { PLF_LOG_JSON: '1', PLF_STACK_MAIN: 'dist/x/*.js' }, { json: true, main: 'dist/x/*.js' }],
+  ])('%s', (_s, env, expected) => {
+    const parsed = stackConfig(env, repoRoot);
+    expect(parsed.ok && parsed.config).toMatchObject(expected);
+  });
+
+  it('names every problem at once', () => {
+    expect(stackConfig({ PLF_DEVHOST_PORT: 'abc', PLF_EMULATOR_PORT: '70000', PLF_AZURITE_PORT: '7071' }, repoRoot)).toEqual({
+      ok: false,
+      problems: [
+        'PLF_DEVHOST_PORT must be a port number 0-65535 (0 = any free port), got "abc"',
+        'PLF_EMULATOR_PORT must be a port number 0-65535 (0 = any free port), got "70000"',
+        'devhost and azurite cannot both use port 7071',
+      ],
+    });
+  });
+});
