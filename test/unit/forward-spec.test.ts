@@ -1,0 +1,113 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { forwardNameProblems, isoDurationSeconds, parseForwardSpec, type Problem } from '../../core/forward-spec';
+
+const minimal = { ports: [{ port: 8000 }], targets: ['192.168.42.65'] };
+const SUB = '00000000-0000-0000-0000-00000000c001';
+const SUBNET = `/subscriptions/${SUB}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/jump`;
+
+function problemsOf(body: unknown): Problem[] {
+  const r = parseForwardSpec(body);
+  return r.ok ? [] : r.problems;
+}
+
+describe('defaults', () => {
+  it('a minimal body gets every default', () => {
+    expect(parseForwardSpec(minimal)).toEqual({
+      ok: true,
+      spec: {
+        ports: [{ port: 8000, targetPort: 8000 }],
+        targets: ['192.168.42.65'],
+        nodes: { count: 2, vmSize: 'Standard_B1s', zones: ['1', '2', '3'] },
+        consumers: { allow: [], unmatched: 'leavePending', maxConnections: 50 },
+        probes: [],
+        agent: { intervalSeconds: 5, connectTimeoutSeconds: 2 },
+      },
+    });
+  });
+
+  it('the example in examples/onprem-web.json is valid', () => {
+    const body = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/onprem-web.json'), 'utf8'));
+    const r = parseForwardSpec(body);
+    expect(r.ok).toBe(true);
+  });
+
+  it('dns ttl and probe interval default; names are lower-cased', () => {
+    const r = parseForwardSpec({ ...minimal, dns: { zoneName: 'Internal.NET', recordName: 'OnPrem' }, probes: [{ subnetId: SUBNET }] });
+    expect(r.ok && r.spec.dns).toEqual({ zoneName: 'internal.net', recordName: 'onprem', ttl: 300 });
+    expect(r.ok && r.spec.probes).toEqual([{ subnetId: SUBNET, every: 'PT15M' }]);
+  });
+});
+
+describe('each rule names its problem with the JSON path', () => {
+  it.each<[string, Record<string, unknown>, Problem]>([
+    ['an IPv6 target', { targets: ['fd00::1'] }, { path: 'targets[0]', message: '"fd00::1" is not an IPv4 address (IPv4 only)' }],
+    ['the Azure platform address', { targets: ['168.63.129.16'] }, { path: 'targets[0]', message: '168.63.129.16 is the Azure platform address 168.63.129.16' }],
+    ['a link-local target', { targets: ['169.254.1.1'] }, { path: 'targets[0]', message: '169.254.1.1 is in link-local 169.254.0.0/16' }],
+    ['a loopback target', { targets: ['127.0.0.2'] }, { path: 'targets[0]', message: '127.0.0.2 is in loopback 127.0.0.0/8' }],
+    ['0.0.0.0', { targets: ['0.0.0.0'] }, { path: 'targets[0]', message: '0.0.0.0 is the unspecified address 0.0.0.0' }],
+    ['a multicast target', { targets: ['239.1.1.1'] }, { path: 'targets[0]', message: '239.1.1.1 is in multicast 224.0.0.0/4' }],
+    ['a duplicated target', { targets: ['10.0.0.1', '10.0.0.1'] }, { path: 'targets[1]', message: '10.0.0.1 is listed twice' }],
+    ['17 targets', { targets: Array.from({ length: 17 }, (_, i) => `10.0.0.${i + 1}`) }, { path: 'targets', message: 'lists 17 addresses; at most 16' }],
+    ['no targets', { targets: [] }, { path: 'targets', message: 'is required: a list of 1-16 IPv4 addresses' }],
+    ['port 65536', { ports: [{ port: 65536, targetPort: 80 }] }, { path: 'ports[0].port', message: 'must be an integer 1-65535' }],
+    ['a fractional target port', { ports: [{ port: 80, targetPort: 80.5 }] }, { path: 'ports[0].targetPort', message: 'must be an integer 1-65535' }],
+    ['a duplicated port', { ports: [{ port: 80 }, { port: 80, targetPort: 81 }] }, { path: 'ports[1].port', message: '80 is listed twice' }],
+    ['no ports', { ports: [] }, { path: 'ports', message: 'is required: a list of 1-32 {port, targetPort}' }],
+    ['0 nodes', { nodes: { count: 0 } }, { path: 'nodes.count', message: 'must be an integer 1-20' }],
+    ['21 nodes', { nodes: { count: 21 } }, { path: 'nodes.count', message: 'must be an integer 1-20' }],
+    ['zone 4', { nodes: { zones: ['4'] } }, { path: 'nodes.zones', message: 'must be a list of distinct zones from "1", "2", "3" (empty for no zones)' }],
+    ['a consumer that is not a GUID', { consumers: { allow: [{ subscriptionId: 'abc' }] } }, { path: 'consumers.allow[0].subscriptionId', message: 'must be a subscription GUID' }],
+    ['an unknown unmatched policy', { consumers: { unmatched: 'approve' } }, { path: 'consumers.unmatched', message: 'must be "leavePending" or "reject"' }],
+    ['a zone with one label', { dns: { zoneName: 'internal', recordName: 'x' } }, { path: 'dns.zoneName', message: 'must be a DNS zone name of at least two valid labels (letters, digits, hyphens; 1-63 each)' }],
+    ['a record with a dot', { dns: { zoneName: 'internal.net', recordName: 'a.b' } }, { path: 'dns.recordName', message: 'must be one DNS label (letters, digits, hyphens; 1-63; not starting or ending with a hyphen)' }],
+    ['a record ending with a hyphen', { dns: { zoneName: 'internal.net', recordName: 'a-' } }, { path: 'dns.recordName', message: 'must be one DNS label (letters, digits, hyphens; 1-63; not starting or ending with a hyphen)' }],
+    ['ttl 0', { dns: { zoneName: 'internal.net', recordName: 'a', ttl: 0 } }, { path: 'dns.ttl', message: 'must be an integer 1-86400 seconds' }],
+    ['a malformed duration', { probes: [{ subnetId: SUBNET, every: '15 minutes' }] }, { path: 'probes[0].every', message: 'must be an ISO 8601 duration like PT15M' }],
+    ['a probe every minute', { probes: [{ subnetId: SUBNET, every: 'PT1M' }] }, { path: 'probes[0].every', message: 'must be between PT5M and P1D' }],
+    ['a probe every two days', { probes: [{ subnetId: SUBNET, every: 'P2D' }] }, { path: 'probes[0].every', message: 'must be between PT5M and P1D' }],
+    ['a probe subnet that is a VNet id', { probes: [{ subnetId: SUBNET.replace('/subnets/jump', '') }] }, { path: 'probes[0].subnetId', message: 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}' }],
+    ['an unknown property', { color: 'blue' }, { path: 'color', message: 'is not a known property (known: ports, targets, nodes, consumers, dns, probes, placement, agent)' }],
+    ['an unknown nested property', { nodes: { size: 'big' } }, { path: 'nodes.size', message: 'is not a known property (known: count, vmSize, zones)' }],
+    ['a placement location with spaces', { placement: { location: 'West Europe' } }, { path: 'placement.location', message: 'must be an Azure region name like westeurope' }],
+  ])('%s', (_situation, patch, problem) => {
+    expect(problemsOf({ ...minimal, ...patch })).toEqual([problem]);
+  });
+
+  it('lists every problem of a body at once', () => {
+    const problems = problemsOf({ ports: [{ port: 0 }], targets: ['x', '127.0.0.1'], nodes: { count: 99 }, dns: { zoneName: 'x', recordName: '-' } });
+    expect(problems.map((p) => p.path)).toEqual(['ports[0].port', 'ports[0].targetPort', 'targets[0]', 'targets[1]', 'nodes.count', 'dns.zoneName', 'dns.recordName']);
+  });
+
+  it.each([
+    ['a string', 'hello'],
+    ['an array', []],
+    ['null', null],
+  ])('a body that is %s is refused as a whole', (_s, body) => {
+    expect(problemsOf(body)).toEqual([{ path: '', message: 'the body must be a JSON object' }]);
+  });
+});
+
+describe('forward names (every derived Azure name must be valid)', () => {
+  it.each(['web', 'onprem-web', 'a', 'sql2', 'x'.repeat(40)])('"%s" is accepted', (name) => {
+    expect(forwardNameProblems(name)).toEqual([]);
+  });
+  it.each(['', 'Web', '1web', 'web-', 'we_b', 'a--b', 'x'.repeat(41), 'web.net'])('"%s" is refused', (name) => {
+    expect(forwardNameProblems(name)).toHaveLength(1);
+  });
+});
+
+describe('ISO 8601 durations', () => {
+  it.each([
+    ['PT15M', 900],
+    ['PT1H30M', 5400],
+    ['P1D', 86400],
+    ['PT45S', 45],
+    ['P1DT1H', 90000],
+  ])('%s is %d seconds', (text, seconds) => {
+    expect(isoDurationSeconds(text)).toBe(seconds);
+  });
+  it.each(['P', 'PT', '15M', 'PT-5M', 'P1W', 'pt15m'])('%s is malformed', (text) => {
+    expect(isoDurationSeconds(text)).toBeUndefined();
+  });
+});
