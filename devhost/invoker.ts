@@ -39,7 +39,7 @@ export class DevhostInvoker implements FunctionInvoker {
 
   /** FunctionInvoker: trigger value in, decoded return value out. */
   async invoke(name: string, triggerValue: unknown, options: InvokeOptions = {}): Promise<unknown> {
-    const result = await this.invokeRaw(name, encodeTriggerValue(triggerValue), options);
+    const result = await this.invokeRaw(name, encodeTriggerValue(triggerValue, this.mustGet(name).trigger.type), options);
     return decodeTypedData(result.returnValue);
   }
 
@@ -123,13 +123,17 @@ export class UnknownFunctionError extends Error {
 }
 
 /**
- * Trigger values the way the host sends them. Everything is JSON (timer and Event Grid payloads,
- * activity inputs, the orchestration binding — which the programming model parses back into the
- * object durable-functions expects); raw buffers stay bytes.
+ * Trigger values the way the host sends them. The Durable extension hands its triggers
+ * (orchestration payload, activity input, entity batch) to the worker as JSON text, which the
+ * programming model parses back; other triggers (timer, Event Grid, ...) arrive as JSON. Raw
+ * buffers stay bytes.
  */
-export function encodeTriggerValue(value: unknown): RpcTypedData {
+const DURABLE_TRIGGERS = new Set(['orchestrationTrigger', 'activityTrigger', 'entityTrigger']);
+
+export function encodeTriggerValue(value: unknown, triggerType = ''): RpcTypedData {
   if (Buffer.isBuffer(value)) return { bytes: value };
-  return { json: JSON.stringify(value ?? null) };
+  const text = JSON.stringify(value ?? null);
+  return DURABLE_TRIGGERS.has(triggerType) ? { string: text } : { json: text };
 }
 
 /**

@@ -66,6 +66,17 @@ describe('HTTP triggers on /api/<route>', () => {
     expect(await res.text()).toBe('');
   });
 
+  it('a handler that returns nothing answers 204 No Content, as the host does since 2.x', async () => {
+    const res = await call('/api/returns-nothing');
+    expect(res.status).toBe(204);
+  });
+
+  it('a handler that returns something that is not a response answers 500', async () => {
+    const res = await call('/api/returns-text');
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('');
+  });
+
   it.each([
     ['an unknown route', '/api/nowhere', 'GET', 404],
     ['a path outside the route prefix', '/elsewhere/hello', 'GET', 404],

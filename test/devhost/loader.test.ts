@@ -126,6 +126,10 @@ describe('typed data as the worker exchanges it', () => {
     expect(encodeTriggerValue(value)).toEqual(typed);
   });
 
+  it.each(['orchestrationTrigger', 'activityTrigger', 'entityTrigger'])('a %s value is sent as JSON text, as the Durable extension does', (type) => {
+    expect(encodeTriggerValue({ a: 1 }, type)).toEqual({ string: '{"a":1}' });
+  });
+
   it.each([
     ['json', { json: '[1,2]' }, [1, 2]],
     ['a string that looks like JSON', { string: '42' }, '42'],
