@@ -104,7 +104,8 @@ async function serveHttpTrigger(
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
+  // A repeated key arrives comma-joined, as ASP.NET's StringValues gives it to the worker.
+  for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const rpcRequest: RpcTypedData = {
     http: {
       method,

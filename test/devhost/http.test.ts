@@ -13,6 +13,7 @@ describe('HTTP triggers on /api/<route>', () => {
     ['an optional parameter given', '/api/hello/Ada', { hello: 'Ada', query: {} }],
     ['an optional parameter omitted', '/api/hello', { hello: 'world', query: {} }],
     ['a query string', '/api/hello/Bob?x=1&y=two', { hello: 'Bob', query: { x: '1', y: 'two' } }],
+    ['a repeated query key, comma-joined', '/api/hello/Bob?tag=a&tag=b', { hello: 'Bob', query: { tag: 'a,b' } }],
     ['a percent-encoded parameter', '/api/hello/a%20b', { hello: 'a b', query: {} }],
     ['literal segments matched case-insensitively', '/API/Hello/Cy', { hello: 'Cy', query: {} }],
     ['an int-constrained parameter', '/api/items/42', { id: 42, method: 'GET' }],
