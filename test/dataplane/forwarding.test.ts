@@ -6,7 +6,6 @@ import {
   BRIDGE_IP,
   buildTopology,
   connectMany,
-  describeWithNetns,
   FORWARDER_IP,
   OUTSIDER_IP,
   PROBE_IP,
@@ -16,6 +15,7 @@ import {
   writeScripts,
   type Topology,
 } from './helpers/netns';
+import { describeWithNetns } from './helpers/describe-netns';
 
 /**
  * The rendered artifacts applied in a forwarder namespace the way cloud-init applies them

@@ -15,7 +15,8 @@ import {
   renderRuleset,
   type DataPlaneView,
 } from '../../dataplane';
-import { describeWithNetns, sh } from './helpers/netns';
+import { describeWithNetns } from './helpers/describe-netns';
+import { sh } from './helpers/netns';
 
 const base: DataPlaneView = {
   forward: 'onprem-web',

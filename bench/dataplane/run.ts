@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { renderRuleset, type DataPlaneView } from '../../dataplane';
+import { buildTopology, connectMany, FORWARDER_IP, netnsUnavailableReason, sleep, startServer, TARGET_IPS, writeScripts } from '../../test/dataplane/helpers/netns';
+
+/**
+ * Forwarder throughput and connection rate in the namespace topology of the data-plane tests:
+ *   - iperf3 client -> target routed directly (no NAT), through the forwarder's nftables DNAT,
+ *     and through a userspace proxy (socat) on the forwarder;
+ *   - new TCP connections per second, direct vs through the forwarder.
+ * Prints figures and ratios (the bar: forwarder >= 0.95x direct throughput). Needs root,
+ * iproute2, nftables, iperf3 and socat; says what is missing otherwise.
+ */
+const SECONDS = Number(process.env.PLF_BENCH_SECONDS ?? 3);
+const CONNECTIONS = Number(process.env.PLF_BENCH_CONNECTIONS ?? 2000);
+
+function iperf(topo: ReturnType<typeof buildTopology>, host: string, port: number): number {
+  const out = topo.exec(topo.client, 'iperf3', ['-c', host, '-p', String(port), '-t', String(SECONDS), '-J']);
+  return (JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second;
+}
+
+function connRate(topo: ReturnType<typeof buildTopology>, client: string, host: string): number {
+  const started = process.hrtime.bigint();
+  const results = connectMany(topo, client, topo.client, { host, port: 8000, count: CONNECTIONS, concurrency: 16 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const failed = results.filter((r) => r === null).length;
+  if (failed) console.log(`  (${failed} of ${CONNECTIONS} connections failed)`);
+  return CONNECTIONS / seconds;
+}
+
+const gbit = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
+
+async function main(): Promise<void> {
+  const reason = netnsUnavailableReason();
+  const missing = ['iperf3', 'socat'].filter((c) => spawnSync(c, ['-h']).error);
+  if (reason || missing.length) {
+    console.log(`dataplane bench skipped: ${reason ?? `missing ${missing.join(', ')} (apt-get install ${missing.join(' ')})`}`);
+    return;
+  }
+  const topo = buildTopology();
+  try {
+    const scripts = writeScripts(topo.dir);
+    topo.exec(topo.forwarder, 'sysctl', ['-w', 'net.ipv4.ip_forward=1']);
+    const iperfServer = topo.spawnIn(topo.targets[0], 'iperf3', ['-s', '-p', '5201']);
+    await startServer(topo, scripts.server, topo.targets[0], 'target0', [8000]);
+    await sleep(300);
+
+    // 1. Routed directly: the forwarder namespace only routes (no ruleset loaded yet).
+    const direct = iperf(topo, TARGET_IPS[0], 5201);
+    const directRate = connRate(topo, scripts.client, TARGET_IPS[0]);
+
+    // 2. Through the forwarder: the production ruleset, one target.
+    const view: DataPlaneView = {
+      forward: 'bench',
+      ports: [
+        { port: 5201, targetPort: 5201 },
+        { port: 8000, targetPort: 8000 },
+      ],
+      targets: [TARGET_IPS[0]],
+      allowedSources: ['10.0.1.0/26', '168.63.129.16/32'],
+      healthPort: 8000,
+      agent: { intervalSeconds: 5, connectTimeoutSeconds: 2 },
+    };
+    topo.exec(topo.forwarder, 'nft', ['-f', '-'], renderRuleset(view));
+    const forwarded = iperf(topo, FORWARDER_IP, 5201);
+    const forwardedRate = connRate(topo, scripts.client, FORWARDER_IP);
+
+    // 3. A userspace proxy on the forwarder (what a socat/haproxy forwarder would give).
+    topo.exec(topo.forwarder, 'nft', ['delete', 'table', 'ip', 'plf']);
+    const socat = topo.spawnIn(topo.forwarder, 'socat', [`TCP-LISTEN:5202,fork,reuseaddr`, `TCP:${TARGET_IPS[0]}:5201`]);
+    await sleep(300);
+    const proxied = iperf(topo, FORWARDER_IP, 5202);
+    socat.kill('SIGKILL');
+    iperfServer.kill('SIGKILL');
+
+    console.log(`data plane bench: ${SECONDS} s iperf3 runs (veth pairs in network namespaces, one core per side at best), ${CONNECTIONS} connections per rate run`);
+    console.log(`throughput direct (routed)           ${gbit(direct)}`);
+    console.log(`throughput via forwarder (nft DNAT)  ${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct`);
+    console.log(`throughput via socat on forwarder    ${gbit(proxied)}   ${(proxied / direct).toFixed(2)}x direct`);
+    console.log(`new connections/s direct             ${directRate.toFixed(0)}`);
+    console.log(`new connections/s via forwarder      ${forwardedRate.toFixed(0)}   ${(forwardedRate / directRate).toFixed(2)}x direct`);
+  } finally {
+    topo.destroy();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench/dataplane failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
