@@ -49,10 +49,12 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
   const prefix = deps.routePrefix ? `/${deps.routePrefix.replace(/^\/+|\/+$/g, '').toLowerCase()}` : '';
   return (req, res) => {
     void (async () => {
-      const body = await readBody(req);
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-      const path = url.pathname;
+      // Never the query string in a log line: it may carry keys.
+      let path = (req.url ?? '/').split('?')[0];
       try {
+        const body = await readBody(req);
+        const url = requestUrl(req);
+        path = url.pathname;
         if (path.startsWith('/runtime/webhooks/durabletask/')) {
           if (!deps.engine) return send(res, 404, { error: 'no durable engine in this host' });
           return await deps.engine.handleHttp(req, res, path.slice('/runtime/webhooks/durabletask/'.length), body);
@@ -61,7 +63,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           const reply = await handleEventGridWebhook(deps.invoker, req.method ?? 'GET', url.searchParams, req.headers, body);
           return send(res, reply.status, reply.body, reply.headers);
         }
-        if (path.startsWith('/admin/functions/')) return await adminInvoke(deps, req.method ?? '', decodeURIComponent(path.slice('/admin/functions/'.length)), body, res);
+        if (path.startsWith('/admin/functions/')) return await adminInvoke(deps, req.method ?? '', safeDecode(path.slice('/admin/functions/'.length)), body, res);
         if (path === '/admin/host/status') {
           return send(res, 200, {
             state: 'Running',
@@ -173,6 +175,14 @@ async function adminInvoke(deps: ServerDeps, method: string, name: string, body:
   return send(res, 202, undefined);
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function parseMaybeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -181,12 +191,26 @@ function parseMaybeJson(text: string): unknown {
   }
 }
 
+/** The request's URL as the caller addressed it; a Host header that is not a host falls back to ours. */
+function requestUrl(req: http.IncomingMessage): URL {
+  const local = req.socket.localAddress && req.socket.localPort ? `127.0.0.1:${req.socket.localPort}` : '127.0.0.1';
+  try {
+    return new URL(req.url ?? '/', `http://${req.headers.host ?? local}`);
+  } catch {
+    return new URL(req.url ?? '/', `http://${local}`);
+  }
+}
+
+/** The whole body; rejects when the caller goes away before sending it all. */
 export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the caller closed the connection before sending the whole body'));
+    });
   });
 }
 
