@@ -83,20 +83,48 @@ export interface LoadedApp {
 
 export class AppLoadError extends Error {}
 
-/** Resolves `main` (a file or a `dir/*.js` glob with `*` wildcards in the last segment). */
+/**
+ * Resolves `main` like the worker's glob: a file, or a pattern with `*` (within a name), `?` and
+ * `**` (any depth of folders), e.g. `dist/functions/*.js`, or `**` as a folder segment to take
+ * every `.js` below `dist/src/functions`.
+ * Files come back sorted, so load order is stable. node_modules folders are not searched.
+ */
 export function resolveMainGlob(appDir: string, main: string): string[] {
   const absolute = path.resolve(appDir, main);
-  const dir = path.dirname(absolute);
-  const pattern = path.basename(absolute);
-  if (dir.includes('*')) throw new AppLoadError(`main glob "${main}": wildcards are only supported in the file name`);
-  if (!pattern.includes('*')) return fs.existsSync(absolute) ? [absolute] : [];
-  if (!fs.existsSync(dir)) return [];
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('[^/]*')}$`);
-  return fs
-    .readdirSync(dir)
-    .filter((f) => regex.test(f))
-    .sort()
-    .map((f) => path.join(dir, f));
+  if (!/[*?]/.test(absolute)) return fs.existsSync(absolute) ? [absolute] : [];
+  const segments = absolute.split(path.sep);
+  const firstWild = segments.findIndex((seg) => /[*?]/.test(seg));
+  const root = segments.slice(0, firstWild).join(path.sep) || path.sep;
+  const regex = globRegex(segments.slice(firstWild).join('/'));
+  if (!fs.existsSync(root)) return [];
+  const deep = segments.slice(firstWild).some((seg) => seg === '**');
+  const found: string[] = [];
+  const walk = (dir: string, rel: string, depth: number) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && (deep || depth < segments.length - firstWild - 1)) walk(path.join(dir, entry.name), relPath, depth + 1);
+      } else if (regex.test(relPath)) found.push(path.join(dir, entry.name));
+    }
+  };
+  walk(root, '', 0);
+  return found.sort();
+}
+
+function globRegex(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*' && pattern[i + 1] === '*') {
+      // `**/` matches zero or more folders; a trailing `**` anything below.
+      const slash = pattern[i + 2] === '/';
+      out += slash ? '(?:[^/]+/)*' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += escapeRegex(c);
+  }
+  return new RegExp(`^${out}$`);
 }
 
 function escapeRegex(text: string): string {

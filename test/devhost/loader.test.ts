@@ -51,12 +51,19 @@ describe('resolving the main glob', () => {
     ['a glob in the file name', fixtureMain, 5],
     ['a single file', 'dist/test/fixtures/devhost-app/http.js', 1],
     ['a glob matching nothing', 'dist/test/fixtures/devhost-app/*.nothing', 0],
+    ['a wildcard in a folder', 'dist/test/fixtures/devhost-*/*.js', 5],
+    ['? for one character', 'dist/test/fixtures/devhost-app/h??p.js', 1],
+    ['** for any depth of folders', 'dist/test/**/devhost-app/*.js', 5],
+    ['** with nothing between', 'dist/test/fixtures/devhost-app/**/*.js', 5],
+    ['a folder that does not exist', 'dist/nowhere/*.js', 0],
   ])('%s', (_situation, main, count) => {
     expect(resolveMainGlob(repoRoot, main)).toHaveLength(count);
   });
 
-  it('a wildcard in a folder is refused with a clear message', () => {
-    expect(() => resolveMainGlob(repoRoot, 'dist/*/x.js')).toThrow(/wildcards are only supported in the file name/);
+  it('matches come back sorted and absolute', () => {
+    const files = resolveMainGlob(repoRoot, fixtureMain);
+    expect(files).toEqual([...files].sort());
+    expect(files.every((f) => f.startsWith(repoRoot) && f.endsWith('.js'))).toBe(true);
   });
 });
 
