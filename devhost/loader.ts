@@ -15,6 +15,8 @@ export interface ProgrammingModel {
   name: string;
   version: string;
   getInvocationModel(coreContext: CoreInvocationContext): InvocationModel;
+  /** Called once by the worker at startup; locks `app.setup(...)` options. */
+  getCapabilities?(workerCapabilities: Record<string, string>): Promise<Record<string, string>>;
 }
 
 export interface InvocationModel {
@@ -270,6 +272,7 @@ export function loadApp(appDir: string, main = mainOf(appDir)): LoadedApp {
 /** Runs the app's `app.hook.appStart` hooks once, as the worker does before the first invocation. */
 export function startApp(app: LoadedApp): Promise<void> {
   app.started ??= (async () => {
+    await app.programmingModel.getCapabilities?.({});
     for (const hook of app.hooks.get('appStart') ?? []) {
       await hook({ hookData: app.appHookData, appHookData: app.appHookData, functionAppDirectory: app.appDir });
     }
