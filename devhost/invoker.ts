@@ -65,16 +65,21 @@ export class DevhostInvoker implements FunctionInvoker {
       request: { inputData, triggerMetadata },
       metadata: fn.metadata,
       log: (level, category, message) => {
+        // The app's log hooks see every line first and may change its level or text.
+        const line = { level, category, message, invocationContext, hookData: {}, appHookData: this.app.appHookData };
+        for (const hook of this.app.hooks.get('log') ?? []) hook(line);
         // System lines from the library are noise in a terminal unless they warn.
-        if (category === 'system' && level !== 'warning' && level !== 'error') return;
-        log.app(fn.name, invocationId, level, category, message);
+        if (line.category === 'system' && line.level !== 'warning' && line.level !== 'error') return;
+        log.app(fn.name, invocationId, line.level, line.category, line.message);
       },
     };
+    let invocationContext: unknown;
     let outcome = 'Succeeded';
     try {
       await startApp(this.app);
       const model = this.app.programmingModel.getInvocationModel(coreContext);
       const { context, inputs } = await model.getArguments();
+      invocationContext = context;
       // The worker's hook protocol: preInvocation may swap inputs and the handler; postInvocation
       // sees the result or error and may replace either.
       const hookData: Record<string, unknown> = {};

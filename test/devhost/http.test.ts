@@ -111,6 +111,13 @@ describe('HTTP triggers on /api/<route>', () => {
     expect(line).toEqual(expect.objectContaining({ invocationId: expect.any(String), durationMs: expect.any(Number), outcome: 'Succeeded' }));
   });
 
+  it('an app log hook rewrites the line before the host records it', async () => {
+    await call('/api/fixture/hooks?token=very-secret-value');
+    const [line] = await host.waitForLines((l) => l.functionName === 'hooks' && String(l.message).startsWith('called with'));
+    expect(line.message).toBe('called with token=***');
+    expect(JSON.stringify(host.lines)).not.toContain('very-secret-value');
+  });
+
   it('app hooks ran: appStart once before the first call, preInvocation per call', async () => {
     const first = (await (await call('/api/fixture/hooks')).json()) as { appStarted: boolean; preInvocations: number };
     const second = (await (await call('/api/fixture/hooks')).json()) as { appStarted: boolean; preInvocations: number };
