@@ -14,6 +14,28 @@ export interface InvokerOptions {
   durableClientBinding?: () => Record<string, unknown>;
 }
 
+/** devhost's own invocation options, beyond the engine contract. */
+export interface DevhostInvokeOptions extends InvokeOptions {
+  retryContext?: CoreInvocationContext['request']['retryContext'];
+}
+
+/** A function's retry policy as registered (`retry` in app.timer(...) and friends). */
+export interface RetryPolicy {
+  retryStrategy: 'fixedDelay' | 'exponentialBackoff';
+  maxRetryCount: number;
+  delayInterval?: { seconds?: number };
+  minimumInterval?: { seconds?: number };
+  maximumInterval?: { seconds?: number };
+}
+
+/** Milliseconds to wait before retry number `retryCount` (1-based). */
+export function retryDelayMs(policy: RetryPolicy, retryCount: number): number {
+  if (policy.retryStrategy === 'fixedDelay') return (policy.delayInterval?.seconds ?? 0) * 1000;
+  const min = (policy.minimumInterval?.seconds ?? 0) * 1000;
+  const max = (policy.maximumInterval?.seconds ?? Number.MAX_SAFE_INTEGER / 1000) * 1000;
+  return Math.min(max, min * 2 ** (retryCount - 1));
+}
+
 export interface InvocationResult {
   returnValue?: RpcTypedData;
   outputData: { name: string; data: RpcTypedData }[];
@@ -38,13 +60,13 @@ export class DevhostInvoker implements FunctionInvoker {
   }
 
   /** FunctionInvoker: trigger value in, decoded return value out. */
-  async invoke(name: string, triggerValue: unknown, options: InvokeOptions = {}): Promise<unknown> {
+  async invoke(name: string, triggerValue: unknown, options: DevhostInvokeOptions = {}): Promise<unknown> {
     const result = await this.invokeRaw(name, encodeTriggerValue(triggerValue, this.mustGet(name).trigger.type), options);
     return decodeTypedData(result.returnValue);
   }
 
   /** Invokes with the trigger already in the worker's typed form (HTTP uses this). */
-  async invokeRaw(name: string, triggerData: RpcTypedData, options: InvokeOptions = {}): Promise<InvocationResult> {
+  async invokeRaw(name: string, triggerData: RpcTypedData, options: DevhostInvokeOptions = {}): Promise<InvocationResult> {
     const fn = this.mustGet(name);
     const invocationId = options.invocationId ?? randomUUID();
     const inputData: CoreInvocationContext['request']['inputData'] = [{ name: fn.triggerName, data: triggerData }];
@@ -62,7 +84,7 @@ export class DevhostInvoker implements FunctionInvoker {
     const log = this.options.log;
     const coreContext: CoreInvocationContext = {
       invocationId,
-      request: { inputData, triggerMetadata },
+      request: { inputData, triggerMetadata, ...(options.retryContext ? { retryContext: options.retryContext } : {}) },
       metadata: fn.metadata,
       log: (level, category, message) => {
         // The app's log hooks see every line first and may change its level or text.
@@ -107,6 +129,32 @@ export class DevhostInvoker implements FunctionInvoker {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log.invocation({ functionName: fn.name, invocationId, durationMs: ms, outcome, trigger: fn.trigger.type });
+    }
+  }
+
+  /**
+   * Invokes under the function's retry policy, as the host does for the triggers that support
+   * one (timers here): a failed run is retried after the policy's delay with `context.retryContext`
+   * set, until it succeeds or `maxRetryCount` retries failed (-1: until `shouldStop()`).
+   */
+  async invokeWithRetry(name: string, triggerValue: unknown, shouldStop: () => boolean = () => false): Promise<unknown> {
+    const policy = this.mustGet(name).metadata.retryOptions as RetryPolicy | undefined;
+    let retryContext: DevhostInvokeOptions['retryContext'];
+    for (let retryCount = 0; ; retryCount++) {
+      try {
+        return await this.invoke(name, triggerValue, retryContext ? { retryContext } : {});
+      } catch (err) {
+        if (!policy || (policy.maxRetryCount >= 0 && retryCount >= policy.maxRetryCount) || shouldStop()) throw err;
+        // Duck-typed: the app's errors may come from another realm (instanceof Error fails under jest).
+        const error = err !== null && typeof err === 'object' && 'message' in err ? (err as Error) : new Error(String(err));
+        retryContext = {
+          retryCount: retryCount + 1,
+          maxRetryCount: policy.maxRetryCount,
+          exception: { message: error.message, source: error.name, ...(error.stack ? { stackTrace: error.stack } : {}) },
+        };
+        this.options.log.warn(`'${name}' failed; retry ${retryCount + 1}${policy.maxRetryCount >= 0 ? ` of ${policy.maxRetryCount}` : ''} under its retry policy`);
+        await new Promise((r) => setTimeout(r, retryDelayMs(policy, retryCount + 1)));
+      }
     }
   }
 

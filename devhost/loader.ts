@@ -41,6 +41,8 @@ export interface CoreInvocationContext {
   request: {
     inputData: { name: string; data: RpcTypedData }[];
     triggerMetadata?: Record<string, RpcTypedData>;
+    /** Set on a retry under the function's retry policy (the worker's RpcRetryContext). */
+    retryContext?: { retryCount: number; maxRetryCount: number; exception?: { message?: string; source?: string; stackTrace?: string } };
   };
   metadata: CoreFunctionMetadata;
   state?: string;

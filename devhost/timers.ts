@@ -126,7 +126,7 @@ export class TimerScheduler {
     };
     timer.last = scheduled;
     try {
-      await this.invoker.invoke(timer.fn.name, value);
+      await this.invoker.invokeWithRetry(timer.fn.name, value, () => this.stopped);
     } catch {
       // Already logged by the invoker as a failed invocation; the schedule goes on.
     } finally {

@@ -1,4 +1,4 @@
-import { DevhostInvoker, decodeTypedData, encodeTriggerValue } from '../../devhost/invoker';
+import { DevhostInvoker, decodeTypedData, encodeTriggerValue, retryDelayMs } from '../../devhost/invoker';
 import { loadApp, resolveMainGlob } from '../../devhost/loader';
 import { createLogger } from '../../devhost/log';
 import { fixtureMain, repoRoot } from './fixture';
@@ -144,5 +144,16 @@ describe('typed data as the worker exchanges it', () => {
     ['nothing', undefined, undefined],
   ])('%s decodes to the value', (_s, typed, value) => {
     expect(decodeTypedData(typed)).toEqual(value);
+  });
+});
+
+describe('retry policy delays', () => {
+  it.each([
+    ['fixed delay, any retry', { retryStrategy: 'fixedDelay' as const, maxRetryCount: 3, delayInterval: { seconds: 5 } }, 3, 5000],
+    ['exponential, first retry waits the minimum', { retryStrategy: 'exponentialBackoff' as const, maxRetryCount: 5, minimumInterval: { seconds: 2 }, maximumInterval: { seconds: 60 } }, 1, 2000],
+    ['exponential, third retry doubles twice', { retryStrategy: 'exponentialBackoff' as const, maxRetryCount: 5, minimumInterval: { seconds: 2 }, maximumInterval: { seconds: 60 } }, 3, 8000],
+    ['exponential, capped at the maximum', { retryStrategy: 'exponentialBackoff' as const, maxRetryCount: 9, minimumInterval: { seconds: 2 }, maximumInterval: { seconds: 10 } }, 6, 10000],
+  ])('%s', (_s, policy, retry, ms) => {
+    expect(retryDelayMs(policy, retry)).toBe(ms);
   });
 });

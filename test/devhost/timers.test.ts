@@ -6,7 +6,7 @@ import { startTestHost, type TestHost } from './harness';
  */
 let host: TestHost;
 beforeAll(async () => {
-  host = await startTestHost({ env: { DEVHOST_FIXTURE_SLOW_SCHEDULE: '*/1 * * * * *' } });
+  host = await startTestHost({ env: { DEVHOST_FIXTURE_SLOW_SCHEDULE: '*/1 * * * * *', DEVHOST_FIXTURE_FLAKY_SCHEDULE: '*/1 * * * * *' } });
 });
 afterAll(() => host?.stop());
 
@@ -28,9 +28,20 @@ describe('timer triggers', () => {
     expect(starts - ends).toBeLessThanOrEqual(1);
   });
 
+  it('a failing timer is retried under its retry policy with retryContext, until it succeeds', async () => {
+    const runs = await host.waitForLines(appLines('flaky'), 3);
+    expect(runs.slice(0, 3).map((r) => r.message)).toEqual([
+      'flaky retryCount=0 max=- previous=-',
+      'flaky retryCount=1 max=2 previous=flaky failure 0',
+      'flaky retryCount=2 max=2 previous=flaky failure 1',
+    ]);
+    const outcomes = host.lines.filter((l) => l.event === 'invocation' && l.functionName === 'flaky').slice(0, 3).map((l) => l.outcome);
+    expect(outcomes).toEqual(['Failed', 'Failed', 'Succeeded']);
+  });
+
   it('/admin/host/status lists each scheduled timer with its next occurrence', async () => {
     const status = (await (await fetch(`${host.url}/admin/host/status`)).json()) as { timers: { name: string; next?: string }[] };
-    expect(status.timers.map((t) => t.name).sort()).toEqual(['nightly', 'slowTick', 'tick']);
+    expect(status.timers.map((t) => t.name).sort()).toEqual(['flaky', 'nightly', 'slowTick', 'tick']);
     const nightly = status.timers.find((t) => t.name === 'nightly')!;
     expect(nightly.next).toMatch(/T02:30:00.000Z$/);
   });
