@@ -173,7 +173,10 @@ export class ArmRouter {
     }
     if (op.status === 'InProgress') return { status: 202, headers: { 'Retry-After': this.emu.lro.retryAfterSeconds() } };
     if (op.status === 'Failed') return { status: 500, body: { error: op.error } };
-    return op.result === undefined ? { status: 204 } : { status: 200, body: op.result };
+    if (op.result !== undefined) return { status: 200, body: op.result };
+    // Compute answers a finished void action (reimage, deleteInstances, manualupgrade) with 200
+    // and no body; its SDK refuses 204 there. Network answers 204.
+    return { status: op.namespace.toLowerCase() === 'microsoft.compute' ? 200 : 204 };
   }
 }
 

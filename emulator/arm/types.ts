@@ -106,7 +106,7 @@ export interface ControlRoute {
 /** Node break/repair, implemented by the compute provider (its state lives there). */
 export interface NodeControl {
   /** `target` is an instance resource id or NIC IP; returns the instance id acted on. */
-  breakNode(emu: EmulatorRuntime, target: string): ArmResponse | Promise<ArmResponse>;
+  breakNode(emu: EmulatorRuntime, target: string, options?: { persistent?: boolean }): ArmResponse | Promise<ArmResponse>;
   repairNode(emu: EmulatorRuntime, target: string): ArmResponse | Promise<ArmResponse>;
 }
 

@@ -194,7 +194,7 @@ export function controlRoutes(deps: ControlDeps): Route[] {
         }
         const nc = deps.registry.hooks.nodeControl;
         if (!nc) throw new ArmError(501, 'NotImplemented', 'No provider implements node control (the compute provider registers nodeControl).');
-        return m[1] === 'break' ? nc.breakNode(emu, b.target) : nc.repairNode(emu, b.target);
+        return m[1] === 'break' ? nc.breakNode(emu, b.target, { persistent: b.persistent === true }) : nc.repairNode(emu, b.target);
       },
     },
     // Data path (emulator/datapath hook)

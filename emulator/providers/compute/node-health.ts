@@ -1,0 +1,59 @@
+import type { EmulatorRuntime } from '../../arm/types';
+import type { StoredResource } from '../../state/store';
+import { manifestFromCustomData } from './manifest';
+
+/**
+ * Whether a simulated forwarder node answers a TCP probe on `port`: it must be running, not
+ * broken and not being reimaged, and its manifest must map the port to at least one target that
+ * is up and listening on the target port — exactly what the real node's DNAT does when the LB
+ * probe (or the Application Health extension's local probe) connects.
+ */
+export interface ProbeVerdict {
+  ok: boolean;
+  reason: string;
+  /** Targets that would take a connection on this port. */
+  reachableTargets: string[];
+}
+
+export interface InstanceInternal {
+  vmssId: string;
+  instanceId: string;
+  ip: string;
+  nicId: string;
+  ipConfigurationId: string;
+  modelVersion: number;
+  customData?: string;
+  power: 'running' | 'stopped';
+  broken?: { persistent: boolean; since: string };
+  busyUntil?: number;
+}
+
+export function instanceInternal(instance: StoredResource): InstanceInternal {
+  return instance.internal as unknown as InstanceInternal;
+}
+
+export function nodeProbe(emu: EmulatorRuntime, instance: StoredResource, port: number): ProbeVerdict {
+  const node = instanceInternal(instance);
+  const none = (reason: string): ProbeVerdict => ({ ok: false, reason, reachableTargets: [] });
+  if (node.power !== 'running') return none(`instance ${node.instanceId} is not running`);
+  if (node.broken) return none(`instance ${node.instanceId} is broken (since ${node.broken.since})`);
+  if (node.busyUntil && node.busyUntil > Date.now()) return none(`instance ${node.instanceId} is being reimaged or updated`);
+  const m = manifestFromCustomData(node.customData);
+  if (!m.ok) return none(`instance ${node.instanceId} forwards nothing: ${m.reason}`);
+  const mapping = m.manifest.ports.find((p) => p.port === port);
+  if (!mapping) return none(`instance ${node.instanceId}'s manifest does not forward port ${port}`);
+  const reachable = m.manifest.targets.filter((ip) => {
+    const t = emu.state.targets.get(ip);
+    return t?.up === true && t.openPorts.includes(mapping.targetPort);
+  });
+  if (!reachable.length) {
+    const why = m.manifest.targets
+      .map((ip) => {
+        const t = emu.state.targets.get(ip);
+        return !t ? `${ip} unknown` : !t.up ? `${ip} down` : `${ip} not listening on ${mapping.targetPort}`;
+      })
+      .join(', ');
+    return none(`no target of instance ${node.instanceId} accepts port ${mapping.targetPort} (${why})`);
+  }
+  return { ok: true, reason: `port ${port} -> ${reachable.join(', ')}:${mapping.targetPort}`, reachableTargets: reachable };
+}

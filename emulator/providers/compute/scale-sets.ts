@@ -1,0 +1,432 @@
+import { randomUUID } from 'node:crypto';
+import { ArmError, invalidParameters, resourceNotFound } from '../../arm/errors';
+import { newEtag } from '../../arm/etag';
+import { longRunningAction } from '../../arm/actions';
+import { paginate } from '../../arm/pagination';
+import { isObject, storedResourceHandlers } from '../../arm/stored-resource';
+import type { ArmContext, EmulatorRuntime, ResourceTypeHandler } from '../../arm/types';
+import type { StoredResource } from '../../state/store';
+import { backendPoolExists, joinBackendPool, leaveBackendPool, refId, requireSubnet, type Json } from '../network/common';
+import { createNic, deleteNic } from '../network/network-interfaces';
+import { instanceInternal, nodeProbe, type InstanceInternal } from './node-health';
+
+/**
+ * Virtual machine scale sets (Uniform orchestration) and their instances. The model is stored as
+ * sent (PUT full replace, PATCH merge) without `osProfile.customData`, which Azure never returns;
+ * the emulator keeps it internally because it is the node's configuration (the forwarding
+ * manifest). Every change of `virtualMachineProfile` (customData included) is a new model version:
+ * each instance keeps running the version it was created or last upgraded with
+ * (`latestModelApplied: false`) until `manualupgrade` (updateInstances) brings it to the latest. Capacity creates and removes instances; each
+ * instance gets a NIC in the configured subnet and joins the configured LB backend pools.
+ */
+export const T_VMSS = 'Microsoft.Compute/virtualMachineScaleSets';
+export const T_VM = 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines';
+
+interface VmssInternal {
+  modelVersion: number;
+  customData?: string;
+  nextInstanceId: number;
+  uniqueId: string;
+}
+
+const vmssInternal = (r: StoredResource) => r.internal as unknown as VmssInternal;
+
+function profileOf(body: Json): Json {
+  const p = (isObject(body.properties) ? body.properties : {}) as Json;
+  return (isObject(p.virtualMachineProfile) ? p.virtualMachineProfile : {}) as Json;
+}
+
+/** The NIC configuration the instances get: subnet and backend pools of the primary ip config. */
+function nicConfig(body: Json): { name: string; subnetId?: string; pools: string[] } {
+  const configs = ((profileOf(body).networkProfile as Json | undefined)?.networkInterfaceConfigurations as Json[] | undefined) ?? [];
+  const primary = configs.find((c) => (c.properties as Json | undefined)?.primary) ?? configs[0];
+  const ipc = (((primary?.properties as Json | undefined)?.ipConfigurations as Json[] | undefined) ?? [])[0];
+  const ipp = (ipc?.properties ?? {}) as Json;
+  const pools = ((ipp.loadBalancerBackendAddressPools as Json[] | undefined) ?? []).map((p) => refId(p)).filter((x): x is string => !!x);
+  return { name: String(primary?.name ?? 'nic'), subnetId: refId(ipp.subnet), pools };
+}
+
+/** Application Health extension settings in the model, if any. */
+export function healthExtension(vmss: StoredResource): { protocol: string; port: number } | undefined {
+  const exts = (((profileOf(vmss.body).extensionProfile as Json | undefined)?.extensions as Json[] | undefined) ?? []).map((e) => (e.properties ?? {}) as Json);
+  const health = exts.find((e) => /^ApplicationHealth(Linux|Windows)$/i.test(String(e.type)));
+  if (!health) return undefined;
+  const s = (health.settings ?? {}) as Json;
+  return { protocol: String(s.protocol ?? 'tcp'), port: Number(s.port ?? 80) };
+}
+
+function validate(ctx: ArmContext, body: Json): { problems: string[]; customData?: string } {
+  const problems: string[] = [];
+  const sku = body.sku as Json | undefined;
+  if (!isObject(sku) || typeof sku.name !== 'string') problems.push("The 'sku.name' property is required.");
+  if (isObject(sku) && sku.capacity !== undefined && (!Number.isInteger(sku.capacity) || (sku.capacity as number) < 0 || (sku.capacity as number) > 1000)) {
+    problems.push("The 'sku.capacity' property must be an integer between 0 and 1000.");
+  }
+  const profile = profileOf(body);
+  const os = (profile.osProfile ?? {}) as Json;
+  if (os.customData !== undefined && (typeof os.customData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(os.customData))) problems.push("The 'osProfile.customData' property must be a base64 string.");
+  if (typeof os.customData === 'string' && os.customData.length > 87380) problems.push("The 'osProfile.customData' property exceeds 64 KiB once decoded.");
+  const nic = nicConfig(body);
+  if (!nic.subnetId) problems.push('The networkProfile must have a network interface configuration with an ip configuration in a subnet.');
+  else requireSubnet(ctx.emu, { id: nic.subnetId }, 'virtualMachineScaleSets', problems);
+  for (const pool of nic.pools) if (!backendPoolExists(ctx.emu, pool)) problems.push(`Resource ${pool} referenced by the scale set's ip configuration was not found.`);
+  return { problems, ...(typeof os.customData === 'string' ? { customData: os.customData } : {}) };
+}
+
+/** The stored body never carries customData (Azure does not return it). */
+function withoutCustomData(body: Json): Json {
+  const copy = JSON.parse(JSON.stringify(body)) as Json;
+  const os = (profileOf(copy).osProfile ?? undefined) as Json | undefined;
+  if (os) delete os.customData;
+  return copy;
+}
+
+const stored = storedResourceHandlers({
+  type: T_VMSS,
+  longRunning: true,
+  tracked: true,
+  patch: 'merge',
+  provisioningState: true,
+  build(ctx, { body, existing }) {
+    const { problems, customData } = validate(ctx, body);
+    if (problems.length) throw invalidParameters(problems);
+    const prev = existing ? vmssInternal(existing) : undefined;
+    const newProfile = JSON.stringify(profileOf(withoutCustomData(body)));
+    const oldProfile = existing ? JSON.stringify(profileOf(existing.body)) : undefined;
+    const effectiveCustomData = customData ?? prev?.customData;
+    const changed = !existing || newProfile !== oldProfile || effectiveCustomData !== prev?.customData;
+    const internal: VmssInternal = {
+      modelVersion: (prev?.modelVersion ?? 0) + (changed ? 1 : 0),
+      ...(effectiveCustomData ? { customData: effectiveCustomData } : {}),
+      nextInstanceId: prev?.nextInstanceId ?? 0,
+      uniqueId: prev?.uniqueId ?? randomUUID(),
+    };
+    const clean = withoutCustomData(body);
+    const props = { ...((clean.properties ?? {}) as Json) };
+    delete props.provisioningState;
+    return {
+      body: {
+        sku: { tier: 'Standard', ...(clean.sku as Json), capacity: ((clean.sku as Json).capacity as number | undefined) ?? 0 },
+        ...(clean.zones ? { zones: clean.zones } : {}),
+        ...(clean.identity ? { identity: clean.identity } : {}),
+        properties: {
+          singlePlacementGroup: true,
+          orchestrationMode: 'Uniform',
+          upgradePolicy: { mode: 'Manual' },
+          ...props,
+          uniqueId: internal.uniqueId,
+          timeCreated: existing ? ((existing.body.properties as Json).timeCreated as string) : new Date().toISOString(),
+        },
+      },
+      internal: internal as unknown as Record<string, unknown>,
+    };
+  },
+  afterWrite(ctx, r) {
+    reconcileCapacity(ctx.emu, r);
+  },
+  afterDelete(ctx, r) {
+    for (const vm of instancesOf(ctx.emu, r.id)) removeInstance(ctx.emu, vm, r);
+  },
+});
+
+export function instancesOf(emu: EmulatorRuntime, vmssId: string): StoredResource[] {
+  return emu.state.children(vmssId, T_VM).sort((a, b) => Number(instanceInternal(a).instanceId) - Number(instanceInternal(b).instanceId));
+}
+
+/** Creates or removes instances until the count matches sku.capacity (scale-in removes the newest). */
+export function reconcileCapacity(emu: EmulatorRuntime, vmss: StoredResource): void {
+  const want = Number((vmss.body.sku as Json).capacity ?? 0);
+  const have = instancesOf(emu, vmss.id);
+  for (let i = have.length; i < want; i++) createInstance(emu, vmss);
+  for (const vm of have.slice(want).reverse()) removeInstance(emu, vm);
+}
+
+function createInstance(emu: EmulatorRuntime, vmss: StoredResource): StoredResource {
+  const vi = vmssInternal(vmss);
+  const instanceId = String(vi.nextInstanceId++);
+  const nic = nicConfig(vmss.body);
+  const subnet = emu.state.get(nic.subnetId!)!;
+  const id = `${vmss.id}/virtualMachines/${instanceId}`;
+  const nicRes = createNic(emu, {
+    subscriptionId: vmss.subscriptionId,
+    resourceGroup: vmss.resourceGroup!,
+    name: `${vmss.name}-${instanceId}-${nic.name}`,
+    location: String(vmss.body.location),
+    subnet,
+    attachedTo: { virtualMachine: { id } },
+    ipConfigurationExtra: { loadBalancerBackendAddressPools: nic.pools.map((p) => ({ id: p })) },
+  });
+  const ipc = ((nicRes.body.properties as Json).ipConfigurations as Json[])[0];
+  const ip = String((ipc.properties as Json).privateIPAddress);
+  for (const pool of nic.pools) joinBackendPool(emu, pool, { ipConfigurationId: String(ipc.id), ip });
+  const zones = (vmss.body.zones as string[] | undefined) ?? [];
+  const now = new Date().toISOString();
+  const internal: InstanceInternal = {
+    vmssId: vmss.id,
+    instanceId,
+    ip,
+    nicId: nicRes.id,
+    ipConfigurationId: String(ipc.id),
+    modelVersion: vi.modelVersion,
+    ...(vi.customData ? { customData: vi.customData } : {}),
+    power: 'running',
+  };
+  const vm: StoredResource = {
+    id,
+    type: T_VM,
+    name: `${vmss.name}_${instanceId}`,
+    subscriptionId: vmss.subscriptionId,
+    resourceGroup: vmss.resourceGroup,
+    etag: newEtag(),
+    body: {
+      instanceId,
+      location: vmss.body.location,
+      sku: { name: (vmss.body.sku as Json).name, tier: 'Standard' },
+      ...(zones.length ? { zones: [zones[Number(instanceId) % zones.length]] } : {}),
+      ...(vmss.body.tags ? { tags: vmss.body.tags } : {}),
+      properties: {
+        latestModelApplied: true,
+        vmId: randomUUID(),
+        provisioningState: 'Succeeded',
+        timeCreated: now,
+        hardwareProfile: { vmSize: (vmss.body.sku as Json).name },
+        osProfile: { computerName: `${String(((profileOf(vmss.body).osProfile ?? {}) as Json).computerNamePrefix ?? vmss.name)}${instanceId.padStart(6, '0')}` },
+        networkProfile: { networkInterfaces: [{ id: nicRes.id }] },
+      },
+    },
+    internal: internal as unknown as Record<string, unknown>,
+    createdAt: now,
+    updatedAt: now,
+  };
+  emu.state.set(vm);
+  return vm;
+}
+
+export function removeInstance(emu: EmulatorRuntime, vm: StoredResource, owner?: StoredResource): void {
+  const node = instanceInternal(vm);
+  const vmss = owner ?? emu.state.get(node.vmssId);
+  for (const pool of vmss ? nicConfig(vmss.body).pools : []) leaveBackendPool(emu, pool, node.ipConfigurationId);
+  deleteNic(emu, node.nicId);
+  emu.state.delete(vm.id);
+}
+
+// ---- instance views -------------------------------------------------------------------------
+
+function status(code: string, displayStatus: string, level = 'Info', time?: string): Json {
+  return { code, level, displayStatus, ...(time ? { time } : {}) };
+}
+
+export function vmInstanceView(emu: EmulatorRuntime, vm: StoredResource): Json {
+  const node = instanceInternal(vm);
+  const vmss = emu.state.get(node.vmssId);
+  const health = vmss ? healthExtension(vmss) : undefined;
+  const busy = !!node.busyUntil && node.busyUntil > Date.now();
+  const view: Json = {
+    platformUpdateDomain: Number(node.instanceId) % 5,
+    platformFaultDomain: Number(node.instanceId) % 2,
+    computerName: ((vm.body.properties as Json).osProfile as Json).computerName,
+    osName: 'ubuntu',
+    osVersion: '24.04',
+    vmAgent: { vmAgentVersion: '2.12.0.2', statuses: [status('ProvisioningState/succeeded', 'Ready', 'Info', vm.updatedAt)], extensionHandlers: [] },
+    disks: [{ name: `${vm.name}_OsDisk`, statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.createdAt)] }],
+    statuses: [
+      busy ? status('ProvisioningState/updating', 'Updating') : status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.updatedAt),
+      node.power === 'running' ? status('PowerState/running', 'VM running') : status('PowerState/stopped', 'VM stopped'),
+    ],
+  };
+  if (health) {
+    const probe = nodeProbe(emu, vm, health.port);
+    view.vmHealth = {
+      status: probe.ok ? status('HealthState/healthy', 'The VM is healthy') : status('HealthState/unhealthy', 'The VM is unhealthy', 'Warning'),
+    };
+    view.extensions = [{ name: 'HealthExtension', type: 'Microsoft.ManagedServices.ApplicationHealthLinux', typeHandlerVersion: '2.0', statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded')] }];
+  }
+  return view;
+}
+
+function renderVm(ctx: ArmContext, vm: StoredResource, expandInstanceView: boolean): Json {
+  const node = instanceInternal(vm);
+  const vmss = ctx.emu.state.get(node.vmssId);
+  const latest = vmss ? vmssInternal(vmss).modelVersion : node.modelVersion;
+  const busy = !!node.busyUntil && node.busyUntil > Date.now();
+  const props: Json = { ...(vm.body.properties as Json), latestModelApplied: node.modelVersion === latest, provisioningState: busy ? 'Updating' : 'Succeeded' };
+  if (expandInstanceView) props.instanceView = vmInstanceView(ctx.emu, vm);
+  return { name: vm.name, id: vm.id, type: vm.type, etag: vm.etag, ...vm.body, properties: props };
+}
+
+function requireVmss(ctx: ArmContext): StoredResource {
+  const p = ctx.req.path;
+  const vmssId = p.id.split('/').slice(0, 9).join('/');
+  const vmss = ctx.emu.state.get(vmssId);
+  if (!vmss || vmss.type !== T_VMSS) throw resourceNotFound(T_VMSS, p.names[0], p.resourceGroup);
+  return vmss;
+}
+
+function requireVm(ctx: ArmContext): StoredResource {
+  requireVmss(ctx);
+  const p = ctx.req.path;
+  const vm = ctx.emu.state.get(p.id.split('/').slice(0, 11).join('/'));
+  if (!vm) throw resourceNotFound(T_VM, p.names.slice(0, 2).join('/'), p.resourceGroup);
+  return vm;
+}
+
+function requestedInstanceIds(ctx: ArmContext, vmss: StoredResource, required: boolean): StoredResource[] {
+  const body = isObject(ctx.req.body) ? ctx.req.body : {};
+  const ids = body.instanceIds;
+  const all = instancesOf(ctx.emu, vmss.id);
+  if (ids === undefined) {
+    if (required) throw invalidParameters(["The 'instanceIds' property is required."]);
+    return all;
+  }
+  if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw invalidParameters(["The 'instanceIds' property must be a list of strings."]);
+  const missing = (ids as string[]).filter((x) => !all.some((vm) => instanceInternal(vm).instanceId === x));
+  if (missing.length) throw new ArmError(400, 'InvalidParameter', `Instance ids ${missing.join(', ')} are not part of scale set ${vmss.name}.`);
+  return all.filter((vm) => (ids as string[]).includes(instanceInternal(vm).instanceId));
+}
+
+/** A reimage or update takes the node out until the operation completes. */
+function markBusy(emu: EmulatorRuntime, vms: StoredResource[]): void {
+  const until = Date.now() + emu.options.lroDelayMs;
+  for (const vm of vms) instanceInternal(vm).busyUntil = until;
+}
+
+function reimage(emu: EmulatorRuntime, vms: StoredResource[]): void {
+  for (const vm of vms) {
+    const node = instanceInternal(vm);
+    delete node.busyUntil;
+    // A reimage restores the OS disk and reruns cloud-init: a software fault is gone; a
+    // persistent one (bad host) survives it.
+    if (node.broken && !node.broken.persistent) delete node.broken;
+    node.power = 'running';
+    vm.updatedAt = new Date().toISOString();
+  }
+}
+
+function upgrade(emu: EmulatorRuntime, vmss: StoredResource, vms: StoredResource[]): void {
+  const vi = vmssInternal(vmss);
+  for (const vm of vms) {
+    const node = instanceInternal(vm);
+    delete node.busyUntil;
+    node.modelVersion = vi.modelVersion;
+    if (vi.customData) node.customData = vi.customData;
+    else delete node.customData;
+    if (node.broken && !node.broken.persistent) delete node.broken;
+    vm.updatedAt = new Date().toISOString();
+  }
+}
+
+function vmssAction(name: string, run: (ctx: ArmContext, vmss: StoredResource) => () => unknown): (ctx: ArmContext) => ReturnType<typeof longRunningAction> {
+  return (ctx) => {
+    const vmss = requireVmss(ctx);
+    const effect = run(ctx, vmss);
+    return longRunningAction(ctx, { resourceId: vmss.id, resourceType: T_VMSS, action: name, location: String(vmss.body.location), run: effect });
+  };
+}
+
+export const computeTypes: ResourceTypeHandler[] = [
+  {
+    ...stored,
+    actions: {
+      delete: vmssAction('delete', (ctx, vmss) => {
+        const vms = requestedInstanceIds(ctx, vmss, true);
+        return () => {
+          for (const vm of vms) removeInstance(ctx.emu, vm);
+          (vmss.body.sku as Json).capacity = instancesOf(ctx.emu, vmss.id).length;
+          vmss.etag = newEtag();
+        };
+      }),
+      reimage: vmssAction('reimage', (ctx, vmss) => {
+        const vms = requestedInstanceIds(ctx, vmss, false);
+        markBusy(ctx.emu, vms);
+        return () => reimage(ctx.emu, vms);
+      }),
+      manualupgrade: vmssAction('manualupgrade', (ctx, vmss) => {
+        const vms = requestedInstanceIds(ctx, vmss, true);
+        markBusy(ctx.emu, vms);
+        return () => upgrade(ctx.emu, vmss, vms);
+      }),
+      restart: vmssAction('restart', (ctx, vmss) => {
+        const vms = requestedInstanceIds(ctx, vmss, false);
+        markBusy(ctx.emu, vms);
+        return () => vms.forEach((vm) => delete instanceInternal(vm).busyUntil);
+      }),
+    },
+  },
+  {
+    type: `${T_VMSS}/instanceView`,
+    list(ctx) {
+      const vmss = requireVmss(ctx);
+      const vms = instancesOf(ctx.emu, vmss.id);
+      const health = healthExtension(vmss);
+      const healthy = health ? vms.filter((vm) => nodeProbe(ctx.emu, vm, health.port).ok).length : 0;
+      return {
+        status: 200,
+        body: {
+          virtualMachine: { statusesSummary: vms.length ? [{ code: 'ProvisioningState/succeeded', count: vms.length }] : [] },
+          ...(health
+            ? {
+                extensions: [
+                  {
+                    name: 'HealthExtension',
+                    statusesSummary: [
+                      ...(healthy ? [{ code: 'HealthState/healthy', count: healthy }] : []),
+                      ...(vms.length - healthy ? [{ code: 'HealthState/unhealthy', count: vms.length - healthy }] : []),
+                    ],
+                  },
+                ],
+              }
+            : {}),
+          statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded')],
+          orchestrationServices: [],
+        },
+      };
+    },
+  },
+  {
+    type: T_VM,
+    list(ctx) {
+      const vmss = requireVmss(ctx);
+      const expand = String(ctx.req.url.searchParams.get('$expand') ?? '').toLowerCase() === 'instanceview';
+      return paginate(ctx, instancesOf(ctx.emu, vmss.id).map((vm) => renderVm(ctx, vm, expand)));
+    },
+    get(ctx) {
+      const vm = requireVm(ctx);
+      const expand = String(ctx.req.url.searchParams.get('$expand') ?? '').toLowerCase() === 'instanceview';
+      return { status: 200, body: renderVm(ctx, vm, expand) };
+    },
+    delete(ctx) {
+      const vmss = requireVmss(ctx);
+      const p = ctx.req.path;
+      const vm = ctx.emu.state.get(p.id);
+      if (!vm) return { status: 204 };
+      return longRunningAction(ctx, {
+        resourceId: vm.id,
+        resourceType: T_VM,
+        action: 'delete',
+        location: String(vmss.body.location),
+        run: () => {
+          removeInstance(ctx.emu, vm);
+          (vmss.body.sku as Json).capacity = instancesOf(ctx.emu, vmss.id).length;
+          vmss.etag = newEtag();
+        },
+      });
+    },
+    actions: {
+      reimage: (ctx) => {
+        const vm = requireVm(ctx);
+        markBusy(ctx.emu, [vm]);
+        return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: 'reimage', run: () => reimage(ctx.emu, [vm]) });
+      },
+      restart: (ctx) => {
+        const vm = requireVm(ctx);
+        return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: 'restart', run: () => undefined });
+      },
+    },
+  },
+  {
+    type: `${T_VM}/instanceView`,
+    list(ctx) {
+      return { status: 200, body: vmInstanceView(ctx.emu, requireVm(ctx)) };
+    },
+  },
+];
