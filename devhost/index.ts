@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { RegisteredFunction } from './contracts';
 import { createDurableEngine, type DevhostDurableEngine } from './durable';
 import { DevhostInvoker } from './invoker';
+import { applyLocalSettings } from './local-settings';
 import { appEnv, loadApp, mainOf, startApp } from './loader';
 import { createLogger, type Logger } from './log';
 import { createRequestListener } from './server';
@@ -49,8 +50,13 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   const appDir = path.resolve(options.appDir);
   const hostJsonPath = path.join(appDir, 'host.json');
   const hostJson = options.hostJson ?? ((fs.existsSync(hostJsonPath) ? JSON.parse(fs.readFileSync(hostJsonPath, 'utf8')) : {}) as HostJson);
+  // Precedence like Core Tools: explicit settings, then the environment, then local.settings.json.
   const env = appEnv();
   for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value;
+  const local = applyLocalSettings(appDir, env);
+  if (local.applied.length || local.skipped.length) {
+    log.info(`local.settings.json: ${local.applied.length} setting(s) applied${local.skipped.length ? `, ${local.skipped.length} already set in the environment` : ''}`);
+  }
 
   const storeKind = options.store ?? 'memory';
   const connection = options.storageConnection ?? env.AzureWebJobsStorage;

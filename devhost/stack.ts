@@ -19,8 +19,10 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 // The default hub of the emulator's built-in topology (emulator/README.md).
 const HUB = {
   PLF_HUB_SUBNET_ID: '/subscriptions/00000000-0000-0000-0000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/shared',
+  PLF_HUB_SUBSCRIPTION_ID: '00000000-0000-0000-0000-00000000a001',
   PLF_HUB_RESOURCE_GROUP: 'rg-hub',
   PLF_HUB_LOCATION: 'westeurope',
+  PLF_LOCATION: 'westeurope',
 };
 
 const say = (line: string) => process.stdout.write(`stack: ${line}\n`);
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
 
     process.stdout.write(`devhost listening on ${devhostUrl}\n`);
     say(`devhost on ${devhostUrl}`);
+    say(`emulator control API: ${emulator.url}/_emulator/health (CA ${emulator.caFile})`);
+    say('Ctrl-C stops azurite, the emulator and devhost');
     say(`ready. Try: curl ${devhostUrl}/api/health`);
   } catch (err) {
     process.stderr.write(`stack: ${(err as Error).message}\n`);
