@@ -6,7 +6,7 @@ import type { RegisteredFunction } from './contracts';
 import { createDurableEngine, type DevhostDurableEngine } from './durable';
 import { DevhostInvoker } from './invoker';
 import { applyLocalSettings } from './local-settings';
-import { appEnv, loadApp, mainOf, startApp } from './loader';
+import { appEnv, loadApp, mainOf, startApp, type LoadedFunction } from './loader';
 import { createLogger, type Logger } from './log';
 import { createRequestListener } from './server';
 import { TimerScheduler } from './timers';
@@ -75,9 +75,10 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     log,
   });
   const timers = new TimerScheduler(invoker, log);
+  const routePrefix = hostJson.extensions?.http?.routePrefix ?? 'api';
   const functions = [...app.functions.values()];
   const server = http.createServer(
-    createRequestListener({ invoker, functions, log, routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api', engine: durable, timers }),
+    createRequestListener({ invoker, functions, log, routePrefix, engine: durable, timers }),
   );
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -94,7 +95,8 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   await startApp(app);
   await durable.start();
   timers.start(functions);
-  log.info(`devhost: ${functions.length} function(s): ${functions.map((f) => `${f.name} [${f.trigger.type}]`).join(', ')}`);
+  // Like Core Tools: every function with its URL (HTTP) or trigger type.
+  log.info(`devhost: ${functions.length} function(s)`, { functions: functions.map((f) => describeFunction(f, baseUrl, routePrefix)) });
 
   return {
     url: baseUrl,
@@ -113,4 +115,11 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
       });
     },
   };
+}
+
+function describeFunction(fn: LoadedFunction, baseUrl: string, routePrefix: string): string {
+  if (fn.trigger.type !== 'httpTrigger') return `${fn.name}: ${fn.trigger.type}`;
+  const methods = (fn.trigger.methods as string[] | undefined)?.map((m) => m.toUpperCase()).join(',') ?? 'ALL';
+  const prefix = routePrefix ? `/${routePrefix.replace(/^\/+|\/+$/g, '')}` : '';
+  return `${fn.name}: [${methods}] ${baseUrl}${prefix}/${String(fn.trigger.route ?? fn.name)}`;
 }

@@ -56,5 +56,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 function formatFields(fields: Record<string, unknown>): string {
   const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
-  return entries.length ? ` ${entries.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}` : '';
+  // A list of strings reads best one per line, indented under its message (the function list).
+  const lists = entries.filter(([, v]) => Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  const scalars = entries.filter((e) => !lists.includes(e));
+  const inline = scalars.length ? ` ${scalars.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}` : '';
+  return inline + lists.map(([, v]) => (v as string[]).map((x) => `\n    ${x}`).join('')).join('');
 }

@@ -68,6 +68,9 @@ describe('devhost CLI as a process', () => {
     await run.exit;
     expect(run.out()).toMatch(/Executed 'hello' \(Succeeded, Id=[0-9a-f-]{36}, Duration=[\d.]+ms\)/);
     expect(run.out()).toMatch(/hello: greeting term/);
+    // The startup list names every function, with its URL for HTTP ones, like Core Tools.
+    expect(run.out()).toContain(`\n    hello: [GET] ${run.url}/api/hello/{name?}\n`);
+    expect(run.out()).toContain('\n    onResourceEvent: eventGridTrigger\n');
     expect(run.out()).not.toContain('hunter2-body-secret');
   });
 
