@@ -6,20 +6,8 @@ import type { EmulatorProvider } from '../../emulator/providers';
  * The ARM front door and the provider extension point, exercised with a throwaway provider
  * (Test.Widgets/widgets) registered the way the compute/container providers register theirs.
  */
-const seenBatch: unknown[] = [];
 const widgetProvider: EmulatorProvider = {
   name: 'test-widgets',
-  // Stands in for the monitor provider: proves raw routes get the SDK's odd paths normalised.
-  routes: [
-    {
-      method: 'POST',
-      pattern: /^\/subscriptions\/[^/]+\/metrics:getBatch$/i,
-      handle: (ctx) => {
-        seenBatch.push((ctx.body as { resourceids: string[] }).resourceids);
-        return { status: 200, body: { values: [] } };
-      },
-    },
-  ],
   resourceTypes: [
     storedResourceHandlers({
       type: 'Test.Widgets/widgets',
@@ -183,14 +171,3 @@ describe('tracked resource body checks', () => {
   });
 });
 
-describe('raw routes and the metrics SDK quirks', () => {
-  it('the real MetricsClient reaches a raw route despite // and api%2Dversion; the log records the api-version', async () => {
-    await t.control('DELETE', '/requests');
-    const res = await t.metrics().queryResources([`/subscriptions/${IDS.hubSub}/resourceGroups/rg-hub/providers/Microsoft.Network/loadBalancers/lb`], ['DipAvailability'], 'Microsoft.Network/loadBalancers');
-    expect(res).toEqual([]);
-    const [entry] = (await t.control<{ value: Array<{ method: string; path: string; apiVersion: string | null; status: number }> }>('GET', '/requests')).body.value;
-    expect(entry).toMatchObject({ method: 'POST', path: `/subscriptions/${IDS.hubSub}/metrics:getBatch`, status: 200 });
-    expect(entry.apiVersion).toMatch(/^\d{4}-\d{2}-\d{2}/);
-    expect(seenBatch).toEqual([[`/subscriptions/${IDS.hubSub}/resourceGroups/rg-hub/providers/Microsoft.Network/loadBalancers/lb`]]);
-  });
-});

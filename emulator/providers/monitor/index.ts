@@ -1,0 +1,80 @@
+import { ArmError } from '../../arm/errors';
+import { parseResourceId } from '../../arm/resource-path';
+import type { EmulatorProvider } from '../provider';
+import { loadBalancerMetrics } from './load-balancer-metrics';
+import { parseMetricQuery } from './query';
+
+/**
+ * Azure Monitor metrics for load balancers: the single-resource API
+ * (`GET {resourceId}/providers/Microsoft.Insights/metrics`) and the batch API
+ * (`POST /subscriptions/{sub}/metrics:getBatch`, at most 50 resource ids of one subscription,
+ * region and type, as Azure enforces). Values come from the simulated data path.
+ */
+const LB_TYPE = 'microsoft.network/loadbalancers';
+const MAX_BATCH = 50;
+
+export const provider: EmulatorProvider = {
+  name: 'monitor',
+  resourceTypes: [
+    {
+      type: 'Microsoft.Insights/metrics',
+      list(ctx) {
+        const scope = ctx.req.path.scope?.id;
+        const lb = scope ? ctx.emu.state.get(scope) : undefined;
+        if (!lb) throw new ArmError(404, 'ResourceNotFound', `The resource ${scope ?? '(none)'} was not found.`);
+        if (lb.type.toLowerCase() !== LB_TYPE) throw new ArmError(400, 'BadRequest', `Metrics for ${lb.type} are not simulated by the emulator (load balancers only).`);
+        const q = parseMetricQuery(ctx.req.url.searchParams, 'single');
+        return {
+          status: 200,
+          body: {
+            cost: 0,
+            timespan: `${q.start.toISOString()}/${q.end.toISOString()}`,
+            interval: `PT${q.grainMinutes}M`,
+            value: loadBalancerMetrics(ctx.emu, lb, q),
+            namespace: 'Microsoft.Network/loadBalancers',
+            resourceregion: String(lb.body.location),
+          },
+        };
+      },
+    },
+  ],
+  routes: [
+    {
+      method: 'POST',
+      pattern: /^\/subscriptions\/([^/]+)\/metrics:getBatch$/i,
+      handle(ctx) {
+        const sub = ctx.match[1].toLowerCase();
+        const ids = (ctx.body as { resourceids?: unknown } | undefined)?.resourceids;
+        const problems: string[] = [];
+        if (!Array.isArray(ids) || ids.length === 0 || ids.some((x) => typeof x !== 'string')) problems.push('The body must be {"resourceids": [...]} with at least one resource id.');
+        else if (ids.length > MAX_BATCH) problems.push(`At most ${MAX_BATCH} resource ids per batch request; got ${ids.length}.`);
+        const namespace = (ctx.url.searchParams.get('metricnamespace') ?? '').toLowerCase();
+        if (namespace !== LB_TYPE) problems.push(`metricnamespace ${namespace || '(missing)'} is not simulated (Microsoft.Network/loadBalancers only).`);
+        const resources = Array.isArray(ids) ? (ids as string[]).map((id) => ({ id, parsed: parseResourceId(id), stored: ctx.emu.state.get(id) })) : [];
+        for (const r of resources) {
+          if (!r.parsed || r.parsed.subscriptionId.toLowerCase() !== sub) problems.push(`${r.id} is not in subscription ${ctx.match[1]}: all resources of a batch must be.`);
+          else if (!r.id.toLowerCase().includes(`/providers/${LB_TYPE}/`)) problems.push(`${r.id} is not of type ${namespace}: all resources of a batch must be of the metric namespace's type.`);
+        }
+        const regions = new Set(resources.filter((r) => r.stored).map((r) => String(r.stored!.body.location).toLowerCase()));
+        if (regions.size > 1) problems.push(`All resources of a batch must be in one region; got ${[...regions].join(', ')}.`);
+        if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
+        const q = parseMetricQuery(ctx.url.searchParams, 'batch');
+        return {
+          status: 200,
+          body: {
+            values: resources.map((r) => ({
+              starttime: q.start.toISOString(),
+              endtime: q.end.toISOString(),
+              interval: `PT${q.grainMinutes}M`,
+              namespace: 'Microsoft.Network/loadBalancers',
+              resourceregion: String(r.stored?.body.location ?? ''),
+              resourceid: r.id,
+              value: r.stored ? loadBalancerMetrics(ctx.emu, r.stored, q) : [],
+              ...(r.stored ? {} : { error: { code: 'ResourceNotFound', message: `The resource ${r.id} was not found.` } }),
+            })),
+          },
+        };
+      },
+    },
+  ],
+};

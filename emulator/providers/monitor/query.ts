@@ -1,0 +1,35 @@
+import { ArmError } from '../../arm/errors';
+import type { MetricQuery } from './load-balancer-metrics';
+import { SUPPORTED } from './load-balancer-metrics';
+
+/** Parses the metrics query parameters both APIs share; 400 BadRequest naming every problem. */
+export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch'): MetricQuery {
+  const problems: string[] = [];
+  const names = (params.get('metricnames') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!names.length) problems.push('metricnames is required.');
+  const unknown = names.filter((n) => !(SUPPORTED as readonly string[]).includes(n));
+  if (unknown.length) problems.push(`Failed to find metric configuration for provider: Microsoft.Network, resource type: loadBalancers, metric: ${unknown.join(', ')}. Valid metrics: ${SUPPORTED.join(', ')}.`);
+  let start: Date;
+  let end: Date;
+  if (style === 'single') {
+    const span = params.get('timespan');
+    [start, end] = span ? span.split('/').map((s) => new Date(s)) as [Date, Date] : [new Date(Date.now() - 3600_000), new Date()];
+  } else {
+    end = params.get('endtime') ? new Date(params.get('endtime')!) : new Date();
+    start = params.get('starttime') ? new Date(params.get('starttime')!) : new Date(end.getTime() - 3600_000);
+  }
+  if (Number.isNaN(start!.getTime()) || Number.isNaN(end!.getTime()) || start! >= end!) problems.push('The time range is invalid: start must be before end (ISO 8601).');
+  const interval = params.get('interval') ?? 'PT1M';
+  const m = /^PT(\d+)M$|^PT(\d+)H$/.exec(interval);
+  if (!m) problems.push(`interval ${interval} is not supported (PT{n}M or PT{n}H).`);
+  const grainMinutes = m ? (m[1] ? Number(m[1]) : Number(m[2]) * 60) : 1;
+  const rawFilter = params.get('$filter') ?? params.get('filter');
+  let filter: MetricQuery['filter'];
+  if (rawFilter) {
+    const clauses = rawFilter.split(/\s+or\s+/i).map((c) => /^\s*(\w+)\s+eq\s+'([^']*)'\s*$/i.exec(c));
+    if (clauses.some((c) => !c) || new Set(clauses.map((c) => c![1].toLowerCase())).size !== 1) problems.push(`The filter "${rawFilter}" is not supported by the emulator (use "Dimension eq 'value' [or ...]" on one dimension).`);
+    else filter = { dimension: clauses[0]![1], values: clauses.map((c) => c![2]) };
+  }
+  if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
+  return { names, start: start!, end: end!, grainMinutes, ...(filter ? { filter } : {}) };
+}
