@@ -68,7 +68,7 @@ const seen = async () => (await (await api('/api/seen')).json()) as Seen;
 describe('timer triggers', () => {
   it('runOnStartup runs once at start, then the NCRONTAB schedule (every second) keeps firing', async () => {
     const ticks = await eventually(async () => ((await seen()).timers.length >= 3 ? (await seen()).timers : undefined));
-    expect(ticks.every((t) => t.isPastDue === false)).toBe(true);
+    expect(ticks[0].isPastDue).toBe(false); // the startup run; later ones only if the machine never stalls a second
   });
 });
 
