@@ -78,6 +78,10 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         }
         return send(res, 404, undefined);
       } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          send(res, 413, { error: `request body larger than ${MAX_BODY_BYTES} bytes` }, { Connection: 'close' });
+          return;
+        }
         deps.log.error(`request ${req.method} ${path} failed: ${(err as Error).message}`);
         if (!res.headersSent) send(res, 500, undefined);
         else res.end();
@@ -201,11 +205,25 @@ function requestUrl(req: http.IncomingMessage): URL {
   }
 }
 
-/** The whole body; rejects when the caller goes away before sending it all. */
-export function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** The host's default request body limit (100 MB, `maxRequestBodySize`). */
+export const MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+export class BodyTooLargeError extends Error {}
+
+/** The whole body; rejects when the caller goes away before sending it all or sends too much. */
+export function readBody(req: http.IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > maxBytes) return reject(new BodyTooLargeError());
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        req.pause();
+        reject(new BodyTooLargeError());
+      } else chunks.push(c);
+    });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
     req.on('close', () => {

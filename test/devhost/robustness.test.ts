@@ -51,3 +51,11 @@ describe('misbehaving callers', () => {
     expect(((await res.json()) as { hello: string }).hello).toBe('%E0%A4%A');
   });
 });
+
+describe('request body limit', () => {
+  it('a body announced larger than the host limit (100 MB) is refused with 413 before it is read', async () => {
+    const text = await raw(`POST /api/json-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${200 * 1024 * 1024}\r\n\r\n{"a":1`, false);
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    await stillServes();
+  });
+});
