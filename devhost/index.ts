@@ -77,9 +77,15 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   const timers = new TimerScheduler(invoker, log);
   const routePrefix = hostJson.extensions?.http?.routePrefix ?? 'api';
   const functions = [...app.functions.values()];
-  const server = http.createServer(
-    createRequestListener({ invoker, functions, log, routePrefix, engine: durable, timers }),
-  );
+  // Requests in progress, so stop() can let them finish (bounded) before closing.
+  let draining = false;
+  let inFlight = 0;
+  const listener = createRequestListener({ invoker, functions, log, routePrefix, engine: durable, timers, isDraining: () => draining });
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+    listener(req, res);
+  });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -104,6 +110,11 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     durable,
     functions: invoker.functions(),
     async stop() {
+      // Drain: new function work gets 503 while requests in progress finish (at most 10 s).
+      draining = true;
+      server.closeIdleConnections();
+      const deadline = Date.now() + 10_000;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await timers.stop();
       for (const hook of app.hooks.get('appTerminate') ?? []) {
         await Promise.resolve(hook({ hookData: app.appHookData, appHookData: app.appHookData })).catch(() => undefined);

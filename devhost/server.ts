@@ -24,6 +24,9 @@ export interface ServerDeps {
   routePrefix: string;
   engine?: DurableEngineHost;
   timers?: TimerScheduler;
+  /** While the host drains before stopping, new function work gets 503 (callers and Event Grid
+   *  retry); the durable API keeps answering so in-flight starters can finish. */
+  isDraining?: () => boolean;
 }
 
 interface HttpFunctionRoute {
@@ -59,6 +62,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           if (!deps.engine) return send(res, 404, { error: 'no durable engine in this host' });
           return await deps.engine.handleHttp(req, res, path.slice('/runtime/webhooks/durabletask/'.length), body);
         }
+        if (deps.isDraining?.()) return send(res, 503, { error: 'devhost is stopping' }, { 'Retry-After': '5', Connection: 'close' });
         if (path === '/runtime/webhooks/eventgrid') {
           const reply = await handleEventGridWebhook(deps.invoker, req.method ?? 'GET', url.searchParams, req.headers, body);
           return send(res, reply.status, reply.body, reply.headers);
