@@ -63,19 +63,24 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           return await deps.engine.handleHttp(req, res, path.slice('/runtime/webhooks/durabletask/'.length), body);
         }
         if (deps.isDraining?.()) return send(res, 503, { error: 'devhost is stopping' }, { 'Retry-After': '5', Connection: 'close' });
-        if (path === '/runtime/webhooks/eventgrid') {
+        // Host-owned paths match case-insensitively, like ASP.NET routing in the real host.
+        const lowerPath = path.toLowerCase();
+        if (lowerPath === '/runtime/webhooks/eventgrid') {
           const reply = await handleEventGridWebhook(deps.invoker, req.method ?? 'GET', url.searchParams, req.headers, body);
           return send(res, reply.status, reply.body, reply.headers);
         }
-        if (path.startsWith('/admin/functions/')) return await adminInvoke(deps, req.method ?? '', safeDecode(path.slice('/admin/functions/'.length)), body, res);
-        if (path === '/admin/host/status') {
+        if (lowerPath === '/admin/functions' || lowerPath === '/admin/functions/') {
+          if (req.method !== 'GET') return send(res, 405, undefined, { Allow: 'GET' });
+          return send(res, 200, deps.functions.map((f) => functionInfo(f)));
+        }
+        if (lowerPath.startsWith('/admin/functions/')) return await adminInvoke(deps, req.method ?? '', safeDecode(path.slice('/admin/functions/'.length)), body, res);
+        if (lowerPath === '/admin/host/status') {
           return send(res, 200, {
             state: 'Running',
             functions: deps.invoker.functions().map((f) => ({ name: f.name, trigger: f.triggerType })),
             timers: deps.timers?.describe() ?? [],
           });
         }
-        const lowerPath = path.toLowerCase();
         if (prefix === '' || lowerPath === prefix || lowerPath.startsWith(`${prefix}/`)) {
           const rest = prefix === '' ? path : path.slice(prefix.length);
           return await serveHttpTrigger(deps, routes, rest, url, req, body, res);
@@ -159,10 +164,16 @@ function formatCookie(c: NonNullable<RpcHttpResponse['cookies']>[number]): strin
   return parts.join('; ');
 }
 
+/** What `GET /admin/functions[/{name}]` shows of a function: name, trigger and bindings as registered. */
+function functionInfo(fn: LoadedFunction): Record<string, unknown> {
+  return { name: fn.name, trigger: fn.trigger.type, bindings: Object.values(fn.metadata.bindings), ...(fn.metadata.retryOptions ? { retry: fn.metadata.retryOptions } : {}) };
+}
+
 async function adminInvoke(deps: ServerDeps, method: string, name: string, body: Buffer, res: http.ServerResponse): Promise<void> {
-  if (method !== 'POST') return send(res, 405, undefined, { Allow: 'POST' });
+  if (method !== 'POST' && method !== 'GET') return send(res, 405, undefined, { Allow: 'GET, POST' });
   const fn = deps.invoker.get(name);
   if (!fn) return send(res, 404, { error: `no function named "${name}"` });
+  if (method === 'GET') return send(res, 200, functionInfo(fn));
   if (fn.trigger.type === 'httpTrigger') return send(res, 400, { error: `"${name}" is an HTTP function: call its route instead` });
   let input: unknown;
   try {

@@ -49,6 +49,19 @@ describe('timer triggers', () => {
   });
 });
 
+describe('GET /admin/functions', () => {
+  it('lists every function with its trigger and bindings', async () => {
+    const list = (await (await fetch(`${host.url}/admin/functions`)).json()) as { name: string; trigger: string }[];
+    expect(list).toContainEqual(expect.objectContaining({ name: 'nightly', trigger: 'timerTrigger' }));
+    expect(list).toContainEqual(expect.objectContaining({ name: 'hello', trigger: 'httpTrigger' }));
+  });
+
+  it('shows one function, its name matched case-insensitively, with its retry policy', async () => {
+    const info = (await (await fetch(`${host.url}/ADMIN/functions/FLAKY`)).json()) as Record<string, unknown>;
+    expect(info).toMatchObject({ name: 'flaky', trigger: 'timerTrigger', retry: { retryStrategy: 'fixedDelay', maxRetryCount: 2 } });
+  });
+});
+
 describe('POST /admin/functions/<name>', () => {
   const admin = (name: string, body?: string) =>
     fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
@@ -76,7 +89,7 @@ describe('POST /admin/functions/<name>', () => {
     ['an unknown function', 404, 'nope', '{}', 'POST'],
     ['an HTTP function (call its route instead)', 400, 'hello', '{}', 'POST'],
     ['a body that is not JSON', 400, 'nightly', 'not json', 'POST'],
-    ['GET instead of POST', 405, 'nightly', undefined, 'GET'],
+    ['PUT instead of POST', 405, 'nightly', '{}', 'PUT'],
   ])('%s -> %d', async (_s, status, name, body, method) => {
     const res = await fetch(`${host.url}/admin/functions/${name}`, { method, body });
     expect(res.status).toBe(status);
