@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // Whatever ends this process, the emulator child does not outlive it.
+  process.on('exit', () => parts.emulator?.kill('SIGKILL'));
 
   try {
     const azuritePort = await choosePort(config.azurite, 'Azurite', 'PLF_AZURITE_PORT');
@@ -54,8 +56,7 @@ async function main(): Promise<void> {
 
     const emulatorPort = await choosePort(config.emulator, 'the emulator', 'PLF_EMULATOR_PORT');
     const emulatorDir = path.join(config.localDir, 'emulator');
-    const emulator = await startEmulatorProcess(emulatorPort, path.join(emulatorDir, 'ca.pem'), path.join(emulatorDir, 'state.json'));
-    parts.emulator = emulator.child;
+    const emulator = await startEmulatorProcess(emulatorPort, path.join(emulatorDir, 'ca.pem'), path.join(emulatorDir, 'state.json'), (child) => (parts.emulator = child));
     emulator.child.once('exit', (code) => {
       if (stopping) return;
       process.stderr.write(`stack: the emulator exited (${code}); stopping\n`);
@@ -119,12 +120,14 @@ interface EmulatorProcess {
 }
 
 /** Runs `node dist/emulator/cli.js` and waits for its `ARM on URL (CA file)` line. */
-function startEmulatorProcess(port: number, caFile: string, stateFile: string): Promise<EmulatorProcess> {
+function startEmulatorProcess(port: number, caFile: string, stateFile: string, onSpawn: (child: ChildProcess) => void): Promise<EmulatorProcess> {
   fs.mkdirSync(path.dirname(caFile), { recursive: true });
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Known to the stopper from the start, so a signal during startup stops it too.
+  onSpawn(child);
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(`no ready line within 30 s: ${output.trim()}`), 30_000);
