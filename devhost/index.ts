@@ -48,8 +48,7 @@ export interface HostJson {
 export async function startDevhost(options: DevhostOptions): Promise<RunningDevhost> {
   const log = options.logger ?? createLogger({ json: options.json });
   const appDir = path.resolve(options.appDir);
-  const hostJsonPath = path.join(appDir, 'host.json');
-  const hostJson = options.hostJson ?? ((fs.existsSync(hostJsonPath) ? JSON.parse(fs.readFileSync(hostJsonPath, 'utf8')) : {}) as HostJson);
+  const hostJson = options.hostJson ?? readHostJson(appDir);
   // Precedence like Core Tools: explicit settings, then the environment, then local.settings.json.
   const env = appEnv();
   for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value;
@@ -126,6 +125,16 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
       });
     },
   };
+}
+
+function readHostJson(appDir: string): HostJson {
+  const file = path.join(appDir, 'host.json');
+  if (!fs.existsSync(file)) return {};
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as HostJson;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 function describeFunction(fn: LoadedFunction, baseUrl: string, routePrefix: string): string {

@@ -38,6 +38,12 @@ describe('local.settings.json', () => {
     expect(() => applyLocalSettings(appDirWith(file), {})).toThrow(message);
   });
 
+  it('a host.json that is not JSON stops the start with a message naming the file', async () => {
+    const dir = appDirWith({ Values: {} });
+    fs.writeFileSync(path.join(dir, 'host.json'), '{ "version": ');
+    await expect(startTestHost({ appDir: dir, main: undefined })).rejects.toThrow(`${path.join(dir, 'host.json')} is not valid JSON`);
+  });
+
   it('the running app reads a setting from the file, and the log names how many without values', async () => {
     const host = await startTestHost({ appDir: appDirWith({ Values: { DEVHOST_FIXTURE_GREETING: 'from-local-settings' } }), main: undefined });
     try {
