@@ -153,14 +153,33 @@ interface RpcHttpResponse {
   statusCode?: string;
   headers?: Record<string, string>;
   body?: { bytes?: Uint8Array; string?: string };
-  cookies?: { name: string; value: string; path?: { value?: string }; httpOnly?: { value?: boolean }; secure?: { value?: boolean } }[];
+  cookies?: RpcHttpCookie[];
 }
 
-function formatCookie(c: NonNullable<RpcHttpResponse['cookies']>[number]): string {
+/** A cookie as the programming model hands it to the host (RpcHttpCookie with nullable wrappers). */
+interface RpcHttpCookie {
+  name: string;
+  value: string;
+  domain?: { value?: string };
+  path?: { value?: string };
+  expires?: { value?: { seconds?: number } };
+  secure?: { value?: boolean };
+  httpOnly?: { value?: boolean };
+  sameSite?: 'none' | 'lax' | 'strict' | 'explicitNone';
+  maxAge?: { value?: number };
+}
+
+/** The Set-Cookie header the host writes for a cookie. */
+export function formatCookie(c: RpcHttpCookie): string {
   const parts = [`${c.name}=${c.value}`];
+  if (c.domain?.value) parts.push(`Domain=${c.domain.value}`);
   if (c.path?.value) parts.push(`Path=${c.path.value}`);
-  if (c.httpOnly?.value) parts.push('HttpOnly');
+  if (c.expires?.value?.seconds !== undefined) parts.push(`Expires=${new Date(c.expires.value.seconds * 1000).toUTCString()}`);
+  if (c.maxAge?.value !== undefined) parts.push(`Max-Age=${Math.floor(c.maxAge.value)}`);
   if (c.secure?.value) parts.push('Secure');
+  if (c.httpOnly?.value) parts.push('HttpOnly');
+  const sameSite = { lax: 'Lax', strict: 'Strict', explicitNone: 'None' }[c.sameSite as string];
+  if (sameSite) parts.push(`SameSite=${sameSite}`);
   return parts.join('; ');
 }
 

@@ -1,3 +1,4 @@
+import { formatCookie } from '../../devhost/server';
 import { startTestHost, type TestHost } from './harness';
 
 let host: TestHost;
@@ -138,5 +139,21 @@ describe('host.json extensions.http.routePrefix', () => {
     ['the default prefix no longer does', '/api/hello/P', 404],
   ])('%s', async (_s, path, status) => {
     expect((await fetch(`${custom.url}${path}`)).status).toBe(status);
+  });
+});
+
+describe('Set-Cookie from the cookies a function returns', () => {
+  it.each([
+    ['name and value only', { name: 'a', value: '1' }, 'a=1'],
+    ['path and HttpOnly', { name: 'a', value: '1', path: { value: '/' }, httpOnly: { value: true } }, 'a=1; Path=/; HttpOnly'],
+    [
+      'every attribute',
+      { name: 's', value: 'x', domain: { value: 'example.com' }, path: { value: '/p' }, expires: { value: { seconds: 0 } }, maxAge: { value: 60 }, secure: { value: true }, httpOnly: { value: true }, sameSite: 'strict' as const },
+      's=x; Domain=example.com; Path=/p; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60; Secure; HttpOnly; SameSite=Strict',
+    ],
+    ['SameSite=None when asked explicitly', { name: 'a', value: '1', sameSite: 'explicitNone' as const, secure: { value: true } }, 'a=1; Secure; SameSite=None'],
+    ['no SameSite when left at the default', { name: 'a', value: '1', sameSite: 'none' as const }, 'a=1'],
+  ])('%s', (_s, cookie, header) => {
+    expect(formatCookie(cookie)).toBe(header);
   });
 });
