@@ -102,6 +102,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   timers.start(functions);
   // Like Core Tools: every function with its URL (HTTP) or trigger type.
   log.info(`devhost: ${functions.length} function(s)`, { functions: functions.map((f) => describeFunction(f, baseUrl, routePrefix)) });
+  for (const problem of unsupportedBindings(functions)) log.warn(problem);
 
   return {
     url: baseUrl,
@@ -125,6 +126,25 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
       });
     },
   };
+}
+
+/** Triggers devhost fires by itself, and the other bindings it fills or carries out. */
+const SERVED_TRIGGERS = new Set(['httpTrigger', 'timerTrigger', 'eventGridTrigger', 'orchestrationTrigger', 'activityTrigger', 'entityTrigger']);
+const SERVED_BINDINGS = new Set(['http', 'durableClient', 'orchestrationClient']);
+
+/** One warning per binding devhost will not honour, so nobody waits for a queue message that never comes. */
+export function unsupportedBindings(functions: LoadedFunction[]): string[] {
+  const problems: string[] = [];
+  for (const fn of functions) {
+    for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+      if (name === fn.triggerName) {
+        if (!SERVED_TRIGGERS.has(binding.type)) problems.push(`'${fn.name}': devhost does not fire ${binding.type} triggers; invoke it with POST /admin/functions/${fn.name}`);
+      } else if (!SERVED_BINDINGS.has(binding.type)) {
+        problems.push(`'${fn.name}': the ${binding.direction} binding '${name}' (${binding.type}) is not carried out by devhost`);
+      }
+    }
+  }
+  return problems;
 }
 
 function readHostJson(appDir: string): HostJson {

@@ -80,6 +80,13 @@ describe('POST /admin/functions/<name>', () => {
     expect(line.message).toBe('event id=adm-1 type=Custom subject=/admin');
   });
 
+  it('a trigger devhost does not fire (a storage queue) is named at start and still runs through the admin API', async () => {
+    expect(host.lines).toContainEqual(expect.objectContaining({ level: 'warning', message: "'fromQueue': devhost does not fire queueTrigger triggers; invoke it with POST /admin/functions/fromQueue" }));
+    expect((await admin('fromQueue', JSON.stringify({ input: '{"n":1}' }))).status).toBe(202);
+    const [line] = await host.waitForLines(appLines('fromQueue'));
+    expect(line.message).toBe('fromQueue got {"n":1}');
+  });
+
   it('an activity can be invoked with an object input', async () => {
     expect((await admin('sayHello', JSON.stringify({ input: 'Eve' }))).status).toBe(202);
     await host.waitForLines((l) => l.event === 'invocation' && l.functionName === 'sayHello' && l.outcome === 'Succeeded');
