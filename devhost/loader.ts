@@ -260,6 +260,12 @@ export function loadApp(appDir: string, main = mainOf(appDir)): LoadedApp {
   state.loading = registry;
   try {
     for (const file of files) nativeRequire(file);
+  } catch (err) {
+    // The library refuses HTTP streaming on a host without it; say what that means here.
+    if (/HTTP streaming requires/.test(String((err as Error)?.message))) {
+      throw new AppLoadError('the app turns on HTTP streaming (app.setup({ enableHttpStream: true })), which devhost does not support');
+    }
+    throw err;
   } finally {
     state.loading = undefined;
   }

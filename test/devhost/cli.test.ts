@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCliArgs } from '../../devhost/cli-args';
 import { fixtureMain, repoRoot } from './fixture';
@@ -96,6 +98,19 @@ describe('devhost CLI as a process', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`devhost: ${problem}`);
     expect(r.stderr).toContain('usage: devhost');
+  });
+
+  it('an app that turns on HTTP streaming is refused with what that means here, exit 1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stream-app-'));
+    try {
+      const lib = JSON.stringify(path.join(repoRoot, 'node_modules/@azure/functions'));
+      fs.writeFileSync(path.join(dir, 'index.js'), `const { app } = require(${lib});\napp.setup({ enableHttpStream: true });\napp.http('x', { handler: async () => ({ body: 'x' }) });\n`);
+      const r = spawnSync(process.execPath, [CLI, '--app', dir, '--main', 'index.js', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('HTTP streaming (app.setup({ enableHttpStream: true })), which devhost does not support');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an app folder without a build says what to do and exits 1', () => {
