@@ -115,6 +115,27 @@ describe('data path verdicts', () => {
     expect([v.reachable, v.failure, v.hops.find((h) => !h.ok)?.hop]).toEqual([false, 'refused', 'target']);
   });
 
+  it('the same verdict is served at /datapath/query', async () => {
+    const r = await emu.control<Verdict>('POST', '/datapath/query', { fromSubnetId: IDS.spokeJump, host: 'onprem-server.internal.net', port: 8000 });
+    expect([r.status, r.body.reachable, r.body.hops.length]).toEqual([200, true, 7]);
+  });
+
+  it('nodes whose cloud-config writes no manifest forward nothing: no backend passes the probe, and the reason says why', async () => {
+    const other = await buildForwarder(emu, { name: 'nomf', capacity: 1 });
+    const compute = emu.compute();
+    const vmss = await compute.virtualMachineScaleSets.get(IDS.hubRg, other.vmssName);
+    vmss.virtualMachineProfile!.osProfile!.customData = Buffer.from('#cloud-config\npackages: [nftables]\n').toString('base64');
+    await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, other.vmssName, vmss);
+    await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, other.vmssName, { instanceIds: ['0'] });
+    const v = await query(other.frontendIp, 8000, IDS.hubShared);
+    expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'backend', detail: expect.stringMatching(/forwards nothing: the cloud-config writes no \/etc\/plf\/forward\.json/) });
+  });
+
+  it('an LB frontend in another VNet is not reachable from the spoke (VNets are not peered)', async () => {
+    const v = await query(fwd.frontendIp, 8000, IDS.spokeJump);
+    expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'address', detail: expect.stringMatching(/not peered/) });
+  });
+
   it('every verdict is logged with its reason', async () => {
     const log = (await emu.control<{ value: { reachable: boolean; reason?: string }[] }>('GET', '/datapath/log')).body.value;
     expect(log.some((e) => !e.reachable && /Pending/.test(e.reason ?? ''))).toBe(true);
