@@ -1,54 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { ArmError, invalidParameters, resourceNotFound } from '../../arm/errors';
 import { longRunningAction } from '../../arm/actions';
 import { isObject, storedResourceHandlers } from '../../arm/stored-resource';
-import type { ArmContext, EmulatorRuntime } from '../../arm/types';
+import type { ArmContext } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
-import { traceAndLog } from '../../datapath/trace';
 import { allocateIp, delegationsOf, refId, type Json } from '../network/common';
 import type { EmulatorProvider } from '../provider';
-import { parseProbeCommand, runProbe } from './probe-command';
+import { advance, containerInstanceView, containersOf, groupState, internalOf, settings, startGroup, subnetOf, type CgInternal } from './runs';
 
 /**
  * Container groups (Azure Container Instances) that run connectivity probes. A group injected in
  * a subnet (which must be delegated to Microsoft.ContainerInstance/containerGroups and be in the
  * group's subscription) gets an IP there; each container's command runs against the simulated
  * data path from that subnet. The containers are Running for `runMs` (control API
- * `PUT /_emulator/containerinstance/settings {runMs}`; default: the LRO delay), then Terminated
- * with the command's exit code; logs hold what busybox would print.
+ * `PUT /_emulator/containerinstance/settings {runMs, restartDelayMs}`; default: the LRO delay),
+ * then Terminated with the command's exit code or restarted by the restart policy (runs.ts);
+ * logs hold what busybox would print.
  */
 const T_CG = 'Microsoft.ContainerInstance/containerGroups';
 const DELEGATION = 'Microsoft.ContainerInstance/containerGroups';
-
-interface Run {
-  container: string;
-  exitCode: number;
-  logs: string;
-  startTime: string;
-  finishTime: string;
-  /** Epoch ms when the container is Terminated. */
-  doneAt: number;
-}
-
-interface CgInternal {
-  runs: Run[];
-  stopped?: boolean;
-}
-
-interface Settings {
-  runMs?: number;
-}
-
-const settings = (emu: EmulatorRuntime) => emu.state.bag<Settings>('containerinstance.settings', () => ({}));
-const runMs = (emu: EmulatorRuntime) => settings(emu).runMs ?? emu.options.lroDelayMs;
-
-function containersOf(body: Json): { name: string; command: string[]; image: string }[] {
-  const props = (body.properties ?? {}) as Json;
-  return ((props.containers as Json[]) ?? []).map((c) => {
-    const p = (c.properties ?? {}) as Json;
-    return { name: String(c.name), command: Array.isArray(p.command) ? (p.command as string[]) : [], image: String(p.image ?? '') };
-  });
-}
 
 function validate(ctx: ArmContext, body: Json, id: string): string[] {
   const problems: string[] = [];
@@ -81,59 +50,6 @@ function validate(ctx: ArmContext, body: Json, id: string): string[] {
   return problems;
 }
 
-function subnetOf(cg: StoredResource): string | undefined {
-  return refId((((cg.body.properties ?? {}) as Json).subnetIds as Json[] | undefined)?.[0]);
-}
-
-/** Runs every container's command now; they finish `runMs` later. */
-function start(emu: EmulatorRuntime, cg: StoredResource): void {
-  const from = subnetOf(cg);
-  const now = Date.now();
-  const runs: Run[] = containersOf(cg.body).map((c) => {
-    const parsed = parseProbeCommand(c.command);
-    let exitCode: number;
-    let logs: string;
-    if (!parsed.ok) {
-      exitCode = 127;
-      logs = `emulator: ${parsed.message}\n`;
-    } else if (!from) {
-      exitCode = 1;
-      logs = `nc: ${parsed.nc.host} (${parsed.nc.host}:${parsed.nc.port}): Network is unreachable (the emulator simulates VNet-injected groups only: set subnetIds)\n`;
-    } else {
-      const verdict = traceAndLog(emu, from, parsed.nc.host, parsed.nc.port, cg.id);
-      const run = runProbe(parsed.nc, verdict);
-      exitCode = run.exitCode;
-      logs = run.stdout + run.stderr;
-    }
-    const doneAt = now + runMs(emu);
-    return { container: c.name, exitCode, logs, startTime: new Date(now).toISOString(), finishTime: new Date(doneAt).toISOString(), doneAt };
-  });
-  (cg.internal as unknown as CgInternal).runs = runs;
-  delete (cg.internal as unknown as CgInternal).stopped;
-}
-
-function instanceViewOf(cg: StoredResource, container: string): Json {
-  const internal = cg.internal as unknown as CgInternal;
-  const run = internal.runs?.find((r) => r.container === container);
-  if (!run) return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: [] };
-  const done = internal.stopped || run.doneAt <= Date.now();
-  return {
-    restartCount: 0,
-    currentState: done
-      ? { state: 'Terminated', startTime: run.startTime, exitCode: run.exitCode, finishTime: run.finishTime, detailStatus: run.exitCode === 0 ? 'Completed' : 'Error' }
-      : { state: 'Running', startTime: run.startTime, detailStatus: '' },
-    events: [{ count: 1, firstTimestamp: run.startTime, lastTimestamp: run.startTime, name: 'Started', message: `Started container ${container}`, type: 'Normal' }],
-  };
-}
-
-function groupState(cg: StoredResource): string {
-  const internal = cg.internal as unknown as CgInternal;
-  if (internal.stopped) return 'Stopped';
-  const runs = internal.runs ?? [];
-  if (runs.some((r) => r.doneAt > Date.now())) return 'Running';
-  return runs.every((r) => r.exitCode === 0) ? 'Succeeded' : 'Failed';
-}
-
 const stored = storedResourceHandlers({
   type: T_CG,
   longRunning: true,
@@ -151,26 +67,41 @@ const stored = storedResourceHandlers({
         ...(body.zones ? { zones: body.zones } : {}),
         properties: { restartPolicy: 'Always', sku: 'Standard', ...props },
       },
-      internal: { runs: (existing?.internal as unknown as CgInternal | undefined)?.runs ?? [] },
+      internal: { runs: (existing?.internal as unknown as CgInternal | undefined)?.runs ?? [] } as unknown as Record<string, unknown>,
     };
   },
-  afterWrite(ctx, r, previous) {
+  afterWrite(ctx, r) {
     const sid = subnetOf(r);
-    if (sid && !previous) {
+    const props = r.body.properties as Json;
+    if (sid) {
+      // The group keeps its address across updates; a move to another subnet gets a new one.
       const subnet = ctx.emu.state.get(sid)!;
-      const ip = allocateIp(ctx.emu, subnet, r.id);
-      (r.body.properties as Json).ipAddress = { type: 'Private', ip, ports: [] };
+      const held = ctx.emu.state.ips.allocations(subnet.id.toLowerCase()).find((a) => a.owner.toLowerCase() === r.id.toLowerCase());
+      if (!held) ctx.emu.state.ips.releaseOwner(r.id);
+      const ip = held?.ip ?? allocateIp(ctx.emu, subnet, r.id);
+      const asked = isObject(props.ipAddress) ? props.ipAddress : {};
+      props.ipAddress = { ports: Array.isArray(asked.ports) ? asked.ports : [], type: 'Private', ip };
     }
     // A create or an update restarts the group (ACI recreates containers on update).
-    start(ctx.emu, r);
+    startGroup(ctx.emu, r);
   },
-  render(_ctx, r, out) {
+  render(ctx, r, out) {
+    advance(ctx.emu, r);
     const props = { ...((out.properties ?? {}) as Json) };
-    props.containers = ((props.containers as Json[]) ?? []).map((c) => ({ ...c, properties: { ...((c.properties ?? {}) as Json), instanceView: instanceViewOf(r, String(c.name)) } }));
+    props.containers = ((props.containers as Json[]) ?? []).map((c) => ({ ...c, properties: { ...((c.properties ?? {}) as Json), instanceView: containerInstanceView(r, String(c.name)) } }));
     props.instanceView = { state: groupState(r), events: [] };
     return { ...out, properties: props };
   },
 });
+
+/** `containers.listLogs(..., {tail})`: the last N lines. */
+function tailLines(logs: string, tail: string | null): string {
+  if (tail === null || !/^\d+$/.test(tail)) return logs;
+  const lines = logs.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const kept = lines.slice(Math.max(0, lines.length - Number(tail)));
+  return kept.length ? `${kept.join('\n')}\n` : '';
+}
 
 function requireGroup(ctx: ArmContext): StoredResource {
   const p = ctx.req.path;
@@ -187,17 +118,17 @@ export const provider: EmulatorProvider = {
       actions: {
         start: (ctx) => {
           const cg = requireGroup(ctx);
-          return longRunningAction(ctx, { resourceId: cg.id, resourceType: T_CG, action: 'start', location: String(cg.body.location), run: () => start(ctx.emu, cg) });
+          return longRunningAction(ctx, { resourceId: cg.id, resourceType: T_CG, action: 'start', location: String(cg.body.location), run: () => startGroup(ctx.emu, cg) });
         },
         stop: (ctx) => {
           const cg = requireGroup(ctx);
-          (cg.internal as unknown as CgInternal).stopped = true;
+          internalOf(cg).stopped = true;
           ctx.emu.events.publishResource({ kind: 'action', action: 'stop', resourceId: cg.id, resourceType: T_CG, subscriptionId: cg.subscriptionId, tenantId: ctx.emu.options.tenantId });
           return { status: 204 };
         },
         restart: (ctx) => {
           const cg = requireGroup(ctx);
-          return longRunningAction(ctx, { resourceId: cg.id, resourceType: T_CG, action: 'restart', location: String(cg.body.location), run: () => start(ctx.emu, cg) });
+          return longRunningAction(ctx, { resourceId: cg.id, resourceType: T_CG, action: 'restart', location: String(cg.body.location), run: () => startGroup(ctx.emu, cg) });
         },
       },
     },
@@ -206,9 +137,10 @@ export const provider: EmulatorProvider = {
       list(ctx) {
         const cg = requireGroup(ctx);
         const name = ctx.req.path.names[1];
-        const run = (cg.internal as unknown as CgInternal).runs?.find((r) => r.container === name);
         if (!containersOf(cg.body).some((c) => c.name === name)) throw new ArmError(404, 'ContainerNotFound', `The container '${name}' is not found in container group '${cg.name}'.`);
-        return { status: 200, body: { content: run?.logs ?? '' } };
+        advance(ctx.emu, cg);
+        const logs = internalOf(cg).runs?.find((r) => r.container === name)?.logs ?? '';
+        return { status: 200, body: { content: tailLines(logs, ctx.req.url.searchParams.get('tail')) } };
       },
     },
   ],
@@ -217,10 +149,17 @@ export const provider: EmulatorProvider = {
       method: 'PUT',
       pattern: /^\/containerinstance\/settings$/,
       handle(ctx) {
-        const b = ctx.body as Json;
-        if (!isObject(b) || !Number.isInteger(b.runMs) || (b.runMs as number) < 0) throw invalidParameters(['Body must be {"runMs": <integer >= 0>}.']);
-        settings(ctx.emu).runMs = b.runMs as number;
-        return { status: 200, body: { runMs: b.runMs, id: randomUUID() } };
+        const b = (isObject(ctx.body) ? ctx.body : {}) as Json;
+        const problems: string[] = [];
+        const keys = ['runMs', 'restartDelayMs'] as const;
+        for (const k of keys) if (b[k] !== undefined && (!Number.isInteger(b[k]) || (b[k] as number) < 0)) problems.push(`${k} must be an integer >= 0.`);
+        const unknown = Object.keys(b).filter((k) => !(keys as readonly string[]).includes(k));
+        if (unknown.length) problems.push(`unknown settings: ${unknown.join(', ')} (known: ${keys.join(', ')}).`);
+        if (!isObject(ctx.body) || !keys.some((k) => b[k] !== undefined)) problems.push('Body must be {"runMs"?: <integer >= 0>, "restartDelayMs"?: <integer >= 0>} with at least one of them.');
+        if (problems.length) throw invalidParameters(problems);
+        const s = settings(ctx.emu);
+        for (const k of keys) if (b[k] !== undefined) s[k] = b[k] as number;
+        return { status: 200, body: { ...s } };
       },
     },
   ],

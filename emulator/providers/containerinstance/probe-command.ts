@@ -112,6 +112,12 @@ export function runProbe(nc: NcCommand, verdict: Verdict): ProbeRun {
       stderr += `nc: ${target}: Connection timed out\n`;
     }
   }
-  if (nc.timed) stderr += `real\t0m ${seconds.toFixed(2)}s\nuser\t0m 0.00s\nsys\t0m 0.00s\n`;
+  if (nc.timed) stderr += `real\t${minutesSeconds(seconds)}\nuser\t0m 0.00s\nsys\t0m 0.00s\n`;
   return { exitCode, stdout: '', stderr, seconds };
+}
+
+/** busybox time's format: `2m 7.00s`. */
+function minutesSeconds(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  return `${m}m ${(seconds - m * 60).toFixed(2)}s`;
 }
