@@ -23,7 +23,7 @@ export interface InstanceInternal {
   ipConfigurationId: string;
   modelVersion: number;
   customData?: string;
-  power: 'running' | 'stopped';
+  power: 'running' | 'stopped' | 'deallocated';
   broken?: { persistent: boolean; since: string };
   busyUntil?: number;
 }
@@ -35,7 +35,7 @@ export function instanceInternal(instance: StoredResource): InstanceInternal {
 export function nodeProbe(emu: EmulatorRuntime, instance: StoredResource, port: number): ProbeVerdict {
   const node = instanceInternal(instance);
   const none = (reason: string): ProbeVerdict => ({ ok: false, reason, reachableTargets: [] });
-  if (node.power !== 'running') return none(`instance ${node.instanceId} is not running`);
+  if (node.power !== 'running') return none(`instance ${node.instanceId} is not running (${node.power})`);
   if (node.broken) return none(`instance ${node.instanceId} is broken (since ${node.broken.since})`);
   if (node.busyUntil && node.busyUntil > Date.now()) return none(`instance ${node.instanceId} is being reimaged or updated`);
   const m = manifestFromCustomData(node.customData);

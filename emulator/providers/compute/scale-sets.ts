@@ -6,9 +6,11 @@ import { paginate } from '../../arm/pagination';
 import { isObject, storedResourceHandlers } from '../../arm/stored-resource';
 import type { ArmContext, EmulatorRuntime, ResourceTypeHandler } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
-import { backendPoolExists, joinBackendPool, leaveBackendPool, refId, requireSubnet, type Json } from '../network/common';
+import { backendPoolExists, joinBackendPool, leaveBackendPool, requireSubnet, type Json } from '../network/common';
 import { createNic, deleteNic } from '../network/network-interfaces';
-import { instanceInternal, nodeProbe, type InstanceInternal } from './node-health';
+import { isBusy, scaleSetInstanceView, vmInstanceView } from './instance-views';
+import { automaticRepairsEnabled, nicConfig, profileOf, T_VM, T_VMSS, vmssInternal, type VmssInternal } from './model';
+import { instanceInternal, type InstanceInternal } from './node-health';
 
 /**
  * Virtual machine scale sets (Uniform orchestration) and their instances. The model is stored as
@@ -19,41 +21,7 @@ import { instanceInternal, nodeProbe, type InstanceInternal } from './node-healt
  * (`latestModelApplied: false`) until `manualupgrade` (updateInstances) brings it to the latest. Capacity creates and removes instances; each
  * instance gets a NIC in the configured subnet and joins the configured LB backend pools.
  */
-export const T_VMSS = 'Microsoft.Compute/virtualMachineScaleSets';
-export const T_VM = 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines';
-
-interface VmssInternal {
-  modelVersion: number;
-  customData?: string;
-  nextInstanceId: number;
-  uniqueId: string;
-}
-
-const vmssInternal = (r: StoredResource) => r.internal as unknown as VmssInternal;
-
-function profileOf(body: Json): Json {
-  const p = (isObject(body.properties) ? body.properties : {}) as Json;
-  return (isObject(p.virtualMachineProfile) ? p.virtualMachineProfile : {}) as Json;
-}
-
-/** The NIC configuration the instances get: subnet and backend pools of the primary ip config. */
-function nicConfig(body: Json): { name: string; subnetId?: string; pools: string[] } {
-  const configs = ((profileOf(body).networkProfile as Json | undefined)?.networkInterfaceConfigurations as Json[] | undefined) ?? [];
-  const primary = configs.find((c) => (c.properties as Json | undefined)?.primary) ?? configs[0];
-  const ipc = (((primary?.properties as Json | undefined)?.ipConfigurations as Json[] | undefined) ?? [])[0];
-  const ipp = (ipc?.properties ?? {}) as Json;
-  const pools = ((ipp.loadBalancerBackendAddressPools as Json[] | undefined) ?? []).map((p) => refId(p)).filter((x): x is string => !!x);
-  return { name: String(primary?.name ?? 'nic'), subnetId: refId(ipp.subnet), pools };
-}
-
-/** Application Health extension settings in the model, if any. */
-export function healthExtension(vmss: StoredResource): { protocol: string; port: number } | undefined {
-  const exts = (((profileOf(vmss.body).extensionProfile as Json | undefined)?.extensions as Json[] | undefined) ?? []).map((e) => (e.properties ?? {}) as Json);
-  const health = exts.find((e) => /^ApplicationHealth(Linux|Windows)$/i.test(String(e.type)));
-  if (!health) return undefined;
-  const s = (health.settings ?? {}) as Json;
-  return { protocol: String(s.protocol ?? 'tcp'), port: Number(s.port ?? 80) };
-}
+export { healthExtension, T_VM, T_VMSS } from './model';
 
 function validate(ctx: ArmContext, body: Json): { problems: string[]; customData?: string } {
   const problems: string[] = [];
@@ -210,46 +178,11 @@ export function removeInstance(emu: EmulatorRuntime, vm: StoredResource, owner?:
   emu.state.delete(vm.id);
 }
 
-// ---- instance views -------------------------------------------------------------------------
-
-function status(code: string, displayStatus: string, level = 'Info', time?: string): Json {
-  return { code, level, displayStatus, ...(time ? { time } : {}) };
-}
-
-export function vmInstanceView(emu: EmulatorRuntime, vm: StoredResource): Json {
-  const node = instanceInternal(vm);
-  const vmss = emu.state.get(node.vmssId);
-  const health = vmss ? healthExtension(vmss) : undefined;
-  const busy = !!node.busyUntil && node.busyUntil > Date.now();
-  const view: Json = {
-    platformUpdateDomain: Number(node.instanceId) % 5,
-    platformFaultDomain: Number(node.instanceId) % 2,
-    computerName: ((vm.body.properties as Json).osProfile as Json).computerName,
-    osName: 'ubuntu',
-    osVersion: '24.04',
-    vmAgent: { vmAgentVersion: '2.12.0.2', statuses: [status('ProvisioningState/succeeded', 'Ready', 'Info', vm.updatedAt)], extensionHandlers: [] },
-    disks: [{ name: `${vm.name}_OsDisk`, statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.createdAt)] }],
-    statuses: [
-      busy ? status('ProvisioningState/updating', 'Updating') : status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.updatedAt),
-      node.power === 'running' ? status('PowerState/running', 'VM running') : status('PowerState/stopped', 'VM stopped'),
-    ],
-  };
-  if (health) {
-    const probe = nodeProbe(emu, vm, health.port);
-    view.vmHealth = {
-      status: probe.ok ? status('HealthState/healthy', 'The VM is healthy') : status('HealthState/unhealthy', 'The VM is unhealthy', 'Warning'),
-    };
-    view.extensions = [{ name: 'HealthExtension', type: 'Microsoft.ManagedServices.ApplicationHealthLinux', typeHandlerVersion: '2.0', statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded')] }];
-  }
-  return view;
-}
-
 function renderVm(ctx: ArmContext, vm: StoredResource, expandInstanceView: boolean): Json {
   const node = instanceInternal(vm);
   const vmss = ctx.emu.state.get(node.vmssId);
   const latest = vmss ? vmssInternal(vmss).modelVersion : node.modelVersion;
-  const busy = !!node.busyUntil && node.busyUntil > Date.now();
-  const props: Json = { ...(vm.body.properties as Json), latestModelApplied: node.modelVersion === latest, provisioningState: busy ? 'Updating' : 'Succeeded' };
+  const props: Json = { ...(vm.body.properties as Json), latestModelApplied: node.modelVersion === latest, provisioningState: isBusy(vm) ? 'Updating' : 'Succeeded' };
   if (expandInstanceView) props.instanceView = vmInstanceView(ctx.emu, vm);
   return { name: vm.name, id: vm.id, type: vm.type, etag: vm.etag, ...vm.body, properties: props };
 }
@@ -284,34 +217,48 @@ function requestedInstanceIds(ctx: ArmContext, vmss: StoredResource, required: b
   return all.filter((vm) => (ids as string[]).includes(instanceInternal(vm).instanceId));
 }
 
-/** A reimage or update takes the node out until the operation completes. */
+/** A reimage, upgrade, restart or power change takes the node out until the operation completes. */
 function markBusy(emu: EmulatorRuntime, vms: StoredResource[]): void {
   const until = Date.now() + emu.options.lroDelayMs;
   for (const vm of vms) instanceInternal(vm).busyUntil = until;
 }
 
-function reimage(emu: EmulatorRuntime, vms: StoredResource[]): void {
-  for (const vm of vms) {
-    const node = instanceInternal(vm);
-    delete node.busyUntil;
-    // A reimage restores the OS disk and reruns cloud-init: a software fault is gone; a
-    // persistent one (bad host) survives it.
-    if (node.broken && !node.broken.persistent) delete node.broken;
-    node.power = 'running';
-    vm.updatedAt = new Date().toISOString();
-  }
+function done(vm: StoredResource, change: (node: InstanceInternal) => void): void {
+  const node = instanceInternal(vm);
+  delete node.busyUntil;
+  change(node);
+  vm.updatedAt = new Date().toISOString();
 }
 
-function upgrade(emu: EmulatorRuntime, vmss: StoredResource, vms: StoredResource[]): void {
+// A reimage restores the OS disk and reruns cloud-init (the instance keeps its model version):
+// a software fault is gone; a persistent one (bad host) survives it. The instance ends running.
+const reimaged = (node: InstanceInternal) => {
+  if (node.broken && !node.broken.persistent) delete node.broken;
+  node.power = 'running';
+};
+
+function upgraded(vmss: StoredResource): (node: InstanceInternal) => void {
   const vi = vmssInternal(vmss);
-  for (const vm of vms) {
-    const node = instanceInternal(vm);
-    delete node.busyUntil;
+  return (node) => {
     node.modelVersion = vi.modelVersion;
     if (vi.customData) node.customData = vi.customData;
     else delete node.customData;
     if (node.broken && !node.broken.persistent) delete node.broken;
-    vm.updatedAt = new Date().toISOString();
+  };
+}
+
+const POWER_ACTIONS: Record<string, (node: InstanceInternal) => void> = {
+  start: (node) => (node.power = 'running'),
+  poweroff: (node) => (node.power = 'stopped'),
+  deallocate: (node) => (node.power = 'deallocated'),
+  restart: (node) => (node.power = 'running'),
+};
+
+/** Azure refuses to restart a deallocated instance (it must be started). */
+function refuseRestartOfDeallocated(vms: StoredResource[]): void {
+  const deallocated = vms.filter((vm) => instanceInternal(vm).power === 'deallocated');
+  if (deallocated.length) {
+    throw new ArmError(409, 'OperationNotAllowed', `Operation 'restart' is not allowed on VM ${deallocated.map((vm) => `'${vm.name}'`).join(', ')} since the VM is deallocated. Start it first.`);
   }
 }
 
@@ -321,6 +268,50 @@ function vmssAction(name: string, run: (ctx: ArmContext, vmss: StoredResource) =
     const effect = run(ctx, vmss);
     return longRunningAction(ctx, { resourceId: vmss.id, resourceType: T_VMSS, action: name, location: String(vmss.body.location), run: effect });
   };
+}
+
+/** An action on the instances a body names (`instanceIds`; absent = all). */
+function onInstances(name: string, change: (vmss: StoredResource) => (node: InstanceInternal) => void, o: { required?: boolean; check?: (vms: StoredResource[]) => void } = {}) {
+  return vmssAction(name, (ctx, vmss) => {
+    const vms = requestedInstanceIds(ctx, vmss, o.required === true);
+    o.check?.(vms);
+    markBusy(ctx.emu, vms);
+    const apply = change(vmss);
+    return () => vms.forEach((vm) => done(vm, apply));
+  });
+}
+
+/** The same action on one instance (`.../virtualMachines/{id}/{action}`). */
+function onInstance(name: string, change: (node: InstanceInternal) => void, check?: (vms: StoredResource[]) => void) {
+  return (ctx: ArmContext) => {
+    const vm = requireVm(ctx);
+    check?.([vm]);
+    markBusy(ctx.emu, [vm]);
+    return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: name, location: String(vm.body.location), run: () => done(vm, change) });
+  };
+}
+
+function setOrchestrationServiceState(ctx: ArmContext) {
+  const vmss = requireVmss(ctx);
+  const body = isObject(ctx.req.body) ? ctx.req.body : {};
+  const problems: string[] = [];
+  if (body.serviceName !== 'AutomaticRepairs') problems.push(`The 'serviceName' property must be 'AutomaticRepairs' (got ${JSON.stringify(body.serviceName)}).`);
+  if (body.action !== 'Suspend' && body.action !== 'Resume') problems.push(`The 'action' property must be 'Suspend' or 'Resume' (got ${JSON.stringify(body.action)}).`);
+  if (problems.length) throw invalidParameters(problems);
+  if (!automaticRepairsEnabled(vmss)) throw new ArmError(409, 'OperationNotAllowed', `Orchestration service AutomaticRepairs is not enabled on scale set ${vmss.name} (automaticRepairsPolicy.enabled is not true).`);
+  return longRunningAction(ctx, {
+    resourceId: vmss.id,
+    resourceType: T_VMSS,
+    action: 'setOrchestrationServiceState',
+    location: String(vmss.body.location),
+    run: () => {
+      vmssInternal(vmss).repairsSuspended = body.action === 'Suspend';
+    },
+  });
+}
+
+function expandsInstanceView(ctx: ArmContext): boolean {
+  return String(ctx.req.url.searchParams.get('$expand') ?? '').toLowerCase() === 'instanceview';
 }
 
 export const computeTypes: ResourceTypeHandler[] = [
@@ -335,69 +326,34 @@ export const computeTypes: ResourceTypeHandler[] = [
           vmss.etag = newEtag();
         };
       }),
-      reimage: vmssAction('reimage', (ctx, vmss) => {
-        const vms = requestedInstanceIds(ctx, vmss, false);
-        markBusy(ctx.emu, vms);
-        return () => reimage(ctx.emu, vms);
-      }),
-      manualupgrade: vmssAction('manualupgrade', (ctx, vmss) => {
-        const vms = requestedInstanceIds(ctx, vmss, true);
-        markBusy(ctx.emu, vms);
-        return () => upgrade(ctx.emu, vmss, vms);
-      }),
-      restart: vmssAction('restart', (ctx, vmss) => {
-        const vms = requestedInstanceIds(ctx, vmss, false);
-        markBusy(ctx.emu, vms);
-        return () => vms.forEach((vm) => delete instanceInternal(vm).busyUntil);
-      }),
+      reimage: onInstances('reimage', () => reimaged),
+      manualupgrade: onInstances('manualupgrade', upgraded, { required: true }),
+      restart: onInstances('restart', () => POWER_ACTIONS.restart, { check: refuseRestartOfDeallocated }),
+      start: onInstances('start', () => POWER_ACTIONS.start),
+      poweroff: onInstances('poweroff', () => POWER_ACTIONS.poweroff),
+      deallocate: onInstances('deallocate', () => POWER_ACTIONS.deallocate),
+      setOrchestrationServiceState,
     },
   },
   {
     type: `${T_VMSS}/instanceView`,
     list(ctx) {
       const vmss = requireVmss(ctx);
-      const vms = instancesOf(ctx.emu, vmss.id);
-      const health = healthExtension(vmss);
-      const healthy = health ? vms.filter((vm) => nodeProbe(ctx.emu, vm, health.port).ok).length : 0;
-      return {
-        status: 200,
-        body: {
-          virtualMachine: { statusesSummary: vms.length ? [{ code: 'ProvisioningState/succeeded', count: vms.length }] : [] },
-          ...(health
-            ? {
-                extensions: [
-                  {
-                    name: 'HealthExtension',
-                    statusesSummary: [
-                      ...(healthy ? [{ code: 'HealthState/healthy', count: healthy }] : []),
-                      ...(vms.length - healthy ? [{ code: 'HealthState/unhealthy', count: vms.length - healthy }] : []),
-                    ],
-                  },
-                ],
-              }
-            : {}),
-          statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded')],
-          orchestrationServices: [],
-        },
-      };
+      return { status: 200, body: scaleSetInstanceView(ctx.emu, vmss, instancesOf(ctx.emu, vmss.id)) };
     },
   },
   {
     type: T_VM,
     list(ctx) {
       const vmss = requireVmss(ctx);
-      const expand = String(ctx.req.url.searchParams.get('$expand') ?? '').toLowerCase() === 'instanceview';
-      return paginate(ctx, instancesOf(ctx.emu, vmss.id).map((vm) => renderVm(ctx, vm, expand)));
+      return paginate(ctx, instancesOf(ctx.emu, vmss.id).map((vm) => renderVm(ctx, vm, expandsInstanceView(ctx))));
     },
     get(ctx) {
-      const vm = requireVm(ctx);
-      const expand = String(ctx.req.url.searchParams.get('$expand') ?? '').toLowerCase() === 'instanceview';
-      return { status: 200, body: renderVm(ctx, vm, expand) };
+      return { status: 200, body: renderVm(ctx, requireVm(ctx), expandsInstanceView(ctx)) };
     },
     delete(ctx) {
       const vmss = requireVmss(ctx);
-      const p = ctx.req.path;
-      const vm = ctx.emu.state.get(p.id);
+      const vm = ctx.emu.state.get(ctx.req.path.id);
       if (!vm) return { status: 204 };
       return longRunningAction(ctx, {
         resourceId: vm.id,
@@ -412,15 +368,11 @@ export const computeTypes: ResourceTypeHandler[] = [
       });
     },
     actions: {
-      reimage: (ctx) => {
-        const vm = requireVm(ctx);
-        markBusy(ctx.emu, [vm]);
-        return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: 'reimage', run: () => reimage(ctx.emu, [vm]) });
-      },
-      restart: (ctx) => {
-        const vm = requireVm(ctx);
-        return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: 'restart', run: () => undefined });
-      },
+      reimage: onInstance('reimage', reimaged),
+      restart: onInstance('restart', POWER_ACTIONS.restart, refuseRestartOfDeallocated),
+      start: onInstance('start', POWER_ACTIONS.start),
+      poweroff: onInstance('poweroff', POWER_ACTIONS.poweroff),
+      deallocate: onInstance('deallocate', POWER_ACTIONS.deallocate),
     },
   },
   {
