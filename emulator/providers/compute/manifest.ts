@@ -1,9 +1,10 @@
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 
 /**
  * Reads a forwarder node's forwarding manifest out of a scale set's customData, the way the node
  * itself gets it: customData is base64 of a `#cloud-config`; its `write_files` entry with path
- * /etc/plf/forward.json (`encoding: b64`, or plain) holds the manifest, schema plf.forward/v1
+ * /etc/plf/forward.json (`encoding: b64`, plain, or gz+b64) holds the manifest, schema plf.forward/v1
  * (documented in dataplane/README.md). The emulator never imports the product: this is a reader
  * of that published contract. Anything unreadable means "this node forwards nothing", with why.
  */
@@ -19,6 +20,18 @@ export type ManifestResult = { ok: true; manifest: NodeManifest } | { ok: false;
 
 const MANIFEST_PATH = '/etc/plf/forward.json';
 
+/** write_files content as cloud-init decodes it (its `encoding` values), or undefined for an unknown encoding. */
+function decodeContent(content: string, encoding: string): string | undefined {
+  try {
+    if (encoding === 'text/plain') return content;
+    if (encoding === 'b64' || encoding === 'base64') return Buffer.from(content, 'base64').toString('utf8');
+    if (/^(gz|gzip)\+(b64|base64)$/.test(encoding)) return gunzipSync(Buffer.from(content, 'base64')).toString('utf8');
+  } catch {
+    return '';
+  }
+  return undefined;
+}
+
 export function manifestFromCustomData(customData: unknown): ManifestResult {
   if (typeof customData !== 'string' || customData === '') return { ok: false, reason: 'the scale set model has no customData' };
   const text = Buffer.from(customData, 'base64').toString('utf8');
@@ -32,7 +45,8 @@ export function manifestFromCustomData(customData: unknown): ManifestResult {
   const files = (doc as { write_files?: unknown })?.write_files;
   const entry = Array.isArray(files) ? (files as { path?: string; encoding?: string; content?: string }[]).find((f) => f?.path === MANIFEST_PATH) : undefined;
   if (!entry || typeof entry.content !== 'string') return { ok: false, reason: `the cloud-config writes no ${MANIFEST_PATH}` };
-  const raw = ['b64', 'base64'].includes(String(entry.encoding ?? '')) ? Buffer.from(entry.content, 'base64').toString('utf8') : entry.content;
+  const raw = decodeContent(entry.content, String(entry.encoding ?? 'text/plain').toLowerCase());
+  if (raw === undefined) return { ok: false, reason: `${MANIFEST_PATH} has encoding ${JSON.stringify(entry.encoding)}, which cloud-init does not know` };
   let m: Record<string, unknown>;
   try {
     m = JSON.parse(raw) as Record<string, unknown>;
