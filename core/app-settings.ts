@@ -68,3 +68,47 @@ function accountFromUrl(url: string): string | undefined {
     return undefined;
   }
 }
+
+/** Where forwards are placed in the hub, from app settings; a forward's `placement` overrides. */
+export interface HubPlacement {
+  subscriptionId: string;
+  resourceGroup: string;
+  subnetId: string;
+  location: string;
+}
+
+export type PlacementResult = { ok: true; placement: HubPlacement } | { ok: false; missing: string[] };
+
+export function hubPlacement(env: Env, override: { resourceGroup?: string; subnetId?: string; location?: string } = {}): PlacementResult {
+  const subnetId = override.subnetId ?? env.PLF_HUB_SUBNET_ID?.trim();
+  const resourceGroup = override.resourceGroup ?? env.PLF_HUB_RESOURCE_GROUP?.trim();
+  const location = override.location ?? (env.PLF_LOCATION ?? env.PLF_HUB_LOCATION)?.trim();
+  // The subscription is the subnet's: scale set NICs and the LB frontend must be in it.
+  const subscriptionId = subnetId ? /^\/subscriptions\/([^/]+)\//i.exec(subnetId)?.[1] : env.PLF_HUB_SUBSCRIPTION_ID?.trim();
+  const missing = [
+    ...(subnetId ? [] : ['PLF_HUB_SUBNET_ID']),
+    ...(resourceGroup ? [] : ['PLF_HUB_RESOURCE_GROUP']),
+    ...(location ? [] : ['PLF_LOCATION']),
+    ...(subscriptionId ? [] : ['PLF_HUB_SUBSCRIPTION_ID']),
+  ];
+  if (missing.length) return { ok: false, missing };
+  return { ok: true, placement: { subscriptionId: subscriptionId!, resourceGroup: resourceGroup!, subnetId: subnetId!, location: location! } };
+}
+
+/** How often orchestrations poll a long-running Azure operation (durable timer), in ms. */
+export function pollIntervalMs(env: Env): number {
+  const v = Number(env.PLF_POLL_INTERVAL_MS);
+  return Number.isInteger(v) && v >= 50 && v <= 600_000 ? v : 5_000;
+}
+
+/** SSH public key for forwarder nodes (optional: without one, nodes have no SSH login at all). */
+export function nodeSshKey(env: Env): string | undefined {
+  const key = env.PLF_NODE_SSH_PUBLIC_KEY?.trim();
+  return key && /^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(key) ? key : undefined;
+}
+
+/** Seconds between drift re-checks of a converged forward (its orchestration re-reads Azure). */
+export function driftCheckSeconds(env: Env): number {
+  const v = Number(env.PLF_DRIFT_CHECK_SECONDS);
+  return Number.isInteger(v) && v >= 5 && v <= 86_400 ? v : 600;
+}

@@ -4,4 +4,10 @@
  */
 export const FunctionNames = {
   health: 'health',
+  forwardsPut: 'forwardsPut',
+  forwardsGet: 'forwardsGet',
+  forwardsList: 'forwardsList',
+  forwardsDelete: 'forwardsDelete',
+  openApi: 'openApi',
+  reconcileSweep: 'reconcileSweep',
 } as const;

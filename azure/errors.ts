@@ -1,0 +1,99 @@
+/**
+ * One table that classifies ARM failures (after the SDK's own retries). Retryable ones are retried
+ * by the orchestration with backoff, never sooner than Retry-After; terminal ones stop and are
+ * shown in the forward's status with the ARM code and message.
+ */
+export type Classified =
+  | { kind: 'notFound'; code: string; message: string }
+  | { kind: 'retryable'; code: string; message: string; retryAfterMs?: number }
+  | { kind: 'terminal'; code: string; message: string };
+
+/** ARM error codes that succeed when tried again later, whatever the HTTP status. */
+const RETRYABLE_CODES = new Set(
+  [
+    'AnotherOperationInProgress',
+    'RetryableErrorDueToAnotherOperation',
+    'OperationPreempted',
+    'Conflict', // network RP: a dependent resource is being updated
+    'TooManyRequests',
+    'SubscriptionRequestsThrottled',
+    'ResourceGroupRequestsThrottled',
+    'InternalServerError',
+    'InternalError',
+    'ServiceUnavailable',
+    'GatewayTimeout',
+    'RequestTimeout',
+    'NetworkingInternalOperationError',
+    'AllocationFailed',
+    'ZonalAllocationFailed',
+    'OverconstrainedAllocationRequest',
+    'ReferencedResourceNotProvisioned',
+    'InUseSubnetCannotBeDeleted',
+    'CanceledAndSupersededDueToAnotherOperation',
+  ].map((c) => c.toLowerCase()),
+);
+
+/** ARM error codes that need a human (or a new spec), whatever the HTTP status. */
+const TERMINAL_CODES = new Set(
+  [
+    'InvalidParameter',
+    'InvalidRequestFormat',
+    'InvalidResourceReference',
+    'BadRequest',
+    'QuotaExceeded',
+    'OperationNotAllowed',
+    'SkuNotAvailable',
+    'AuthorizationFailed',
+    'LinkedAuthorizationFailed',
+    'InvalidAuthenticationToken',
+    'SubscriptionNotFound',
+    'ResourceGroupNotFound',
+    'PrivateLinkServiceCannotUseIpBasedBackendPool',
+    'LoadBalancerInUseByPrivateLinkService',
+  ].map((c) => c.toLowerCase()),
+);
+
+interface ErrorLike {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  response?: { headers?: { get?(name: string): string | undefined | null } | Record<string, unknown> };
+}
+
+/** Retry-After in ms from seconds or an HTTP date; undefined when absent or malformed. */
+export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function header(err: ErrorLike, name: string): string | undefined {
+  const h = err.response?.headers as { get?: (n: string) => string | null | undefined } | Record<string, unknown> | undefined;
+  if (!h) return undefined;
+  if (typeof (h as { get?: unknown }).get === 'function') return (h as { get: (n: string) => string | null | undefined }).get(name) ?? undefined;
+  const v = (h as Record<string, unknown>)[name] ?? (h as Record<string, unknown>)[name.toLowerCase()];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function classify(err: unknown): Classified {
+  const e = (err ?? {}) as ErrorLike;
+  const status = e.statusCode;
+  const code = e.code ?? (status ? `Http${status}` : 'Unknown');
+  const message = (e.message ?? String(err)).slice(0, 2000);
+  const lc = code.toLowerCase();
+  if (status === 404 && lc !== 'resourcegroupnotfound' && lc !== 'subscriptionnotfound') return { kind: 'notFound', code, message };
+  if (RETRYABLE_CODES.has(lc)) return { kind: 'retryable', code, message, ...withRetryAfter(e) };
+  if (TERMINAL_CODES.has(lc)) return { kind: 'terminal', code, message };
+  if (status === 429 || status === 408 || (status !== undefined && status >= 500)) return { kind: 'retryable', code, message, ...withRetryAfter(e) };
+  if (status === undefined) {
+    // No HTTP answer at all (connection reset, DNS, TLS): transient from our side.
+    return { kind: 'retryable', code: e.code ?? 'NetworkError', message };
+  }
+  return { kind: 'terminal', code, message };
+}
+
+function withRetryAfter(e: ErrorLike): { retryAfterMs?: number } {
+  const ms = retryAfterMs(header(e, 'retry-after'));
+  return ms === undefined ? {} : { retryAfterMs: ms };
+}

@@ -1,0 +1,30 @@
+import { forwardNames, isOwnedBy } from '../../core/names';
+import { provisioningStateOf, readOrUndefined, type ResourceService } from '../resource-service';
+import { desiredLoadBalancer, loadBalancerId } from './spec';
+
+export const loadBalancerService: ResourceService = {
+  kind: 'loadBalancer',
+  id: loadBalancerId,
+  async ensure({ clients, forward, spec, placement }) {
+    const net = clients.network(placement.subscriptionId);
+    const name = forwardNames(forward).loadBalancer;
+    const existing = await readOrUndefined(() => net.loadBalancers.get(placement.resourceGroup, name));
+    const body = desiredLoadBalancer(forward, spec, placement, existing);
+    if (body === 'no-change') return { id: loadBalancerId(forward, placement), changed: false };
+    await net.loadBalancers.beginCreateOrUpdate(placement.resourceGroup, name, body);
+    return { id: loadBalancerId(forward, placement), changed: true };
+  },
+  async state(clients, forward, p) {
+    const lb = await readOrUndefined(() => clients.network(p.subscriptionId).loadBalancers.get(p.resourceGroup, forwardNames(forward).loadBalancer));
+    return lb ? provisioningStateOf(lb.provisioningState) : 'Absent';
+  },
+  async remove(clients, forward, p) {
+    const net = clients.network(p.subscriptionId);
+    const name = forwardNames(forward).loadBalancer;
+    const lb = await readOrUndefined(() => net.loadBalancers.get(p.resourceGroup, name));
+    if (!lb) return 'gone';
+    if (!isOwnedBy(lb.tags, forward)) return 'not-ours';
+    if (lb.provisioningState !== 'Deleting') await net.loadBalancers.beginDelete(p.resourceGroup, name);
+    return 'deleting';
+  },
+};

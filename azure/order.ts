@@ -1,0 +1,20 @@
+import { loadBalancerService } from './load-balancer/service';
+import { privateLinkServiceService } from './private-link-service/service';
+import type { ResourceKind, ResourceService } from './resource-service';
+import { scaleSetService } from './scale-set/service';
+
+/**
+ * The order in which a forward's resources are ensured:
+ *   1. load balancer       — the scale set's NICs join its backend pool, the PLS fronts its frontend
+ *   2. scale set           — forwarder nodes in the pool (the LB probe sees them)
+ *   3. private link service — exposes the frontend to consumers once nodes exist
+ * Deletion runs the reverse: the PLS must go before the LB it fronts (Azure refuses otherwise).
+ */
+export const ENSURE_ORDER: readonly ResourceKind[] = ['loadBalancer', 'scaleSet', 'privateLinkService'];
+export const DELETE_ORDER: readonly ResourceKind[] = [...ENSURE_ORDER].reverse();
+
+export const SERVICES: Readonly<Record<ResourceKind, ResourceService>> = {
+  loadBalancer: loadBalancerService,
+  scaleSet: scaleSetService,
+  privateLinkService: privateLinkServiceService,
+};

@@ -1,0 +1,30 @@
+import { forwardNames, isOwnedBy } from '../../core/names';
+import { provisioningStateOf, readOrUndefined, type ResourceService } from '../resource-service';
+import { desiredPrivateLinkService, privateLinkServiceId } from './spec';
+
+export const privateLinkServiceService: ResourceService = {
+  kind: 'privateLinkService',
+  id: privateLinkServiceId,
+  async ensure({ clients, forward, spec, placement }) {
+    const net = clients.network(placement.subscriptionId);
+    const name = forwardNames(forward).privateLinkService;
+    const existing = await readOrUndefined(() => net.privateLinkServices.get(placement.resourceGroup, name));
+    const body = desiredPrivateLinkService(forward, spec, placement, existing);
+    if (body === 'no-change') return { id: privateLinkServiceId(forward, placement), changed: false };
+    await net.privateLinkServices.beginCreateOrUpdate(placement.resourceGroup, name, body);
+    return { id: privateLinkServiceId(forward, placement), changed: true };
+  },
+  async state(clients, forward, p) {
+    const pls = await readOrUndefined(() => clients.network(p.subscriptionId).privateLinkServices.get(p.resourceGroup, forwardNames(forward).privateLinkService));
+    return pls ? provisioningStateOf(pls.provisioningState) : 'Absent';
+  },
+  async remove(clients, forward, p) {
+    const net = clients.network(p.subscriptionId);
+    const name = forwardNames(forward).privateLinkService;
+    const pls = await readOrUndefined(() => net.privateLinkServices.get(p.resourceGroup, name));
+    if (!pls) return 'gone';
+    if (!isOwnedBy(pls.tags, forward)) return 'not-ours';
+    if (pls.provisioningState !== 'Deleting') await net.privateLinkServices.beginDelete(p.resourceGroup, name);
+    return 'deleting';
+  },
+};

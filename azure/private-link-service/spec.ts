@@ -1,0 +1,50 @@
+import type { PrivateLinkService } from '@azure/arm-network';
+import type { HubPlacement } from '../../core/app-settings';
+import type { ForwardSpec } from '../../core/forward-spec';
+import { forwardNames, forwardTags } from '../../core/names';
+import { loadBalancerId } from '../load-balancer/spec';
+
+/**
+ * The forward's Private Link Service on the LB frontend: one dynamic NAT IP from the hub subnet
+ * (NAT IPs cannot be removed once added, so existing ones are kept), proxy protocol off (a DNAT
+ * forwarder cannot strip PROXY headers), visibility = the subscriptions in `consumers.allow`, and
+ * no platform auto-approval: approvals are the product's.
+ */
+export function privateLinkServiceId(forward: string, p: HubPlacement): string {
+  return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/Microsoft.Network/privateLinkServices/${forwardNames(forward).privateLinkService}`;
+}
+
+export function buildPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService): PrivateLinkService {
+  const n = forwardNames(forward);
+  const visible = [...new Set(spec.consumers.allow.map((c) => c.subscriptionId.toLowerCase()))].sort();
+  const natConfigs = existing?.ipConfigurations?.length
+    ? existing.ipConfigurations.map((c) => ({ name: c.name, subnet: c.subnet, primary: c.primary, privateIPAllocationMethod: c.privateIPAllocationMethod, privateIPAddressVersion: 'IPv4' }))
+    : [{ name: 'nat-1', subnet: { id: p.subnetId }, primary: true, privateIPAllocationMethod: 'Dynamic', privateIPAddressVersion: 'IPv4' }];
+  return {
+    location: p.location,
+    tags: forwardTags(forward),
+    loadBalancerFrontendIpConfigurations: [{ id: `${loadBalancerId(forward, p)}/frontendIPConfigurations/${n.frontend}` }],
+    ipConfigurations: natConfigs,
+    visibility: { subscriptions: visible },
+    autoApproval: { subscriptions: [] },
+    enableProxyProtocol: false,
+    fqdns: [],
+  };
+}
+
+function owned(pls: PrivateLinkService): unknown {
+  return {
+    tags: pls.tags ?? {},
+    frontends: (pls.loadBalancerFrontendIpConfigurations ?? []).map((f) => f.id?.toLowerCase()),
+    nat: (pls.ipConfigurations ?? []).map((c) => c.subnet?.id?.toLowerCase()),
+    visibility: [...(pls.visibility?.subscriptions ?? [])].map((s) => s.toLowerCase()).sort(),
+    autoApproval: [...(pls.autoApproval?.subscriptions ?? [])].sort(),
+    proxy: pls.enableProxyProtocol === true,
+  };
+}
+
+export function desiredPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService): PrivateLinkService | 'no-change' {
+  const desired = buildPrivateLinkService(forward, spec, p, existing);
+  if (existing && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
+  return desired;
+}

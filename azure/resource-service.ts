@@ -1,0 +1,57 @@
+import type { HubPlacement } from '../core/app-settings';
+import type { ForwardSpec } from '../core/forward-spec';
+import type { AzureClients } from './client-factory';
+
+/**
+ * What every per-resource service offers (cluster-api-provider-azure style), honouring the
+ * external-client contract: `observe` changes nothing; `ensure` writes only when the pure spec
+ * says the owned fields differ and never waits for the long-running operation (it starts it;
+ * the orchestration polls `state` on a durable timer); `remove` deletes only what carries our
+ * tags and tolerates "not found" and "already deleting".
+ */
+export type ResourceKind = 'loadBalancer' | 'scaleSet' | 'privateLinkService';
+
+export interface EnsureContext {
+  clients: AzureClients;
+  forward: string;
+  spec: ForwardSpec;
+  placement: HubPlacement;
+  /** Hub subnet prefix (PLS NAT range), read once per reconcile. */
+  natSubnetPrefix: string;
+  sshPublicKey?: string;
+}
+
+export interface EnsureResult {
+  id: string;
+  /** A write was started (false: the resource already matched the spec; reads only). */
+  changed: boolean;
+}
+
+export type ProvisioningState = 'Succeeded' | 'Failed' | 'InProgress' | 'Absent';
+
+export type RemoveResult = 'deleting' | 'gone' | 'not-ours';
+
+export interface ResourceService {
+  kind: ResourceKind;
+  id(forward: string, p: HubPlacement): string;
+  ensure(ctx: EnsureContext): Promise<EnsureResult>;
+  state(clients: AzureClients, forward: string, p: HubPlacement): Promise<ProvisioningState>;
+  remove(clients: AzureClients, forward: string, p: HubPlacement): Promise<RemoveResult>;
+}
+
+export function provisioningStateOf(value: string | undefined): ProvisioningState {
+  const v = (value ?? '').toLowerCase();
+  if (v === 'succeeded') return 'Succeeded';
+  if (v === 'failed' || v === 'canceled') return 'Failed';
+  return 'InProgress';
+}
+
+/** Runs `read`, answering undefined on 404 (the resource does not exist). */
+export async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { VirtualMachineScaleSet } from '@azure/arm-compute';
+import type { HubPlacement } from '../../core/app-settings';
+import type { ForwardSpec } from '../../core/forward-spec';
+import { forwardNames, forwardTags } from '../../core/names';
+import { customDataOf } from '../../dataplane';
+import { loadBalancerId } from '../load-balancer/spec';
+import { dataPlaneViewOf } from './data-plane-view';
+
+/**
+ * The forwarder nodes: a Uniform scale set of Ubuntu 24.04 LTS, customData = the data-plane
+ * cloud-init (dataplane/), NICs in the LB backend pool, the Application Health extension probing
+ * the first port on 127.0.0.1 (which the node forwards, so health means "this node reaches a
+ * target"), platform automatic repairs off (our health watch owns recycling), upgrade policy
+ * Manual (the orchestration rolls instances one at a time). Azure never returns customData, so
+ * the hash of what we wrote is kept in the tag `plf-config` and compared instead.
+ */
+export const CONFIG_TAG = 'plf-config';
+export const IMAGE = { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' };
+export const ADMIN_USER = 'plfadmin';
+
+export interface ScaleSetInputs {
+  /** The hub subnet's prefix: the PLS NAT IPs come from it, so it is the allowed source range. */
+  natSubnetPrefix: string;
+  /** SSH public key for the admin user; none = no SSH login at all. */
+  sshPublicKey?: string;
+}
+
+export function scaleSetId(forward: string, p: HubPlacement): string {
+  return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets/${forwardNames(forward).scaleSet}`;
+}
+
+export function configHash(customData: string): string {
+  return createHash('sha256').update(customData).digest('hex').slice(0, 16);
+}
+
+export function buildScaleSet(forward: string, spec: ForwardSpec, p: HubPlacement, inputs: ScaleSetInputs): VirtualMachineScaleSet {
+  const n = forwardNames(forward);
+  const customData = customDataOf(dataPlaneViewOf(forward, spec, inputs.natSubnetPrefix));
+  const poolId = `${loadBalancerId(forward, p)}/backendAddressPools/${n.backendPool}`;
+  return {
+    location: p.location,
+    tags: { ...forwardTags(forward), [CONFIG_TAG]: configHash(customData) },
+    sku: { name: spec.nodes.vmSize, tier: 'Standard', capacity: spec.nodes.count },
+    ...(spec.nodes.zones.length ? { zones: [...spec.nodes.zones] } : {}),
+    upgradePolicy: { mode: 'Manual' },
+    automaticRepairsPolicy: { enabled: false },
+    overprovision: false,
+    virtualMachineProfile: {
+      osProfile: {
+        computerNamePrefix: n.computerNamePrefix,
+        adminUsername: ADMIN_USER,
+        customData,
+        linuxConfiguration: {
+          disablePasswordAuthentication: true,
+          ...(inputs.sshPublicKey ? { ssh: { publicKeys: [{ path: `/home/${ADMIN_USER}/.ssh/authorized_keys`, keyData: inputs.sshPublicKey }] } } : {}),
+        },
+      },
+      storageProfile: { imageReference: { ...IMAGE }, osDisk: { createOption: 'FromImage', caching: 'ReadWrite', managedDisk: { storageAccountType: 'Standard_LRS' } } },
+      networkProfile: {
+        networkInterfaceConfigurations: [
+          {
+            name: 'nic',
+            primary: true,
+            enableIPForwarding: true,
+            ipConfigurations: [{ name: 'ipconfig', primary: true, subnet: { id: p.subnetId }, loadBalancerBackendAddressPools: [{ id: poolId }] }],
+          },
+        ],
+      },
+      extensionProfile: {
+        extensions: [
+          {
+            name: 'health',
+            publisher: 'Microsoft.ManagedServices',
+            typePropertiesType: 'ApplicationHealthLinux',
+            typeHandlerVersion: '2.0',
+            autoUpgradeMinorVersion: true,
+            settings: { protocol: 'tcp', port: spec.ports[0].port, intervalInSeconds: 5, numberOfProbes: 1 },
+          },
+        ],
+      },
+    },
+  } as VirtualMachineScaleSet;
+}
+
+function owned(v: VirtualMachineScaleSet): unknown {
+  const prof = v.virtualMachineProfile;
+  const nic = prof?.networkProfile?.networkInterfaceConfigurations?.[0];
+  const ipc = nic?.ipConfigurations?.[0];
+  const health = prof?.extensionProfile?.extensions?.find((e) => e.typePropertiesType === 'ApplicationHealthLinux');
+  return {
+    tags: v.tags ?? {},
+    sku: [v.sku?.name, v.sku?.capacity],
+    zones: [...(v.zones ?? [])].sort(),
+    upgrade: v.upgradePolicy?.mode,
+    repairs: v.automaticRepairsPolicy?.enabled === true,
+    image: prof?.storageProfile?.imageReference ? [prof.storageProfile.imageReference.publisher, prof.storageProfile.imageReference.offer, prof.storageProfile.imageReference.sku] : [],
+    subnet: ipc?.subnet?.id?.toLowerCase(),
+    pools: (ipc?.loadBalancerBackendAddressPools ?? []).map((x) => x.id?.toLowerCase()),
+    health: health ? [health.settings?.protocol, health.settings?.port] : [],
+    ssh: (prof?.osProfile?.linuxConfiguration?.ssh?.publicKeys ?? []).map((k) => k.keyData),
+  };
+}
+
+export function desiredScaleSet(forward: string, spec: ForwardSpec, p: HubPlacement, inputs: ScaleSetInputs, existing?: VirtualMachineScaleSet): VirtualMachineScaleSet | 'no-change' {
+  const desired = buildScaleSet(forward, spec, p, inputs);
+  if (existing && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
+  return desired;
+}

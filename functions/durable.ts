@@ -1,0 +1,2 @@
+/** Loads the orchestrations and activities (they register themselves with durable-functions). */
+import '../orchestrations';

@@ -1,0 +1,31 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { ForwardNotFoundError, ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
+import { etagHeader, forwardView } from './forward-view';
+import { FunctionNames } from './names';
+import { json, problem } from './problem';
+import { signalReconcile } from './reconcile-client';
+
+/** DELETE /api/forwards/{name}: marks it deleting (intent first) and signals the teardown; 202. */
+export async function forwardsDelete(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const name = request.params.name;
+  let record;
+  try {
+    record = await ForwardRegistry.fromEnv(process.env).markDeleting(name, request.headers.get('if-match') ?? undefined);
+  } catch (err) {
+    if (err instanceof ForwardNotFoundError) return problem(404, 'Not found', `no forward named "${name}"`);
+    if (err instanceof PreconditionFailedError) return problem(412, 'Precondition failed', err.message);
+    context.error(`registry write failed for ${name}: ${(err as Error).message}`);
+    return problem(503, 'Registry unavailable', 'the forward registry could not be written; try again');
+  }
+  await signalReconcile(df.getClient(context), name);
+  return json(202, forwardView(record), { Location: `/api/forwards/${name}`, ...etagHeader(record) });
+}
+
+app.http(FunctionNames.forwardsDelete, {
+  route: 'forwards/{name}',
+  methods: ['DELETE'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: forwardsDelete,
+});

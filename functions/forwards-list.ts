@@ -1,0 +1,19 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ForwardRegistry } from '../store/forward-registry';
+import { FunctionNames } from './names';
+import { json, problem } from './problem';
+
+/** GET /api/forwards: every forward with its phase. */
+export async function forwardsList(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const records = await ForwardRegistry.fromEnv(process.env).list();
+    return json(200, {
+      value: records.map((r) => ({ name: r.name, generation: r.generation, observedGeneration: r.status.observedGeneration, phase: r.status.phase, deleting: r.deleting })),
+    });
+  } catch (err) {
+    context.error(`registry list failed: ${(err as Error).message}`);
+    return problem(503, 'Registry unavailable', 'the forward registry could not be read; try again');
+  }
+}
+
+app.http(FunctionNames.forwardsList, { route: 'forwards', methods: ['GET'], authLevel: 'function', handler: forwardsList });

@@ -1,0 +1,56 @@
+import { hubPlacement, nodeSshKey, type HubPlacement } from '../../core/app-settings';
+import { azureClients, type AzureClients } from '../../azure/client-factory';
+import { classify } from '../../azure/errors';
+import { ForwardRegistry, type ForwardRecord } from '../../store/forward-registry';
+
+/**
+ * What activities share: the registry, the Azure clients and the forward's placement, and one
+ * way to turn an Azure failure into a step result the orchestration understands (classified
+ * once, in azure/errors.ts).
+ */
+export type StepResult<T extends object = object> =
+  | ({ outcome: 'ok' } & T)
+  | { outcome: 'pending'; id?: string }
+  | { outcome: 'retry'; code: string; message: string; retryAfterMs?: number }
+  | { outcome: 'terminal'; code: string; message: string };
+
+let registry: ForwardRegistry | undefined;
+export function forwardRegistry(): ForwardRegistry {
+  registry ??= ForwardRegistry.fromEnv(process.env);
+  return registry;
+}
+
+export function clients(): AzureClients {
+  return azureClients(process.env);
+}
+
+export interface ForwardContext {
+  record: ForwardRecord;
+  placement: HubPlacement;
+}
+
+export class MissingSettingsError extends Error {}
+
+export async function forwardContext(name: string): Promise<ForwardContext | undefined> {
+  const record = await forwardRegistry().get(name);
+  if (!record) return undefined;
+  const p = hubPlacement(process.env, record.spec.placement ?? {});
+  if (!p.ok) throw new MissingSettingsError(`app settings missing: ${p.missing.join(', ')}`);
+  return { record, placement: p.placement };
+}
+
+export function sshKey(): string | undefined {
+  return nodeSshKey(process.env);
+}
+
+/** Runs an Azure step; a failure becomes `retry` or `terminal` per the classification table. */
+export async function step<T extends object>(run: () => Promise<StepResult<T>>): Promise<StepResult<T>> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof MissingSettingsError) return { outcome: 'terminal', code: 'MissingAppSettings', message: err.message };
+    const c = classify(err);
+    if (c.kind === 'retryable') return { outcome: 'retry', code: c.code, message: c.message, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
+    return { outcome: 'terminal', code: c.code, message: c.message };
+  }
+}

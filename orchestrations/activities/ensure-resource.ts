@@ -1,0 +1,29 @@
+import * as df from 'durable-functions';
+import { SERVICES } from '../../azure/order';
+import type { ResourceKind } from '../../azure/resource-service';
+import { DurableNames } from '../names';
+import { clients, forwardContext, sshKey, step, type StepResult } from './context';
+
+/**
+ * Ensures one resource of a forward: observe, compare with the pure spec, write only when it
+ * differs. Never waits for the write: `changed` tells the orchestration to poll its state.
+ */
+export async function ensureResource(input: { name: string; kind: ResourceKind }): Promise<StepResult<{ id: string; changed: boolean }>> {
+  return step<{ id: string; changed: boolean }>(async () => {
+    const ctx = await forwardContext(input.name);
+    if (!ctx) return { outcome: 'terminal', code: 'ForwardNotFound', message: `forward ${input.name} no longer exists` };
+    const c = clients();
+    const subnet = await c.network(ctx.placement.subscriptionId).subnets.get(
+      ctx.placement.subnetId.split('/')[4],
+      ctx.placement.subnetId.split('/')[8],
+      ctx.placement.subnetId.split('/')[10],
+    );
+    const natSubnetPrefix = subnet.addressPrefix ?? subnet.addressPrefixes?.[0];
+    if (!natSubnetPrefix) return { outcome: 'terminal', code: 'SubnetHasNoPrefix', message: `subnet ${ctx.placement.subnetId} has no address prefix` };
+    const key = sshKey();
+    const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(key ? { sshPublicKey: key } : {}) });
+    return { outcome: 'ok', id: r.id, changed: r.changed };
+  });
+}
+
+df.app.activity(DurableNames.ensureResource, { handler: ensureResource });

@@ -1,0 +1,54 @@
+import * as df from 'durable-functions';
+import { forwardNames } from '../../core/names';
+import { setCondition, type ForwardStatus, type NodeStatus } from '../../core/status';
+import { readOrUndefined } from '../../azure/resource-service';
+import { loadBalancerId } from '../../azure/load-balancer/spec';
+import { scaleSetId } from '../../azure/scale-set/spec';
+import { privateLinkServiceId } from '../../azure/private-link-service/spec';
+import { DurableNames } from '../names';
+import { clients, forwardContext, forwardRegistry as ctxRegistry, step, type StepResult } from './context';
+import type { ForwardSnapshot } from './load-forward';
+
+/**
+ * Records a converged pass: observed generation, phase Ready (Degraded when a node is not
+ * healthy), the resource ids, the PLS alias consumers connect to, the LB frontend IP and the
+ * nodes. Returns the forward's current generation, so the orchestration loops when the spec
+ * changed meanwhile.
+ */
+export async function finishReconcile(input: { name: string; generation: number; nodes: NodeStatus[]; now: string }): Promise<StepResult<{ snapshot: ForwardSnapshot }>> {
+  return step<{ snapshot: ForwardSnapshot }>(async () => {
+    const ctx = await forwardContext(input.name);
+    if (!ctx) return { outcome: 'ok', snapshot: { exists: false, generation: 0, observedGeneration: 0, deleting: false } };
+    const { record, placement: p } = ctx;
+    const n = forwardNames(input.name);
+    const net = clients().network(p.subscriptionId);
+    const pls = await readOrUndefined(() => net.privateLinkServices.get(p.resourceGroup, n.privateLinkService));
+    const lb = await readOrUndefined(() => net.loadBalancers.get(p.resourceGroup, n.loadBalancer));
+    const unhealthy = input.nodes.filter((x) => x.health !== 'healthy');
+    let conditions = setCondition(record.status.conditions, { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${input.generation} is provisioned` }, input.now);
+    conditions = setCondition(
+      conditions,
+      unhealthy.length
+        ? { type: 'NodesHealthy', status: 'False', reason: 'UnhealthyNodes', message: `${unhealthy.length} of ${input.nodes.length} node(s) not healthy: ${unhealthy.map((x) => `${x.instanceId} (${x.health})`).join(', ')}` }
+        : { type: 'NodesHealthy', status: 'True', reason: 'AllHealthy', message: `${input.nodes.length} node(s) healthy` },
+      input.now,
+    );
+    const status: ForwardStatus = {
+      phase: unhealthy.length ? 'Degraded' : 'Ready',
+      observedGeneration: input.generation,
+      conditions,
+      resources: { loadBalancerId: loadBalancerId(input.name, p), scaleSetId: scaleSetId(input.name, p), privateLinkServiceId: privateLinkServiceId(input.name, p) },
+      ...(pls?.alias ? { privateLinkServiceAlias: pls.alias } : {}),
+      ...(lb?.frontendIPConfigurations?.[0]?.privateIPAddress ? { frontendIp: lb.frontendIPConfigurations[0].privateIPAddress } : {}),
+      nodes: input.nodes,
+    };
+    await ctxRegistry().setStatus(input.name, status);
+    const now = await ctxRegistry().get(input.name);
+    return {
+      outcome: 'ok',
+      snapshot: { exists: !!now, generation: now?.generation ?? 0, observedGeneration: input.generation, deleting: now?.deleting ?? false },
+    };
+  });
+}
+
+df.app.activity(DurableNames.finishReconcile, { handler: finishReconcile });

@@ -1,0 +1,13 @@
+/**
+ * Registers every orchestrator and activity with the durable-functions app. Imported by
+ * functions/durable.ts so the Functions host (devhost or Azure) loads them from the `main` glob.
+ */
+import './activities/ensure-resource';
+import './activities/finish-reconcile';
+import './activities/load-forward';
+import './activities/nodes';
+import './activities/remove-forward';
+import './activities/remove-resource';
+import './activities/resource-state';
+import './activities/write-status';
+import './reconcile-forward';

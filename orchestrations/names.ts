@@ -1,0 +1,19 @@
+/**
+ * Durable function names (orchestrators and activities) in one place; triggers import them
+ * from here (dependencies point inward: functions -> orchestrations).
+ */
+export const DurableNames = {
+  reconcileForward: 'reconcileForward',
+  loadForward: 'loadForward',
+  ensureResource: 'ensureResource',
+  resourceState: 'resourceState',
+  removeResource: 'removeResource',
+  listForwardNodes: 'listForwardNodes',
+  upgradeForwardNode: 'upgradeForwardNode',
+  writeForwardStatus: 'writeForwardStatus',
+  finishReconcile: 'finishReconcile',
+  removeForward: 'removeForward',
+} as const;
+
+/** The external event that tells a forward's orchestration its spec changed. */
+export const SPEC_CHANGED_EVENT = 'specChanged';

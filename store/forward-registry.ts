@@ -1,0 +1,165 @@
+import { RestError, TableClient } from '@azure/data-tables';
+import type { ForwardSpec } from '../core/forward-spec';
+import { emptyStatus, type ForwardStatus } from '../core/status';
+
+/**
+ * The forward registry on Azure Tables (Azurite locally): one entity per forward with its spec,
+ * generation (bumped on every real change), status with observed generation, and the entity etag
+ * for optimistic concurrency (the API's ETag / If-Match). Writing a spec records the intent to
+ * reconcile (`generation > observedGeneration`) before anything else happens, so a crash between
+ * "spec written" and "orchestration started" is picked up by the sweep (`needingReconcile`).
+ */
+export interface ForwardRecord {
+  name: string;
+  spec: ForwardSpec;
+  generation: number;
+  deleting: boolean;
+  status: ForwardStatus;
+  etag: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class PreconditionFailedError extends Error {}
+export class ForwardNotFoundError extends Error {}
+
+const PARTITION = 'forward';
+const TABLE = 'plfForwards';
+
+interface Entity {
+  partitionKey: string;
+  rowKey: string;
+  spec: string;
+  generation: number;
+  deleting: boolean;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type PutOutcome = { kind: 'created' | 'updated' | 'unchanged'; record: ForwardRecord };
+
+export class ForwardRegistry {
+  private readonly client: TableClient;
+  private ready: Promise<void> | undefined;
+
+  constructor(connectionString: string) {
+    this.client = TableClient.fromConnectionString(connectionString, TABLE, { allowInsecureConnection: true });
+  }
+
+  /** From the app's storage setting (AzureWebJobsStorage), as the Functions host uses it. */
+  static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ForwardRegistry {
+    const cs = env.AzureWebJobsStorage;
+    if (!cs) throw new Error('AzureWebJobsStorage is not set');
+    const normalized = /UseDevelopmentStorage=true/i.test(cs)
+      ? 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;'
+      : cs;
+    return new ForwardRegistry(normalized);
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= this.client.createTable().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  async get(name: string): Promise<ForwardRecord | undefined> {
+    await this.init();
+    try {
+      return toRecord(await this.client.getEntity<Entity>(PARTITION, name));
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async list(): Promise<ForwardRecord[]> {
+    await this.init();
+    const out: ForwardRecord[] = [];
+    for await (const e of this.client.listEntities<Entity>({ queryOptions: { filter: `PartitionKey eq '${PARTITION}'` } })) out.push(toRecord(e as Entity & { etag: string }));
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Creates or replaces the spec. An identical spec changes nothing (no generation bump).
+   * `ifMatch` (the ETag a client read) makes the write conditional: 412 when it no longer matches.
+   */
+  async putSpec(name: string, spec: ForwardSpec, ifMatch?: string): Promise<PutOutcome> {
+    await this.init();
+    const existing = await this.get(name);
+    if (ifMatch && ifMatch !== '*' && (!existing || existing.etag !== ifMatch)) throw new PreconditionFailedError(existing ? 'the forward changed since it was read' : 'the forward does not exist');
+    if (ifMatch === '*' && !existing) throw new PreconditionFailedError('the forward does not exist');
+    if (existing && !existing.deleting && JSON.stringify(existing.spec) === JSON.stringify(spec)) return { kind: 'unchanged', record: existing };
+    const now = new Date().toISOString();
+    const entity: Entity = {
+      partitionKey: PARTITION,
+      rowKey: name,
+      spec: JSON.stringify(spec),
+      generation: (existing?.generation ?? 0) + 1,
+      deleting: false,
+      status: JSON.stringify(existing?.status ?? emptyStatus()),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    try {
+      if (existing) await this.client.updateEntity(entity, 'Replace', { etag: existing.etag });
+      else await this.client.createEntity(entity);
+    } catch (err) {
+      if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 409)) throw new PreconditionFailedError('the forward was changed concurrently; read it again');
+      throw err;
+    }
+    return { kind: existing ? 'updated' : 'created', record: (await this.get(name))! };
+  }
+
+  /** Marks a forward for deletion (the orchestration tears it down, then calls `remove`). */
+  async markDeleting(name: string, ifMatch?: string): Promise<ForwardRecord> {
+    await this.init();
+    const existing = await this.get(name);
+    if (!existing) throw new ForwardNotFoundError(name);
+    if (ifMatch && ifMatch !== '*' && existing.etag !== ifMatch) throw new PreconditionFailedError('the forward changed since it was read');
+    if (existing.deleting) return existing;
+    await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, deleting: true, generation: existing.generation + 1, updatedAt: new Date().toISOString() }, 'Merge', { etag: existing.etag });
+    return (await this.get(name))!;
+  }
+
+  /** Writes status; the merge never touches spec or generation. */
+  async setStatus(name: string, status: ForwardStatus): Promise<void> {
+    await this.init();
+    try {
+      await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, status: JSON.stringify(status), updatedAt: new Date().toISOString() }, 'Merge');
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return;
+      throw err;
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.init();
+    try {
+      await this.client.deleteEntity(PARTITION, name);
+    } catch (err) {
+      if (!(err instanceof RestError && err.statusCode === 404)) throw err;
+    }
+  }
+
+  /** Forwards whose recorded intent is not reconciled yet (the sweep starts their orchestration). */
+  async needingReconcile(): Promise<ForwardRecord[]> {
+    return (await this.list()).filter((r) => r.deleting || r.status.observedGeneration < r.generation);
+  }
+}
+
+function toRecord(e: Entity & { etag?: string }): ForwardRecord {
+  return {
+    name: e.rowKey,
+    spec: JSON.parse(e.spec) as ForwardSpec,
+    generation: Number(e.generation),
+    deleting: e.deleting === true,
+    status: JSON.parse(e.status) as ForwardStatus,
+    etag: String(e.etag),
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+  };
+}
+
