@@ -12,7 +12,7 @@ import { dataPathLog, parseQuery, traceAndLog } from './trace';
 function answer(emu: EmulatorRuntime, body: unknown) {
   const q = parseQuery(body);
   if ('problems' in q) throw invalidParameters(q.problems);
-  return { status: 200, body: traceAndLog(emu, q.fromSubnetId, q.host, q.port, 'control') };
+  return { status: 200, body: traceAndLog(emu, q.fromSubnetId, q.host, q.port, 'control', q.fromIp) };
 }
 
 export const provider: EmulatorProvider = {

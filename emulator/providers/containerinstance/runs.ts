@@ -72,7 +72,8 @@ function execute(emu: EmulatorRuntime, cg: StoredResource, command: string[]): {
       logs: `nc: ${parsed.nc.host} (${parsed.nc.host}:${parsed.nc.port}): Network is unreachable (the emulator simulates VNet-injected groups only: set subnetIds)\n`,
     };
   }
-  const run = runProbe(parsed.nc, traceAndLog(emu, from, parsed.nc.host, parsed.nc.port, cg.id));
+  const ip = (((cg.body.properties ?? {}) as Json).ipAddress as Json | undefined)?.ip;
+  const run = runProbe(parsed.nc, traceAndLog(emu, from, parsed.nc.host, parsed.nc.port, cg.id, typeof ip === 'string' ? ip : undefined));
   return { exitCode: run.exitCode, logs: run.stdout + run.stderr };
 }
 

@@ -1,12 +1,20 @@
 import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
+
+/** The fixture's manifest, but letting the hub's `jump` subnet in (nodes drop other sources). */
+function manifestAllowingHubJump(): string {
+  const manifest = { schema: 'plf.forward/v1', forward: 'aci', ports: [{ port: 8000, targetPort: 8000 }], targets: ['192.168.42.65', '192.168.42.66'], allowedSources: ['10.0.1.64/27', '168.63.129.16/32'], healthPort: 8000 };
+  const b64 = Buffer.from(JSON.stringify(manifest)).toString('base64');
+  return Buffer.from(`#cloud-config\nwrite_files:\n  - path: /etc/plf/forward.json\n    encoding: b64\n    content: ${b64}\n`).toString('base64');
+}
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
  * Container groups through the real @azure/arm-containerinstance client: lifecycle (create, get,
  * list, stop, start, restart, update, delete), subnet rules, restart policies, logs and exit
  * codes. The groups live in the hub subscription and probe a forward's LB frontend from the hub's
- * delegated `jump` subnet, so a reachable target exists without private endpoints.
+ * delegated `jump` subnet (whose range the nodes' manifest allows), so a reachable target exists
+ * without private endpoints.
  */
 let emu: TestEmulator;
 let fwd: ForwarderFixture;
@@ -30,6 +38,11 @@ beforeAll(async () => {
   emu = await startTestEmulator();
   aci = emu.containers(IDS.hubSub);
   fwd = await buildForwarder(emu, { name: 'aci', capacity: 1 });
+  const compute = emu.compute();
+  const vmss = await compute.virtualMachineScaleSets.get(IDS.hubRg, fwd.vmssName);
+  vmss.virtualMachineProfile!.osProfile!.customData = manifestAllowingHubJump();
+  await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss);
+  await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] });
   reachable = ['nc', '-zv', '-w', '2', fwd.frontendIp, '8000'];
   unreachable = ['nc', '-zv', '-w', '2', fwd.frontendIp, '9000'];
 });

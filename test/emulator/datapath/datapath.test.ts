@@ -1,5 +1,5 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
-import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
+import { buildForwarder, manifestCustomData, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
@@ -136,15 +136,48 @@ describe('data path verdicts', () => {
     expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'address', detail: expect.stringMatching(/not peered/) });
   });
 
+  it('clients outside the manifest allowedSources are dropped by the node (timeout), the reason names the range', async () => {
+    const v = await query(fwd.frontendIp, 8000, IDS.hubJump);
+    expect([v.reachable, v.failure]).toEqual([false, 'timeout']);
+    expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'node', detail: expect.stringMatching(/drops connections from clients in subnet jump \(10\.0\.1\.64\/27\): not in its allowedSources \(10\.0\.1\.0\/26, 168\.63\.129\.16\/32\)/) });
+  });
+
+  it.each([
+    ['a client address inside allowedSources passes', '10.0.1.10', true],
+    ['a client address outside allowedSources is dropped', '10.0.1.70', false],
+  ])('%s', async (_situation, fromIp, reachable) => {
+    const r = await emu.control<Verdict>('POST', '/datapath', { fromSubnetId: IDS.hubShared, fromIp, host: fwd.frontendIp, port: 8000 });
+    expect(r.body.reachable).toBe(reachable);
+  });
+
+  it('a manifest whose allowedSources misses the PLS NAT subnet: connections through the endpoint are dropped at the node', async () => {
+    const compute = emu.compute();
+    const setCustomData = async (customData: string) => {
+      const vmss = await compute.virtualMachineScaleSets.get(IDS.hubRg, fwd.vmssName);
+      vmss.virtualMachineProfile!.osProfile!.customData = customData;
+      await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss);
+      await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0', '1'] });
+    };
+    const manifest = Buffer.from(JSON.stringify({ schema: 'plf.forward/v1', forward: 'dp', ports: [{ port: 8000, targetPort: 8000 }], targets: ['192.168.42.65'], allowedSources: ['168.63.129.16/32'], healthPort: 8000 })).toString('base64');
+    await setCustomData(Buffer.from(`#cloud-config\nwrite_files:\n  - path: /etc/plf/forward.json\n    encoding: b64\n    content: ${manifest}\n`).toString('base64'));
+    try {
+      const v = await query('onprem-server.internal.net');
+      expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'node', detail: expect.stringMatching(/drops connections from private link service NAT IP 10\.0\.1\.\d+/) });
+    } finally {
+      await setCustomData(manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.65', '192.168.42.66']));
+    }
+    expect((await query('onprem-server.internal.net')).reachable).toBe(true);
+  });
+
   it('every verdict is logged with its reason', async () => {
     const log = (await emu.control<{ value: { reachable: boolean; reason?: string }[] }>('GET', '/datapath/log')).body.value;
     expect(log.some((e) => !e.reachable && /Pending/.test(e.reason ?? ''))).toBe(true);
   });
 
   it('a malformed query is 400 naming every problem', async () => {
-    const r = await emu.control<{ error: { message: string } }>('POST', '/datapath', { host: '', port: 0 });
+    const r = await emu.control<{ error: { message: string } }>('POST', '/datapath', { host: '', port: 0, fromIp: 'me' });
     expect(r.status).toBe(400);
-    expect(r.body.error.message).toMatch(/fromSubnetId.*host.*port/s);
+    expect(r.body.error.message).toMatch(/fromSubnetId.*host.*port.*fromIp/s);
   });
 });
 
