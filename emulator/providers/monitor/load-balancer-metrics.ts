@@ -1,51 +1,28 @@
+import { ArmError } from '../../arm/errors';
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import { nodeByIpConfiguration, probeNode } from '../compute/queries';
 import { backendPoolMembers, props, refId, type Json } from '../network/common';
+import { frontendIp } from '../network/load-balancers';
 
 /**
- * Load balancer metrics computed from the simulated data path at 1-minute grain:
- *  - DipAvailability (health probe status, 0-100) per backend IP: 100 when the backend instance
- *    answers the LB probe of the rules that carry it (the forwarding manifest maps the probe port
- *    to a target that is up), else 0 — split by BackendIPAddress when the filter asks for it;
- *  - VipAvailability (data path availability) per frontend: 100 when at least one backend of a
- *    rule on that frontend passes its probe.
+ * Load balancer metrics computed from the simulated data path at the requested grain, the way
+ * Azure Monitor stores them: one value per dimension combination, averaged over the dimensions a
+ * query does not split by.
+ *  - DipAvailability (health probe status, 0-100): per rule and backend instance, 100 when the
+ *    instance answers the rule's probe (the forwarding manifest maps the probe port to a target that
+ *    is up), else 0. Dimensions FrontendIPAddress, FrontendPort, BackendIPAddress, BackendPort,
+ *    ProtocolType. Split by BackendIPAddress, a node serving two rules and failing one reads 50.
+ *  - VipAvailability (data path availability): per rule, 100 when any backend passes its probe.
+ *    Dimensions FrontendIPAddress, FrontendPort, ProtocolType.
  * The simulation has no history: every point of the requested span carries the current value.
  */
 export const SUPPORTED = ['DipAvailability', 'VipAvailability'] as const;
 
-interface Backend {
-  ip: string;
-  up: boolean;
-}
-
-function probePortsOfPool(lb: StoredResource, poolId: string): number[] {
-  const probes = (props(lb).probes as Json[]) ?? [];
-  const ports = new Set<number>();
-  for (const rule of (props(lb).loadBalancingRules as Json[]) ?? []) {
-    const p = (rule.properties ?? {}) as Json;
-    const pool = refId(p.backendAddressPool) ?? refId((p.backendAddressPools as Json[] | undefined)?.[0]);
-    if (pool?.toLowerCase() !== poolId.toLowerCase()) continue;
-    const probeId = refId(p.probe);
-    const probe = probes.find((x) => probeId && `${lb.id}/probes/${String(x.name)}`.toLowerCase() === probeId.toLowerCase());
-    ports.add(Number(((probe?.properties ?? {}) as Json).port ?? p.backendPort));
-  }
-  return [...ports];
-}
-
-export function backendsOf(emu: EmulatorRuntime, lb: StoredResource): Backend[] {
-  const out: Backend[] = [];
-  for (const pool of (props(lb).backendAddressPools as Json[]) ?? []) {
-    const poolId = `${lb.id}/backendAddressPools/${String(pool.name)}`;
-    const ports = probePortsOfPool(lb, poolId);
-    for (const member of backendPoolMembers(emu, poolId)) {
-      const node = nodeByIpConfiguration(emu, member.ipConfigurationId);
-      const up = !!node && ports.length > 0 && ports.every((port) => probeNode(emu, node, port).ok);
-      if (!out.some((b) => b.ip === member.ip)) out.push({ ip: member.ip, up });
-    }
-  }
-  return out.sort((a, b) => a.ip.localeCompare(b.ip, undefined, { numeric: true }));
-}
+const DIMENSIONS: Record<string, string[]> = {
+  DipAvailability: ['FrontendIPAddress', 'FrontendPort', 'BackendIPAddress', 'BackendPort', 'ProtocolType'],
+  VipAvailability: ['FrontendIPAddress', 'FrontendPort', 'ProtocolType'],
+};
 
 export interface MetricQuery {
   names: string[];
@@ -53,48 +30,111 @@ export interface MetricQuery {
   end: Date;
   /** Grain in minutes (PT1M = 1). */
   grainMinutes: number;
-  /** Dimension filter: BackendIPAddress / FrontendIPAddress values, '*' = split by every value. */
-  filter?: { dimension: string; values: string[] };
+  /** Dimension filter clauses (joined by `and`): values per dimension, '*' = split by every value. */
+  filter?: { dimension: string; values: string[] }[];
 }
 
-function points(q: MetricQuery, value: number): Json[] {
+type Row = Record<string, string> & { value: string };
+
+interface RuleView {
+  frontendIp: string;
+  frontendPort: string;
+  backendPort: string;
+  protocol: string;
+  probePort: number;
+  poolId?: string;
+}
+
+function rulesOf(lb: StoredResource): RuleView[] {
+  const probes = (props(lb).probes as Json[]) ?? [];
+  return ((props(lb).loadBalancingRules as Json[]) ?? []).map((rule) => {
+    const p = (rule.properties ?? {}) as Json;
+    const feName = refId(p.frontendIPConfiguration)?.split('/').pop() ?? '';
+    const probeId = refId(p.probe)?.toLowerCase();
+    const probe = probes.find((x) => `${lb.id}/probes/${String(x.name)}`.toLowerCase() === probeId);
+    return {
+      frontendIp: frontendIp(lb, feName) ?? '',
+      frontendPort: String(p.frontendPort),
+      backendPort: String(p.backendPort ?? p.frontendPort),
+      protocol: String(p.protocol ?? 'Tcp'),
+      probePort: Number(((probe?.properties ?? {}) as Json).port ?? p.backendPort),
+      poolId: refId(p.backendAddressPool) ?? refId((p.backendAddressPools as Json[] | undefined)?.[0]),
+    };
+  });
+}
+
+/** Every backend instance of every rule with its probe verdict (the DipAvailability rows). */
+function dipRows(emu: EmulatorRuntime, lb: StoredResource): Row[] {
+  const rows: Row[] = [];
+  for (const r of rulesOf(lb)) {
+    for (const member of r.poolId ? backendPoolMembers(emu, r.poolId) : []) {
+      const node = nodeByIpConfiguration(emu, member.ipConfigurationId);
+      const up = !!node && probeNode(emu, node, r.probePort).ok;
+      rows.push({ FrontendIPAddress: r.frontendIp, FrontendPort: r.frontendPort, BackendIPAddress: member.ip, BackendPort: r.backendPort, ProtocolType: r.protocol, value: up ? '100' : '0' });
+    }
+  }
+  return rows;
+}
+
+function vipRows(dips: Row[], lb: StoredResource): Row[] {
+  return rulesOf(lb).map((r) => {
+    const mine = dips.filter((d) => d.FrontendIPAddress === r.frontendIp && d.FrontendPort === r.frontendPort && d.ProtocolType === r.protocol);
+    return { FrontendIPAddress: r.frontendIp, FrontendPort: r.frontendPort, ProtocolType: r.protocol, value: mine.some((d) => d.value === '100') ? '100' : '0' };
+  });
+}
+
+function points(q: MetricQuery, value: number | undefined): Json[] {
   const out: Json[] = [];
   const step = q.grainMinutes * 60_000;
   const first = Math.floor(q.start.getTime() / step) * step;
-  for (let t = first; t < q.end.getTime() && out.length < 1440; t += step) out.push({ timeStamp: new Date(t).toISOString().replace('.000Z', 'Z'), average: value });
+  for (let t = first; t < q.end.getTime() && out.length < 1440; t += step) {
+    out.push({ timeStamp: new Date(t).toISOString().replace('.000Z', 'Z'), ...(value === undefined ? {} : { average: value }) });
+  }
   return out;
 }
 
-function series(q: MetricQuery, values: { dim?: { name: string; value: string }; value: number }[]): Json[] {
-  return values.map((v) => ({
-    metadatavalues: v.dim ? [{ name: { value: v.dim.name.toLowerCase(), localizedValue: v.dim.name.toLowerCase() }, value: v.dim.value }] : [],
-    data: points(q, v.value),
-  }));
+/** Filters rows by the query's clauses and averages them per combination of the split dimensions. */
+function timeseries(name: string, q: MetricQuery, rows: Row[]): Json[] {
+  const clauses = (q.filter ?? []).map((c) => ({ ...c, dimension: DIMENSIONS[name].find((d) => d.toLowerCase() === c.dimension.toLowerCase())! }));
+  const kept = rows.filter((r) => clauses.every((c) => c.values.includes('*') || c.values.some((v) => v.toLowerCase() === r[c.dimension].toLowerCase())));
+  if (!clauses.length) return [{ metadatavalues: [], data: points(q, kept.length ? average(kept) : undefined) }];
+  const groups = new Map<string, Row[]>();
+  for (const r of kept) {
+    const key = JSON.stringify(clauses.map((c) => r[c.dimension]));
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups]
+    .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
+    .map(([key, group]) => ({
+      metadatavalues: (JSON.parse(key) as string[]).map((value, i) => ({ name: { value: clauses[i].dimension.toLowerCase(), localizedValue: clauses[i].dimension.toLowerCase() }, value })),
+      data: points(q, average(group)),
+    }));
+}
+
+function average(rows: Row[]): number {
+  return rows.reduce((sum, r) => sum + Number(r.value), 0) / rows.length;
+}
+
+/** 400 naming every dimension a metric does not have (Azure refuses such filters). */
+export function checkDimensions(q: MetricQuery): void {
+  const problems: string[] = [];
+  for (const name of q.names) {
+    for (const c of q.filter ?? []) {
+      if (!DIMENSIONS[name]?.some((d) => d.toLowerCase() === c.dimension.toLowerCase())) problems.push(`Metric ${name} has no dimension ${c.dimension} (it has ${DIMENSIONS[name]?.join(', ')}).`);
+    }
+  }
+  if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
 }
 
 export function loadBalancerMetrics(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery): Json[] {
-  const backends = backendsOf(emu, lb);
-  const avg = (xs: Backend[]) => (xs.length ? (100 * xs.filter((b) => b.up).length) / xs.length : 0);
-  return q.names.map((name) => {
-    let ts: Json[];
-    if (name === 'DipAvailability') {
-      const split = q.filter?.dimension.toLowerCase() === 'backendipaddress';
-      const chosen = split && !q.filter!.values.includes('*') ? backends.filter((b) => q.filter!.values.includes(b.ip)) : backends;
-      ts = split ? series(q, chosen.map((b) => ({ dim: { name: 'BackendIPAddress', value: b.ip }, value: b.up ? 100 : 0 }))) : series(q, [{ value: avg(chosen) }]);
-    } else {
-      const frontends = ((props(lb).frontendIPConfigurations as Json[]) ?? []).map((f) => String(((f.properties ?? {}) as Json).privateIPAddress ?? ''));
-      const value = backends.some((b) => b.up) ? 100 : 0;
-      const split = q.filter?.dimension.toLowerCase() === 'frontendipaddress';
-      ts = split ? series(q, frontends.map((ip) => ({ dim: { name: 'FrontendIPAddress', value: ip }, value }))) : series(q, [{ value }]);
-    }
-    return {
-      id: `${lb.id}/providers/Microsoft.Insights/metrics/${name}`,
-      type: 'Microsoft.Insights/metrics',
-      name: { value: name, localizedValue: name === 'DipAvailability' ? 'Health Probe Status' : 'Data Path Availability' },
-      displayDescription: name === 'DipAvailability' ? 'Average Load Balancer health probe status per time duration' : 'Average Load Balancer data path availability per time duration',
-      unit: 'Count',
-      timeseries: ts,
-      errorCode: 'Success',
-    };
-  });
+  const dips = dipRows(emu, lb);
+  return q.names.map((name) => ({
+    id: `${lb.id}/providers/Microsoft.Insights/metrics/${name}`,
+    type: 'Microsoft.Insights/metrics',
+    name: { value: name, localizedValue: name === 'DipAvailability' ? 'Health Probe Status' : 'Data Path Availability' },
+    displayDescription: name === 'DipAvailability' ? 'Average Load Balancer health probe status per time duration' : 'Average Load Balancer data path availability per time duration',
+    unit: 'Count',
+    timeseries: timeseries(name, q, name === 'DipAvailability' ? dips : vipRows(dips, lb)),
+    errorCode: 'Success',
+  }));
 }

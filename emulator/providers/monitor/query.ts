@@ -1,6 +1,6 @@
 import { ArmError } from '../../arm/errors';
 import type { MetricQuery } from './load-balancer-metrics';
-import { SUPPORTED } from './load-balancer-metrics';
+import { checkDimensions, SUPPORTED } from './load-balancer-metrics';
 
 /** Parses the metrics query parameters both APIs share; 400 BadRequest naming every problem. */
 export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch'): MetricQuery {
@@ -26,10 +26,17 @@ export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'bat
   const rawFilter = params.get('$filter') ?? params.get('filter');
   let filter: MetricQuery['filter'];
   if (rawFilter) {
-    const clauses = rawFilter.split(/\s+or\s+/i).map((c) => /^\s*(\w+)\s+eq\s+'([^']*)'\s*$/i.exec(c));
-    if (clauses.some((c) => !c) || new Set(clauses.map((c) => c![1].toLowerCase())).size !== 1) problems.push(`The filter "${rawFilter}" is not supported by the emulator (use "Dimension eq 'value' [or ...]" on one dimension).`);
-    else filter = { dimension: clauses[0]![1], values: clauses.map((c) => c![2]) };
+    // "A eq 'x' [or A eq 'y'] [and B eq '*' ...]": each and-clause is one dimension.
+    const clauses = rawFilter.split(/\s+and\s+/i).map((part) => {
+      const eqs = part.replace(/^\s*\(|\)\s*$/g, '').split(/\s+or\s+/i).map((c) => /^\s*(\w+)\s+eq\s+'([^']*)'\s*$/i.exec(c));
+      if (eqs.some((c) => !c) || new Set(eqs.map((c) => c![1].toLowerCase())).size !== 1) return undefined;
+      return { dimension: eqs[0]![1], values: eqs.map((c) => c![2]) };
+    });
+    if (clauses.some((c) => !c)) problems.push(`The filter "${rawFilter}" is not supported by the emulator (use "Dimension eq 'value' [or Dimension eq 'other'] [and Other eq '*']").`);
+    else filter = clauses as NonNullable<MetricQuery['filter']>;
   }
   if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
-  return { names, start: start!, end: end!, grainMinutes, ...(filter ? { filter } : {}) };
+  const q: MetricQuery = { names, start: start!, end: end!, grainMinutes, ...(filter ? { filter } : {}) };
+  checkDimensions(q);
+  return q;
 }
