@@ -115,6 +115,21 @@ describe('data path verdicts', () => {
     expect([v.reachable, v.failure, v.hops.find((h) => !h.ok)?.hop]).toEqual([false, 'refused', 'target']);
   });
 
+  it.each<[string, () => Promise<unknown>, RegExp, RegExp, () => Promise<unknown>]>([
+    ['one target down: flows go to the other target', () => emu.control('POST', '/targets/192.168.42.65/down'), /2 of 2 backends healthy/, /^192\.168\.42\.66:8000$/, () => emu.control('POST', '/targets/192.168.42.65/up')],
+    ['one node broken: flows go to the other node', () => emu.control('POST', '/nodes/break', { target: fwd.nodeIps[0] }), /1 of 2 backends healthy/, /^192\.168\.42\.6[56]:8000$/, () => emu.control('POST', '/nodes/repair', { target: fwd.nodeIps[0] })],
+  ])('%s', async (_situation, before, backendDetail, target, after) => {
+    await before();
+    try {
+      const v = await query('onprem-server.internal.net');
+      expect(v.reachable).toBe(true);
+      expect(v.hops.find((h) => h.hop === 'backend')?.detail).toMatch(backendDetail);
+      expect(v.target).toMatch(target);
+    } finally {
+      await after();
+    }
+  });
+
   it('the same verdict is served at /datapath/query', async () => {
     const r = await emu.control<Verdict>('POST', '/datapath/query', { fromSubnetId: IDS.spokeJump, host: 'onprem-server.internal.net', port: 8000 });
     expect([r.status, r.body.reachable, r.body.hops.length]).toEqual([200, true, 7]);
