@@ -1,9 +1,9 @@
 import { stringify } from 'yaml';
 import { AGENT_PATH, AGENT_SCRIPT } from './agent-script';
-import { ENV_PATH, MANIFEST_PATH, renderEnv, renderManifest } from './manifest';
+import { MANIFEST_PATH, renderManifest } from './manifest';
 import { renderRuleset } from './ruleset';
 import { renderSysctl } from './sysctl';
-import { AGENT_UNIT, NFTABLES_UNIT, RULESET_PATH } from './systemd';
+import { AGENT_UNIT, MODULES_LOAD, MODULES_LOAD_PATH, NFTABLES_UNIT, RULESET_PATH } from './systemd';
 import { assertValidView, type DataPlaneView } from './view';
 
 /**
@@ -19,14 +19,17 @@ export function renderCloudInit(view: DataPlaneView): string {
   const config = {
     write_files: [
       { path: MANIFEST_PATH, owner: 'root:root', permissions: '0644', encoding: 'b64', content: Buffer.from(renderManifest(view)).toString('base64') },
-      file(ENV_PATH, renderEnv(view)),
       file(RULESET_PATH, renderRuleset(view)),
       file(SYSCTL_PATH, renderSysctl()),
+      file(MODULES_LOAD_PATH, MODULES_LOAD),
       file(AGENT_PATH, AGENT_SCRIPT, '0755'),
       file('/etc/systemd/system/plf-nftables.service', NFTABLES_UNIT),
       file('/etc/systemd/system/plf-agent.service', AGENT_UNIT),
     ],
+    // First boot (later boots start the units themselves): conntrack, then the sysctls (which
+    // need it), then the ruleset, then the agent.
     runcmd: [
+      ['modprobe', 'nf_conntrack'],
       ['sysctl', '--system'],
       ['systemctl', 'daemon-reload'],
       ['systemctl', 'enable', '--now', 'plf-nftables.service'],

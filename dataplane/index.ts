@@ -1,10 +1,10 @@
 /** The forwarder node's data plane: pure renderers and the files shipped to every node. */
 export { AGENT_PATH, AGENT_SCRIPT } from './agent-script';
 export { customDataOf, renderCloudInit, SYSCTL_PATH } from './cloud-init';
-export { ENV_PATH, MANIFEST_PATH, MANIFEST_SCHEMA, manifestOf, renderEnv, renderManifest, type ForwardManifest } from './manifest';
+export { MANIFEST_PATH, MANIFEST_SCHEMA, manifestOf, renderManifest, type ForwardManifest } from './manifest';
 export { DNAT_CHAIN, dnatRule, renderRuleset, TABLE } from './ruleset';
 export { renderSysctl } from './sysctl';
-export { AGENT_UNIT, NFTABLES_UNIT, RULESET_PATH } from './systemd';
+export { AGENT_UNIT, MODULES_LOAD, MODULES_LOAD_PATH, NFTABLES_UNIT, RULESET_PATH } from './systemd';
 export {
   assertValidView,
   AZURE_PROBE_SOURCE,

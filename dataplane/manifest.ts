@@ -3,12 +3,10 @@ import { assertValidView, type DataPlaneView } from './view';
 /**
  * /etc/plf/forward.json — the forwarding manifest, schema `plf.forward/v1`. It is the single
  * description of what the node forwards; the emulator reads it (from the cloud-init in the scale
- * set's customData) to simulate a node. /etc/plf/forward.env carries the same facts in a form a
- * shell can source, for the agent.
+ * set's customData) to simulate a node, and the node agent re-reads it every interval.
  */
 export const MANIFEST_SCHEMA = 'plf.forward/v1';
 export const MANIFEST_PATH = '/etc/plf/forward.json';
-export const ENV_PATH = '/etc/plf/forward.env';
 
 export interface ForwardManifest {
   schema: typeof MANIFEST_SCHEMA;
@@ -37,16 +35,4 @@ export function manifestOf(view: DataPlaneView): ForwardManifest {
 
 export function renderManifest(view: DataPlaneView): string {
   return `${JSON.stringify(manifestOf(view), null, 2)}\n`;
-}
-
-/** Only validated numbers and IPv4 addresses go in; values need no quoting beyond double quotes. */
-export function renderEnv(view: DataPlaneView): string {
-  assertValidView(view);
-  return `# plf forwarder agent settings (generated from ${MANIFEST_PATH})
-PLF_FORWARD="${view.forward}"
-PLF_PORTS="${view.ports.map((p) => `${p.port}:${p.targetPort}`).join(' ')}"
-PLF_TARGETS="${view.targets.join(' ')}"
-PLF_INTERVAL="${view.agent.intervalSeconds}"
-PLF_CONNECT_TIMEOUT="${view.agent.connectTimeoutSeconds}"
-`;
 }

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_SCRIPT, renderEnv, renderRuleset, renderSysctl, type DataPlaneView } from '../../dataplane';
+import { AGENT_SCRIPT, renderManifest, renderRuleset, renderSysctl, type DataPlaneView } from '../../dataplane';
 import {
   BRIDGE_IP,
   buildTopology,
@@ -42,6 +42,14 @@ describeWithNetns('forwarder data plane with real packets', () => {
   const servers = new Map<number, ChildProcess>();
   let agent: ChildProcess | undefined;
   let agentLog = '';
+  let manifestFile = '';
+  /** Waits (bounded) until the agent has logged something matching `re` after position `from`. */
+  const agentLogged = async (re: RegExp, from: number) => {
+    const deadline = Date.now() + 3 * INTERVAL * 1000 + 2000;
+    while (!re.test(agentLog.slice(from)) && Date.now() < deadline) await sleep(50);
+    return re.test(agentLog.slice(from));
+  };
+  const identities = (greetings: ({ identity: string } | null)[]) => new Set(greetings.map((g) => g?.identity ?? 'failed'));
 
   const applyRuleset = (v: DataPlaneView) => topo.exec(topo.forwarder, 'nft', ['-f', '-'], renderRuleset(v));
   const startTarget = async (i: number) => servers.set(i, await startServer(topo, scripts.server, topo.targets[i], `target${i}`, [8000, 1433]));
@@ -62,11 +70,11 @@ describeWithNetns('forwarder data plane with real packets', () => {
     }
     applyRuleset(view());
     for (let i = 0; i < TARGET_IPS.length; i++) await startTarget(i);
-    const envFile = path.join(topo.dir, 'forward.env');
+    manifestFile = path.join(topo.dir, 'forward.json');
     const agentFile = path.join(topo.dir, 'plf-agent');
-    fs.writeFileSync(envFile, renderEnv(view()));
+    fs.writeFileSync(manifestFile, renderManifest(view()));
     fs.writeFileSync(agentFile, AGENT_SCRIPT, { mode: 0o755 });
-    agent = topo.spawnIn(topo.forwarder, 'bash', [agentFile], { PLF_ENV_FILE: envFile, PLF_AGENT_LOG: 'stderr' });
+    agent = topo.spawnIn(topo.forwarder, 'bash', [agentFile], { PLF_MANIFEST: manifestFile, PLF_AGENT_LOG: 'stderr' });
     agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
     await sleep(INTERVAL * 1500);
   }, 60_000);
@@ -153,15 +161,70 @@ describeWithNetns('forwarder data plane with real packets', () => {
     // Two atomic reloads: the connection's own target removed, then a different set.
     const own = Number(greeting![1].slice('target'.length));
     const others = TARGET_IPS.filter((_, i) => i !== own);
-    applyRuleset(view(others.slice(0, 1)));
-    applyRuleset(view(others));
+    // A config change on a node = a new manifest (the agent follows it) + the new ruleset.
+    const change = (v: DataPlaneView) => {
+      fs.writeFileSync(manifestFile, renderManifest(v));
+      applyRuleset(v);
+    };
+    const mark = agentLog.length;
+    change(view(others.slice(0, 1)));
+    change(view(others));
     child.stdin!.write('after\n');
     expect(await waitFor(/LINE after/)).not.toBeNull();
     expect(out).not.toMatch(/ERROR|CLOSED/);
-    // New connections follow the new ruleset: none reaches the removed target.
+    // New connections follow the new config: none reaches the removed target.
+    expect(await agentLogged(new RegExp(`targets: 8000->${others.join(' ').replace(/\./g, '\\.')} 14330->`), mark)).toBe(true);
     const fresh = connect({ count: 12 });
     expect(fresh.every((g) => g !== null && g.identity !== `target${own}`)).toBe(true);
+    child.stdin!.write('still\n');
+    expect(await waitFor(/LINE still/)).not.toBeNull();
+    expect(out).not.toMatch(/ERROR|CLOSED/);
     child.kill('SIGKILL');
-    applyRuleset(view());
+    change(view());
+  });
+
+  it('9. the ruleset reloaded under the agent while a target is down: the agent re-applies the healthy set within three intervals', async () => {
+    const killed = agentLog.length;
+    servers.get(2)!.kill('SIGKILL');
+    expect(await agentLogged(/targets: 8000->192\.168\.42\.65 192\.168\.42\.66 14330->/, killed)).toBe(true);
+    const mark = agentLog.length;
+    applyRuleset(view()); // what `systemctl reload plf-nftables` does: every target is back in the DNAT map
+    await sleep(3 * INTERVAL * 1000);
+    expect(agentLog.slice(mark)).toContain('(the ruleset was reloaded)');
+    expect(identities(connect({ count: 60 }))).toEqual(new Set(['target0', 'target1']));
+    await startTarget(2);
+    await sleep(3 * INTERVAL * 1000);
+    expect(identities(connect({ count: 60 }))).toEqual(new Set(['target0', 'target1', 'target2']));
+  }, 30_000);
+
+  it('10. a changed manifest is followed without a restart: a target removed, then added back', async () => {
+    let mark = agentLog.length;
+    fs.writeFileSync(manifestFile, renderManifest(view([TARGET_IPS[0], TARGET_IPS[2]])));
+    expect(await agentLogged(/targets: 8000->192\.168\.42\.65 192\.168\.42\.67 /, mark)).toBe(true);
+    expect(identities(connect({ count: 60 }))).toEqual(new Set(['target0', 'target2']));
+    mark = agentLog.length;
+    fs.writeFileSync(manifestFile, renderManifest(view()));
+    expect(await agentLogged(/targets: 8000->192\.168\.42\.65 192\.168\.42\.66 192\.168\.42\.67 /, mark)).toBe(true);
+    expect(identities(connect({ count: 60 }))).toEqual(new Set(['target0', 'target1', 'target2']));
+  }, 30_000);
+
+  it.each([
+    ['a shell-injection attempt as a target', (m: string) => m.replace('"192.168.42.66"', '"192.168.42.66; nft flush ruleset"')],
+    ['a target that is not IPv4', (m: string) => m.replace('"192.168.42.66"', '"192.168.42.666"')],
+    ['a port out of range', (m: string) => m.replace('"targetPort": 1433', '"targetPort": 99999')],
+    ['another schema', (m: string) => m.replace('plf.forward/v1', 'plf.forward/v2')],
+    ['a truncated file', (m: string) => m.slice(0, 40)],
+  ])('11. a bad manifest (%s) is refused and the last good one keeps forwarding', async (_situation, tamper) => {
+    const mark = agentLog.length;
+    fs.writeFileSync(manifestFile, tamper(renderManifest(view())));
+    try {
+      expect(await agentLogged(/is not a valid plf\.forward\/v1 manifest; keeping the last good one/, mark)).toBe(true);
+      const got = connect({ port: 14330, count: 30 });
+      expect(got.every((g) => g !== null && g.port === 1433)).toBe(true);
+      expect(identities(got)).toEqual(new Set(['target0', 'target1', 'target2']));
+    } finally {
+      fs.writeFileSync(manifestFile, renderManifest(view()));
+      await sleep(INTERVAL * 1500); // one agent cycle with the good manifest, so the next refusal is logged anew
+    }
   });
 });

@@ -10,7 +10,6 @@ import {
   dnatRule,
   MANIFEST_PATH,
   renderCloudInit,
-  renderEnv,
   renderManifest,
   renderRuleset,
   type DataPlaneView,
@@ -49,7 +48,7 @@ describe('renderers refuse invalid input, naming every problem', () => {
     ['a forward name with a quote', { forward: 'x"; drop' }, 'forward: must be 1-48 lowercase letters, digits and inner hyphens'],
   ])('%s', (_situation, patch, problem) => {
     const view = { ...base, ...patch } as DataPlaneView;
-    for (const render of [renderRuleset, renderCloudInit, renderEnv, renderManifest]) {
+    for (const render of [renderRuleset, renderCloudInit, renderManifest, customDataOf]) {
       expect(() => render(view)).toThrow(DataPlaneInputError);
     }
     try {
@@ -82,8 +81,16 @@ describe('rendered text for known input', () => {
     expect(text).not.toContain('tcp dport 22'); // no SSH unless sshSources are given
   });
 
-  it('the agent env carries exactly the validated values', () => {
-    expect(renderEnv(base)).toContain('PLF_PORTS="8000:8000"\nPLF_TARGETS="192.168.42.65 192.168.42.66"\nPLF_INTERVAL="5"\nPLF_CONNECT_TIMEOUT="2"');
+  it('first boot loads conntrack before the sysctls, then the ruleset, then the agent', () => {
+    const config = parse(renderCloudInit(base)) as { runcmd: string[][]; write_files: { path: string; content: string }[] };
+    expect(config.runcmd.map((c) => c.join(' '))).toEqual([
+      'modprobe nf_conntrack',
+      'sysctl --system',
+      'systemctl daemon-reload',
+      'systemctl enable --now plf-nftables.service',
+      'systemctl enable --now plf-agent.service',
+    ]);
+    expect(config.write_files.find((f) => f.path === '/etc/modules-load.d/plf-forwarder.conf')!.content).toMatch(/^nf_conntrack$/m);
   });
 
   it('customData decodes to the cloud-init whose manifest (b64) is the forward.json contract', () => {

@@ -16,9 +16,9 @@ describe('render-node', () => {
     const files = (parse(r.stdout) as { write_files: { path: string; content: string; encoding?: string }[] }).write_files;
     expect(files.map((f) => f.path)).toEqual([
       '/etc/plf/forward.json',
-      '/etc/plf/forward.env',
       '/etc/plf/ruleset.nft',
       '/etc/sysctl.d/90-plf-forwarder.conf',
+      '/etc/modules-load.d/plf-forwarder.conf',
       '/usr/local/sbin/plf-agent',
       '/etc/systemd/system/plf-nftables.service',
       '/etc/systemd/system/plf-agent.service',
