@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ComputeManagementClient, type VirtualMachineScaleSet } from '@azure/arm-compute';
 import { NetworkManagementClient, type LoadBalancer } from '@azure/arm-network';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { startEmulator } from '../../emulator/server';
@@ -9,6 +10,8 @@ import { startEmulator } from '../../emulator/server';
  * Emulator throughput through the real @azure/arm-network client:
  *   - GET of a virtual network
  *   - PUT of a load balancer as a long-running operation (initial PUT, status poll, final GET)
+ *   - PUT of a 3-instance scale set (NICs from the subnet, LB pool membership) then its DELETE,
+ *     both long-running, through @azure/arm-compute
  * Each phase runs for PLF_BENCH_SECONDS (default 3) with PLF_BENCH_CONCURRENCY (default 8)
  * callers, and prints operations/s and ARM requests/s (from the emulator's request log).
  */
@@ -47,6 +50,18 @@ function lb(name: string, i: number): LoadBalancer {
   };
 }
 
+function vmss(): VirtualMachineScaleSet {
+  return {
+    location: 'westeurope',
+    sku: { name: 'Standard_B1s', capacity: 3 },
+    upgradePolicy: { mode: 'Manual' },
+    virtualMachineProfile: {
+      osProfile: { computerNamePrefix: 'bench', adminUsername: 'plf' },
+      networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', primary: true, ipConfigurations: [{ name: 'ipc', subnet: { id: SHARED } }] }] },
+    },
+  };
+}
+
 async function phase(name: string, requestsBefore: () => number, op: (worker: number, i: number) => Promise<unknown>): Promise<void> {
   const until = Date.now() + SECONDS * 1000;
   const startReq = requestsBefore();
@@ -80,6 +95,11 @@ async function main(): Promise<void> {
     console.log(`emulator bench: ${SECONDS} s per phase, Node ${process.version}, ${os.cpus().length} CPUs`);
     await phase('GET virtualNetworks/vnet-hub', total, () => net.virtualNetworks.get(RG, 'vnet-hub'));
     await phase('PUT loadBalancers (LRO, AndWait)', total, (w, i) => net.loadBalancers.beginCreateOrUpdateAndWait(RG, `lb-bench-${w}`, lb(`lb-bench-${w}`, i)));
+    const compute = new ComputeManagementClient(new StaticToken(), SUB, { endpoint: emu.url, tlsOptions: { ca: emu.caPem } });
+    await phase('PUT+DELETE VMSS, 3 instances (LRO)', total, async (w) => {
+      await compute.virtualMachineScaleSets.createOrUpdate(RG, `vmss-bench-${w}`, vmss());
+      await compute.virtualMachineScaleSets.delete(RG, `vmss-bench-${w}`);
+    });
     const mem = process.memoryUsage();
     console.log(`rss ${(mem.rss / 1048576).toFixed(0)} MiB, heap used ${(mem.heapUsed / 1048576).toFixed(0)} MiB (bench + emulator in one process)`);
   } finally {
