@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import { renderRuleset, type DataPlaneView } from '../../dataplane';
 import { buildTopology, connectMany, FORWARDER_IP, netnsUnavailableReason, sleep, startServer, TARGET_IPS, writeScripts } from '../../test/dataplane/helpers/netns';
 
@@ -7,11 +8,15 @@ import { buildTopology, connectMany, FORWARDER_IP, netnsUnavailableReason, sleep
  *   - iperf3 client -> target routed directly (no NAT), through the forwarder's nftables DNAT,
  *     and through a userspace proxy (socat) on the forwarder;
  *   - new TCP connections per second, direct vs through the forwarder.
+ * Interleaved rounds, medians (PLF_BENCH_SECONDS, PLF_BENCH_CONNECTIONS, PLF_BENCH_ROUNDS).
  * Prints figures and ratios (the bar: forwarder >= 0.95x direct throughput). Needs root,
  * iproute2, nftables, iperf3 and socat; says what is missing otherwise.
  */
 const SECONDS = Number(process.env.PLF_BENCH_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.PLF_BENCH_CONNECTIONS ?? 2000);
+const ROUNDS = Number(process.env.PLF_BENCH_ROUNDS ?? 3);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function iperf(topo: ReturnType<typeof buildTopology>, host: string, port: number): number {
   const out = topo.exec(topo.client, 'iperf3', ['-c', host, '-p', String(port), '-t', String(SECONDS), '-J']);
@@ -40,15 +45,14 @@ async function main(): Promise<void> {
   try {
     const scripts = writeScripts(topo.dir);
     topo.exec(topo.forwarder, 'sysctl', ['-w', 'net.ipv4.ip_forward=1']);
-    const iperfServer = topo.spawnIn(topo.targets[0], 'iperf3', ['-s', '-p', '5201']);
+    topo.spawnIn(topo.targets[0], 'iperf3', ['-s', '-p', '5201']);
     await startServer(topo, scripts.server, topo.targets[0], 'target0', [8000]);
+    // A userspace proxy on the forwarder (what a socat/haproxy forwarder would give), on its own port.
+    topo.spawnIn(topo.forwarder, 'socat', [`TCP-LISTEN:5202,fork,reuseaddr`, `TCP:${TARGET_IPS[0]}:5201`]);
     await sleep(300);
 
-    // 1. Routed directly: the forwarder namespace only routes (no ruleset loaded yet).
-    const direct = iperf(topo, TARGET_IPS[0], 5201);
-    const directRate = connRate(topo, scripts.client, TARGET_IPS[0]);
-
-    // 2. Through the forwarder: the production ruleset, one target.
+    // The production ruleset with one target, loaded for the "forwarder" runs and deleted for the
+    // others: "direct" is the same path routed by the forwarder namespace without any netfilter.
     const view: DataPlaneView = {
       forward: 'bench',
       ports: [
@@ -60,24 +64,33 @@ async function main(): Promise<void> {
       healthPort: 8000,
       agent: { intervalSeconds: 5, connectTimeoutSeconds: 2 },
     };
-    topo.exec(topo.forwarder, 'nft', ['-f', '-'], renderRuleset(view));
-    const forwarded = iperf(topo, FORWARDER_IP, 5201);
-    const forwardedRate = connRate(topo, scripts.client, FORWARDER_IP);
+    const forwarding = (on: boolean) =>
+      on ? topo.exec(topo.forwarder, 'nft', ['-f', '-'], renderRuleset(view)) : spawnSync('ip', ['netns', 'exec', topo.forwarder, 'nft', 'delete', 'table', 'ip', 'plf']);
 
-    // 3. A userspace proxy on the forwarder (what a socat/haproxy forwarder would give).
-    topo.exec(topo.forwarder, 'nft', ['delete', 'table', 'ip', 'plf']);
-    const socat = topo.spawnIn(topo.forwarder, 'socat', [`TCP-LISTEN:5202,fork,reuseaddr`, `TCP:${TARGET_IPS[0]}:5201`]);
-    await sleep(300);
-    const proxied = iperf(topo, FORWARDER_IP, 5202);
-    socat.kill('SIGKILL');
-    iperfServer.kill('SIGKILL');
+    // Interleaved rounds (the order alternates) and medians: a shared machine drifts a lot between runs.
+    const samples = { direct: [] as number[], forwarded: [] as number[], socat: [] as number[], directRate: [] as number[], forwardedRate: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const on of round % 2 ? [true, false] : [false, true]) {
+        forwarding(on);
+        (on ? samples.forwarded : samples.direct).push(iperf(topo, on ? FORWARDER_IP : TARGET_IPS[0], 5201));
+        (on ? samples.forwardedRate : samples.directRate).push(connRate(topo, scripts.client, on ? FORWARDER_IP : TARGET_IPS[0]));
+      }
+      forwarding(false);
+      samples.socat.push(iperf(topo, FORWARDER_IP, 5202));
+    }
+    const direct = median(samples.direct);
+    const forwarded = median(samples.forwarded);
+    const proxied = median(samples.socat);
+    const directRate = median(samples.directRate);
+    const forwardedRate = median(samples.forwardedRate);
+    const list = (xs: number[], f: (x: number) => string) => xs.map(f).join(', ');
 
-    console.log(`data plane bench: ${SECONDS} s iperf3 runs (veth pairs in network namespaces, one core per side at best), ${CONNECTIONS} connections per rate run`);
-    console.log(`throughput direct (routed)           ${gbit(direct)}`);
-    console.log(`throughput via forwarder (nft DNAT)  ${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct`);
-    console.log(`throughput via socat on forwarder    ${gbit(proxied)}   ${(proxied / direct).toFixed(2)}x direct`);
-    console.log(`new connections/s direct             ${directRate.toFixed(0)}`);
-    console.log(`new connections/s via forwarder      ${forwardedRate.toFixed(0)}   ${(forwardedRate / directRate).toFixed(2)}x direct`);
+    console.log(`data plane bench: ${ROUNDS} interleaved rounds of ${SECONDS} s single-stream iperf3 runs and ${CONNECTIONS} new connections (16 at a time), medians; veth pairs in network namespaces on ${os.cpus().length} CPUs`);
+    console.log(`throughput direct (routed)           ${gbit(direct)}   [${list(samples.direct, gbit)}]`);
+    console.log(`throughput via forwarder (nft DNAT)  ${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct   [${list(samples.forwarded, gbit)}]   (bar: >= 0.95x)`);
+    console.log(`throughput via socat on forwarder    ${gbit(proxied)}   ${(proxied / direct).toFixed(2)}x direct   [${list(samples.socat, gbit)}]`);
+    console.log(`new connections/s direct             ${directRate.toFixed(0)}   [${list(samples.directRate, (r) => r.toFixed(0))}]`);
+    console.log(`new connections/s via forwarder      ${forwardedRate.toFixed(0)}   ${(forwardedRate / directRate).toFixed(2)}x direct   [${list(samples.forwardedRate, (r) => r.toFixed(0))}]`);
   } finally {
     topo.destroy();
   }
