@@ -68,7 +68,9 @@ async function main(): Promise<void> {
       on ? topo.exec(topo.forwarder, 'nft', ['-f', '-'], renderRuleset(view)) : spawnSync('ip', ['netns', 'exec', topo.forwarder, 'nft', 'delete', 'table', 'ip', 'plf']);
 
     // Interleaved rounds (the order alternates) and medians: a shared machine drifts a lot between runs.
-    const samples = { direct: [] as number[], forwarded: [] as number[], socat: [] as number[], directRate: [] as number[], forwardedRate: [] as number[] };
+    // Conntrack alone (no NAT, one accept rule): the floor any stateful kernel NAT pays per packet.
+    const CONNTRACK_ONLY = 'table ip plfct {\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n    ct state established accept\n  }\n}\n';
+    const samples = { direct: [] as number[], forwarded: [] as number[], socat: [] as number[], conntrack: [] as number[], directRate: [] as number[], forwardedRate: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const on of round % 2 ? [true, false] : [false, true]) {
         forwarding(on);
@@ -77,10 +79,14 @@ async function main(): Promise<void> {
       }
       forwarding(false);
       samples.socat.push(iperf(topo, FORWARDER_IP, 5202));
+      topo.exec(topo.forwarder, 'nft', ['-f', '-'], CONNTRACK_ONLY);
+      samples.conntrack.push(iperf(topo, TARGET_IPS[0], 5201));
+      topo.exec(topo.forwarder, 'nft', ['delete', 'table', 'ip', 'plfct']);
     }
     const direct = median(samples.direct);
     const forwarded = median(samples.forwarded);
     const proxied = median(samples.socat);
+    const tracked = median(samples.conntrack);
     const directRate = median(samples.directRate);
     const forwardedRate = median(samples.forwardedRate);
     const list = (xs: number[], f: (x: number) => string) => xs.map(f).join(', ');
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
     console.log(`data plane bench: ${ROUNDS} interleaved rounds of ${SECONDS} s single-stream iperf3 runs and ${CONNECTIONS} new connections (16 at a time), medians; veth pairs in network namespaces on ${os.cpus().length} CPUs`);
     console.log(`throughput direct (routed)           ${gbit(direct)}   [${list(samples.direct, gbit)}]`);
     console.log(`throughput via forwarder (nft DNAT)  ${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct   [${list(samples.forwarded, gbit)}]   (bar: >= 0.95x)`);
+    console.log(`throughput routed + conntrack only   ${gbit(tracked)}   ${(tracked / direct).toFixed(2)}x direct   [${list(samples.conntrack, gbit)}]   (the floor of any stateful NAT; forwarder vs this: ${(forwarded / tracked).toFixed(2)}x)`);
     console.log(`throughput via socat on forwarder    ${gbit(proxied)}   ${(proxied / direct).toFixed(2)}x direct   [${list(samples.socat, gbit)}]`);
     console.log(`new connections/s direct             ${directRate.toFixed(0)}   [${list(samples.directRate, (r) => r.toFixed(0))}]`);
     console.log(`new connections/s via forwarder      ${forwardedRate.toFixed(0)}   ${(forwardedRate / directRate).toFixed(2)}x direct   [${list(samples.forwardedRate, (r) => r.toFixed(0))}]`);
