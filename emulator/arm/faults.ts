@@ -51,8 +51,9 @@ export function validateFaultRule(input: unknown): FaultRuleInput {
   if (r.retryAfterSeconds !== undefined && !(Number.isInteger(r.retryAfterSeconds) && (r.retryAfterSeconds as number) >= 0)) {
     problems.push('retryAfterSeconds must be a non-negative integer.');
   }
-  if (r.status !== undefined && !(Number.isInteger(r.status) && (r.status as number) >= 500 && (r.status as number) <= 599)) {
-    problems.push('status must be an integer 500-599.');
+  // 5xx for transient faults; 400-499 (not 404/429, which have their own meaning) for terminal ones.
+  if (r.status !== undefined && !(Number.isInteger(r.status) && (r.status as number) >= 400 && (r.status as number) <= 599 && r.status !== 404 && r.status !== 429)) {
+    problems.push('status must be an integer 400-599 other than 404 and 429.');
   }
   if (r.kind === 'latency' && !(typeof r.latencyMs === 'number' && r.latencyMs >= 0 && r.latencyMs <= 60_000)) {
     problems.push('latencyMs (0-60000) is required for kind latency.');

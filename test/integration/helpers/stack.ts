@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startAzurite, type RunningAzurite } from '../../../devhost/durable/azurite';
+import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
+
+/**
+ * The product end to end, as `npm start` runs it: Azurite (tables), the emulator (in this
+ * process, so tests can use its control API and SDK clients) and devhost running the compiled
+ * app from the repository root as its own process (SIGKILL-able), wired by app settings.
+ */
+export const ROOT = path.resolve(__dirname, '../../..');
+
+export interface Stack {
+  url: string;
+  emu: TestEmulator;
+  azurite: RunningAzurite;
+  devhost: ChildProcess;
+  output(): string;
+  restartDevhost(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+  api<T = unknown>(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+async function spawnDevhost(env: Record<string, string>, log: (s: string) => void): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/devhost/cli.js'), '--app', ROOT, '--port', '0', '--store', 'tables'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    log(c.toString());
+  });
+  child.stderr!.on('data', (c: Buffer) => log(c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`devhost did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const m = /devhost listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`devhost exited ${code}:\n${out}`));
+    });
+  });
+  return { child, url };
+}
+
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+  const azurite = await startAzurite({ inMemory: true });
+  const emu = await startTestEmulator();
+  const caFile = path.join(dir, 'ca.pem');
+  fs.writeFileSync(caFile, emu.emu.caPem);
+  let log = '';
+  const env: Record<string, string> = {
+    AzureWebJobsStorage: azurite.connectionString,
+    PLF_ARM_ENDPOINT: emu.emu.url,
+    PLF_ARM_CA_FILE: caFile,
+    PLF_HUB_SUBNET_ID: IDS.hubShared,
+    PLF_HUB_RESOURCE_GROUP: IDS.hubRg,
+    PLF_LOCATION: IDS.location,
+    PLF_POLL_INTERVAL_MS: '100',
+    PLF_DRIFT_CHECK_SECONDS: '3600',
+    ...extraEnv,
+  };
+  let { child, url } = await spawnDevhost(env, (s) => (log += s));
+  const stack: Stack = {
+    get url() {
+      return url;
+    },
+    emu,
+    azurite,
+    get devhost() {
+      return child;
+    },
+    output: () => log,
+    async restartDevhost(signal: NodeJS.Signals = 'SIGKILL') {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      });
+      ({ child, url } = await spawnDevhost(env, (s) => (log += s)));
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
+      }
+      await emu.stop();
+      await azurite.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    async api<T>(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
+      const res = await fetch(`${url}${p}`, {
+        method,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+    },
+  };
+  return stack;
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,193 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { IDS } from '../emulator/helpers/emulator';
+import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
+
+/**
+ * The first vertical slice through the HTTP API: devhost running the compiled app, Azurite, and
+ * the emulator with the real Azure SDK clients. A forward goes Ready with its alias and nodes, the
+ * simulated data path reaches a target through it, an identical re-PUT costs reads only, a target
+ * change rolls nodes one at a time, a delete leaves nothing tagged, faults are survived or shown.
+ */
+let s: Stack;
+const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown>;
+
+interface ForwardBody {
+  name: string;
+  generation: number;
+  updatedAt: string;
+  status: { phase: string; observedGeneration: number; privateLinkServiceAlias?: string; frontendIp?: string; nodes: { instanceId: string; ip?: string; health: string; latestModelApplied?: boolean }[]; error?: { code: string; message: string }; conditions: { type: string; status: string; reason: string; message: string }[] };
+}
+type RequestEntry = { method: string; path: string; kind: string; status: number };
+
+const get = (name: string) => s.api<ForwardBody>('GET', `/api/forwards/${name}`);
+const ready = (name: string, generation = 1) =>
+  eventually(async () => {
+    const r = await get(name);
+    return r.status === 200 && r.body.status.observedGeneration >= generation && ['Ready', 'Degraded'].includes(r.body.status.phase) ? r.body : undefined;
+  }, `${name} Ready at generation ${generation}`);
+const requests = async () => (await s.emu.control<{ value: RequestEntry[] }>('GET', '/requests')).body.value;
+
+beforeAll(async () => {
+  s = await startStack();
+}, 90_000);
+afterAll(() => s?.stop());
+
+describe('create', () => {
+  it('PUT answers 202 with Location; the forward reaches Ready with alias, frontend IP and healthy nodes', async () => {
+    const put = await s.api<ForwardBody>('PUT', '/api/forwards/web', example);
+    expect(put.status).toBe(202);
+    expect(put.headers.get('location')).toBe('/api/forwards/web');
+    expect(put.body.generation).toBe(1);
+    const body = await ready('web');
+    expect(body.status.phase).toBe('Ready');
+    expect(body.status.privateLinkServiceAlias).toMatch(/^plf-web-pls\.[0-9a-f-]{36}\.westeurope\.azure\.privatelinkservice$/);
+    expect(body.status.frontendIp).toMatch(/^10\.0\.1\.\d+$/);
+    expect(body.status.nodes).toHaveLength(2);
+    expect(body.status.nodes.every((n) => n.health === 'healthy' && n.ip)).toBe(true);
+  });
+
+  it('the simulated data path from the hub subnet to the frontend reaches a target on every port', async () => {
+    const body = (await get('web')).body;
+    const v = await s.emu.control<{ reachable: boolean; reason?: string; target?: string }>('POST', '/datapath', { fromSubnetId: IDS.hubShared, host: body.status.frontendIp, port: 8000 });
+    expect(v.body.reason).toBeUndefined();
+    expect(v.body.reachable).toBe(true);
+    expect(v.body.target).toMatch(/^192\.168\.42\.6[56]:8000$/);
+  });
+
+  it('the PLS is visible to the allowed consumer subscription, without platform auto-approval, tagged as ours', async () => {
+    const pls = await s.emu.network().privateLinkServices.get(IDS.hubRg, 'plf-web-pls');
+    expect(pls.visibility?.subscriptions).toEqual([IDS.consumerSub]);
+    expect(pls.autoApproval?.subscriptions ?? []).toEqual([]);
+    expect(pls.enableProxyProtocol).toBe(false);
+    expect(pls.tags).toMatchObject({ 'plf-forward': 'web', 'managed-by': 'plf' });
+  });
+});
+
+describe('no-op and change', () => {
+  it('an identical re-PUT answers 200 without a new generation and the pass that follows writes nothing to Azure', async () => {
+    const before = (await get('web')).body;
+    await s.emu.control('DELETE', '/requests');
+    const put = await s.api<ForwardBody>('PUT', '/api/forwards/web', example);
+    expect(put.status).toBe(200);
+    expect(put.body.generation).toBe(1);
+    // The signalled pass ends by rewriting status: wait for it, then count ARM writes.
+    await eventually(async () => ((await get('web')).body.updatedAt !== before.updatedAt ? true : undefined), 'a reconcile pass');
+    const log = await requests();
+    expect(log.filter((r) => r.kind !== 'read')).toEqual([]);
+    expect(log.length).toBeGreaterThan(0);
+  });
+
+  it('If-Match with a stale ETag is 412; with the current one the write goes through', async () => {
+    const current = await get('web');
+    const stale = await s.api('PUT', '/api/forwards/web', { ...example, targets: ['192.168.42.66'] }, { 'If-Match': '"stale"' });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('content-type')).toContain('application/problem+json');
+    expect(current.headers.get('etag')).toBeTruthy();
+  });
+
+  it('changing the targets updates the scale set model and rolls the nodes one at a time', async () => {
+    await s.emu.control('DELETE', '/requests');
+    const current = await get('web');
+    const put = await s.api<ForwardBody>('PUT', '/api/forwards/web', { ...example, targets: ['192.168.42.66'] }, { 'If-Match': current.headers.get('etag')! });
+    expect([put.status, put.body.generation]).toEqual([202, 2]);
+    const body = await ready('web', 2);
+    expect(body.status.nodes.every((n) => n.latestModelApplied)).toBe(true);
+    const log = await requests();
+    const vmssPut = log.filter((r) => r.method === 'PUT' && /virtualMachineScaleSets\/plf-web-vmss$/i.test(r.path));
+    const upgrades = log.filter((r) => r.method === 'POST' && /manualupgrade$/i.test(r.path));
+    expect(vmssPut).toHaveLength(1);
+    // One upgrade request per node, each started only after the previous node was back.
+    expect(upgrades).toHaveLength(2);
+    const between = log.slice(log.indexOf(upgrades[0]) + 1, log.indexOf(upgrades[1]));
+    expect(between.some((r) => /virtualMachines$/i.test(r.path) && r.method === 'GET')).toBe(true);
+    // The LB was not rewritten: the ports did not change.
+    expect(log.filter((r) => r.method === 'PUT' && /loadBalancers/i.test(r.path))).toEqual([]);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['an invalid spec lists every problem with its path', '/api/forwards/web2', { ports: [{ port: 0 }], targets: ['127.0.0.1'] }, 400, ['ports[0].port', 'targets[0]']],
+    ['a name no Azure resource accepts', '/api/forwards/Bad_Name', example, 400, ['name']],
+    ['a body that is not JSON', '/api/forwards/web3', '{not json', 400, []],
+  ])('%s', async (_s, p, body, status, paths) => {
+    const r = await s.api<{ title: string; problems?: { path: string }[] }>('PUT', p, body);
+    expect(r.status).toBe(status);
+    expect(r.headers.get('content-type')).toContain('application/problem+json');
+    expect((r.body.problems ?? []).map((x) => x.path)).toEqual(expect.arrayContaining(paths as string[]));
+    expect(JSON.stringify(r.body)).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('an unknown forward is 404 for GET and DELETE', async () => {
+    expect((await get('nope')).status).toBe(404);
+    expect((await s.api('DELETE', '/api/forwards/nope')).status).toBe(404);
+  });
+
+  it('the list shows every forward with its phase; the OpenAPI document describes the API', async () => {
+    const list = await s.api<{ value: { name: string; phase: string }[] }>('GET', '/api/forwards');
+    expect(list.body.value).toContainEqual(expect.objectContaining({ name: 'web', phase: 'Ready' }));
+    const doc = await s.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/api/openapi.json');
+    expect(doc.body.openapi).toBe('3.0.3');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/forwards', '/forwards/{name}']));
+  });
+});
+
+describe('faults', () => {
+  it('20% injected transient faults (500 and 429 with Retry-After): the forward still converges', async () => {
+    await s.emu.control('POST', '/faults', { kind: 'error', status: 500, code: 'InternalServerError', rate: 0.2 });
+    await s.emu.control('POST', '/faults', { kind: 'throttle', retryAfterSeconds: 0, rate: 0.2 });
+    try {
+      await s.api('PUT', '/api/forwards/flaky', { ...example, nodes: { count: 1 } });
+      const body = await ready('flaky');
+      expect(body.status.phase).toBe('Ready');
+      const faults = (await s.emu.control<{ value: { fired: number }[] }>('GET', '/faults')).body.value;
+      expect(faults.reduce((n, f) => n + f.fired, 0)).toBeGreaterThan(0);
+    } finally {
+      await s.emu.control('DELETE', '/faults');
+    }
+  });
+
+  it('a terminal fault shows phase Failed with the ARM code and message', async () => {
+    await s.emu.control('POST', '/faults', { kind: 'error', status: 400, code: 'InvalidParameter', message: 'The VM size Standard_B1s is not allowed here.', method: 'PUT', resourceType: 'Microsoft.Compute/virtualMachineScaleSets', rate: 1 });
+    try {
+      await s.api('PUT', '/api/forwards/broken', { ...example, nodes: { count: 1 } });
+      const body = await eventually(async () => {
+        const r = await get('broken');
+        return r.body.status.phase === 'Failed' ? r.body : undefined;
+      }, 'phase Failed');
+      expect(body.status.error).toEqual({ code: 'InvalidParameter', message: expect.stringContaining('Standard_B1s is not allowed') });
+      expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidParameter' }));
+    } finally {
+      await s.emu.control('DELETE', '/faults');
+    }
+  });
+});
+
+describe('crash and delete', () => {
+  it('devhost SIGKILLed mid-provisioning resumes and converges', async () => {
+    await s.emu.control('PUT', '/settings', { lroDelayMs: 1500 });
+    try {
+      await s.api('PUT', '/api/forwards/crash', { ...example, nodes: { count: 1 } });
+      // Kill while the load balancer's long-running PUT is still in flight.
+      await eventually(async () => ((await requests()).some((r) => r.method === 'PUT' && /plf-crash-lb$/i.test(r.path)) ? true : undefined), 'the LB write');
+      await s.restartDevhost('SIGKILL');
+      await s.emu.control('PUT', '/settings', { lroDelayMs: 0 });
+      const body = await ready('crash');
+      expect(body.status.phase).toBe('Ready');
+    } finally {
+      await s.emu.control('PUT', '/settings', { lroDelayMs: 0 });
+    }
+  });
+
+  it('DELETE answers 202, tears down in reverse order and leaves nothing tagged with the forward', async () => {
+    await s.emu.control('DELETE', '/requests');
+    const del = await s.api('DELETE', '/api/forwards/web');
+    expect(del.status).toBe(202);
+    await eventually(async () => ((await get('web')).status === 404 ? true : undefined), 'the forward gone');
+    const state = (await s.emu.control<{ resources: { id: string; body: { tags?: Record<string, string> } }[] }>('GET', '/state')).body;
+    expect(state.resources.filter((r) => r.body.tags?.['plf-forward'] === 'web').map((r) => r.id)).toEqual([]);
+    const deletes = (await requests()).filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').slice(-2, -1)[0]);
+    expect(deletes).toEqual(['privateLinkServices', 'virtualMachineScaleSets', 'loadBalancers']);
+  });
+});
