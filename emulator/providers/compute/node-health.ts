@@ -21,6 +21,8 @@ export interface InstanceInternal {
   ip: string;
   nicId: string;
   ipConfigurationId: string;
+  /** LB backend pools the instance's NIC sits in (from the model it was created or upgraded with). */
+  pools?: string[];
   modelVersion: number;
   customData?: string;
   power: 'running' | 'stopped' | 'deallocated';

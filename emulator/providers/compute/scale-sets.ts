@@ -91,6 +91,14 @@ const stored = storedResourceHandlers({
   },
   afterWrite(ctx, r) {
     reconcileCapacity(ctx.emu, r);
+    // Automatic (and, simplified, Rolling) upgrade policies bring every instance to the new
+    // model at once; Manual waits for updateInstances.
+    const mode = String((((r.body.properties as Json).upgradePolicy ?? {}) as Json).mode ?? 'Manual');
+    if (mode !== 'Manual') {
+      const latest = vmssInternal(r).modelVersion;
+      const apply = upgraded(ctx.emu, r);
+      for (const vm of instancesOf(ctx.emu, r.id)) if (instanceInternal(vm).modelVersion !== latest) done(vm, apply);
+    }
   },
   afterDelete(ctx, r) {
     for (const vm of instancesOf(ctx.emu, r.id)) removeInstance(ctx.emu, vm, r);
@@ -135,6 +143,7 @@ function createInstance(emu: EmulatorRuntime, vmss: StoredResource): StoredResou
     ip,
     nicId: nicRes.id,
     ipConfigurationId: String(ipc.id),
+    pools: nic.pools,
     modelVersion: vi.modelVersion,
     ...(vi.customData ? { customData: vi.customData } : {}),
     power: 'running',
@@ -173,7 +182,7 @@ function createInstance(emu: EmulatorRuntime, vmss: StoredResource): StoredResou
 export function removeInstance(emu: EmulatorRuntime, vm: StoredResource, owner?: StoredResource): void {
   const node = instanceInternal(vm);
   const vmss = owner ?? emu.state.get(node.vmssId);
-  for (const pool of vmss ? nicConfig(vmss.body).pools : []) leaveBackendPool(emu, pool, node.ipConfigurationId);
+  for (const pool of node.pools ?? (vmss ? nicConfig(vmss.body).pools : [])) leaveBackendPool(emu, pool, node.ipConfigurationId);
   deleteNic(emu, node.nicId);
   emu.state.delete(vm.id);
 }
@@ -237,14 +246,31 @@ const reimaged = (node: InstanceInternal) => {
   node.power = 'running';
 };
 
-function upgraded(vmss: StoredResource): (node: InstanceInternal) => void {
+/** The instance takes the latest model: its customData and its NIC's backend pools. */
+function upgraded(emu: EmulatorRuntime, vmss: StoredResource): (node: InstanceInternal) => void {
   const vi = vmssInternal(vmss);
+  const pools = nicConfig(vmss.body).pools;
   return (node) => {
     node.modelVersion = vi.modelVersion;
     if (vi.customData) node.customData = vi.customData;
     else delete node.customData;
     if (node.broken && !node.broken.persistent) delete node.broken;
+    movePools(emu, node, pools);
   };
+}
+
+function movePools(emu: EmulatorRuntime, node: InstanceInternal, pools: string[]): void {
+  const key = (xs: string[]) => xs.map((x) => x.toLowerCase());
+  const before = node.pools ?? [];
+  for (const pool of before) if (!key(pools).includes(pool.toLowerCase())) leaveBackendPool(emu, pool, node.ipConfigurationId);
+  for (const pool of pools) if (!key(before).includes(pool.toLowerCase()) && backendPoolExists(emu, pool)) joinBackendPool(emu, pool, { ipConfigurationId: node.ipConfigurationId, ip: node.ip });
+  node.pools = pools;
+  const nic = emu.state.get(node.nicId);
+  const ipc = ((nic?.body.properties as Json | undefined)?.ipConfigurations as Json[] | undefined)?.[0];
+  if (nic && ipc) {
+    (ipc.properties as Json).loadBalancerBackendAddressPools = pools.map((id) => ({ id }));
+    nic.etag = newEtag();
+  }
 }
 
 const POWER_ACTIONS: Record<string, (node: InstanceInternal) => void> = {
@@ -271,12 +297,12 @@ function vmssAction(name: string, run: (ctx: ArmContext, vmss: StoredResource) =
 }
 
 /** An action on the instances a body names (`instanceIds`; absent = all). */
-function onInstances(name: string, change: (vmss: StoredResource) => (node: InstanceInternal) => void, o: { required?: boolean; check?: (vms: StoredResource[]) => void } = {}) {
+function onInstances(name: string, change: (vmss: StoredResource, emu: EmulatorRuntime) => (node: InstanceInternal) => void, o: { required?: boolean; check?: (vms: StoredResource[]) => void } = {}) {
   return vmssAction(name, (ctx, vmss) => {
     const vms = requestedInstanceIds(ctx, vmss, o.required === true);
     o.check?.(vms);
     markBusy(ctx.emu, vms);
-    const apply = change(vmss);
+    const apply = change(vmss, ctx.emu);
     return () => vms.forEach((vm) => done(vm, apply));
   });
 }
@@ -327,7 +353,7 @@ export const computeTypes: ResourceTypeHandler[] = [
         };
       }),
       reimage: onInstances('reimage', () => reimaged),
-      manualupgrade: onInstances('manualupgrade', upgraded, { required: true }),
+      manualupgrade: onInstances('manualupgrade', (vmss, emu) => upgraded(emu, vmss), { required: true }),
       restart: onInstances('restart', () => POWER_ACTIONS.restart, { check: refuseRestartOfDeallocated }),
       start: onInstances('start', () => POWER_ACTIONS.start),
       poweroff: onInstances('poweroff', () => POWER_ACTIONS.poweroff),

@@ -1,4 +1,4 @@
-import type { ComputeManagementClient, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
+import type { ComputeManagementClient, UpgradeMode, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { buildForwarder, manifestCustomData, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
@@ -273,5 +273,51 @@ describe('refusals', () => {
     const r = await emu.raw<{ error: { message: string } }>('POST', `${vmssId('full')}/setOrchestrationServiceState?api-version=2024-11-01`, { body: { serviceName: 'Nope', action: 'Pause' } });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/serviceName[\s\S]*action/);
+  });
+});
+
+describe('model changes that move instances', () => {
+  const lbName = 'pools-lb';
+  const lbId = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/loadBalancers/${lbName}`;
+  const poolSizes = async () => Object.fromEntries(((await network.loadBalancers.get(IDS.hubRg, lbName)).backendAddressPools ?? []).map((p) => [p.name, p.backendIPConfigurations?.length ?? 0]));
+  const inPool = (pool: string, o: { mode?: UpgradeMode; targets?: string[] } = {}): VirtualMachineScaleSet => {
+    const m = fullModel(2, { repairs: false });
+    const nic = m.virtualMachineProfile!.networkProfile!.networkInterfaceConfigurations![0];
+    nic.ipConfigurations![0].loadBalancerBackendAddressPools = [{ id: `${lbId}/backendAddressPools/${pool}` }];
+    m.virtualMachineProfile!.osProfile!.customData = manifestCustomData([{ port: 8000, targetPort: 8000 }], o.targets ?? ['192.168.42.65']);
+    return { ...m, upgradePolicy: { mode: o.mode ?? 'Manual' } };
+  };
+
+  beforeAll(async () => {
+    await network.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, lbName, {
+      location: IDS.location,
+      sku: { name: 'Standard' },
+      frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared } }],
+      backendAddressPools: [{ name: 'a' }, { name: 'b' }],
+    });
+  });
+
+  it('a new backend pool in the model: instances stay in the old pool until updated, then move', async () => {
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'mover', inPool('a'));
+    expect(await poolSizes()).toEqual({ a: 2, b: 0 });
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'mover', inPool('b'));
+    expect(await poolSizes()).toEqual({ a: 2, b: 0 });
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'mover', { instanceIds: ['0'] });
+    expect(await poolSizes()).toEqual({ a: 1, b: 1 });
+    const [vm0] = await listVms('mover');
+    const nic = await network.networkInterfaces.get(IDS.hubRg, String(vm0.networkProfile?.networkInterfaces?.[0].id).split('/').pop()!);
+    expect(nic.ipConfigurations?.[0].loadBalancerBackendAddressPools?.map((p) => p.id)).toEqual([`${lbId}/backendAddressPools/b`]);
+    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'mover');
+    expect(await poolSizes()).toEqual({ a: 0, b: 0 });
+  });
+
+  it('upgradePolicy Automatic: a model change reaches every instance at once', async () => {
+    await emu.control('PUT', '/targets/192.168.42.98', { up: false, openPorts: [8000] });
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('a', { mode: 'Automatic' }));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('b', { mode: 'Automatic', targets: ['192.168.42.98'] }));
+    expect((await listVms('auto')).map((v) => v.latestModelApplied)).toEqual([true, true]);
+    expect(await health('auto')).toEqual(['HealthState/unhealthy', 'HealthState/unhealthy']);
+    expect(await poolSizes()).toEqual({ a: 0, b: 2 });
+    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'auto');
   });
 });
