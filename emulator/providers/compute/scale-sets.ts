@@ -167,7 +167,7 @@ function createInstance(emu: EmulatorRuntime, vmss: StoredResource): StoredResou
         provisioningState: 'Succeeded',
         timeCreated: now,
         hardwareProfile: { vmSize: (vmss.body.sku as Json).name },
-        osProfile: { computerName: `${String(((profileOf(vmss.body).osProfile ?? {}) as Json).computerNamePrefix ?? vmss.name)}${instanceId.padStart(6, '0')}` },
+        osProfile: { computerName: `${String(((profileOf(vmss.body).osProfile ?? {}) as Json).computerNamePrefix ?? vmss.name)}${Number(instanceId).toString(36).padStart(6, '0')}` },
         networkProfile: { networkInterfaces: [{ id: nicRes.id }] },
       },
     },

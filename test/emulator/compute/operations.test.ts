@@ -138,6 +138,7 @@ describe('lists', () => {
     const plain = await compute.virtualMachineScaleSetVMs.get(IDS.hubRg, 'full', '1');
     expect(plain).toMatchObject({ name: 'full_1', instanceId: '1', latestModelApplied: true, provisioningState: 'Succeeded' });
     expect(plain.instanceView).toBeUndefined();
+    expect(plain.osProfile?.computerName).toBe('full000001');
     const expanded = await compute.virtualMachineScaleSetVMs.get(IDS.hubRg, 'full', '1', { expand: 'instanceView' });
     expect(expanded.instanceView?.vmHealth?.status?.code).toBe('HealthState/healthy');
   });
