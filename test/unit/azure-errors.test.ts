@@ -1,0 +1,34 @@
+import { classify, retryAfterMs } from '../../azure/errors';
+
+/** One classification table: what is retried (with Retry-After), what stops and is shown. */
+const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n.toLowerCase()] });
+
+describe('classify', () => {
+  it.each([
+    ['429 with Retry-After seconds', { statusCode: 429, code: 'TooManyRequests', response: { headers: headers({ 'retry-after': '7' }) } }, { kind: 'retryable', code: 'TooManyRequests', retryAfterMs: 7000 }],
+    ['a 409 AnotherOperationInProgress', { statusCode: 409, code: 'AnotherOperationInProgress' }, { kind: 'retryable', code: 'AnotherOperationInProgress' }],
+    ['the network RP retryable conflict', { statusCode: 429, code: 'RetryableErrorDueToAnotherOperation' }, { kind: 'retryable', code: 'RetryableErrorDueToAnotherOperation' }],
+    ['a 503 without a code', { statusCode: 503 }, { kind: 'retryable', code: 'Http503' }],
+    ['a 500 InternalServerError', { statusCode: 500, code: 'InternalServerError' }, { kind: 'retryable', code: 'InternalServerError' }],
+    ['no HTTP answer (connection reset)', { code: 'ECONNRESET' }, { kind: 'retryable', code: 'ECONNRESET' }],
+    ['400 InvalidParameter', { statusCode: 400, code: 'InvalidParameter' }, { kind: 'terminal', code: 'InvalidParameter' }],
+    ['quota', { statusCode: 409, code: 'QuotaExceeded' }, { kind: 'terminal', code: 'QuotaExceeded' }],
+    ['403 AuthorizationFailed', { statusCode: 403, code: 'AuthorizationFailed' }, { kind: 'terminal', code: 'AuthorizationFailed' }],
+    ['an unknown 400', { statusCode: 400, code: 'SomethingNew' }, { kind: 'terminal', code: 'SomethingNew' }],
+    ['404 ResourceNotFound', { statusCode: 404, code: 'ResourceNotFound' }, { kind: 'notFound', code: 'ResourceNotFound' }],
+    ['404 ResourceGroupNotFound is terminal, not "absent"', { statusCode: 404, code: 'ResourceGroupNotFound' }, { kind: 'terminal', code: 'ResourceGroupNotFound' }],
+  ])('%s', (_s, err, expected) => {
+    expect(classify({ message: 'm', ...err })).toMatchObject(expected);
+  });
+});
+
+describe('Retry-After', () => {
+  it.each([
+    ['seconds', '30', 30_000],
+    ['an HTTP date 10 s ahead', new Date(Date.parse('2026-01-01T00:00:10Z')).toUTCString(), 10_000],
+    ['a date in the past', new Date(Date.parse('2025-12-31T23:59:00Z')).toUTCString(), 0],
+    ['garbage', 'soon', undefined],
+  ])('%s', (_s, value, ms) => {
+    expect(retryAfterMs(value, Date.parse('2026-01-01T00:00:00Z'))).toBe(ms);
+  });
+});
