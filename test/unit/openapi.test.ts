@@ -6,7 +6,12 @@ const doc = openApiDocument('1.2.3') as { openapi: string; paths: Record<string,
 
 function refs(v: unknown, out: string[] = []): string[] {
   if (Array.isArray(v)) v.forEach((x) => refs(x, out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (k === '$ref' ? out.push(String(x)) : refs(x, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '$ref') out.push(String(x));
+      else refs(x, out);
+    }
+  }
   return out;
 }
 
