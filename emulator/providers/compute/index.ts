@@ -3,7 +3,7 @@ import type { EmulatorRuntime } from '../../arm/types';
 import type { EmulatorProvider } from '../provider';
 import { instanceInternal } from './node-health';
 import { allNodes } from './queries';
-import { computeTypes } from './scale-sets';
+import { computeTypes } from './instance-actions';
 
 /**
  * Compute: virtual machine scale sets, their instances and instance views, with simulated node
