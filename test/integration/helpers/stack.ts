@@ -10,7 +10,15 @@ import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helper
  * process, so tests can use its control API and SDK clients) and devhost running the compiled
  * app from the repository root as its own process (SIGKILL-able), wired by app settings.
  */
-export const ROOT = path.resolve(__dirname, '../../..');
+export const ROOT = repoRoot(__dirname);
+
+/** The repository root, whether this runs from the sources (jest) or from dist/ (benchmarks). */
+function repoRoot(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'host.json'))) return dir;
+  }
+  throw new Error(`no repository root above ${from}`);
+}
 
 export interface Stack {
   url: string;
