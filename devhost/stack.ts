@@ -91,6 +91,9 @@ async function main(): Promise<void> {
     say(`emulator control API: ${emulator.url}/_emulator/health (CA ${emulator.caFile})`);
     say('Ctrl-C stops azurite, the emulator and devhost');
     say(`ready. Try: curl ${devhostUrl}/api/health`);
+    // The first forward: the example spec works against the emulator's default topology.
+    say(`create the example forward: curl -X PUT ${devhostUrl}/api/forwards/onprem-web -H 'Content-Type: application/json' --data @examples/onprem-web.json`);
+    say(`then watch it reach Ready:    curl ${devhostUrl}/api/forwards/onprem-web`);
   } catch (err) {
     process.stderr.write(`stack: ${(err as Error).message}\n`);
     await stopAll(1);
