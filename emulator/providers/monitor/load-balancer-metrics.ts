@@ -32,7 +32,12 @@ export interface MetricQuery {
   grainMinutes: number;
   /** Dimension filter clauses (joined by `and`): values per dimension, '*' = split by every value. */
   filter?: { dimension: string; values: string[] }[];
+  /** Aggregations to return per point (default average). */
+  aggregations?: Aggregation[];
 }
+
+export const AGGREGATIONS = ['average', 'minimum', 'maximum', 'total', 'count'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
 
 type Row = Record<string, string> & { value: string };
 
@@ -83,13 +88,21 @@ function vipRows(dips: Row[], lb: StoredResource): Row[] {
   });
 }
 
-function points(q: MetricQuery, value: number | undefined): Json[] {
+/** Each point carries the requested aggregations over the rows (one sample per row and point). */
+function points(q: MetricQuery, rows: Row[]): Json[] {
+  const values = rows.map((r) => Number(r.value));
+  const agg: Record<Aggregation, number> = {
+    average: values.reduce((a, b) => a + b, 0) / values.length,
+    minimum: Math.min(...values),
+    maximum: Math.max(...values),
+    total: values.reduce((a, b) => a + b, 0),
+    count: values.length,
+  };
+  const carried = values.length ? Object.fromEntries((q.aggregations ?? ['average']).map((a) => [a, agg[a]])) : {};
   const out: Json[] = [];
   const step = q.grainMinutes * 60_000;
   const first = Math.floor(q.start.getTime() / step) * step;
-  for (let t = first; t < q.end.getTime() && out.length < 1440; t += step) {
-    out.push({ timeStamp: new Date(t).toISOString().replace('.000Z', 'Z'), ...(value === undefined ? {} : { average: value }) });
-  }
+  for (let t = first; t < q.end.getTime() && out.length < 1440; t += step) out.push({ timeStamp: new Date(t).toISOString().replace('.000Z', 'Z'), ...carried });
   return out;
 }
 
@@ -97,7 +110,7 @@ function points(q: MetricQuery, value: number | undefined): Json[] {
 function timeseries(name: string, q: MetricQuery, rows: Row[]): Json[] {
   const clauses = (q.filter ?? []).map((c) => ({ ...c, dimension: DIMENSIONS[name].find((d) => d.toLowerCase() === c.dimension.toLowerCase())! }));
   const kept = rows.filter((r) => clauses.every((c) => c.values.includes('*') || c.values.some((v) => v.toLowerCase() === r[c.dimension].toLowerCase())));
-  if (!clauses.length) return [{ metadatavalues: [], data: points(q, kept.length ? average(kept) : undefined) }];
+  if (!clauses.length) return [{ metadatavalues: [], data: points(q, kept) }];
   const groups = new Map<string, Row[]>();
   for (const r of kept) {
     const key = JSON.stringify(clauses.map((c) => r[c.dimension]));
@@ -107,12 +120,8 @@ function timeseries(name: string, q: MetricQuery, rows: Row[]): Json[] {
     .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
     .map(([key, group]) => ({
       metadatavalues: (JSON.parse(key) as string[]).map((value, i) => ({ name: { value: clauses[i].dimension.toLowerCase(), localizedValue: clauses[i].dimension.toLowerCase() }, value })),
-      data: points(q, average(group)),
+      data: points(q, group),
     }));
-}
-
-function average(rows: Row[]): number {
-  return rows.reduce((sum, r) => sum + Number(r.value), 0) / rows.length;
 }
 
 /** 400 naming every dimension a metric does not have (Azure refuses such filters). */

@@ -1,6 +1,6 @@
 import { ArmError } from '../../arm/errors';
 import type { MetricQuery } from './load-balancer-metrics';
-import { checkDimensions, SUPPORTED } from './load-balancer-metrics';
+import { AGGREGATIONS, checkDimensions, SUPPORTED, type Aggregation } from './load-balancer-metrics';
 
 /** Parses the metrics query parameters both APIs share; 400 BadRequest naming every problem. */
 export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch'): MetricQuery {
@@ -35,8 +35,11 @@ export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'bat
     if (clauses.some((c) => !c)) problems.push(`The filter "${rawFilter}" is not supported by the emulator (use "Dimension eq 'value' [or Dimension eq 'other'] [and Other eq '*']").`);
     else filter = clauses as NonNullable<MetricQuery['filter']>;
   }
+  const aggregations = (params.get('aggregation') ?? 'average').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean);
+  const badAggregations = aggregations.filter((a) => !(AGGREGATIONS as readonly string[]).includes(a));
+  if (badAggregations.length) problems.push(`aggregation ${badAggregations.join(', ')} is not valid (${AGGREGATIONS.join(', ')}).`);
   if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
-  const q: MetricQuery = { names, start: start!, end: end!, grainMinutes, ...(filter ? { filter } : {}) };
+  const q: MetricQuery = { names, start: start!, end: end!, grainMinutes, aggregations: aggregations as Aggregation[], ...(filter ? { filter } : {}) };
   checkDimensions(q);
   return q;
 }

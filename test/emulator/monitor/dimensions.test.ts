@@ -91,3 +91,28 @@ describe('edges', () => {
     expect(r.body.error.message).toMatch(message);
   });
 });
+
+describe('aggregations', () => {
+  it('one node broken, unsplit: average 50, minimum 0, maximum 100, count and total over every backend and rule', async () => {
+    await emu.control('POST', '/nodes/break', { target: fwd.nodeIps[0] });
+    try {
+      const [result] = await emu.metrics().queryResources([fwd.lbId], ['DipAvailability'], 'Microsoft.Network/loadBalancers', {
+        interval: 'PT1M',
+        startTime: new Date(Date.now() - 3 * 60_000),
+        endTime: new Date(),
+        aggregation: 'average,minimum,maximum,count,total',
+      });
+      const last = result.metrics[0].timeseries[0].data?.at(-1);
+      // Two nodes x two rules = four samples; the broken node fails both of its probes.
+      expect([last?.average, last?.minimum, last?.maximum, last?.count, last?.total]).toEqual([50, 0, 100, 4, 200]);
+    } finally {
+      await emu.control('POST', '/nodes/repair', { target: fwd.nodeIps[0] });
+    }
+  });
+
+  it('an unknown aggregation and an unknown metric are both named in one 400', async () => {
+    const r = await emu.raw<{ error: { message: string } }>('GET', `${fwd.lbId}/providers/Microsoft.Insights/metrics?api-version=2023-10-01&metricnames=ByteCount&aggregation=median`);
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/ByteCount[\s\S]*median/);
+  });
+});
