@@ -5,10 +5,12 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import {
   AGENT_SCRIPT,
+  AGENT_UNIT,
   customDataOf,
   DataPlaneInputError,
   dnatRule,
   MANIFEST_PATH,
+  NFTABLES_UNIT,
   renderCloudInit,
   renderManifest,
   renderRuleset,
@@ -135,6 +137,33 @@ describeWithTool('cloud-init', ['--version'], 'cloud-init accepts every rendered
     const r = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`).toContain('Valid');
     expect(r.status).toBe(0);
+  });
+});
+
+/**
+ * A boot transaction like an Ubuntu node's: cloud-init (ordered before sysinit.target, after the
+ * network is online) plus networkd and our units. A ruleset unit with default dependencies that is
+ * also ordered before network-pre.target makes an ordering cycle here (systemd would drop a job).
+ */
+const BOOT_UNITS = ['/lib/systemd/system/cloud-init.service', '/lib/systemd/system/systemd-networkd-wait-online.service'];
+const systemdMissing = toolMissing('systemd-analyze', ['--version']) ?? BOOT_UNITS.map((u) => (fs.existsSync(u) ? undefined : `${u} is missing`)).find(Boolean);
+(systemdMissing ? describe.skip : describe)('the units join a cloud-init boot without an ordering cycle (systemd-analyze verify)', () => {
+  if (systemdMissing) console.warn(`\n*** SKIPPING systemd unit ordering check: ${systemdMissing}. ***\n`);
+  it('no ordering cycle, no unit errors besides the agent binary that only exists on a node', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-units-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'plf-nftables.service'), NFTABLES_UNIT);
+      fs.writeFileSync(path.join(dir, 'plf-agent.service'), AGENT_UNIT);
+      fs.writeFileSync(
+        path.join(dir, 'plfboot.target'),
+        '[Unit]\nDescription=a node boot\nWants=cloud-init.service plf-nftables.service plf-agent.service systemd-networkd.service systemd-networkd-wait-online.service network-online.target sysinit.target multi-user.target\n',
+      );
+      const r = spawnSync('systemd-analyze', ['verify', '--man=no', './plfboot.target', './plf-nftables.service', './plf-agent.service'], { cwd: dir, encoding: 'utf8' });
+      const findings = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l && !l.includes('/usr/local/sbin/plf-agent is not executable'));
+      expect(findings).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
