@@ -23,6 +23,8 @@ const HUB = {
   PLF_HUB_RESOURCE_GROUP: 'rg-hub',
   PLF_HUB_LOCATION: 'westeurope',
   PLF_LOCATION: 'westeurope',
+  // The local emulator completes operations in about a second: poll more often than in Azure.
+  PLF_POLL_INTERVAL_MS: '500',
 };
 
 const say = (line: string) => process.stdout.write(`stack: ${line}\n`);
@@ -76,7 +78,8 @@ async function main(): Promise<void> {
         AzureWebJobsStorage: parts.azurite.connectionString,
         PLF_ARM_ENDPOINT: emulator.url,
         PLF_ARM_CA_FILE: emulator.caFile,
-        ...HUB,
+        // Defaults for the built-in topology; a setting in the environment wins.
+        ...Object.fromEntries(Object.entries(HUB).filter(([k]) => process.env[k] === undefined)),
       },
     });
     const devhostUrl = parts.devhost.url;
