@@ -32,6 +32,9 @@ Description=plf forwarder agent (keeps DNAT targets to the healthy ones)
 After=plf-nftables.service network-online.target
 Wants=network-online.target
 Requires=plf-nftables.service
+# Never give up restarting (the default start limit would stop it for good after 5 quick failures,
+# e.g. a bad manifest at boot that is fixed later).
+StartLimitIntervalSec=0
 
 [Service]
 ExecStart=${AGENT_PATH}

@@ -14,6 +14,7 @@ import {
   renderCloudInit,
   renderManifest,
   renderRuleset,
+  renderSysctl,
   type DataPlaneView,
 } from '../../dataplane';
 import { describeWithNetns } from './helpers/describe-netns';
@@ -81,6 +82,23 @@ describe('rendered text for known input', () => {
     expect(text).toContain('ct status dnat ip daddr @targets masquerade');
     expect(text).toMatch(/chain input \{\n\s+type filter hook input priority filter; policy drop;/);
     expect(text).not.toContain('tcp dport 22'); // no SSH unless sshSources are given
+  });
+
+  it('sysctl drop-in: forwarding, the local health path, conntrack sized and expiring idle flows, keepalive below the PLS idle timeout', () => {
+    const lines = renderSysctl().split('\n');
+    for (const line of [
+      'net.ipv4.ip_forward = 1',
+      'net.ipv4.conf.all.route_localnet = 1',
+      'net.netfilter.nf_conntrack_max = 262144',
+      'net.netfilter.nf_conntrack_tcp_timeout_established = 600',
+      'net.ipv4.tcp_keepalive_time = 120',
+    ]) expect(lines).toContain(line);
+  });
+
+  it('the agent unit restarts forever (no start limit) after the ruleset unit', () => {
+    expect(AGENT_UNIT).toMatch(/^StartLimitIntervalSec=0$/m);
+    expect(AGENT_UNIT).toMatch(/^Requires=plf-nftables\.service$/m);
+    expect(AGENT_UNIT).toMatch(/^Restart=always$/m);
   });
 
   it('first boot loads conntrack before the sysctls, then the ruleset, then the agent', () => {
