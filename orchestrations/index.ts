@@ -5,9 +5,10 @@
 import './activities/ensure-resource';
 import './activities/finish-reconcile';
 import './activities/load-forward';
-import './activities/nodes';
+import './activities/list-nodes';
 import './activities/remove-forward';
 import './activities/remove-resource';
 import './activities/resource-state';
+import './activities/upgrade-node';
 import './activities/write-status';
 import './reconcile-forward';

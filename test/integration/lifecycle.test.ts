@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseForwardSpec } from '../../core/forward-spec';
+import { ForwardRegistry } from '../../store/forward-registry';
 import { IDS } from '../emulator/helpers/emulator';
 import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
 
@@ -178,6 +180,16 @@ describe('crash and delete', () => {
     } finally {
       await s.emu.control('PUT', '/settings', { lroDelayMs: 0 });
     }
+  });
+
+  it('a spec written just before a crash (no orchestration started) is picked up by the sweep', async () => {
+    const parsed = parseForwardSpec({ ...example, nodes: { count: 1 } });
+    if (!parsed.ok) throw new Error('example invalid');
+    await new ForwardRegistry(s.azurite.connectionString).putSpec('orphan', parsed.spec);
+    expect((await get('orphan')).body.status.phase).toBe('Provisioning');
+    const sweep = await s.api('POST', '/admin/functions/reconcileSweep', { input: '' });
+    expect(sweep.status).toBe(202);
+    expect((await ready('orphan')).status.phase).toBe('Ready');
   });
 
   it('DELETE answers 202, tears down in reverse order and leaves nothing tagged with the forward', async () => {

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { listNodes, upgradeNode } from '../../azure/scale-set/service';
+import { listNodes } from '../../azure/scale-set/service';
 import type { NodeStatus } from '../../core/status';
 import { DurableNames } from '../names';
 import { clients, forwardContext, step, type StepResult } from './context';
@@ -13,15 +13,4 @@ export async function listForwardNodes(name: string): Promise<StepResult<{ nodes
   });
 }
 
-/** Starts bringing one node to the latest model (the orchestration waits for it to be healthy). */
-export async function upgradeForwardNode(input: { name: string; instanceId: string }): Promise<StepResult> {
-  return step<object>(async () => {
-    const ctx = await forwardContext(input.name);
-    if (!ctx) return { outcome: 'terminal', code: 'ForwardNotFound', message: input.name };
-    await upgradeNode(clients(), input.name, ctx.placement, input.instanceId);
-    return { outcome: 'ok' };
-  });
-}
-
 df.app.activity(DurableNames.listForwardNodes, { handler: listForwardNodes });
-df.app.activity(DurableNames.upgradeForwardNode, { handler: upgradeForwardNode });

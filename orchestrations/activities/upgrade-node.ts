@@ -1,0 +1,16 @@
+import * as df from 'durable-functions';
+import { upgradeNode } from '../../azure/scale-set/service';
+import { DurableNames } from '../names';
+import { clients, forwardContext, step, type StepResult } from './context';
+
+/** Starts bringing one node to the latest model (the orchestration waits for it to be healthy). */
+export async function upgradeForwardNode(input: { name: string; instanceId: string }): Promise<StepResult> {
+  return step<object>(async () => {
+    const ctx = await forwardContext(input.name);
+    if (!ctx) return { outcome: 'terminal', code: 'ForwardNotFound', message: input.name };
+    await upgradeNode(clients(), input.name, ctx.placement, input.instanceId);
+    return { outcome: 'ok' };
+  });
+}
+
+df.app.activity(DurableNames.upgradeForwardNode, { handler: upgradeForwardNode });
