@@ -5,11 +5,13 @@ import { assertValidView, type DataPlaneView, type PortMapping } from './view';
  * transaction: `table ip plf` + `delete table ip plf` + the new table, so a reload never leaves
  * the node half-configured, and connections already established keep their NAT binding in
  * conntrack). Syntax used: named sets with `flags interval`, `numgen inc mod N map {...}`,
- * `ct status dnat`, symbolic chain priorities (`dstnat`, `srcnat`, `filter`) — all available in
+ * `ct status dnat`, `icmpv6 type`, symbolic chain priorities (`dstnat`, `srcnat`, `filter`) — all available in
  * nftables 0.9.6+, so it loads on Ubuntu 22.04 (nft 1.0.2) and 24.04 (nft 1.0.9).
  */
 export const TABLE = 'plf';
 export const DNAT_CHAIN = 'forward_dnat';
+/** IPv6 lockdown: the node forwards IPv4 only. */
+export const TABLE6 = 'plf6';
 
 /** One DNAT rule per listen port; several targets share new connections round-robin. */
 export function dnatRule(mapping: PortMapping, targets: readonly string[]): string {
@@ -89,6 +91,27 @@ ${view.ports.map((m) => `    ${dnatRule(m, view.targets)}`).join('\n')}
     udp sport 67 udp dport 68 accept
     icmp type { echo-request, destination-unreachable, time-exceeded } limit rate 10/second accept
 ${ssh.length ? '    ip saddr @ssh_sources tcp dport 22 accept\n' : ''}  }
+}
+
+# IPv6 (a dual-stack VNet): nothing is forwarded and the node answers nothing but neighbour
+# discovery, router adverts, DHCPv6 replies and ICMPv6 errors/echo; loopback and replies pass.
+table ip6 ${TABLE6}
+delete table ip6 ${TABLE6}
+
+table ip6 ${TABLE6} {
+  chain input {
+    type filter hook input priority filter; policy drop;
+    iif "lo" accept
+    ct state established,related accept
+    ct state invalid drop
+    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert, destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept
+    icmpv6 type echo-request limit rate 10/second accept
+    udp sport 547 udp dport 546 accept
+  }
+
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+  }
 }
 `;
 }

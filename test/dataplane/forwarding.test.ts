@@ -5,6 +5,7 @@ import { AGENT_SCRIPT, renderManifest, renderRuleset, renderSysctl, type DataPla
 import {
   BRIDGE_IP,
   buildTopology,
+  FORWARDER_IP6,
   connectMany,
   FORWARDER_IP,
   OUTSIDER_IP,
@@ -225,6 +226,30 @@ describeWithNetns('forwarder data plane with real packets', () => {
     } finally {
       fs.writeFileSync(manifestFile, renderManifest(view()));
       await sleep(INTERVAL * 1500); // one agent cycle with the good manifest, so the next refusal is logged anew
+    }
+  });
+
+  it.each([
+    ['IPv4 from the allowed subnet to a port that is not forwarded', FORWARDER_IP, 'local', false],
+    ['IPv6 to a port that is not forwarded', FORWARDER_IP6, 'local', false],
+    ['IPv6 to a forwarded port (the node forwards IPv4 only)', FORWARDER_IP6, 8000, false],
+    ["the node's own loopback", '127.0.0.1', 'local', true],
+  ] as const)('12. input is locked down: %s', async (_situation, host, port, reachable) => {
+    // A service on the node itself, dual-stack, on a port the kernel picks.
+    const file = path.join(topo.dir, 'local.js');
+    fs.writeFileSync(file, `const srv = require('net').createServer((s) => { s.end('node-itself 0 x\\n'); });
+      srv.listen(0, '::', () => console.log('port ' + srv.address().port));`);
+    const server = topo.spawnIn(topo.forwarder, process.execPath, [file]);
+    try {
+      const localPort = await new Promise<number>((resolve, reject) => {
+        server.stdout!.on('data', (d: Buffer) => /port (\d+)/.test(d.toString()) && resolve(Number(/port (\d+)/.exec(d.toString())![1])));
+        server.once('exit', (code) => reject(new Error(`local server exited ${code}`)));
+      });
+      const ns = host === '127.0.0.1' ? topo.forwarder : topo.client;
+      const got = connect({ ns, host, port: port === 'local' ? localPort : port, count: 2 });
+      expect(got.map((g) => g !== null)).toEqual([reachable, reachable]);
+    } finally {
+      server.kill('SIGKILL');
     }
   });
 });

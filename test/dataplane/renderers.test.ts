@@ -150,11 +150,16 @@ function describeWithTool(cmd: string, args: string[], name: string, body: () =>
 
 describeWithTool('cloud-init', ['--version'], 'cloud-init accepts every rendered variant', () => {
   it.each(variants)('%s: valid under `cloud-init schema --config-file`', (_name, view) => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plf-ci-')), 'user-data.yaml');
-    fs.writeFileSync(file, renderCloudInit(view));
-    const r = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
-    expect(`${r.stdout}${r.stderr}`).toContain('Valid');
-    expect(r.status).toBe(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-ci-'));
+    try {
+      const file = path.join(dir, 'user-data.yaml');
+      fs.writeFileSync(file, renderCloudInit(view));
+      const r = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`).toContain('Valid');
+      expect(r.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -187,11 +192,16 @@ const systemdMissing = toolMissing('systemd-analyze', ['--version']) ?? BOOT_UNI
 
 describeWithTool('shellcheck', ['--version'], 'the node agent passes shellcheck', () => {
   it('no findings at any severity', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plf-sc-')), 'plf-agent');
-    fs.writeFileSync(file, AGENT_SCRIPT);
-    const r = spawnSync('shellcheck', ['--severity=style', file], { encoding: 'utf8' });
-    expect(r.stdout).toBe('');
-    expect(r.status).toBe(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-sc-'));
+    try {
+      const file = path.join(dir, 'plf-agent');
+      fs.writeFileSync(file, AGENT_SCRIPT);
+      const r = spawnSync('shellcheck', ['--severity=style', file], { encoding: 'utf8' });
+      expect(r.stdout).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -203,6 +213,10 @@ describeWithNetns('8. the ruleset loads on this kernel and nft (syntax of nft >=
       sh('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], renderRuleset(view));
       const listed = sh('ip', ['netns', 'exec', ns, 'nft', 'list', 'chain', 'ip', 'plf', 'forward_dnat']);
       expect(listed.match(/dnat to/g)).toHaveLength(view.ports.length);
+      expect(sh('ip', ['netns', 'exec', ns, 'nft', 'list', 'chain', 'ip6', 'plf6', 'input'])).toContain('policy drop');
+      // Loading it again replaces both tables in one transaction.
+      sh('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], renderRuleset(view));
+      expect(sh('ip', ['netns', 'exec', ns, 'nft', 'list', 'tables']).trim().split('\n').sort()).toEqual(['table ip plf', 'table ip6 plf6']);
     } finally {
       spawnSync('ip', ['netns', 'del', ns]);
     }

@@ -31,6 +31,8 @@ export const FORWARDER_IP = '10.0.1.4';
 export const CLIENT_IP = '10.0.1.10';
 export const PROBE_IP = '168.63.129.16';
 export const OUTSIDER_IP = '10.9.9.9';
+export const CLIENT_IP6 = 'fd00:1::10';
+export const FORWARDER_IP6 = 'fd00:1::4';
 export const BRIDGE_IP = '192.168.42.1';
 export const TARGET_IPS = ['192.168.42.65', '192.168.42.66', '192.168.42.67'];
 
@@ -73,9 +75,11 @@ export function buildTopology(): Topology {
     inNs(client, 'ip', 'addr', 'add', `${CLIENT_IP}/24`, 'dev', `c${id}`);
     inNs(client, 'ip', 'addr', 'add', `${PROBE_IP}/32`, 'dev', `c${id}`);
     inNs(client, 'ip', 'addr', 'add', `${OUTSIDER_IP}/32`, 'dev', `c${id}`);
+    inNs(client, 'ip', '-6', 'addr', 'add', `${CLIENT_IP6}/64`, 'dev', `c${id}`, 'nodad');
     inNs(client, 'ip', 'link', 'set', `c${id}`, 'up');
     inNs(client, 'ip', 'route', 'add', 'default', 'via', FORWARDER_IP);
     inNs(forwarder, 'ip', 'addr', 'add', `${FORWARDER_IP}/24`, 'dev', `f${id}`);
+    inNs(forwarder, 'ip', '-6', 'addr', 'add', `${FORWARDER_IP6}/64`, 'dev', `f${id}`, 'nodad');
     inNs(forwarder, 'ip', 'link', 'set', `f${id}`, 'up');
     inNs(forwarder, 'ip', 'route', 'add', `${PROBE_IP}/32`, 'via', CLIENT_IP);
     inNs(forwarder, 'ip', 'route', 'add', `${OUTSIDER_IP}/32`, 'via', CLIENT_IP);
