@@ -96,6 +96,8 @@ async function main(): Promise<void> {
     console.log(`throughput via forwarder (nft DNAT)  ${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct   [${list(samples.forwarded, gbit)}]   (bar: >= 0.95x)`);
     console.log(`throughput routed + conntrack only   ${gbit(tracked)}   ${(tracked / direct).toFixed(2)}x direct   [${list(samples.conntrack, gbit)}]   (the floor of any stateful NAT; forwarder vs this: ${(forwarded / tracked).toFixed(2)}x)`);
     console.log(`throughput via socat on forwarder    ${gbit(proxied)}   ${(proxied / direct).toFixed(2)}x direct   [${list(samples.socat, gbit)}]`);
+    const paired = median(samples.forwarded.map((f, i) => f / samples.direct[i]));
+    console.log(`throughput forwarder/direct, paired per round (same minute): median ${paired.toFixed(2)}x   [${list(samples.forwarded.map((f, i) => f / samples.direct[i]), (r) => r.toFixed(2))}]`);
     console.log(`new connections/s direct             ${directRate.toFixed(0)}   [${list(samples.directRate, (r) => r.toFixed(0))}]`);
     console.log(`new connections/s via forwarder      ${forwardedRate.toFixed(0)}   ${(forwardedRate / directRate).toFixed(2)}x direct   [${list(samples.forwardedRate, (r) => r.toFixed(0))}]`);
   } finally {
