@@ -5,6 +5,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from './durable/azurite';
+import { exitWithParentArgs } from './exit-with-parent';
 import { startDevhost, type RunningDevhost } from './index';
 import { stackConfig, type StackPort } from './stack-config';
 
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  // Whatever ends this process, the emulator child does not outlive it.
+  // An exit without the signals above: the emulator child does not outlive it. A SIGKILL or an OOM
+  // kill runs no handler; there the children end through their stdin (exit-with-parent.ts).
   process.on('exit', () => parts.emulator?.kill('SIGKILL'));
 
   try {
@@ -128,9 +130,10 @@ interface EmulatorProcess {
 /** Runs `node dist/emulator/cli.js` and waits for its `ARM on URL (CA file)` line. */
 function startEmulatorProcess(port: number, caFile: string, stateFile: string, onSpawn: (child: ChildProcess) => void): Promise<EmulatorProcess> {
   fs.mkdirSync(path.dirname(caFile), { recursive: true });
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile], {
+  const child = spawn(process.execPath, [...exitWithParentArgs(), path.join(REPO_ROOT, 'dist/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile], {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin is the pipe that ends the emulator when this process ends, however it ends.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   // Known to the stopper from the start, so a signal during startup stops it too.
   onSpawn(child);

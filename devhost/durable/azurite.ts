@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { exitWithParentArgs } from '../exit-with-parent';
 
 /**
  * Starts Microsoft's storage emulator (npm `azurite`, table service only) as a child process on
@@ -51,13 +52,14 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
 }
 
 function launch(main: string, port: number, options: AzuriteOptions): Promise<ChildProcess> {
-  const args = [main, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--disableTelemetry', '--skipApiVersionCheck'];
+  const args = [...exitWithParentArgs(), main, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--disableTelemetry', '--skipApiVersionCheck'];
   if (options.inMemory || !options.location) args.push('--inMemoryPersistence');
   else {
     fs.mkdirSync(options.location, { recursive: true });
     args.push('--location', options.location);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is the pipe that ends Azurite when this process ends, however it ends.
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`no ready line within 20 s: ${output.trim()}`)), 20_000);

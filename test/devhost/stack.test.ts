@@ -64,6 +64,32 @@ async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   };
 }
 
+/** Direct children of a process, from /proc (Linux). */
+function childPids(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // Field 4 of stat is the parent pid; the name in field 2 may hold spaces, so count after ')'.
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** ARM call to the emulator with its CA (any bearer token is accepted there). */
 function arm(stack: Stack, method: string, p: string, body?: unknown): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -92,6 +118,20 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
     expect(await stack.exit).toBe(0);
     // Every part is gone: the ports no longer answer.
     await expect(fetch(`${stack.devhostUrl}/api/health`)).rejects.toThrow();
+    await expect(arm(stack, 'GET', '/_emulator/health')).rejects.toThrow();
+    await expect(fetch(stack.tableEndpoint)).rejects.toThrow();
+  });
+
+  it('SIGKILLed (no handler runs), it leaves no Azurite or emulator behind', async () => {
+    const stack = await startStack();
+    const children = childPids(stack.child.pid!);
+    // Azurite and the emulator; devhost runs inside the stack process.
+    expect(children).toHaveLength(2);
+    stack.child.kill('SIGKILL');
+    await stack.exit;
+    const deadline = Date.now() + 10_000;
+    while (children.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(children.filter(isAlive)).toEqual([]);
     await expect(arm(stack, 'GET', '/_emulator/health')).rejects.toThrow();
     await expect(fetch(stack.tableEndpoint)).rejects.toThrow();
   });

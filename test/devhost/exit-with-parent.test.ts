@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { exitWithParentArgs } from '../../devhost/exit-with-parent';
+
+/**
+ * A parent node process starts a child with the watcher, prints the child's pid, and is then
+ * SIGKILLed (no handler of the parent runs). The child must end on its own.
+ */
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isAlive(pid);
+}
+
+/** Runs a parent that spawns `childCode` with the watcher; resolves with the child's pid and the parent. */
+function startParent(childCode: string) {
+  const parentCode = `
+    const { spawn } = require('node:child_process');
+    const child = spawn(process.execPath, [...${JSON.stringify(exitWithParentArgs())}, '-e', ${JSON.stringify(childCode)}], { stdio: ['pipe', 'inherit', 'inherit'] });
+    console.log('child ' + child.pid);
+    setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['-e', parentCode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise<{ parent: typeof parent; childPid: number }>((resolve, reject) => {
+    let out = '';
+    parent.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /child (\d+)/.exec(out);
+      if (m) resolve({ parent, childPid: Number(m[1]) });
+    });
+    parent.once('exit', (code) => reject(new Error(`parent exited with ${code}: ${out}`)));
+  });
+}
+
+describe('a child started with exitWithParentArgs', () => {
+  it.each([
+    ['that handles SIGTERM ends at once when its parent is SIGKILLed', "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);", 2_000],
+    ['that ignores SIGTERM is ended within five seconds', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);", 8_000],
+    ['with no SIGTERM handler ends by the default action', 'setInterval(() => {}, 1000);', 2_000],
+  ])('%s', async (_situation, childCode, within) => {
+    const { parent, childPid } = await startParent(childCode);
+    // Give the child time to load the watcher before its parent dies.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(isAlive(childPid)).toBe(true);
+    parent.kill('SIGKILL');
+    expect(await waitForExit(childPid, within)).toBe(true);
+  });
+
+  it('is not held open by the watch: a child with nothing left to do exits while its parent lives', async () => {
+    const child = spawn(process.execPath, [...exitWithParentArgs(), '-e', "console.log('done')"], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: 'done' });
+  });
+});
