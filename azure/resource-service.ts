@@ -25,6 +25,11 @@ export interface EnsureResult {
   id: string;
   /** A write was started (false: the resource already matched the spec; reads only). */
   changed: boolean;
+  /**
+   * No write was needed, but an operation is still running on the resource (Creating, Updating):
+   * the orchestration waits for it before the next resource, as after a write of its own.
+   */
+  inProgress: boolean;
 }
 
 export type ProvisioningState = 'Succeeded' | 'Failed' | 'InProgress' | 'Absent';
@@ -44,6 +49,21 @@ export function provisioningStateOf(value: string | undefined): ProvisioningStat
   if (v === 'succeeded') return 'Succeeded';
   if (v === 'failed' || v === 'canceled') return 'Failed';
   return 'InProgress';
+}
+
+/**
+ * What ensure does with an existing resource whose owned fields all match the spec, by its
+ * provisioningState. Only a Succeeded one is kept as it is. One its last operation left Failed (or
+ * Canceled) is PUT again: that is ARM's remedy, and nothing else brings it back. One being deleted
+ * is PUT too: ARM refuses with 409 AnotherOperationInProgress, which is retried until the delete
+ * is over and the PUT creates it anew. Any other state (Creating, Updating, ...) is an operation
+ * still running: nothing to write, wait for it. No state at all counts as Succeeded.
+ */
+export function whenOwnedFieldsMatch(provisioningState: string | undefined): 'keep' | 'wait' | 'rewrite' {
+  const v = (provisioningState ?? 'Succeeded').toLowerCase();
+  if (v === 'succeeded') return 'keep';
+  if (v === 'failed' || v === 'canceled' || v === 'deleting') return 'rewrite';
+  return 'wait';
 }
 
 /** Runs `read`, answering undefined on 404 (the resource does not exist). */

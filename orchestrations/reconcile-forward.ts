@@ -132,12 +132,13 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
 
   let failure: StepResult | undefined;
   for (const kind of ENSURE_ORDER) {
-    const r = yield* run<{ id: string; changed: boolean }>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
+    const r = yield* run<{ id: string; changed: boolean; inProgress: boolean }>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
     if (r.outcome !== 'ok') {
       failure = r;
       break;
     }
-    if (r.changed) {
+    // `changed` too: results recorded before `inProgress` existed must replay the same way.
+    if (r.changed || r.inProgress) {
       const settled = yield* until(ctx, input, kind, (s) => s === 'Succeeded');
       if (settled.outcome !== 'ok') {
         failure = settled;

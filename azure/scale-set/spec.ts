@@ -6,6 +6,7 @@ import { forwardNames, forwardTags } from '../../core/names';
 import { customDataOf } from '../../dataplane';
 import { loadBalancerId } from '../load-balancer/spec';
 import { dataPlaneViewOf } from './data-plane-view';
+import { whenOwnedFieldsMatch } from '../resource-service';
 
 /**
  * The forwarder nodes: a Uniform scale set of Ubuntu 24.04 LTS, customData = the data-plane
@@ -104,6 +105,7 @@ function owned(v: VirtualMachineScaleSet): unknown {
 
 export function desiredScaleSet(forward: string, spec: ForwardSpec, p: HubPlacement, inputs: ScaleSetInputs, existing?: VirtualMachineScaleSet): VirtualMachineScaleSet | 'no-change' {
   const desired = buildScaleSet(forward, spec, p, inputs);
-  if (existing && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
+  // Fields alone do not decide: a Failed or deleting resource is written again (whenOwnedFieldsMatch).
+  if (existing && whenOwnedFieldsMatch(existing.provisioningState) !== 'rewrite' && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
   return desired;
 }

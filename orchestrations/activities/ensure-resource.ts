@@ -6,10 +6,11 @@ import { clients, forwardContext, sshKey, step, type StepResult } from './contex
 
 /**
  * Ensures one resource of a forward: observe, compare with the pure spec, write only when it
- * differs. Never waits for the write: `changed` tells the orchestration to poll its state.
+ * differs (or is Failed). Never waits for the write: `inProgress` tells the orchestration to poll
+ * its state (a write was started, or one not ours is still running).
  */
-export async function ensureResource(input: { name: string; kind: ResourceKind }): Promise<StepResult<{ id: string; changed: boolean }>> {
-  return step<{ id: string; changed: boolean }>(async () => {
+export async function ensureResource(input: { name: string; kind: ResourceKind }): Promise<StepResult<{ id: string; changed: boolean; inProgress: boolean }>> {
+  return step<{ id: string; changed: boolean; inProgress: boolean }>(async () => {
     const ctx = await forwardContext(input.name);
     if (!ctx) return { outcome: 'terminal', code: 'ForwardNotFound', message: `forward ${input.name} no longer exists` };
     const c = clients();
@@ -22,7 +23,7 @@ export async function ensureResource(input: { name: string; kind: ResourceKind }
     if (!natSubnetPrefix) return { outcome: 'terminal', code: 'SubnetHasNoPrefix', message: `subnet ${ctx.placement.subnetId} has no address prefix` };
     const key = sshKey();
     const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(key ? { sshPublicKey: key } : {}) });
-    return { outcome: 'ok', id: r.id, changed: r.changed };
+    return { outcome: 'ok', id: r.id, changed: r.changed, inProgress: r.inProgress };
   });
 }
 

@@ -106,6 +106,32 @@ describe('no-op and change', () => {
     // The LB was not rewritten: the ports did not change.
     expect(log.filter((r) => r.method === 'PUT' && /loadBalancers/i.test(r.path))).toEqual([]);
   });
+  it('a pass that finds an operation not its own still running on the LB waits for it before going on, and writes nothing', async () => {
+    const spec = { ...example, targets: ['192.168.42.66'] };
+    const { lroDelayMs } = (await s.emu.control<{ lroDelayMs: number }>('PUT', '/settings', {})).body;
+    const net = s.emu.network();
+    try {
+      // Someone else rewrites the LB as it is; its operation runs until settled below.
+      await s.emu.control('PUT', '/settings', { lroDelayMs: 600_000 });
+      await net.loadBalancers.beginCreateOrUpdate(IDS.hubRg, 'plf-web-lb', await net.loadBalancers.get(IDS.hubRg, 'plf-web-lb'));
+      expect((await net.loadBalancers.get(IDS.hubRg, 'plf-web-lb')).provisioningState).toBe('Updating');
+      const before = (await get('web')).body;
+      await s.emu.control('DELETE', '/requests');
+      expect((await s.api<ForwardBody>('PUT', '/api/forwards/web', spec)).body.generation).toBe(2);
+      const lbPolls = async () => (await requests()).filter((r) => r.method === 'GET' && /loadBalancers\/plf-web-lb$/i.test(r.path)).length;
+      await eventually(async () => ((await lbPolls()) >= 3 ? true : undefined), 'the pass polling the LB');
+      // Still waiting: the pass has not reached the scale set nor rewritten status.
+      expect((await get('web')).body.updatedAt).toBe(before.updatedAt);
+      expect((await requests()).some((r) => /virtualMachineScaleSets/i.test(r.path))).toBe(false);
+      await s.emu.control('POST', '/operations/settle');
+      await eventually(async () => ((await get('web')).body.updatedAt !== before.updatedAt ? true : undefined), 'the pass to finish');
+      expect((await get('web')).body.status.phase).toBe('Ready');
+      expect((await requests()).filter((r) => r.kind !== 'read')).toEqual([]);
+    } finally {
+      await s.emu.control('PUT', '/settings', { lroDelayMs });
+      await s.emu.control('POST', '/operations/settle');
+    }
+  });
 });
 
 describe('bad input', () => {
@@ -160,6 +186,19 @@ describe('faults', () => {
       }, 'phase Failed');
       expect(body.status.error).toEqual({ code: 'InvalidParameter', message: expect.stringContaining('Standard_B1s is not allowed') });
       expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidParameter' }));
+    } finally {
+      await s.emu.control('DELETE', '/faults');
+    }
+  });
+  it('a load balancer whose operation ends Failed is PUT again by the retry, though every field we own matches', async () => {
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('POST', '/faults', { kind: 'failLro', method: 'PUT', resourceType: 'Microsoft.Network/loadBalancers', count: 1, code: 'InternalServerError', message: 'operation lost' });
+    try {
+      await s.api('PUT', '/api/forwards/lbfail', { ...example, nodes: { count: 1 } });
+      await ready('lbfail');
+      expect((await s.emu.network().loadBalancers.get(IDS.hubRg, 'plf-lbfail-lb')).provisioningState).toBe('Succeeded');
+      // The failed write, then the repair; the SDK's first poll saw the failure and the step was retried.
+      expect((await requests()).filter((r) => r.method === 'PUT' && /loadBalancers\/plf-lbfail-lb$/i.test(r.path))).toHaveLength(2);
     } finally {
       await s.emu.control('DELETE', '/faults');
     }

@@ -6,6 +6,7 @@ import { buildLoadBalancer, desiredLoadBalancer } from '../../azure/load-balance
 import { buildPrivateLinkService, desiredPrivateLinkService } from '../../azure/private-link-service/spec';
 import { buildScaleSet, CONFIG_TAG, desiredScaleSet } from '../../azure/scale-set/spec';
 import { DELETE_ORDER, ENSURE_ORDER } from '../../azure/order';
+import { whenOwnedFieldsMatch } from '../../azure/resource-service';
 
 /** The pure specs: "what exists equals what we want -> no change", and every owned field that drifts -> a body. */
 const placement: HubPlacement = {
@@ -129,6 +130,36 @@ describe('private link service spec', () => {
     const body = desiredPrivateLinkService('web', spec, placement, p) as PrivateLinkService;
     expect(body).not.toBe('no-change');
     expect(body.ipConfigurations?.map((c) => c.name)).toEqual(existing.ipConfigurations?.map((c) => c.name));
+  });
+});
+
+describe('every owned field matches: the provisioningState decides', () => {
+  const lb = asReturned(buildLoadBalancer('web', spec, placement), { resourceGuid: 'g' });
+  lb.frontendIPConfigurations![0].privateIPAddress = '10.0.1.4';
+  const vmss = asReturned(buildScaleSet('web', spec, placement, inputs), { uniqueId: 'u' }) as VirtualMachineScaleSet;
+  delete vmss.virtualMachineProfile!.osProfile!.customData;
+  const pls = asReturned(buildPrivateLinkService('web', spec, placement), { alias: 'a' }) as PrivateLinkService;
+  const desired: [string, (state: string | undefined) => unknown][] = [
+    ['load balancer', (state) => desiredLoadBalancer('web', spec, placement, { ...clone(lb), provisioningState: state })],
+    ['scale set', (state) => desiredScaleSet('web', spec, placement, inputs, { ...clone(vmss), provisioningState: state })],
+    ['private link service', (state) => desiredPrivateLinkService('web', spec, placement, { ...clone(pls), provisioningState: state })],
+  ];
+
+  it.each([
+    ['Succeeded: kept', 'Succeeded', 'keep'],
+    ['no state reported: kept', undefined, 'keep'],
+    ['Failed by its last operation: PUT again (ARM\'s remedy)', 'Failed', 'rewrite'],
+    ['Canceled: PUT again', 'Canceled', 'rewrite'],
+    ['being deleted: PUT (409 until gone, then created anew)', 'Deleting', 'rewrite'],
+    ['Creating: an operation is running, wait', 'Creating', 'wait'],
+    ['Updating: an operation is running, wait', 'Updating', 'wait'],
+    ['state casing differs: same decision', 'failed', 'rewrite'],
+  ])('%s', (_situation, state, decision) => {
+    expect(whenOwnedFieldsMatch(state)).toBe(decision);
+    for (const [kind, desire] of desired) {
+      const body = desire(state);
+      expect([kind, body === 'no-change' ? 'no-change' : 'body']).toEqual([kind, decision === 'rewrite' ? 'body' : 'no-change']);
+    }
   });
 });
 
