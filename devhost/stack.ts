@@ -151,6 +151,8 @@ function startEmulatorProcess(port: number, caFile: string, stateFile: string, o
       if (m) {
         clearTimeout(timer);
         child.off('exit', onExit);
+        // What it said before the ready line (e.g. resources it loaded Failed) is for the user too.
+        for (const line of output.split('\n')) if (line.trim() && !line.includes(m[0])) process.stdout.write(`${line}\n`);
         // Keep its output flowing to our terminal from now on.
         child.stdout!.off('data', onData);
         child.stderr!.off('data', onData);

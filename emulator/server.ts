@@ -6,6 +6,7 @@ import { ArmRouter, toErrorResponse } from './arm/router';
 import { controlRoutes, handleControl } from './control/api';
 import { FaultEngine } from './arm/faults';
 import { LroEngine } from './arm/lro';
+import { failInterruptedOperations } from './arm/stored-resource';
 import { RequestLog } from './arm/request-log';
 import type { ArmResponse, EmulatorRuntime } from './arm/types';
 import { EventPublisher, type EventGridOptions } from './eventgrid/publisher';
@@ -46,6 +47,8 @@ export interface RunningEmulator {
   state: EmulatorState;
   runtime: EmulatorRuntime;
   registry: ProviderRegistry;
+  /** Resources loaded from the state file mid-operation and set Failed (ids; empty normally). */
+  interrupted: string[];
   /** Back to the topology: state, faults, operations, logs, and (unless kept) event subscriptions. */
   reset(opts?: { keepEventSubscriptions?: boolean }): void;
   stop(): Promise<void>;
@@ -79,7 +82,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     for (const p of ordered) p.seed?.(runtime, topology);
   };
   const stateFile = options.stateFile ? path.resolve(options.stateFile) : undefined;
-  if (!(stateFile && runtime.state.load(stateFile))) seed();
+  // Loaded resources still mid-operation lost it (the emulator was killed): they become Failed.
+  let interrupted: string[] = [];
+  if (stateFile && runtime.state.load(stateFile)) interrupted = failInterruptedOperations(runtime.state);
+  else seed();
 
   let saveTimer: NodeJS.Timeout | undefined;
   const save = () => {
@@ -95,6 +101,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }, 200);
     saveTimer.unref();
   };
+  // An operation its timer ends changes state with no request to trigger the save.
+  runtime.lro.onCompleted = scheduleSave;
 
   const reset = (opts: { keepEventSubscriptions?: boolean } = {}) => {
     runtime.lro.clear();
@@ -162,8 +170,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     state: runtime.state,
     runtime,
     registry,
+    interrupted,
     reset,
     async stop() {
+      // A restart must not find resources stuck in an operation that no longer exists: finish the
+      // running ones now (they would have finished within the LRO delay anyway).
+      if (stateFile) runtime.lro.settleAll();
       runtime.lro.stop();
       runtime.events.stop();
       for (const p of registry.providers) p.stop?.();

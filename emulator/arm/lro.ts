@@ -51,6 +51,9 @@ export class LroEngine {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly doneOrder: string[] = [];
 
+  /** Called after every operation ends, whatever ended it (the server saves its state file then). */
+  onCompleted?: (op: LroOperation) => void;
+
   constructor(public delayMs: number) {}
 
   begin(b: LroBegin): LroOperation {
@@ -179,6 +182,7 @@ export class LroEngine {
     // Keep finished operations for late pollers, but bounded.
     this.doneOrder.push(op.id);
     if (this.doneOrder.length > 10_000) this.ops.delete(this.doneOrder.shift() as string);
+    this.onCompleted?.(op);
   }
 
   private fail(op: LroOperation, error: { code: string; message: string }): void {

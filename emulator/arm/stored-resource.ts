@@ -2,7 +2,7 @@ import type { ArmContext, ArmResponse, ResourceTypeHandler } from './types';
 import { ArmError, invalidParameters, invalidRequestFormat, resourceNotFound, conflict } from './errors';
 import { checkPreconditions, EtagStyle, newEtag } from './etag';
 import { idKey } from './resource-path';
-import type { StoredResource } from '../state/store';
+import type { EmulatorState, StoredResource } from '../state/store';
 import { paginate } from './pagination';
 
 /**
@@ -72,6 +72,27 @@ export function renderStored(r: StoredResource): Record<string, unknown> {
 export function setProvisioningState(r: StoredResource, state: string): void {
   const props = isObject(r.body.properties) ? r.body.properties : (r.body.properties = {});
   (props as Record<string, unknown>).provisioningState = state;
+}
+
+/** provisioningStates that only a running long-running operation ever ends. */
+const MID_OPERATION = new Set(['creating', 'updating', 'deleting']);
+
+/**
+ * After a load from a state file, a resource still mid-operation has lost its operation (the
+ * emulator ended without a graceful stop, which finishes them). It is set Failed, as Azure shows a
+ * resource whose operation failed; a client repairs it by PUTting again. Returns the ids.
+ */
+export function failInterruptedOperations(state: EmulatorState): string[] {
+  const failed: string[] = [];
+  for (const r of state.resources.values()) {
+    const props = r.body.properties;
+    const current = isObject(props) ? (props as Record<string, unknown>).provisioningState : undefined;
+    if (typeof current === 'string' && MID_OPERATION.has(current.toLowerCase())) {
+      setProvisioningState(r, 'Failed');
+      failed.push(r.id);
+    }
+  }
+  return failed.sort();
 }
 
 export function preconditionHeaders(ctx: ArmContext): { ifMatch?: string; ifNoneMatch?: string } {

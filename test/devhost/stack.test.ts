@@ -4,6 +4,8 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stackConfig } from '../../devhost/stack-config';
+import { IDS, startTestEmulator } from '../emulator/helpers/emulator';
+import { lbBody } from '../emulator/helpers/network-fixtures';
 import { fixtureMain, repoRoot } from './fixture';
 
 /**
@@ -25,8 +27,7 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function startStack(env: Record<string, string> = {}): Promise<Stack> {
-  const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+async function startStack(env: Record<string, string> = {}, localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'))): Promise<Stack> {
   dirs.push(localDir);
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/devhost/stack.js')], {
     env: { ...process.env, PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', PLF_LOCAL_DIR: localDir, ...env },
@@ -134,6 +135,30 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
     expect(children.filter(isAlive)).toEqual([]);
     await expect(arm(stack, 'GET', '/_emulator/health')).rejects.toThrow();
     await expect(fetch(stack.tableEndpoint)).rejects.toThrow();
+  });
+
+  it('says which resources the emulator loaded Failed because it was killed mid-operation', async () => {
+    // A state file as a killed emulator leaves it: an LB still Creating.
+    const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+    const stateFile = path.join(localDir, 'emulator', 'state.json');
+    const writer = await startTestEmulator({ stateFile, lroDelayMs: 600_000 });
+    let snapshot = '';
+    try {
+      await writer.network().loadBalancers.beginCreateOrUpdate(IDS.hubRg, 'lb-interrupted', lbBody('lb-interrupted'));
+      const deadline = Date.now() + 5_000;
+      while (!(fs.existsSync(stateFile) && fs.readFileSync(stateFile, 'utf8').includes('lb-interrupted')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      snapshot = fs.readFileSync(stateFile, 'utf8');
+    } finally {
+      await writer.stop();
+    }
+    fs.writeFileSync(stateFile, snapshot);
+    const stack = await startStack({}, localDir);
+    try {
+      expect(stack.out()).toMatch(/emulator: 1 resource\(s\) were mid-operation .* now Failed .*\/loadBalancers\/lb-interrupted/);
+    } finally {
+      stack.child.kill('SIGTERM');
+    }
+    expect(await stack.exit).toBe(0);
   });
 
   it('subscribes every Event Grid function of the app to the emulator: an ARM write reaches it', async () => {
