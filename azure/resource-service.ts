@@ -66,6 +66,25 @@ export function whenOwnedFieldsMatch(provisioningState: string | undefined): 'ke
   return 'wait';
 }
 
+/**
+ * The verdict every pure spec gives: 'no-change' when what exists may be kept (every owned field
+ * matches and its state allows it), else the desired body to PUT.
+ */
+export function desiredOrNoChange<T extends { provisioningState?: string }>(desired: T, existing: T | undefined, owned: (resource: T) => unknown): T | 'no-change' {
+  if (existing && whenOwnedFieldsMatch(existing.provisioningState) !== 'rewrite' && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
+  return desired;
+}
+
+/** Ensure's result after starting a write: the orchestration polls it. */
+export function wroteResource(id: string): EnsureResult {
+  return { id, changed: true, inProgress: true };
+}
+
+/** Ensure's result when the spec said 'no-change': poll only while an operation not ours runs. */
+export function keptResource(id: string, existing: { provisioningState?: string } | undefined): EnsureResult {
+  return { id, changed: false, inProgress: whenOwnedFieldsMatch(existing?.provisioningState) === 'wait' };
+}
+
 /** Runs `read`, answering undefined on 404 (the resource does not exist). */
 export async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {

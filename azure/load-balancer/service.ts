@@ -1,5 +1,5 @@
 import { forwardNames, isOwnedBy } from '../../core/names';
-import { provisioningStateOf, readOrUndefined, whenOwnedFieldsMatch, type ResourceService } from '../resource-service';
+import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredLoadBalancer, loadBalancerId } from './spec';
 
 export const loadBalancerService: ResourceService = {
@@ -10,9 +10,9 @@ export const loadBalancerService: ResourceService = {
     const name = forwardNames(forward).loadBalancer;
     const existing = await readOrUndefined(() => net.loadBalancers.get(placement.resourceGroup, name));
     const body = desiredLoadBalancer(forward, spec, placement, existing);
-    if (body === 'no-change') return { id: loadBalancerId(forward, placement), changed: false, inProgress: whenOwnedFieldsMatch(existing?.provisioningState) === 'wait' };
+    if (body === 'no-change') return keptResource(loadBalancerId(forward, placement), existing);
     await net.loadBalancers.beginCreateOrUpdate(placement.resourceGroup, name, body);
-    return { id: loadBalancerId(forward, placement), changed: true, inProgress: true };
+    return wroteResource(loadBalancerId(forward, placement));
   },
   async state(clients, forward, p) {
     const lb = await readOrUndefined(() => clients.network(p.subscriptionId).loadBalancers.get(p.resourceGroup, forwardNames(forward).loadBalancer));

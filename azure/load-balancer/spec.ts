@@ -2,7 +2,7 @@ import type { LoadBalancer } from '@azure/arm-network';
 import type { HubPlacement } from '../../core/app-settings';
 import type { ForwardSpec } from '../../core/forward-spec';
 import { forwardNames, forwardTags, probeName, ruleName } from '../../core/names';
-import { whenOwnedFieldsMatch } from '../resource-service';
+import { desiredOrNoChange } from '../resource-service';
 
 /**
  * The forward's internal Standard load balancer: a frontend in the hub subnet, a NIC-based
@@ -86,8 +86,6 @@ function owned(lb: LoadBalancer): unknown {
 }
 
 export function desiredLoadBalancer(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: LoadBalancer): LoadBalancer | 'no-change' {
-  const desired = buildLoadBalancer(forward, spec, p, existing);
   // Fields alone do not decide: a Failed or deleting resource is written again (whenOwnedFieldsMatch).
-  if (existing && whenOwnedFieldsMatch(existing.provisioningState) !== 'rewrite' && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
-  return desired;
+  return desiredOrNoChange(buildLoadBalancer(forward, spec, p, existing), existing, owned);
 }

@@ -1,5 +1,5 @@
 import { forwardNames, isOwnedBy } from '../../core/names';
-import { provisioningStateOf, readOrUndefined, whenOwnedFieldsMatch, type ResourceService } from '../resource-service';
+import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredPrivateLinkService, privateLinkServiceId } from './spec';
 
 export const privateLinkServiceService: ResourceService = {
@@ -10,9 +10,9 @@ export const privateLinkServiceService: ResourceService = {
     const name = forwardNames(forward).privateLinkService;
     const existing = await readOrUndefined(() => net.privateLinkServices.get(placement.resourceGroup, name));
     const body = desiredPrivateLinkService(forward, spec, placement, existing);
-    if (body === 'no-change') return { id: privateLinkServiceId(forward, placement), changed: false, inProgress: whenOwnedFieldsMatch(existing?.provisioningState) === 'wait' };
+    if (body === 'no-change') return keptResource(privateLinkServiceId(forward, placement), existing);
     await net.privateLinkServices.beginCreateOrUpdate(placement.resourceGroup, name, body);
-    return { id: privateLinkServiceId(forward, placement), changed: true, inProgress: true };
+    return wroteResource(privateLinkServiceId(forward, placement));
   },
   async state(clients, forward, p) {
     const pls = await readOrUndefined(() => clients.network(p.subscriptionId).privateLinkServices.get(p.resourceGroup, forwardNames(forward).privateLinkService));

@@ -3,7 +3,7 @@ import type { HubPlacement } from '../../core/app-settings';
 import type { ForwardSpec } from '../../core/forward-spec';
 import { forwardNames, forwardTags } from '../../core/names';
 import { loadBalancerId } from '../load-balancer/spec';
-import { whenOwnedFieldsMatch } from '../resource-service';
+import { desiredOrNoChange } from '../resource-service';
 
 /**
  * The forward's Private Link Service on the LB frontend: one dynamic NAT IP from the hub subnet
@@ -45,8 +45,6 @@ function owned(pls: PrivateLinkService): unknown {
 }
 
 export function desiredPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService): PrivateLinkService | 'no-change' {
-  const desired = buildPrivateLinkService(forward, spec, p, existing);
   // Fields alone do not decide: a Failed or deleting resource is written again (whenOwnedFieldsMatch).
-  if (existing && whenOwnedFieldsMatch(existing.provisioningState) !== 'rewrite' && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
-  return desired;
+  return desiredOrNoChange(buildPrivateLinkService(forward, spec, p, existing), existing, owned);
 }

@@ -2,7 +2,7 @@ import { forwardNames, isOwnedBy } from '../../core/names';
 import type { HubPlacement } from '../../core/app-settings';
 import type { NodeStatus } from '../../core/status';
 import type { AzureClients } from '../client-factory';
-import { provisioningStateOf, readOrUndefined, whenOwnedFieldsMatch, type ResourceService } from '../resource-service';
+import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredScaleSet, scaleSetId } from './spec';
 
 export const scaleSetService: ResourceService = {
@@ -13,9 +13,9 @@ export const scaleSetService: ResourceService = {
     const name = forwardNames(forward).scaleSet;
     const existing = await readOrUndefined(() => compute.virtualMachineScaleSets.get(placement.resourceGroup, name));
     const body = desiredScaleSet(forward, spec, placement, { natSubnetPrefix, ...(sshPublicKey ? { sshPublicKey } : {}) }, existing);
-    if (body === 'no-change') return { id: scaleSetId(forward, placement), changed: false, inProgress: whenOwnedFieldsMatch(existing?.provisioningState) === 'wait' };
+    if (body === 'no-change') return keptResource(scaleSetId(forward, placement), existing);
     await compute.virtualMachineScaleSets.beginCreateOrUpdate(placement.resourceGroup, name, body);
-    return { id: scaleSetId(forward, placement), changed: true, inProgress: true };
+    return wroteResource(scaleSetId(forward, placement));
   },
   async state(clients, forward, p) {
     const v = await readOrUndefined(() => clients.compute(p.subscriptionId).virtualMachineScaleSets.get(p.resourceGroup, forwardNames(forward).scaleSet));

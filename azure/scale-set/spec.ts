@@ -6,7 +6,7 @@ import { forwardNames, forwardTags } from '../../core/names';
 import { customDataOf } from '../../dataplane';
 import { loadBalancerId } from '../load-balancer/spec';
 import { dataPlaneViewOf } from './data-plane-view';
-import { whenOwnedFieldsMatch } from '../resource-service';
+import { desiredOrNoChange } from '../resource-service';
 
 /**
  * The forwarder nodes: a Uniform scale set of Ubuntu 24.04 LTS, customData = the data-plane
@@ -104,8 +104,6 @@ function owned(v: VirtualMachineScaleSet): unknown {
 }
 
 export function desiredScaleSet(forward: string, spec: ForwardSpec, p: HubPlacement, inputs: ScaleSetInputs, existing?: VirtualMachineScaleSet): VirtualMachineScaleSet | 'no-change' {
-  const desired = buildScaleSet(forward, spec, p, inputs);
   // Fields alone do not decide: a Failed or deleting resource is written again (whenOwnedFieldsMatch).
-  if (existing && whenOwnedFieldsMatch(existing.provisioningState) !== 'rewrite' && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
-  return desired;
+  return desiredOrNoChange(buildScaleSet(forward, spec, p, inputs), existing, owned);
 }

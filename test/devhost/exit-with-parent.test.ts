@@ -1,28 +1,11 @@
 import { spawn } from 'node:child_process';
 import { exitWithParentArgs } from '../../devhost/exit-with-parent';
+import { eventually, isAlive } from '../helpers/wait';
 
 /**
  * A parent node process starts a child with the watcher, prints the child's pid, and is then
  * SIGKILLed (no handler of the parent runs). The child must end on its own.
  */
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function waitForExit(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !isAlive(pid);
-}
-
 /** Runs a parent that spawns `childCode` with the watcher; resolves with the child's pid and the parent. */
 function startParent(childCode: string) {
   const parentCode = `
@@ -53,7 +36,8 @@ describe('a child started with exitWithParentArgs', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(isAlive(childPid)).toBe(true);
     parent.kill('SIGKILL');
-    expect(await waitForExit(childPid, within)).toBe(true);
+    await eventually(() => !isAlive(childPid), `child ${childPid} to end`, within, 50);
+    expect(isAlive(childPid)).toBe(false);
   });
 
   it('is not held open by the watch: a child with nothing left to do exits while its parent lives', async () => {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { stackConfig } from '../../devhost/stack-config';
 import { IDS, startTestEmulator } from '../emulator/helpers/emulator';
 import { lbBody } from '../emulator/helpers/network-fixtures';
+import { eventually, isAlive } from '../helpers/wait';
 import { fixtureMain, repoRoot } from './fixture';
 
 /**
@@ -82,15 +83,6 @@ function childPids(pid: number): number[] {
     .map(Number);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** ARM call to the emulator with its CA (any bearer token is accepted there). */
 function arm(stack: Stack, method: string, p: string, body?: unknown): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -130,8 +122,7 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
     expect(children).toHaveLength(2);
     stack.child.kill('SIGKILL');
     await stack.exit;
-    const deadline = Date.now() + 10_000;
-    while (children.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => !children.some(isAlive), 'Azurite and the emulator to end', 10_000);
     expect(children.filter(isAlive)).toEqual([]);
     await expect(arm(stack, 'GET', '/_emulator/health')).rejects.toThrow();
     await expect(fetch(stack.tableEndpoint)).rejects.toThrow();
@@ -145,9 +136,15 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
     let snapshot = '';
     try {
       await writer.network().loadBalancers.beginCreateOrUpdate(IDS.hubRg, 'lb-interrupted', lbBody('lb-interrupted'));
-      const deadline = Date.now() + 5_000;
-      while (!(fs.existsSync(stateFile) && fs.readFileSync(stateFile, 'utf8').includes('lb-interrupted')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      snapshot = fs.readFileSync(stateFile, 'utf8');
+      snapshot = await eventually(
+        () => {
+          const text = fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '';
+          return text.includes('lb-interrupted') && text;
+        },
+        'the LB in the state file',
+        5_000,
+        50,
+      );
     } finally {
       await writer.stop();
     }

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { IDS, startTestEmulator } from './helpers/emulator';
 import { lbBody } from './helpers/network-fixtures';
+import { eventually } from '../helpers/wait';
 
 /**
  * A restarted emulator (`--state FILE`, as under `npm start`) never shows a resource stuck in an
@@ -23,15 +24,6 @@ const savedState = (file: string, name: string) => {
   return snap.resources.find((r) => r.id.endsWith(`/loadBalancers/${name}`))?.body.properties?.provisioningState;
 };
 
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
-
 describe('the state file across restarts', () => {
   it('an operation its timer finished is saved though no request followed it', async () => {
     const stateFile = path.join(dir, 'state.json');
@@ -39,8 +31,9 @@ describe('the state file across restarts', () => {
     try {
       await t.network().loadBalancers.beginCreateOrUpdate(IDS.hubRg, 'lb-timer', lbBody('lb-timer'));
       // The save after the PUT records Creating; then only the operation's timer runs.
-      expect(await waitFor(() => fs.existsSync(stateFile) && savedState(stateFile, 'lb-timer') === 'Creating', 2_000)).toBe(true);
-      expect(await waitFor(() => savedState(stateFile, 'lb-timer') === 'Succeeded', 3_000)).toBe(true);
+      await eventually(() => fs.existsSync(stateFile) && savedState(stateFile, 'lb-timer') === 'Creating', 'Creating saved', 2_000, 50);
+      await eventually(() => savedState(stateFile, 'lb-timer') === 'Succeeded', 'Succeeded saved by the timer alone', 3_000, 50);
+      expect(savedState(stateFile, 'lb-timer')).toBe('Succeeded');
     } finally {
       await t.stop();
     }
@@ -69,7 +62,7 @@ describe('the state file across restarts', () => {
     const first = await startTestEmulator({ stateFile, lroDelayMs: 600_000 });
     try {
       await first.network().loadBalancers.beginCreateOrUpdate(IDS.hubRg, 'lb-kill', lbBody('lb-kill'));
-      expect(await waitFor(() => fs.existsSync(stateFile) && savedState(stateFile, 'lb-kill') === 'Creating', 2_000)).toBe(true);
+      await eventually(() => fs.existsSync(stateFile) && savedState(stateFile, 'lb-kill') === 'Creating', 'Creating saved', 2_000, 50);
       // What a SIGKILL leaves behind: the file as it was while the operation ran.
       fs.copyFileSync(stateFile, killedFile);
     } finally {
