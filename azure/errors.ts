@@ -49,6 +49,7 @@ const TERMINAL_CODES = new Set(
     'SubscriptionNotFound',
     'ResourceGroupNotFound',
     'PrivateLinkServiceCannotUseIpBasedBackendPool',
+    'PrivateLinkServiceIsNotSupportedForIPBasedLoadBalancer',
     'LoadBalancerInUseByPrivateLinkService',
   ].map((c) => c.toLowerCase()),
 );

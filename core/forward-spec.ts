@@ -18,8 +18,8 @@ export interface ForwardSpec {
   ports: PortMapping[];
   targets: string[];
   nodes: { count: number; vmSize: string; zones: string[] };
-  consumers: { allow: ConsumerRule[]; unmatched: 'leavePending' | 'reject'; maxConnections: number };
-  dns?: { zoneName: string; recordName: string; ttl: number };
+  consumers: { allow: ConsumerRule[]; unmatched: 'leavePending' | 'reject'; maxConnections: number; onDisallow?: 'keep' | 'reject'; visibleTo?: string[] };
+  dns?: { zoneName?: string; zoneIds?: string[]; recordName: string; ttl: number };
   probes: { subnetId: string; every: string }[];
   /** Hub placement overrides; app settings give the defaults. */
   placement?: { resourceGroup?: string; subnetId?: string; location?: string };

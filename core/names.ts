@@ -16,6 +16,8 @@ export interface ForwardNames {
   privateLinkService: string;
   /** Singleton orchestration instance id of the forward's reconcile loop. */
   orchestrationId: string;
+  /** Singleton orchestration instance id of the forward's connections flow (approvals, DNS). */
+  connectionsOrchestrationId: string;
 }
 
 export function forwardNames(forward: string): ForwardNames {
@@ -27,6 +29,7 @@ export function forwardNames(forward: string): ForwardNames {
     computerNamePrefix: `plf-${forward}`.slice(0, 40),
     privateLinkService: `plf-${forward}-pls`,
     orchestrationId: `forward:${forward}`,
+    connectionsOrchestrationId: `connections:${forward}`,
   };
 }
 
@@ -45,4 +48,9 @@ export function forwardTags(forward: string): Record<string, string> {
 /** Whether a resource's tags say the forward owns it (we delete only what this says is ours). */
 export function isOwnedBy(tags: Record<string, string> | undefined, forward: string): boolean {
   return tags?.[TAG_FORWARD] === forward && tags?.[TAG_MANAGED_BY] === MANAGED_BY;
+}
+
+/** The forward a private link service name belongs to (`plf-{forward}-pls`), or undefined. */
+export function forwardOfPrivateLinkService(plsName: string): string | undefined {
+  return /^plf-([a-z][a-z0-9-]*)-pls$/.exec(plsName.toLowerCase())?.[1];
 }

@@ -1,3 +1,6 @@
+import type { ConnectionState, Decision } from './connection-policy';
+import type { DnsRecordView } from './dns-plan';
+
 /**
  * A forward's status, shown by GET /api/forwards/{name}: a phase, conditions with a reason and a
  * message (each with the time it last changed), the Azure resources and what consumers need.
@@ -19,6 +22,41 @@ export interface NodeStatus {
   latestModelApplied?: boolean;
 }
 
+/** One private endpoint connection as GET /api/forwards/{name} shows it. */
+export interface ConnectionView {
+  name: string;
+  privateEndpointId: string;
+  subscriptionId: string;
+  virtualNetworkId?: string;
+  state: ConnectionState;
+  decision: Decision;
+  reason: string;
+  dns?: DnsRecordView[];
+}
+
+/**
+ * What the connections flow keeps per connection (the store's rows): the view plus what it needs
+ * to decide without re-reading ARM — when it first saw the connection (oldest first under
+ * maxConnections), the endpoint's NIC and IP, and when it last re-read them.
+ */
+export interface ConnectionRecord extends ConnectionView {
+  firstSeen: string;
+  nicId?: string;
+  ip?: string;
+  /** When the endpoint, NIC and records were last read from ARM (drift check). */
+  verifiedAt?: string;
+  disallowed?: boolean;
+}
+
+/** The connections flow's own part of a forward's status (written only by that flow). */
+export interface ConnectionsSection {
+  conditions: Condition[];
+  /** The spec generation the last pass decided with. */
+  observedGeneration: number;
+  counts: { approved: number; pending: number; rejected: number; disconnected: number };
+  lastPassAt?: string;
+}
+
 export interface ForwardStatus {
   phase: Phase;
   observedGeneration: number;
@@ -28,6 +66,8 @@ export interface ForwardStatus {
   frontendIp?: string;
   nodes: NodeStatus[];
   error?: { code: string; message: string };
+  /** Assembled from the connections flow's section (never written by the reconcile loop). */
+  connections?: ConnectionView[];
 }
 
 export function emptyStatus(): ForwardStatus {
@@ -40,4 +80,33 @@ export function setCondition(conditions: readonly Condition[], next: Omit<Condit
   const lastTransitionTime = existing && existing.status === next.status ? existing.lastTransitionTime : now;
   const updated: Condition = { ...next, lastTransitionTime };
   return existing ? conditions.map((c) => (c.type === next.type ? updated : c)) : [...conditions, updated];
+}
+
+/** The view of a stored connection (what the API shows; internal bookkeeping stays out). */
+export function connectionView(r: ConnectionRecord): ConnectionView {
+  return {
+    name: r.name,
+    privateEndpointId: r.privateEndpointId,
+    subscriptionId: r.subscriptionId,
+    ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}),
+    state: r.state,
+    decision: r.decision,
+    reason: r.reason,
+    ...(r.dns?.length ? { dns: r.dns } : {}),
+  };
+}
+
+/**
+ * The status GET shows: the reconcile loop's part, the connections flow's conditions after its
+ * own, and the connections. Each flow writes only its own part, so neither overwrites the other.
+ */
+export function assembleStatus(reconcile: ForwardStatus, connections: ConnectionsSection | undefined, rows: readonly ConnectionRecord[]): ForwardStatus {
+  const own = reconcile.conditions.filter((c) => !connections?.conditions.some((x) => x.type === c.type));
+  return { ...reconcile, conditions: [...own, ...(connections?.conditions ?? [])], ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
+}
+
+/** Counts of connections by state. */
+export function countConnections(rows: readonly { state: ConnectionState }[]): ConnectionsSection['counts'] {
+  const n = (s: ConnectionState) => rows.filter((r) => r.state === s).length;
+  return { approved: n('Approved'), pending: n('Pending'), rejected: n('Rejected'), disconnected: n('Disconnected') };
 }

@@ -4,7 +4,7 @@ import { ForwardNotFoundError, ForwardRegistry, PreconditionFailedError } from '
 import { etagHeader, forwardView } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { signalReconcile } from './reconcile-client';
+import { signalReconcile } from './singletons';
 
 /** DELETE /api/forwards/{name}: marks it deleting (intent first) and signals the teardown; 202. */
 export async function forwardsDelete(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

@@ -5,7 +5,7 @@ import { ForwardRegistry, PreconditionFailedError } from '../store/forward-regis
 import { etagHeader, forwardView } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { signalReconcile } from './reconcile-client';
+import { signalReconcile } from './singletons';
 
 /**
  * PUT /api/forwards/{name}: validate (400 listing every problem), write the spec with

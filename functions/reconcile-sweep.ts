@@ -2,7 +2,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { ForwardRegistry } from '../store/forward-registry';
 import { FunctionNames } from './names';
-import { isReconciling, signalReconcile } from './reconcile-client';
+import { isReconciling, signalReconcile } from './singletons';
 
 /**
  * Every two minutes: every forward must have its reconcile orchestration running. This picks up

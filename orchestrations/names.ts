@@ -13,7 +13,16 @@ export const DurableNames = {
   writeForwardStatus: 'writeForwardStatus',
   finishReconcile: 'finishReconcile',
   removeForward: 'removeForward',
+  reconcileConnections: 'reconcileConnections',
+  connectionsPass: 'connectionsPass',
+  connectionsFailed: 'connectionsFailed',
+  removeForwardRecords: 'removeForwardRecords',
+  routeResourceEvent: 'routeResourceEvent',
+  findForwardOfResource: 'findForwardOfResource',
 } as const;
 
 /** The external event that tells a forward's orchestration its spec changed. */
 export const SPEC_CHANGED_EVENT = 'specChanged';
+
+/** The external event that wakes a forward's connections flow (a resource it cares about changed). */
+export const CONNECTIONS_CHANGED_EVENT = 'connectionsChanged';

@@ -1,10 +1,11 @@
 import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { DELETE_ORDER, ENSURE_ORDER } from '../azure/order';
 import type { ProvisioningState, RemoveResult, ResourceKind } from '../azure/resource-service';
 import type { NodeStatus, Phase } from '../core/status';
 import { DurableNames, SPEC_CHANGED_EVENT } from './names';
-import type { StepResult } from './activities/context';
+import { eventOrTimeout, pollUntil, runStep, wait, writeCondition, type Gen } from './kit/steps';
+import { failureOf, type StepResult } from './kit/step-result';
 import type { ForwardSnapshot } from './activities/load-forward';
 
 /**
@@ -29,62 +30,34 @@ export interface ReconcileInput {
   driftSeconds: number;
 }
 
-const MAX_RETRIES = 8;
 const MAX_POLLS = 240;
 /** Polls of one node's health after its upgrade before moving on (the forward shows Degraded). */
 const MAX_NODE_POLLS = 60;
 
-type Gen<T> = Generator<Task, T, unknown>;
-
-function wait(ctx: OrchestrationContext, ms: number): TimerTask {
-  return ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + ms));
-}
-
-/** Waits for a spec change or the drift interval, whichever comes first (the timer is cancelled). */
-function* changeOrDrift(ctx: OrchestrationContext, input: ReconcileInput): Gen<void> {
-  const timer = wait(ctx, input.driftSeconds * 1000);
-  const changed = ctx.df.waitForExternalEvent(SPEC_CHANGED_EVENT);
-  const winner = yield ctx.df.Task.any([changed, timer]);
-  if (winner === changed) timer.cancel();
-}
-
-/** Runs an activity, retrying `retry` outcomes with exponential backoff honouring Retry-After. */
-function* run<T extends object>(ctx: OrchestrationContext, input: ReconcileInput, activity: string, payload: unknown): Gen<StepResult<T>> {
-  for (let attempt = 1; ; attempt++) {
-    const result = (yield ctx.df.callActivity(activity, payload)) as StepResult<T>;
-    if (result.outcome !== 'retry') return result;
-    if (attempt >= MAX_RETRIES) return { outcome: 'terminal', code: result.code, message: `still failing after ${attempt} attempts: ${result.message}` };
-    const backoff = Math.min(input.pollMs * 2 ** (attempt - 1), 5 * 60_000);
-    yield wait(ctx, Math.max(backoff, result.retryAfterMs ?? 0));
-  }
-}
-
 /** Polls a resource until it is Succeeded (or gone, when deleting). */
-function* until(ctx: OrchestrationContext, input: ReconcileInput, kind: ResourceKind, done: (s: ProvisioningState) => boolean): Gen<StepResult> {
-  for (let poll = 0; poll < MAX_POLLS; poll++) {
-    const r = yield* run<{ state: ProvisioningState }>(ctx, input, DurableNames.resourceState, { name: input.name, kind });
-    if (r.outcome !== 'ok') return r;
-    if (done(r.state)) return { outcome: 'ok' };
-    if (r.state === 'Failed') return { outcome: 'terminal', code: 'ProvisioningFailed', message: `${kind} provisioning failed` };
-    yield wait(ctx, input.pollMs);
-  }
-  return { outcome: 'terminal', code: 'Timeout', message: `${kind} did not finish after ${MAX_POLLS} polls` };
-}
-
-function* status(ctx: OrchestrationContext, name: string, phase: Phase, type: string, ok: boolean, reason: string, message: string, error?: { code: string; message: string }): Gen<void> {
-  yield ctx.df.callActivity(DurableNames.writeForwardStatus, {
-    name,
-    phase,
-    condition: { type, status: ok ? 'True' : 'False', reason, message },
-    ...(error ? { error } : {}),
-    now: ctx.df.currentUtcDateTime.toISOString(),
+function until(ctx: OrchestrationContext, input: ReconcileInput, kind: ResourceKind, done: (s: ProvisioningState) => boolean): Gen<StepResult> {
+  return pollUntil<{ state: ProvisioningState }>(ctx, input, {
+    observe: () => runStep(ctx, input, DurableNames.resourceState, { name: input.name, kind }),
+    verdict: (r) => (done(r.state) ? 'done' : r.state === 'Failed' ? { failed: { code: 'ProvisioningFailed', message: `${kind} provisioning failed` } } : 'wait'),
+    maxPolls: MAX_POLLS,
+    what: kind,
   });
 }
 
+/** Waits for a spec change or the drift interval, whichever comes first. */
+function* changeOrDrift(ctx: OrchestrationContext, input: ReconcileInput): Gen<void> {
+  yield* eventOrTimeout(ctx, SPEC_CHANGED_EVENT, input.driftSeconds * 1000);
+}
+
+function status(ctx: OrchestrationContext, name: string, phase: Phase, condition: { type: string; ok: boolean; reason: string; message: string }, error?: { code: string; message: string }): Gen<void> {
+  const { ok, ...rest } = condition;
+  return writeCondition(ctx, { forward: name, phase, condition: { ...rest, status: ok ? 'True' : 'False' }, ...(error ? { error } : {}) });
+}
+
 function* teardown(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult> {
-  yield* status(ctx, input.name, 'Deleting', 'Ready', false, 'Deleting', 'deleting the forward in reverse order');
+  yield* status(ctx, input.name, 'Deleting', { type: 'Ready', ok: false, reason: 'Deleting', message: 'deleting the forward in reverse order' });
   for (const kind of DELETE_ORDER) {
-    const r = yield* run<{ result: RemoveResult }>(ctx, input, DurableNames.removeResource, { name: input.name, kind });
+    const r = yield* runStep<{ result: RemoveResult }>(ctx, input, DurableNames.removeResource, { name: input.name, kind });
     if (r.outcome !== 'ok') return r;
     if (r.result === 'deleting') {
       const gone = yield* until(ctx, input, kind, (s) => s === 'Absent');
@@ -96,15 +69,15 @@ function* teardown(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepRe
 }
 
 function* rollNodes(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult<{ nodes: NodeStatus[] }>> {
-  let listed = yield* run<{ nodes: NodeStatus[] }>(ctx, input, DurableNames.listForwardNodes, input.name);
+  let listed = yield* runStep<{ nodes: NodeStatus[] }>(ctx, input, DurableNames.listForwardNodes, input.name);
   if (listed.outcome !== 'ok') return listed;
   for (const node of listed.nodes.filter((n) => n.latestModelApplied === false)) {
-    const started = yield* run(ctx, input, DurableNames.upgradeForwardNode, { name: input.name, instanceId: node.instanceId });
+    const started = yield* runStep(ctx, input, DurableNames.upgradeForwardNode, { name: input.name, instanceId: node.instanceId });
     if (started.outcome !== 'ok') return started;
     // The next node waits until this one runs the new model and is healthy again (bounded).
     for (let poll = 0; poll < MAX_NODE_POLLS; poll++) {
       yield wait(ctx, input.pollMs);
-      listed = yield* run<{ nodes: NodeStatus[] }>(ctx, input, DurableNames.listForwardNodes, input.name);
+      listed = yield* runStep<{ nodes: NodeStatus[] }>(ctx, input, DurableNames.listForwardNodes, input.name);
       if (listed.outcome !== 'ok') return listed;
       const now = listed.nodes.find((n) => n.instanceId === node.instanceId);
       if (!now || (now.latestModelApplied && now.health === 'healthy')) break;
@@ -121,18 +94,18 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
   if (snap.deleting) {
     const r = yield* teardown(ctx, input);
     if (r.outcome === 'ok') return { result: 'deleted' };
-    yield* status(ctx, input.name, 'Failed', 'Ready', false, 'DeleteFailed', r.outcome === 'terminal' ? r.message : 'delete failed', r.outcome === 'terminal' ? { code: r.code, message: r.message } : undefined);
+    yield* status(ctx, input.name, 'Failed', { type: 'Ready', ok: false, reason: 'DeleteFailed', message: r.outcome === 'terminal' ? r.message : 'delete failed' }, r.outcome === 'terminal' ? { code: r.code, message: r.message } : undefined);
     yield ctx.df.waitForExternalEvent(SPEC_CHANGED_EVENT);
     ctx.df.continueAsNew(input);
     return undefined;
   }
 
   const phase: Phase = snap.observedGeneration === 0 ? 'Provisioning' : 'Updating';
-  if (snap.observedGeneration !== snap.generation) yield* status(ctx, input.name, phase, 'Ready', false, 'Reconciling', `reconciling generation ${snap.generation}`);
+  if (snap.observedGeneration !== snap.generation) yield* status(ctx, input.name, phase, { type: 'Ready', ok: false, reason: 'Reconciling', message: `reconciling generation ${snap.generation}` });
 
   let failure: StepResult | undefined;
   for (const kind of ENSURE_ORDER) {
-    const r = yield* run<{ id: string; changed: boolean; inProgress: boolean }>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
+    const r = yield* runStep<{ id: string; changed: boolean; inProgress: boolean }>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
     if (r.outcome !== 'ok') {
       failure = r;
       break;
@@ -155,8 +128,8 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
   }
 
   if (failure) {
-    const f = failure.outcome === 'terminal' || failure.outcome === 'retry' ? { code: failure.code, message: failure.message } : { code: 'Unknown', message: 'reconcile did not finish' };
-    yield* status(ctx, input.name, 'Failed', 'Ready', false, f.code, f.message, f);
+    const f = failure.outcome === 'terminal' || failure.outcome === 'retry' ? failureOf(failure) : { code: 'Unknown', message: 'reconcile did not finish' };
+    yield* status(ctx, input.name, 'Failed', { type: 'Ready', ok: false, reason: f.code, message: f.message }, f);
     // Wait for a new spec (or the drift interval, for failures that clear by themselves).
     yield* changeOrDrift(ctx, input);
     ctx.df.continueAsNew(input);

@@ -1,6 +1,8 @@
-import { RestError, TableClient } from '@azure/data-tables';
+import { RestError, type TableClient } from '@azure/data-tables';
+import type { Env } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
-import { emptyStatus, type ForwardStatus } from '../core/status';
+import { emptyStatus, type ConnectionsSection, type ForwardStatus } from '../core/status';
+import { tableClient, tableReady } from './tables';
 
 /**
  * The forward registry on Azure Tables (Azurite locally): one entity per forward with its spec,
@@ -8,13 +10,20 @@ import { emptyStatus, type ForwardStatus } from '../core/status';
  * for optimistic concurrency (the API's ETag / If-Match). Writing a spec records the intent to
  * reconcile (`generation > observedGeneration`) before anything else happens, so a crash between
  * "spec written" and "orchestration started" is picked up by the sweep (`needingReconcile`).
+ *
+ * Status is kept in sections, one column per flow that owns it: `status` (the reconcile loop)
+ * and `connections` (the connections flow). Each flow merges only its own column, and a spec
+ * write merges only the spec columns, so no write overwrites another flow's part.
  */
 export interface ForwardRecord {
   name: string;
   spec: ForwardSpec;
   generation: number;
   deleting: boolean;
+  /** The reconcile loop's section. */
   status: ForwardStatus;
+  /** The connections flow's section (absent until its first pass). */
+  connections?: ConnectionsSection;
   etag: string;
   createdAt: string;
   updatedAt: string;
@@ -33,6 +42,7 @@ interface Entity {
   generation: number;
   deleting: boolean;
   status: string;
+  connections?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,28 +51,17 @@ export type PutOutcome = { kind: 'created' | 'updated' | 'unchanged'; record: Fo
 
 export class ForwardRegistry {
   private readonly client: TableClient;
-  private ready: Promise<void> | undefined;
+  private readonly init: () => Promise<void>;
 
-  constructor(connectionString: string) {
-    this.client = TableClient.fromConnectionString(connectionString, TABLE, { allowInsecureConnection: true });
+  /** A connection string (tests), or a table client built by store/tables.ts. */
+  constructor(connection: string | TableClient) {
+    this.client = typeof connection === 'string' ? tableClient({ AzureWebJobsStorage: connection }, TABLE) : connection;
+    this.init = tableReady(this.client);
   }
 
   /** From the app's storage setting (AzureWebJobsStorage), as the Functions host uses it. */
-  static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ForwardRegistry {
-    const cs = env.AzureWebJobsStorage;
-    if (!cs) throw new Error('AzureWebJobsStorage is not set');
-    const normalized = /UseDevelopmentStorage=true/i.test(cs)
-      ? 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;'
-      : cs;
-    return new ForwardRegistry(normalized);
-  }
-
-  private init(): Promise<void> {
-    this.ready ??= this.client.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
+  static fromEnv(env: Env = process.env): ForwardRegistry {
+    return new ForwardRegistry(tableClient(env, TABLE));
   }
 
   async get(name: string): Promise<ForwardRecord | undefined> {
@@ -93,19 +92,11 @@ export class ForwardRegistry {
     if (ifMatch === '*' && !existing) throw new PreconditionFailedError('the forward does not exist');
     if (existing && !existing.deleting && JSON.stringify(existing.spec) === JSON.stringify(spec)) return { kind: 'unchanged', record: existing };
     const now = new Date().toISOString();
-    const entity: Entity = {
-      partitionKey: PARTITION,
-      rowKey: name,
-      spec: JSON.stringify(spec),
-      generation: (existing?.generation ?? 0) + 1,
-      deleting: false,
-      status: JSON.stringify(existing?.status ?? emptyStatus()),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
+    const specColumns = { partitionKey: PARTITION, rowKey: name, spec: JSON.stringify(spec), generation: (existing?.generation ?? 0) + 1, deleting: false, updatedAt: now };
     try {
-      if (existing) await this.client.updateEntity(entity, 'Replace', { etag: existing.etag });
-      else await this.client.createEntity(entity);
+      // An update merges the spec columns only: the flows' status sections stay as they are.
+      if (existing) await this.client.updateEntity(specColumns, 'Merge', { etag: existing.etag });
+      else await this.client.createEntity<Entity>({ ...specColumns, status: JSON.stringify(emptyStatus()), createdAt: now });
     } catch (err) {
       if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 409)) throw new PreconditionFailedError('the forward was changed concurrently; read it again');
       throw err;
@@ -124,11 +115,22 @@ export class ForwardRegistry {
     return (await this.get(name))!;
   }
 
-  /** Writes status; the merge never touches spec or generation. */
+  /** Writes the reconcile loop's section; the merge touches no other column. */
   async setStatus(name: string, status: ForwardStatus): Promise<void> {
+    const { connections: _assembled, ...own } = status;
+    await this.mergeColumns(name, { status: JSON.stringify(own) });
+  }
+
+  /** Writes the connections flow's section; the merge touches no other column. */
+  async setConnectionsStatus(name: string, section: ConnectionsSection): Promise<void> {
+    await this.mergeColumns(name, { connections: JSON.stringify(section) });
+  }
+
+  /** Merges columns into an existing entity (a forward removed meanwhile is left removed). */
+  private async mergeColumns(name: string, columns: Record<string, string>): Promise<void> {
     await this.init();
     try {
-      await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, status: JSON.stringify(status), updatedAt: new Date().toISOString() }, 'Merge');
+      await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, ...columns, updatedAt: new Date().toISOString() }, 'Merge');
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 404) return;
       throw err;
@@ -157,6 +159,7 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     generation: Number(e.generation),
     deleting: e.deleting === true,
     status: JSON.parse(e.status) as ForwardStatus,
+    ...(e.connections ? { connections: JSON.parse(e.connections) as ConnectionsSection } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

@@ -1,3 +1,5 @@
+import type { HubPlacement } from '../../core/app-settings';
+import type { AzureClients } from '../client-factory';
 import { forwardNames, isOwnedBy } from '../../core/names';
 import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredPrivateLinkService, privateLinkServiceId } from './spec';
@@ -28,3 +30,16 @@ export const privateLinkServiceService: ResourceService = {
     return 'deleting';
   },
 };
+
+/**
+ * What consumers need of a forward, read from ARM: the PLS alias they connect to and the LB
+ * frontend IP behind it (two GETs; either may be absent while provisioning).
+ */
+export async function consumerFacing(clients: AzureClients, forward: string, p: HubPlacement): Promise<{ alias?: string; frontendIp?: string }> {
+  const net = clients.network(p.subscriptionId);
+  const n = forwardNames(forward);
+  const pls = await readOrUndefined(() => net.privateLinkServices.get(p.resourceGroup, n.privateLinkService));
+  const lb = await readOrUndefined(() => net.loadBalancers.get(p.resourceGroup, n.loadBalancer));
+  const frontendIp = lb?.frontendIPConfigurations?.[0]?.privateIPAddress;
+  return { ...(pls?.alias ? { alias: pls.alias } : {}), ...(frontendIp ? { frontendIp } : {}) };
+}

@@ -1,6 +1,7 @@
 import type { PrivateLinkService } from '@azure/arm-network';
 import type { HubPlacement } from '../../core/app-settings';
 import type { ForwardSpec } from '../../core/forward-spec';
+import { visibleSubscriptions } from '../../core/connection-policy';
 import { forwardNames, forwardTags } from '../../core/names';
 import { loadBalancerId } from '../load-balancer/spec';
 import { desiredOrNoChange } from '../resource-service';
@@ -8,7 +9,8 @@ import { desiredOrNoChange } from '../resource-service';
 /**
  * The forward's Private Link Service on the LB frontend: one dynamic NAT IP from the hub subnet
  * (NAT IPs cannot be removed once added, so existing ones are kept), proxy protocol off (a DNAT
- * forwarder cannot strip PROXY headers), visibility = the subscriptions in `consumers.allow`, and
+ * forwarder cannot strip PROXY headers), visibility = `consumers.visibleTo` (default: the subscriptions
+ * in `consumers.allow`; `*` = anyone with the alias), and
  * no platform auto-approval: approvals are the product's.
  */
 export function privateLinkServiceId(forward: string, p: HubPlacement): string {
@@ -17,7 +19,7 @@ export function privateLinkServiceId(forward: string, p: HubPlacement): string {
 
 export function buildPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService): PrivateLinkService {
   const n = forwardNames(forward);
-  const visible = [...new Set(spec.consumers.allow.map((c) => c.subscriptionId.toLowerCase()))].sort();
+  const visible = visibleSubscriptions(spec.consumers);
   const natConfigs = existing?.ipConfigurations?.length
     ? existing.ipConfigurations.map((c) => ({ name: c.name, subnet: c.subnet, primary: c.primary, privateIPAllocationMethod: c.privateIPAllocationMethod, privateIPAddressVersion: 'IPv4' }))
     : [{ name: 'nat-1', subnet: { id: p.subnetId }, primary: true, privateIPAllocationMethod: 'Dynamic', privateIPAddressVersion: 'IPv4' }];

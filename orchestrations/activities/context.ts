@@ -2,22 +2,33 @@ import { hubPlacement, nodeSshKey, type HubPlacement } from '../../core/app-sett
 import { azureClients, type AzureClients } from '../../azure/client-factory';
 import { classify } from '../../azure/errors';
 import { ForwardRegistry, type ForwardRecord } from '../../store/forward-registry';
+import type { StepResult } from '../kit/step-result';
+import { ActionLog } from '../../store/action-log';
+import { ConnectionStore } from '../../store/connection-store';
 
 /**
  * What activities share: the registry, the Azure clients and the forward's placement, and one
  * way to turn an Azure failure into a step result the orchestration understands (classified
  * once, in azure/errors.ts).
  */
-export type StepResult<T extends object = object> =
-  | ({ outcome: 'ok' } & T)
-  | { outcome: 'pending'; id?: string }
-  | { outcome: 'retry'; code: string; message: string; retryAfterMs?: number }
-  | { outcome: 'terminal'; code: string; message: string };
+export type { StepResult } from '../kit/step-result';
 
 let registry: ForwardRegistry | undefined;
 export function forwardRegistry(): ForwardRegistry {
   registry ??= ForwardRegistry.fromEnv(process.env);
   return registry;
+}
+
+let connections: ConnectionStore | undefined;
+export function connectionStore(): ConnectionStore {
+  connections ??= ConnectionStore.fromEnv(process.env);
+  return connections;
+}
+
+let actions: ActionLog | undefined;
+export function actionLog(): ActionLog {
+  actions ??= ActionLog.fromEnv(process.env);
+  return actions;
 }
 
 export function clients(): AzureClients {

@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 import { SERVICES } from '../../azure/order';
+import { subnetPrefix } from '../../azure/subnet/service';
 import type { ResourceKind } from '../../azure/resource-service';
 import { DurableNames } from '../names';
 import { clients, forwardContext, sshKey, step, type StepResult } from './context';
@@ -14,12 +15,7 @@ export async function ensureResource(input: { name: string; kind: ResourceKind }
     const ctx = await forwardContext(input.name);
     if (!ctx) return { outcome: 'terminal', code: 'ForwardNotFound', message: `forward ${input.name} no longer exists` };
     const c = clients();
-    const subnet = await c.network(ctx.placement.subscriptionId).subnets.get(
-      ctx.placement.subnetId.split('/')[4],
-      ctx.placement.subnetId.split('/')[8],
-      ctx.placement.subnetId.split('/')[10],
-    );
-    const natSubnetPrefix = subnet.addressPrefix ?? subnet.addressPrefixes?.[0];
+    const natSubnetPrefix = await subnetPrefix(c, ctx.placement.subnetId);
     if (!natSubnetPrefix) return { outcome: 'terminal', code: 'SubnetHasNoPrefix', message: `subnet ${ctx.placement.subnetId} has no address prefix` };
     const key = sshKey();
     const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(key ? { sshPublicKey: key } : {}) });

@@ -1,7 +1,6 @@
 import * as df from 'durable-functions';
-import { forwardNames } from '../../core/names';
 import { setCondition, type ForwardStatus, type NodeStatus } from '../../core/status';
-import { readOrUndefined } from '../../azure/resource-service';
+import { consumerFacing } from '../../azure/private-link-service/service';
 import { loadBalancerId } from '../../azure/load-balancer/spec';
 import { scaleSetId } from '../../azure/scale-set/spec';
 import { privateLinkServiceId } from '../../azure/private-link-service/spec';
@@ -20,10 +19,7 @@ export async function finishReconcile(input: { name: string; generation: number;
     const ctx = await forwardContext(input.name);
     if (!ctx) return { outcome: 'ok', snapshot: { exists: false, generation: 0, observedGeneration: 0, deleting: false } };
     const { record, placement: p } = ctx;
-    const n = forwardNames(input.name);
-    const net = clients().network(p.subscriptionId);
-    const pls = await readOrUndefined(() => net.privateLinkServices.get(p.resourceGroup, n.privateLinkService));
-    const lb = await readOrUndefined(() => net.loadBalancers.get(p.resourceGroup, n.loadBalancer));
+    const facing = await consumerFacing(clients(), input.name, p);
     const unhealthy = input.nodes.filter((x) => x.health !== 'healthy');
     let conditions = setCondition(record.status.conditions, { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${input.generation} is provisioned` }, input.now);
     conditions = setCondition(
@@ -38,8 +34,8 @@ export async function finishReconcile(input: { name: string; generation: number;
       observedGeneration: input.generation,
       conditions,
       resources: { loadBalancerId: loadBalancerId(input.name, p), scaleSetId: scaleSetId(input.name, p), privateLinkServiceId: privateLinkServiceId(input.name, p) },
-      ...(pls?.alias ? { privateLinkServiceAlias: pls.alias } : {}),
-      ...(lb?.frontendIPConfigurations?.[0]?.privateIPAddress ? { frontendIp: lb.frontendIPConfigurations[0].privateIPAddress } : {}),
+      ...(facing.alias ? { privateLinkServiceAlias: facing.alias } : {}),
+      ...(facing.frontendIp ? { frontendIp: facing.frontendIp } : {}),
       nodes: input.nodes,
     };
     await ctxRegistry().setStatus(input.name, status);

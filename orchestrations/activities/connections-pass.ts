@@ -1,0 +1,206 @@
+import * as df from 'durable-functions';
+import { listConnections, setConnectionState, type PlsConnection } from '../../azure/private-endpoint/connections';
+import { readEndpoint, readNic } from '../../azure/private-endpoint/service';
+import { deleteARecord, linkedVirtualNetworks, putARecord, readARecord, zoneRef } from '../../azure/private-dns-record/service';
+import { privateLinkServiceId } from '../../azure/private-link-service/spec';
+import { parseResourceId } from '../../azure/resource-id';
+import { connectionsPassSeconds } from '../../core/app-settings';
+import { connectionDescription, decideConnections, stateChange, type ConnectionFacts, type PolicyDecision } from '../../core/connection-policy';
+import { forwardZoneIds, planRecords, type NamedEndpoint, type RecordFacts, type ZoneFacts } from '../../core/dns-plan';
+import { connectionsSection } from '../../core/connections-status';
+import type { ConnectionRecord } from '../../core/status';
+import type { Action, Actor } from '../../store/action-log';
+import { DurableNames } from '../names';
+import { actionLog, clients, connectionStore, forwardContext, forwardRegistry, step, type StepResult } from './context';
+
+/**
+ * One pass of a forward's connections flow, level-triggered: list the connections on its private
+ * link service (one call), read the endpoint (VNet, NIC) of every connection that is new, changed,
+ * named by the wake-up, or due for its drift check, decide each by policy (core/), approve or
+ * reject what the decisions say, then make the private DNS A records match the approved endpoints
+ * (core/dns-plan.ts) — records are read only when something that concerns them changed. Every
+ * action is appended to the action log as it happens. Nothing comes from the event that woke the
+ * pass: `hints` only say which resources to re-read.
+ */
+export interface PassInput {
+  name: string;
+  actor: Actor;
+  /** Resource ids (connections, endpoints, NICs) that changed, lower-cased; re-read them. */
+  hints: string[];
+  /** The orchestration's clock. */
+  now: string;
+}
+
+export interface PassSummary {
+  connections: number;
+  approved: number;
+  rejected: number;
+  recordsWritten: number;
+  recordsRemoved: number;
+  /** Whether DNS records were read this pass. */
+  dnsChecked: boolean;
+}
+
+export async function connectionsPass(input: PassInput): Promise<StepResult<{ summary: PassSummary }>> {
+  return step<{ summary: PassSummary }>(async () => {
+    const summary: PassSummary = { connections: 0, approved: 0, rejected: 0, recordsWritten: 0, recordsRemoved: 0, dnsChecked: false };
+    const ctx = await forwardContext(input.name);
+    if (!ctx || ctx.record.deleting) return { outcome: 'ok', summary };
+    const { record, placement } = ctx;
+    const spec = record.spec;
+    const c = clients();
+    const store = connectionStore();
+    const log: Action[] = [];
+    const act = async (action: string, target: string, reason: string) => {
+      const a: Action = { time: input.now, actor: input.actor, action, target, reason };
+      log.push(a);
+      await actionLog().append(input.name, [a]);
+    };
+    const nowMs = Date.parse(input.now);
+    const verifySeconds = connectionsPassSeconds(process.env).verify;
+    const hinted = new Set(input.hints.map((h) => h.toLowerCase()));
+    const specChanged = record.connections?.observedGeneration !== record.generation;
+
+    // 1. What ARM says now: every connection on the service (one list call).
+    const pls = parseResourceId(privateLinkServiceId(input.name, placement))!;
+    const listed = (await listConnections(c, pls)).filter((x) => x.name && x.privateEndpointId);
+    summary.connections = listed.length;
+    const previous = await store.list(input.name);
+    const before = new Map(previous.map((r) => [r.name, r]));
+
+    // 2. Endpoint facts (VNet, NIC): re-read only what is new, changed, hinted or due.
+    const rows = new Map<string, ConnectionRecord>();
+    const reread = new Set<string>();
+    for (const conn of listed) {
+      const prev = before.get(conn.name);
+      const due = !prev?.verifiedAt || nowMs - Date.parse(prev.verifiedAt) >= verifySeconds * 1000;
+      const changed = !prev || prev.privateEndpointId.toLowerCase() !== conn.privateEndpointId.toLowerCase() || prev.state !== conn.state;
+      const named = [conn.id, conn.privateEndpointId, prev?.nicId].some((id) => id && hinted.has(id.toLowerCase()));
+      if (prev && !changed && !named && !due) {
+        rows.set(conn.name, prev);
+        continue;
+      }
+      reread.add(conn.name);
+      rows.set(conn.name, await observe(conn, prev, input.now, c));
+    }
+
+    // 3. Decide by policy and write what the decisions say.
+    const facts: ConnectionFacts[] = listed.map((conn) => {
+      const r = rows.get(conn.name)!;
+      return {
+        name: conn.name,
+        privateEndpointId: conn.privateEndpointId,
+        subscriptionId: r.subscriptionId,
+        ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}),
+        state: conn.state,
+        firstSeen: r.firstSeen,
+        ...(r.virtualNetworkId ? {} : { endpointProblem: 'the endpoint could not be read' }),
+      };
+    });
+    const decisions = decideConnections({ ...spec.consumers, onDisallow: spec.consumers.onDisallow ?? 'keep' }, facts);
+    for (const d of decisions) {
+      const r = rows.get(d.name)!;
+      const change = stateChange(d.decision, r.state);
+      if (change) {
+        await setConnectionState(c, pls, d.name, change, connectionDescription(change, d.reason));
+        await act(change === 'Approved' ? 'approve' : 'reject', d.name, d.reason);
+        if (change === 'Approved') summary.approved++;
+        else summary.rejected++;
+        reread.add(d.name);
+      }
+      rows.set(d.name, withDecision(r, d, change ?? r.state));
+    }
+
+    // 4. DNS records: only when something that concerns them changed (or the drift check is due).
+    const gone = previous.filter((p) => !rows.has(p.name));
+    const dnsTouched = specChanged || reread.size > 0 || gone.some((p) => p.dns?.some((v) => v.state === 'written'));
+    let dnsProblems: string[] = [];
+    if (dnsTouched) {
+      summary.dnsChecked = true;
+      const zoneIds = spec.dns ? forwardZoneIds(spec.dns, placement) : [];
+      // Zones that held our records before (a zone dropped from the spec is cleaned up too).
+      for (const p of previous) for (const v of p.dns ?? []) if (v.state === 'written' && v.zoneId && !zoneIds.some((z) => z.toLowerCase() === v.zoneId.toLowerCase())) zoneIds.push(v.zoneId);
+      const recordName = spec.dns?.recordName ?? previous.flatMap((p) => p.dns ?? []).find((v) => v.state === 'written')?.fqdn.split('.')[0];
+      if (recordName) {
+        const zones: ZoneFacts[] = [];
+        const records = new Map<string, RecordFacts | undefined>();
+        for (const zoneId of zoneIds) {
+          const z = zoneRef(zoneId);
+          const linked = z ? await linkedVirtualNetworks(c, zoneId) : undefined;
+          if (!z || !linked) {
+            dnsProblems.push(`zone ${zoneId} was not found`);
+            continue;
+          }
+          const inSpec = spec.dns ? forwardZoneIds(spec.dns, placement).some((id) => id.toLowerCase() === zoneId.toLowerCase()) : false;
+          zones.push({ zoneId, zoneName: z.zoneName, linkedVirtualNetworkIds: inSpec ? linked : [] });
+          records.set(zoneId.toLowerCase(), await readARecord(c, zoneId, recordName));
+        }
+        const named: NamedEndpoint[] = [];
+        for (const conn of listed) {
+          let r = rows.get(conn.name)!;
+          if (r.state !== 'Approved' || !spec.dns) continue;
+          if (r.nicId && (!r.ip || reread.has(conn.name))) {
+            const nic = await readNic(c, r.nicId);
+            r = { ...r, ...(nic?.ip ? { ip: nic.ip } : {}) };
+            rows.set(conn.name, r);
+          }
+          named.push({ connectionName: conn.name, privateEndpointId: r.privateEndpointId, ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}), ...(r.ip ? { ip: r.ip } : {}) });
+        }
+        const plan = planRecords(input.name, { recordName, ttl: spec.dns?.ttl ?? 300 }, zones, named, records);
+        dnsProblems = [...dnsProblems, ...plan.problems];
+        for (const op of plan.ops) {
+          if (op.kind === 'put') {
+            await putARecord(c, op.zoneId, recordName, { ip: op.ip, ttl: op.ttl, metadata: op.metadata }, { ...(op.ifMatch ? { ifMatch: op.ifMatch } : {}), ...(op.ifNoneMatch ? { ifNoneMatch: op.ifNoneMatch } : {}) });
+            await act('dns-write', op.fqdn, op.reason);
+            summary.recordsWritten++;
+          } else {
+            await deleteARecord(c, op.zoneId, recordName, op.ifMatch);
+            await act('dns-remove', op.fqdn, op.reason);
+            summary.recordsRemoved++;
+          }
+        }
+        const conflictsBefore = new Set(previous.flatMap((p) => (p.dns ?? []).filter((v) => v.state === 'conflict').map((v) => `${p.name}|${v.zoneId}`)));
+        for (const [name, r] of rows) {
+          const views = r.state === 'Approved' && spec.dns ? (plan.views.get(name) ?? []) : [];
+          for (const v of views) if (v.state === 'conflict' && !conflictsBefore.has(`${name}|${v.zoneId}`)) await act('conflict', v.fqdn, v.message ?? 'conflict');
+          rows.set(name, { ...r, dns: views });
+        }
+      }
+    } else {
+      dnsProblems = previous.flatMap((p) => (p.dns ?? []).filter((v) => v.state === 'conflict' || v.state === 'noZone').map((v) => v.message ?? v.state));
+    }
+
+    // 5. Remember what was seen and show it (rows and section are written only when they differ).
+    const next = listed.map((conn) => rows.get(conn.name)!);
+    await store.replace(input.name, previous, next);
+    const section = connectionsSection(record.connections, next, { generation: record.generation, hasDns: !!spec.dns, dnsProblems, now: input.now });
+    if (section !== 'unchanged') await forwardRegistry().setConnectionsStatus(input.name, section);
+    return { outcome: 'ok', summary };
+  });
+}
+
+/** Reads the endpoint behind a connection (and keeps what was known when it cannot be read). */
+async function observe(conn: PlsConnection, prev: ConnectionRecord | undefined, now: string, c: ReturnType<typeof clients>): Promise<ConnectionRecord> {
+  const ep = await readEndpoint(c, conn.privateEndpointId);
+  const sameEndpoint = prev && prev.privateEndpointId.toLowerCase() === conn.privateEndpointId.toLowerCase();
+  const base: ConnectionRecord = {
+    name: conn.name,
+    privateEndpointId: conn.privateEndpointId,
+    subscriptionId: ep?.subscriptionId ?? parseResourceId(conn.privateEndpointId)?.subscriptionId ?? '',
+    state: conn.state,
+    decision: sameEndpoint ? prev.decision : 'leave',
+    reason: sameEndpoint ? prev.reason : '',
+    firstSeen: sameEndpoint ? prev.firstSeen : now,
+    verifiedAt: now,
+    ...(sameEndpoint && prev.dns ? { dns: prev.dns } : {}),
+  };
+  if (!ep) return base;
+  return { ...base, ...(ep.virtualNetworkId ? { virtualNetworkId: ep.virtualNetworkId } : {}), ...(ep.nicId ? { nicId: ep.nicId } : {}), ...(sameEndpoint && prev.ip && prev.nicId === ep.nicId ? { ip: prev.ip } : {}) };
+}
+
+function withDecision(r: ConnectionRecord, d: PolicyDecision, state: ConnectionRecord['state']): ConnectionRecord {
+  const { disallowed: _old, ...rest } = r;
+  return { ...rest, state, decision: d.decision, reason: d.reason, ...(d.disallowed ? { disallowed: true } : {}), ...(state === 'Approved' ? {} : { dns: [] }) };
+}
+
+df.app.activity(DurableNames.connectionsPass, { handler: connectionsPass });

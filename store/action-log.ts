@@ -1,0 +1,91 @@
+import { RestError, type TableClient } from '@azure/data-tables';
+import type { Env } from '../core/app-settings';
+import { safeKey, tableClient, tableReady } from './tables';
+
+/**
+ * A forward's action log on Azure Tables: what the control plane did and why (approve, reject,
+ * record written or removed, conflict found; later recycles, upgrades, probes), one partition
+ * per forward, newest first. Row keys are the time inverted (so the table's natural order is
+ * newest first) plus a short unique suffix.
+ */
+export type Actor = 'event' | 'sweep' | 'api' | 'reconcile';
+
+export interface Action {
+  /** ISO 8601 time of the action. */
+  time: string;
+  actor: Actor;
+  /** approve | reject | dns-write | dns-remove | conflict | ... */
+  action: string;
+  /** What it acted on (a connection name, a record's FQDN, a node). */
+  target: string;
+  reason: string;
+}
+
+export interface ActionPage {
+  value: Action[];
+  /** Opaque continuation for the next page; absent on the last one. */
+  continuation?: string;
+}
+
+const TABLE = 'plfActions';
+const MAX_TIME = 9_999_999_999_999;
+
+export class ActionLog {
+  private readonly client: TableClient;
+  private readonly init: () => Promise<void>;
+
+  constructor(client: TableClient) {
+    this.client = client;
+    this.init = tableReady(client);
+  }
+
+  static fromEnv(env: Env = process.env): ActionLog {
+    return new ActionLog(tableClient(env, TABLE));
+  }
+
+  /** Appends actions (one entity each; order within a batch is kept by the sequence suffix). */
+  async append(forward: string, actions: readonly Action[]): Promise<void> {
+    if (!actions.length) return;
+    await this.init();
+    const nonce = Math.random().toString(36).slice(2, 8);
+    await Promise.all(
+      actions.map((a, i) =>
+        this.client.createEntity({
+          partitionKey: safeKey(forward),
+          rowKey: `${String(MAX_TIME - Date.parse(a.time)).padStart(13, '0')}-${String(999 - Math.min(i, 999)).padStart(3, '0')}-${nonce}`,
+          ...a,
+        }),
+      ),
+    );
+  }
+
+  /** One page, newest first: `top` entries (1-200) after `continuation`. */
+  async page(forward: string, top: number, continuation?: string): Promise<ActionPage> {
+    await this.init();
+    const after = continuation ? Buffer.from(continuation, 'base64url').toString('utf8') : undefined;
+    const filter = `PartitionKey eq '${safeKey(forward).replace(/'/g, "''")}'${after ? ` and RowKey gt '${after.replace(/'/g, "''")}'` : ''}`;
+    const value: Action[] = [];
+    let last: string | undefined;
+    const pages = this.client.listEntities<Action & { rowKey: string }>({ queryOptions: { filter } }).byPage({ maxPageSize: top + 1 });
+    for await (const page of pages) {
+      for (const e of page) {
+        if (value.length === top) return { value, continuation: Buffer.from(last!, 'utf8').toString('base64url') };
+        value.push({ time: e.time, actor: e.actor, action: e.action, target: e.target, reason: e.reason });
+        last = e.rowKey;
+      }
+    }
+    return { value };
+  }
+
+  /** Removes a forward's whole log (its registry entry is gone). */
+  async removeAll(forward: string): Promise<void> {
+    await this.init();
+    const keys: string[] = [];
+    for await (const e of this.client.listEntities({ queryOptions: { filter: `PartitionKey eq '${safeKey(forward).replace(/'/g, "''")}'`, select: ['RowKey'] } })) keys.push(String(e.rowKey));
+    for (const rowKey of keys) {
+      await this.client.deleteEntity(safeKey(forward), rowKey).catch((err: unknown) => {
+        if (!(err instanceof RestError && err.statusCode === 404)) throw err;
+      });
+    }
+  }
+}
