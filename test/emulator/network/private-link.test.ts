@@ -75,6 +75,40 @@ describe('private link service', () => {
     expect(e.code).toBe(code);
   });
 
+  const ipPool = { name: 'ips', loadBalancerBackendAddresses: [{ name: 'onprem-65', ipAddress: '10.0.1.50', virtualNetwork: { id: IDS.hubVnet } }] };
+
+  it('a service on a load balancer with an IP-based backend pool -> 400 PrivateLinkServiceCannotUseIpBasedBackendPool naming LB and pool; nothing is created', async () => {
+    const lb = lbBody('lb-a');
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] });
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a')));
+    expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceCannotUseIpBasedBackendPool']);
+    expect(e.message).toContain(`/loadBalancers/lb-a`);
+    expect(e.message).toContain("'ips'");
+    expect(e.message).not.toContain("'nodes'"); // the NIC-based pool is fine
+    await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-x')).rejects.toMatchObject({ statusCode: 404 });
+    // No NAT IP was taken: the next address of the subnet is still .5 (.4 is the LB frontend).
+    const lb2 = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'));
+    expect(lb2.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.5');
+  });
+
+  it('an IP-based pool and another bad field: one 400 naming both', async () => {
+    const lb = lbBody('lb-a');
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [ipPool], loadBalancingRules: [] });
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubJump } }] })));
+    expect(e.statusCode).toBe(400);
+    expect(e.message).toContain("'ips'");
+    expect(e.message).toContain(IDS.hubJump);
+  });
+
+  it('adding an IP-based backend pool to a load balancer behind a service -> 400; the load balancer is unchanged', async () => {
+    await createForward(hub(), 'a');
+    const lb = lbBody('lb-a');
+    const e = await rejects(hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] }));
+    expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceCannotUseIpBasedBackendPool']);
+    expect(e.message).toContain('/privateLinkServices/pls-a');
+    expect((await hub().loadBalancers.get(IDS.hubRg, 'lb-a')).backendAddressPools?.map((b) => b.name)).toEqual(['nodes']);
+  });
+
   it('removing a NAT IP configuration is refused', async () => {
     await createForward(hub(), 'a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubShared } }, { name: 'nat1', subnet: { id: IDS.hubShared } }] });
     const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-a', plsBody('lb-a')));
