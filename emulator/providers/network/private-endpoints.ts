@@ -159,8 +159,11 @@ const peType = storedResourceHandlers({
     const conn = createConnection(ctx.emu, pls, { id: r.id, name: r.name, subscriptionId: r.subscriptionId, location }, { manual: pending.link.kind === 'manualPrivateLinkServiceConnections', requestMessage: pending.link.requestMessage });
     r.internal.nicId = nic.id;
     r.internal.connections = [{ ...pending.link, connId: conn.id }];
-    // The endpoint's own write event follows when its operation completes.
-    ctx.emu.events.publishResource({ kind: 'write', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+    // The endpoint's own write event follows when its operation completes. The connection's write on
+    // the provider's topic is an emulator assumption (unconfirmed for Azure) that can be switched off.
+    if (ctx.emu.events.switches.providerConnectionEvents) {
+      ctx.emu.events.publishResource({ kind: 'write', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+    }
   },
   afterDelete(ctx, r) {
     if (r.internal.nicId) deleteNic(ctx.emu, r.internal.nicId as string);
@@ -168,7 +171,9 @@ const peType = storedResourceHandlers({
       const conn = ctx.emu.state.get(link.connId);
       if (!conn) continue;
       ctx.emu.state.delete(conn.id);
-      ctx.emu.events.publishResource({ kind: 'delete', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+      if (ctx.emu.events.switches.providerConnectionEvents) {
+        ctx.emu.events.publishResource({ kind: 'delete', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+      }
     }
   },
   render(ctx, r, out) {
