@@ -91,7 +91,9 @@ describe('A record sets', () => {
     if (expected === 'ok') {
       const r = await call;
       expect(r.aRecords).toEqual([{ ipv4Address: '10.1.0.5' }]);
+      expect(r.metadata).toEqual({ 'managed-by': 'plf' });
       if (etag) expect(r.etag).not.toBe(etag);
+      expect((await dns().recordSets.get(IDS.hubRg, IDS.zone, 'A', 'x')).etag).toBe(r.etag);
     } else {
       const e = await rejects(call);
       expect([e.statusCode, e.code]).toEqual([expected, 'PreconditionFailed']);
