@@ -103,7 +103,7 @@ function validate(ctx: ArmContext, id: string, p: Json, existing?: StoredResourc
   return subnets;
 }
 
-export const IP_BASED_POOL = 'PrivateLinkServiceCannotUseIpBasedBackendPool';
+const IP_BASED_POOL = 'PrivateLinkServiceCannotUseIpBasedBackendPool';
 
 /** One sentence per IP-based backend pool of `lbId` (a PLS cannot front such a load balancer). */
 function ipBasedProblems(lbId: string, lbProps: Json, plsId: string): string[] {
