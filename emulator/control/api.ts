@@ -131,9 +131,9 @@ export function controlRoutes(deps: ControlDeps): Route[] {
         const b = ctx.body as Record<string, unknown>;
         if (!isObject(b)) throw invalidParameters(['Body must be a JSON object.']);
         const problems: string[] = [];
-        for (const k of ['duplicate', 'reorder']) if (b[k] !== undefined && typeof b[k] !== 'boolean') problems.push(`${k} must be a boolean.`);
+        for (const k of ['duplicate', 'reorder', 'providerConnectionEvents']) if (b[k] !== undefined && typeof b[k] !== 'boolean') problems.push(`${k} must be a boolean.`);
         if (b.delayMs !== undefined && !(Number.isInteger(b.delayMs) && (b.delayMs as number) >= 0 && (b.delayMs as number) <= 600_000)) problems.push('delayMs must be an integer 0-600000.');
-        const unknown = Object.keys(b).filter((k) => !['duplicate', 'reorder', 'delayMs'].includes(k));
+        const unknown = Object.keys(b).filter((k) => !['duplicate', 'reorder', 'delayMs', 'providerConnectionEvents'].includes(k));
         if (unknown.length) problems.push(`unknown switch(es): ${unknown.join(', ')}.`);
         if (problems.length) throw invalidParameters(problems);
         Object.assign(emu.events.switches, b);

@@ -39,7 +39,15 @@ export interface DeliverySwitches {
   duplicate: boolean;
   reorder: boolean;
   delayMs: number;
+  /**
+   * Not a delivery switch but a publishing one: whether a consumer creating or deleting a private
+   * endpoint publishes the connection's write/delete on the PROVIDER subscription's topic (an
+   * emulator assumption Azure does not document; see emulator/README.md "Event Grid").
+   */
+  providerConnectionEvents: boolean;
 }
+
+export const DEFAULT_SWITCHES: DeliverySwitches = { duplicate: false, reorder: false, delayMs: 0, providerConnectionEvents: true };
 
 export interface EventGridOptions {
   /** Delay before each retry; its length + 1 is the number of attempts. */
@@ -147,7 +155,7 @@ export class EventPublisher {
     this.retryDelaysMs = opts.retryDelaysMs ?? [200, 1000, 5000, 10_000, 30_000];
     this.reorderWindowMs = opts.reorderWindowMs ?? 50;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
-    this.switches = { duplicate: false, reorder: false, delayMs: 0, ...opts.switches };
+    this.switches = { ...DEFAULT_SWITCHES, ...opts.switches };
   }
 
   /** Registers a subscription after a successful validation handshake (like Event Grid). */
@@ -228,9 +236,7 @@ export class EventPublisher {
     if (this.reorderTimer) clearTimeout(this.reorderTimer);
     this.reorderTimer = undefined;
     this.reorderBuffer = [];
-    this.switches.duplicate = false;
-    this.switches.reorder = false;
-    this.switches.delayMs = 0;
+    Object.assign(this.switches, DEFAULT_SWITCHES);
   }
 
   stop(): void {

@@ -40,6 +40,16 @@ describe('default topology', () => {
     ['hub resource group', `/subscriptions/${IDS.hubSub}/resourceGroups/rg-hub?api-version=2021-04-01`, { name: 'rg-hub', location: 'westeurope' }],
     ['spoke resource group', `/subscriptions/${IDS.consumerSub}/resourceGroups/rg-spoke?api-version=2021-04-01`, { name: 'rg-spoke', location: 'westeurope' }],
     ['spoke VNet', `${IDS.spokeVnet}?api-version=2024-07-01`, { properties: { addressSpace: { addressPrefixes: ['10.1.0.0/19'] } } }],
+    ['second consumer subscription', `/subscriptions/${IDS.consumer2Sub}?api-version=2022-12-01`, { subscriptionId: IDS.consumer2Sub, displayName: 'plf-consumer-2 (foreign spoke)' }],
+    ['second spoke resource group', `/subscriptions/${IDS.consumer2Sub}/resourceGroups/rg-spoke2?api-version=2021-04-01`, { name: 'rg-spoke2', location: 'westeurope' }],
+    ['second spoke VNet', `${IDS.spoke2Vnet}?api-version=2024-07-01`, { properties: { addressSpace: { addressPrefixes: ['10.2.0.0/19'] } } }],
+    ['second spoke subnet linked', `${IDS.spoke2Linked}?api-version=2024-07-01`, { properties: { addressPrefix: '10.2.0.0/24', privateEndpointNetworkPolicies: 'Disabled' } }],
+    [
+      'second spoke subnet jump (delegated to container groups)',
+      `${IDS.spoke2Jump}?api-version=2024-07-01`,
+      { properties: { addressPrefix: '10.2.1.0/27', delegations: [{ properties: { serviceName: 'Microsoft.ContainerInstance/containerGroups' } }] } },
+    ],
+    ['second spoke link to internal.net', `${IDS.zoneId}/virtualNetworkLinks/link-spoke2?api-version=2024-06-01`, { properties: { virtualNetwork: { id: IDS.spoke2Vnet }, registrationEnabled: false } }],
     ['private DNS zone', `${IDS.zoneId}?api-version=2024-06-01`, { name: 'internal.net' }],
   ])('%s', async (_n, p, expected) => {
     const r = await t.raw('GET', p);

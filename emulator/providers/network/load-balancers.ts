@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
  * as requested), backend pools (NIC-based; members join through joinBackendPool from the compute
  * provider and appear as backendIPConfigurations), probes, load-balancing rules and inbound NAT
  * rules, with the cross references ARM adds (rule ids on frontends, pools and probes).
+ * IP-based pools (`loadBalancerBackendAddresses` with ipAddress + virtualNetwork/subnet) are stored
+ * as given and only matter to private link services (see ipBasedPools).
  * Deleting an LB whose frontend a private link service uses, or whose pool still has members,
  * answers 409.
  */
@@ -107,6 +109,29 @@ function child(lbId: string, key: ChildKey, o: Json, extra: Json): Json {
 /** Plugins (private link services) that reference LB frontends register a check here. */
 export const lbDeleteGuards: Array<(ctx: ArmContext, lb: StoredResource) => void> = [];
 
+/** Checks run before an LB write is accepted, with the LB's id and its new properties. */
+export const lbWriteGuards: Array<(ctx: ArmContext, lbId: string, p: Json) => void> = [];
+
+/**
+ * IP-based backend pools: pools whose `loadBalancerBackendAddresses` entries are set by
+ * (virtualNetwork, ipAddress) or (subnet, ipAddress) instead of NIC ip configurations joining the
+ * pool. Returns each such pool with the addresses that make it IP-based.
+ */
+export function ipBasedPools(p: Json): Array<{ pool: string; addresses: string[] }> {
+  const out: Array<{ pool: string; addresses: string[] }> = [];
+  for (const pool of Array.isArray(p.backendAddressPools) ? (p.backendAddressPools as unknown[]) : []) {
+    if (!isObject(pool)) continue;
+    const addrs = childProps(pool).loadBalancerBackendAddresses;
+    if (!Array.isArray(addrs)) continue;
+    const ipBased = addrs
+      .map((a) => (isObject(a) ? childProps(a) : {}))
+      .filter((ap) => !isObject(ap.networkInterfaceIPConfiguration) && (ap.ipAddress !== undefined || isObject(ap.virtualNetwork) || isObject(ap.subnet)))
+      .map((ap) => String(ap.ipAddress ?? '(no ipAddress)'));
+    if (ipBased.length) out.push({ pool: String(pool.name), addresses: ipBased });
+  }
+  return out;
+}
+
 const lbType = storedResourceHandlers({
   type: T.lb,
   longRunning: true,
@@ -116,6 +141,7 @@ const lbType = storedResourceHandlers({
   build(ctx, { body, existing, id }) {
     const p = (isObject(body.properties) ? body.properties : {}) as Json;
     const { subnets } = validate(ctx, id, p);
+    for (const guard of lbWriteGuards) guard(ctx, id, p);
     // Keep each frontend's address across updates; release the ones of removed frontends.
     const feIps: Record<string, string> = {};
     const oldIps = (existing?.internal.frontendIps ?? {}) as Record<string, string>;

@@ -6,7 +6,7 @@ import { isIpv4 } from '../../state/ip-allocator';
 import type { StoredResource } from '../../state/store';
 import { delegationsOf, props, requireSubnet, T, type Json } from './common';
 import { createNic, deleteNic } from './network-interfaces';
-import { createConnection, isVisibleTo, resolvePls } from './private-link-services';
+import { createConnection, isAutoApproved, isVisibleTo, resolvePls } from './private-link-services';
 
 /**
  * Private endpoints to private link services (by id or alias), automatic
@@ -14,7 +14,9 @@ import { createConnection, isVisibleTo, resolvePls } from './private-link-servic
  * creates its NIC (`<pe>.nic.<guid>`, an IP from the endpoint's subnet) and the connection on the
  * service; the endpoint shows the connection state the service side holds (Disconnected once the
  * provider deleted the connection). A service the endpoint's subscription cannot see answers 400
- * like ARM. Deleting the endpoint deletes its NIC and the connection (events for both).
+ * like ARM; an automatic request from a subscription that is neither the service's own nor in its
+ * autoApproval answers 403 LinkedAuthorizationFailed (checked after visibility, before anything is
+ * created). Deleting the endpoint deletes its NIC and the connection (events for both).
  */
 const KINDS = ['privateLinkServiceConnections', 'manualPrivateLinkServiceConnections'] as const;
 
@@ -32,6 +34,27 @@ function notVisible(idOrAlias: string): ArmError {
     400,
     'ThirdPartyPrivateLinkServiceProvidedDuringPrivateEndpointCreationDoesNotExistOrIsNotVisible',
     `Third-party Private Link Service Id ${idOrAlias} provided during private endpoint creation does not exist or is not visible to the subscription.`,
+  );
+}
+
+/**
+ * An automatic request (`privateLinkServiceConnections`) needs the right to approve connections on
+ * the service (`privateEndpointConnectionsApproval/action`, a linked-scope check ARM makes before
+ * the write): the service's own subscription has it in the emulator, as has a subscription in the
+ * service's `autoApproval` (or `*`). Anyone else must send a manual request.
+ */
+function mayAutoConnect(pls: StoredResource, subscriptionId: string): boolean {
+  return pls.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() || isAutoApproved(pls, subscriptionId);
+}
+
+/** The emulator accepts any token, so the client it names is a fixed placeholder. */
+const CLIENT_ID = '00000000-0000-0000-0000-0000000000c1';
+
+function linkedAuthorizationFailed(peId: string, linked: string): ArmError {
+  return new ArmError(
+    403,
+    'LinkedAuthorizationFailed',
+    `The client '${CLIENT_ID}' with object id '${CLIENT_ID}' has permission to perform action 'Microsoft.Network/privateEndpoints/write' on scope '${peId}'; however, it does not have permission to perform action(s) 'Microsoft.Network/privateLinkServices/privateEndpointConnectionsApproval/action' on the linked scope(s) '${linked}' (respectively) or the linked scope(s) are invalid.`,
   );
 }
 
@@ -78,6 +101,7 @@ const peType = storedResourceHandlers({
     const { kind, c, cp } = conns[0];
     const pls = resolvePls(ctx.emu, String(cp.privateLinkServiceId));
     if (!pls || !isVisibleTo(pls, ctx.req.path.subscriptionId)) throw notVisible(String(cp.privateLinkServiceId));
+    if (kind === 'privateLinkServiceConnections' && !mayAutoConnect(pls, ctx.req.path.subscriptionId)) throw linkedAuthorizationFailed(id, String(cp.privateLinkServiceId));
     if (existing) {
       const old = (existing.internal.connections as ConnLink[])[0];
       if (old.plsId.toLowerCase() !== pls.id.toLowerCase() || old.kind !== kind) {
@@ -135,8 +159,11 @@ const peType = storedResourceHandlers({
     const conn = createConnection(ctx.emu, pls, { id: r.id, name: r.name, subscriptionId: r.subscriptionId, location }, { manual: pending.link.kind === 'manualPrivateLinkServiceConnections', requestMessage: pending.link.requestMessage });
     r.internal.nicId = nic.id;
     r.internal.connections = [{ ...pending.link, connId: conn.id }];
-    // The endpoint's own write event follows when its operation completes.
-    ctx.emu.events.publishResource({ kind: 'write', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+    // The endpoint's own write event follows when its operation completes. The connection's write on
+    // the provider's topic is an emulator assumption (unconfirmed for Azure) that can be switched off.
+    if (ctx.emu.events.switches.providerConnectionEvents) {
+      ctx.emu.events.publishResource({ kind: 'write', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+    }
   },
   afterDelete(ctx, r) {
     if (r.internal.nicId) deleteNic(ctx.emu, r.internal.nicId as string);
@@ -144,7 +171,9 @@ const peType = storedResourceHandlers({
       const conn = ctx.emu.state.get(link.connId);
       if (!conn) continue;
       ctx.emu.state.delete(conn.id);
-      ctx.emu.events.publishResource({ kind: 'delete', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+      if (ctx.emu.events.switches.providerConnectionEvents) {
+        ctx.emu.events.publishResource({ kind: 'delete', resourceId: conn.id, resourceType: T.plsConn, subscriptionId: conn.subscriptionId, tenantId: ctx.emu.options.tenantId });
+      }
     }
   },
   render(ctx, r, out) {

@@ -6,7 +6,7 @@ import { isObject, preconditionHeaders, renderStored, requireObjectBody, storedR
 import type { ArmContext, EmulatorRuntime, ResourceTypeHandler } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import { allocateIp, props, refId, refuseDelegated, requireSubnet, T, type Json } from './common';
-import { lbDeleteGuards } from './load-balancers';
+import { ipBasedPools, lbDeleteGuards, lbWriteGuards } from './load-balancers';
 
 /**
  * Private link services and their private endpoint connections.
@@ -50,6 +50,7 @@ export function resolvePls(emu: EmulatorRuntime, idOrAlias: string): StoredResou
 
 function validate(ctx: ArmContext, id: string, p: Json, existing?: StoredResource): Map<string, StoredResource> {
   const problems: string[] = [];
+  const lbs = new Map<string, StoredResource>();
   const fes = p.loadBalancerFrontendIpConfigurations;
   if (!Array.isArray(fes) || fes.length === 0) problems.push('properties.loadBalancerFrontendIpConfigurations must reference at least one load balancer frontend.');
   else
@@ -65,7 +66,9 @@ function validate(ctx: ArmContext, id: string, p: Json, existing?: StoredResourc
         lb.type === T.lb &&
         ((props(lb).frontendIPConfigurations as Json[]) ?? []).some((f) => String(f.name).toLowerCase() === parsed.names[1].toLowerCase());
       if (!ok) problems.push(`Resource ${feId ?? `loadBalancerFrontendIpConfigurations[${i}]`} referenced by resource ${id} was not found.`);
+      else lbs.set(lb.id.toLowerCase(), lb);
     });
+  const ipBased = [...lbs.values()].flatMap((lb) => ipBasedProblems(lb.id, props(lb), id));
   const ipcs = p.ipConfigurations;
   const subnets = new Map<string, StoredResource>();
   if (!Array.isArray(ipcs) || ipcs.length === 0 || ipcs.length > 8) problems.push('properties.ipConfigurations must hold 1 to 8 NAT IP configurations.');
@@ -95,8 +98,26 @@ function validate(ctx: ArmContext, id: string, p: Json, existing?: StoredResourc
     const removed = ((existing.internal.natIps ?? []) as Array<{ name: string }>).filter((n) => !now.has(n.name.toLowerCase()));
     if (removed.length) problems.push(`NAT IP configurations cannot be removed from a private link service (removed: ${removed.map((n) => n.name).join(', ')}).`);
   }
+  if (ipBased.length) throw plsProblems(ipBased, problems);
   if (problems.length) throw invalidParameters(problems);
   return subnets;
+}
+
+const IP_BASED_POOL = 'PrivateLinkServiceCannotUseIpBasedBackendPool';
+
+/** One sentence per IP-based backend pool of `lbId` (a PLS cannot front such a load balancer). */
+function ipBasedProblems(lbId: string, lbProps: Json, plsId: string): string[] {
+  return ipBasedPools(lbProps).map(
+    (b) =>
+      `Private link service ${plsId} cannot use load balancer ${lbId}: its backend address pool '${b.pool}' is IP-based (backend addresses set by (virtualNetwork, ipAddress) or (subnet, ipAddress): ${b.addresses.join(', ')}); a private link service needs a NIC-based backend pool.`,
+  );
+}
+
+/** 400 naming every problem; the top code is the IP-based-pool code unless other problems exist too. */
+function plsProblems(ipBased: string[], other: string[]): ArmError {
+  const details = [...ipBased.map((message) => ({ code: IP_BASED_POOL, message })), ...other.map((message) => ({ code: 'InvalidParameter', message }))];
+  const all = [...ipBased, ...other];
+  return new ArmError(400, other.length ? 'InvalidParameter' : IP_BASED_POOL, all.join(' '), details.length > 1 ? details : []);
 }
 
 function plsNic(emu: EmulatorRuntime, pls: StoredResource, natIps: Array<{ name: string; ip: string; subnetId: string }>): void {
@@ -313,6 +334,17 @@ lbDeleteGuards.push((ctx, lb) => {
       `It is not allowed to delete load balancer ${lb.id} because its frontend IP configuration is used by private link service ${users.map((u) => u.id).join(', ')}. Delete the private link service first.`,
     );
   }
+});
+
+// A load balancer whose frontend a PLS uses cannot get IP-based backend pools either.
+lbWriteGuards.push((ctx, lbId, p) => {
+  const prefix = `${lbId}/frontendIPConfigurations/`.toLowerCase();
+  const users = ctx.emu.state
+    .list(T.pls)
+    .filter((pls) => ((props(pls).loadBalancerFrontendIpConfigurations as Json[]) ?? []).some((f) => refId(f)?.toLowerCase().startsWith(prefix)));
+  if (users.length === 0) return;
+  const problems = users.flatMap((pls) => ipBasedProblems(lbId, p, pls.id));
+  if (problems.length) throw plsProblems(problems, []);
 });
 
 export const privateLinkServiceTypes: ResourceTypeHandler[] = [plsType, connType];

@@ -1,6 +1,6 @@
 import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { startWebhook, type Webhook } from '../helpers/webhook';
-import { lbBody } from '../helpers/network-fixtures';
+import { createForward, lbBody } from '../helpers/network-fixtures';
 import { storedResourceHandlers } from '../../../emulator/arm/stored-resource';
 import { longRunningAction } from '../../../emulator/arm/actions';
 import type { EmulatorProvider } from '../../../emulator/providers';
@@ -194,5 +194,62 @@ describe('delivery guarantees and test switches', () => {
     ['negative delay', { delayMs: -1 }],
   ])('switches with %s -> 400', async (_n, body) => {
     expect((await t.control('PUT', '/eventgrid/switches', body)).status).toBe(400);
+  });
+});
+
+describe('provider-side connection events (switch providerConnectionEvents)', () => {
+  const CONN_WRITE = 'Microsoft.Network/privateLinkServices/privateEndpointConnections/write';
+  const CONN_DELETE = 'Microsoft.Network/privateLinkServices/privateEndpointConnections/delete';
+
+  /** LB + PLS in the hub (their events published before the subscriptions exist), then one subscription per topic. */
+  async function setup(): Promise<void> {
+    await createForward(t.network(IDS.hubSub), 'a');
+    await idle();
+    await subscribe({ name: 'hub-topic', topicSubscriptionId: IDS.hubSub });
+    await subscribe({ name: 'consumer-topic', topicSubscriptionId: IDS.consumerSub });
+  }
+  const peBody = (plsId: string) => ({ location: IDS.location, subnet: { id: IDS.spokeLinked }, manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: plsId }] });
+  const plsId = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/pls-a`;
+  const seen = (topicSub: string) => hook.events.filter((e) => e.topic === `/subscriptions/${topicSub}`).map((e) => String(e.data.operationName));
+
+  it('defaults to on and reset restores it; a non-boolean -> 400', async () => {
+    expect((await t.control('GET', '/eventgrid/switches')).body).toEqual({ duplicate: false, reorder: false, delayMs: 0, providerConnectionEvents: true });
+    expect((await t.control('PUT', '/eventgrid/switches', { providerConnectionEvents: false })).body).toMatchObject({ providerConnectionEvents: false });
+    await t.control('POST', '/reset');
+    expect((await t.control('GET', '/eventgrid/switches')).body).toMatchObject({ providerConnectionEvents: true });
+    const bad = await t.control<{ error: { message: string } }>('PUT', '/eventgrid/switches', { providerConnectionEvents: 'no' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('providerConnectionEvents');
+  });
+
+  it('on (default): a consumer creating an endpoint publishes the Pending connection write on the hub topic', async () => {
+    await setup();
+    await t.network(IDS.consumerSub).privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', peBody(plsId));
+    await hook.waitFor((es) => es.length >= 2);
+    await idle();
+    expect(seen(IDS.hubSub)).toEqual([CONN_WRITE]);
+    expect(hook.events.find((e) => e.topic === `/subscriptions/${IDS.hubSub}`)?.subject).toMatch(/\/privateLinkServices\/pls-a\/privateEndpointConnections\/pe-a\.[0-9a-f-]{36}$/);
+    expect(seen(IDS.consumerSub)).toEqual(['Microsoft.Network/privateEndpoints/write']);
+  });
+
+  it('off: creating and deleting an endpoint publish nothing on the hub topic; consumer-side events and provider approvals still go out', async () => {
+    await t.control('PUT', '/eventgrid/switches', { providerConnectionEvents: false });
+    await setup();
+    const consumer = t.network(IDS.consumerSub);
+    await consumer.privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', peBody(plsId));
+    await idle();
+    expect(seen(IDS.hubSub)).toEqual([]);
+    expect(seen(IDS.consumerSub)).toEqual(['Microsoft.Network/privateEndpoints/write']);
+    // The provider approving through ARM is its own write: published as always.
+    const [conn] = (await t.network(IDS.hubSub).privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
+    await t.network(IDS.hubSub).privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, { privateLinkServiceConnectionState: { status: 'Approved' } });
+    await idle();
+    expect(seen(IDS.hubSub)).toEqual([CONN_WRITE]);
+    hook.events.length = 0;
+    await consumer.privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a');
+    await idle();
+    expect(seen(IDS.hubSub)).not.toContain(CONN_DELETE);
+    expect(seen(IDS.hubSub)).toEqual([]);
+    expect(seen(IDS.consumerSub)).toEqual(['Microsoft.Network/privateEndpoints/delete']);
   });
 });

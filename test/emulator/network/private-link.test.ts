@@ -75,6 +75,40 @@ describe('private link service', () => {
     expect(e.code).toBe(code);
   });
 
+  const ipPool = { name: 'ips', loadBalancerBackendAddresses: [{ name: 'onprem-65', ipAddress: '10.0.1.50', virtualNetwork: { id: IDS.hubVnet } }] };
+
+  it('a service on a load balancer with an IP-based backend pool -> 400 PrivateLinkServiceCannotUseIpBasedBackendPool naming LB and pool; nothing is created', async () => {
+    const lb = lbBody('lb-a');
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] });
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a')));
+    expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceCannotUseIpBasedBackendPool']);
+    expect(e.message).toContain(`/loadBalancers/lb-a`);
+    expect(e.message).toContain("'ips'");
+    expect(e.message).not.toContain("'nodes'"); // the NIC-based pool is fine
+    await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-x')).rejects.toMatchObject({ statusCode: 404 });
+    // No NAT IP was taken: the next address of the subnet is still .5 (.4 is the LB frontend).
+    const lb2 = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'));
+    expect(lb2.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.5');
+  });
+
+  it('an IP-based pool and another bad field: one 400 naming both', async () => {
+    const lb = lbBody('lb-a');
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [ipPool], loadBalancingRules: [] });
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubJump } }] })));
+    expect(e.statusCode).toBe(400);
+    expect(e.message).toContain("'ips'");
+    expect(e.message).toContain(IDS.hubJump);
+  });
+
+  it('adding an IP-based backend pool to a load balancer behind a service -> 400; the load balancer is unchanged', async () => {
+    await createForward(hub(), 'a');
+    const lb = lbBody('lb-a');
+    const e = await rejects(hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] }));
+    expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceCannotUseIpBasedBackendPool']);
+    expect(e.message).toContain('/privateLinkServices/pls-a');
+    expect((await hub().loadBalancers.get(IDS.hubRg, 'lb-a')).backendAddressPools?.map((b) => b.name)).toEqual(['nodes']);
+  });
+
   it('removing a NAT IP configuration is refused', async () => {
     await createForward(hub(), 'a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubShared } }, { name: 'nat1', subnet: { id: IDS.hubShared } }] });
     const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-a', plsBody('lb-a')));
@@ -101,8 +135,9 @@ describe('private link service', () => {
 describe('private endpoints and connections', () => {
   it.each([
     ['manual request from the consumer subscription', IDS.consumerSub, 'manualPrivateLinkServiceConnections', [], 'Pending'],
-    ['automatic request from a subscription not in autoApproval', IDS.consumerSub, 'privateLinkServiceConnections', [], 'Pending'],
     ['consumer subscription in autoApproval', IDS.consumerSub, 'manualPrivateLinkServiceConnections', [IDS.consumerSub], 'Approved'],
+    ['automatic request from a subscription in autoApproval', IDS.consumerSub, 'privateLinkServiceConnections', [IDS.consumerSub], 'Approved'],
+    ['automatic request with autoApproval *', IDS.consumerSub, 'privateLinkServiceConnections', ['*'], 'Approved'],
     ['automatic request from the provider subscription', IDS.hubSub, 'privateLinkServiceConnections', [], 'Approved'],
   ] as const)('%s', async (_n, sub, kind, autoApproval, status) => {
     const pls = await createForward(hub(), 'a', { autoApproval: { subscriptions: [...autoApproval] } });
@@ -117,6 +152,50 @@ describe('private endpoints and connections', () => {
     const conns = [];
     for await (const c of hub().privateLinkServices.listPrivateEndpointConnections(IDS.hubRg, 'pls-a')) conns.push(c);
     expect(conns.map((c) => [c.privateEndpoint?.id, c.privateLinkServiceConnectionState?.status])).toEqual([[pe.id, status]]);
+  });
+
+  it('automatic request from a subscription neither the provider nor in autoApproval -> 403 LinkedAuthorizationFailed; nothing is created', async () => {
+    const pls = await createForward(hub(), 'a', { autoApproval: { subscriptions: [IDS.consumer2Sub] } });
+    const publishedBefore = t.emu.runtime.events.published.length;
+    const e = await rejects(
+      consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+        location: IDS.location,
+        subnet: { id: IDS.spokeLinked },
+        privateLinkServiceConnections: [{ name: 'conn', privateLinkServiceId: pls.id }],
+      }),
+    );
+    expect([e.statusCode, e.code]).toEqual([403, 'LinkedAuthorizationFailed']);
+    expect(e.message).toContain("has permission to perform action 'Microsoft.Network/privateEndpoints/write'");
+    expect(e.message).toContain("'Microsoft.Network/privateLinkServices/privateEndpointConnectionsApproval/action' on the linked scope(s)");
+    expect(e.message).toContain(pls.id as string);
+    // No endpoint, NIC, connection or event; the address is still free.
+    await expect(consumer().privateEndpoints.get(IDS.spokeRg, 'pe-a')).rejects.toMatchObject({ statusCode: 404 });
+    const nics = [];
+    for await (const n of consumer().networkInterfaces.list(IDS.spokeRg)) nics.push(n);
+    expect(nics).toEqual([]);
+    expect((await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections).toEqual([]);
+    expect(t.emu.runtime.events.published.slice(publishedBefore)).toEqual([]);
+    // The same consumer asking manually gets in, Pending, with the first address of the subnet.
+    const pe = await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'conn', privateLinkServiceId: pls.id, requestMessage: 'please' }],
+    });
+    expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Pending');
+    const nic = await consumer().networkInterfaces.get(IDS.spokeRg, (pe.networkInterfaces?.[0].id as string).split('/').pop() as string);
+    expect(nic.ipConfigurations?.[0].privateIPAddress).toBe('10.1.0.4');
+  });
+
+  it('automatic request to a service the subscription cannot see -> still the 400 ThirdParty... (visibility is checked first)', async () => {
+    const pls = await createForward(hub(), 'a', { visibility: { subscriptions: [] } });
+    const e = await rejects(
+      consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+        location: IDS.location,
+        subnet: { id: IDS.spokeLinked },
+        privateLinkServiceConnections: [{ name: 'conn', privateLinkServiceId: pls.id }],
+      }),
+    );
+    expect([e.statusCode, e.code]).toEqual([400, 'ThirdPartyPrivateLinkServiceProvidedDuringPrivateEndpointCreationDoesNotExistOrIsNotVisible']);
   });
 
   it('the endpoint NIC holds an address from the endpoint subnet', async () => {
@@ -276,6 +355,12 @@ describe('private endpoints and connections', () => {
     expect(r.status).toBe(201);
     const pe = await consumer().privateEndpoints.get(IDS.spokeRg, 'pe-ctl');
     expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Pending');
+  });
+
+  it('control API consumer endpoint with manual: false from a foreign subscription -> 403 LinkedAuthorizationFailed', async () => {
+    const pls = await createForward(hub(), 'a');
+    const r = await t.control<{ error: { code: string } }>('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name: 'pe-ctl', privateLinkServiceId: pls.id, manual: false });
+    expect([r.status, r.body.error.code]).toEqual([403, 'LinkedAuthorizationFailed']);
   });
 });
 

@@ -32,11 +32,14 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
 const record = (ip: string, meta: Record<string, string> = { 'managed-by': 'plf' }) => ({ ttl: 3600, aRecords: [{ ipv4Address: ip }], metadata: meta });
 
 describe('zones and links (seeded)', () => {
-  it('internal.net exists in the hub and is linked to the spoke VNet', async () => {
+  it('internal.net exists in the hub and is linked to both spoke VNets (two VNets resolving through one zone)', async () => {
     const zone = await dns().privateZones.get(IDS.hubRg, IDS.zone);
-    expect(zone).toMatchObject({ id: IDS.zoneId, location: 'global', provisioningState: 'Succeeded', numberOfVirtualNetworkLinks: 1 });
+    expect(zone).toMatchObject({ id: IDS.zoneId, location: 'global', provisioningState: 'Succeeded', numberOfVirtualNetworkLinks: 2 });
     const links = await all(dns().virtualNetworkLinks.list(IDS.hubRg, IDS.zone));
-    expect(links.map((l) => [l.name, l.virtualNetwork?.id, l.registrationEnabled, l.virtualNetworkLinkState])).toEqual([['link-spoke', IDS.spokeVnet, false, 'Completed']]);
+    expect(links.map((l) => [l.name, l.virtualNetwork?.id, l.registrationEnabled, l.virtualNetworkLinkState])).toEqual([
+      ['link-spoke', IDS.spokeVnet, false, 'Completed'],
+      ['link-spoke2', IDS.spoke2Vnet, false, 'Completed'],
+    ]);
   });
 
   it('zone create/get/delete with LRO; link create to a VNet in another subscription', async () => {
@@ -88,7 +91,9 @@ describe('A record sets', () => {
     if (expected === 'ok') {
       const r = await call;
       expect(r.aRecords).toEqual([{ ipv4Address: '10.1.0.5' }]);
+      expect(r.metadata).toEqual({ 'managed-by': 'plf' });
       if (etag) expect(r.etag).not.toBe(etag);
+      expect((await dns().recordSets.get(IDS.hubRg, IDS.zone, 'A', 'x')).etag).toBe(r.etag);
     } else {
       const e = await rejects(call);
       expect([e.statusCode, e.code]).toEqual([expected, 'PreconditionFailed']);
