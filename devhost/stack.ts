@@ -28,6 +28,9 @@ const HUB = {
   PLF_POLL_INTERVAL_MS: '500',
 };
 
+// The default topology's allowed consumer subnet (emulator/README.md).
+const SPOKE_LINKED = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/linked';
+
 const say = (line: string) => process.stdout.write(`stack: ${line}\n`);
 
 async function main(): Promise<void> {
@@ -86,9 +89,16 @@ async function main(): Promise<void> {
     });
     const devhostUrl = parts.devhost.url;
 
+    // As the deployed app is subscribed in Azure: the provider subscription's system topic with
+    // the filters of infra/eventgrid-filters.json; consumer subscriptions only where configured.
+    const filters = eventGridFilters();
+    const provider = process.env.PLF_HUB_SUBSCRIPTION_ID ?? HUB.PLF_HUB_SUBSCRIPTION_ID;
+    const consumers = (process.env.PLF_EVENTGRID_CONSUMER_SUBSCRIPTIONS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
     for (const fn of parts.devhost.functions.filter((f) => f.triggerType === 'eventGridTrigger')) {
-      await subscribe(emulator.url, emulator.caFile, `devhost-${fn.name}`, `${devhostUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(fn.name)}`);
-      say(`Event Grid: emulator events -> ${fn.name}`);
+      for (const [i, topicSubscriptionId] of [provider, ...consumers].entries()) {
+        await subscribe(emulator.url, emulator.caFile, `devhost-${fn.name}${i ? `-c${i}` : ''}`, `${devhostUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(fn.name)}`, { ...filters, topicSubscriptionId });
+        say(`Event Grid: subscription ${topicSubscriptionId} events -> ${fn.name}`);
+      }
     }
 
     process.stdout.write(`devhost listening on ${devhostUrl}\n`);
@@ -99,6 +109,10 @@ async function main(): Promise<void> {
     // The first forward: the example spec works against the emulator's default topology.
     say(`create the example forward: curl -X PUT ${devhostUrl}/api/forwards/onprem-web -H 'Content-Type: application/json' --data @examples/onprem-web.json`);
     say(`then watch it reach Ready:    curl ${devhostUrl}/api/forwards/onprem-web`);
+    // A consumer's private endpoint (emulator control API), then its approval and DNS name.
+    say(`a consumer endpoint from the spoke: curl --cacert ${emulator.caFile} -X POST ${emulator.url}/_emulator/consumer-endpoints -H 'Content-Type: application/json' \\`);
+    say(`    --data '{"subnetId":"${SPOKE_LINKED}","name":"pe-onprem-web","privateLinkServiceId":"/subscriptions/${HUB.PLF_HUB_SUBSCRIPTION_ID}/resourceGroups/${HUB.PLF_HUB_RESOURCE_GROUP}/providers/Microsoft.Network/privateLinkServices/plf-onprem-web-pls"}'`);
+    say(`watch it get approved and named: curl ${devhostUrl}/api/forwards/onprem-web  (status.connections) and curl ${devhostUrl}/api/forwards/onprem-web/actions`);
   } catch (err) {
     process.stderr.write(`stack: ${(err as Error).message}\n`);
     await stopAll(1);
@@ -180,11 +194,17 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The event types and advanced filters the app is subscribed with (the file infra deploys too). */
+function eventGridFilters(): { includedEventTypes?: string[]; advancedFilters?: unknown[] } {
+  const doc = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'infra/eventgrid-filters.json'), 'utf8')) as { includedEventTypes?: string[]; advancedFilters?: unknown[] };
+  return { ...(doc.includedEventTypes ? { includedEventTypes: doc.includedEventTypes } : {}), ...(doc.advancedFilters ? { advancedFilters: doc.advancedFilters } : {}) };
+}
+
 /** (Re)creates an emulator Event Grid subscription; the emulator runs the validation handshake. */
-async function subscribe(emulatorUrl: string, caFile: string, name: string, endpointUrl: string): Promise<void> {
+async function subscribe(emulatorUrl: string, caFile: string, name: string, endpointUrl: string, filters: Record<string, unknown> = {}): Promise<void> {
   const ca = fs.readFileSync(caFile);
   await control(emulatorUrl, ca, 'DELETE', `/_emulator/eventgrid/subscriptions/${encodeURIComponent(name)}`);
-  const res = await control(emulatorUrl, ca, 'POST', '/_emulator/eventgrid/subscriptions', { name, endpointUrl });
+  const res = await control(emulatorUrl, ca, 'POST', '/_emulator/eventgrid/subscriptions', { name, endpointUrl, ...filters });
   if (res.status !== 201) throw new Error(`subscribing ${endpointUrl} to emulator events failed: ${res.status} ${res.body}`);
 }
 

@@ -1,8 +1,15 @@
+import { assembleStatus, type ConnectionRecord } from '../core/status';
 import type { ForwardRecord } from '../store/forward-registry';
 
-/** What GET/PUT answer about a forward (no etag in the body: it is the ETag header). */
-export function forwardView(r: ForwardRecord): Record<string, unknown> {
-  return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt };
+/**
+ * What the API answers about a forward (no etag in the body: it is the ETag header). The status
+ * is assembled from each flow's section (core/status.ts); `rows` are the connections, read only
+ * by GET (PUT and DELETE answer without them).
+ */
+export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]): Record<string, unknown> {
+  const status = rows ? assembleStatus(r.status, r.connections, rows) : assembleStatus(r.status, r.connections, []);
+  if (!rows) delete status.connections;
+  return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
 export function etagHeader(r: ForwardRecord): Record<string, string> {

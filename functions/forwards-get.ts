@@ -1,15 +1,17 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ConnectionStore } from '../store/connection-store';
 import { ForwardRegistry } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
-/** GET /api/forwards/{name}: spec, generation, status (phase, conditions, resources, alias, nodes). */
+/** GET /api/forwards/{name}: spec, generation, status (phase, conditions, resources, alias, nodes, connections with their decision and DNS record). */
 export async function forwardsGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(request.params.name);
     if (!record) return problem(404, 'Not found', `no forward named "${request.params.name}"`);
-    return json(200, forwardView(record), etagHeader(record));
+    const rows = await ConnectionStore.fromEnv(process.env).list(record.name);
+    return json(200, forwardView(record, rows), etagHeader(record));
   } catch (err) {
     context.error(`registry read failed: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the forward registry could not be read; try again');

@@ -5,7 +5,7 @@ import { ForwardRegistry, PreconditionFailedError } from '../store/forward-regis
 import { etagHeader, forwardView } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { signalReconcile } from './singletons';
+import { signalConnections, signalReconcile } from './singletons';
 
 /**
  * PUT /api/forwards/{name}: validate (400 listing every problem), write the spec with
@@ -34,8 +34,11 @@ export async function forwardsPut(request: HttpRequest, context: InvocationConte
     context.error(`registry write failed for ${name}: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the forward registry could not be written; try again');
   }
-  // Even an unchanged spec makes sure the orchestration runs (the sweep would, later).
-  await signalReconcile(df.getClient(context), name);
+  // Even an unchanged spec makes sure the orchestration runs (the sweep would, later). A changed
+  // spec (allow list, dns) is also the connections flow's business, once the PLS exists.
+  const client = df.getClient(context);
+  await signalReconcile(client, name);
+  if (outcome.kind !== 'unchanged' && outcome.record.status.resources.privateLinkServiceId) await signalConnections(client, name, { actor: 'api' });
   const headers = { Location: `/api/forwards/${name}`, ...etagHeader(outcome.record) };
   return json(outcome.kind === 'unchanged' ? 200 : 202, forwardView(outcome.record), headers);
 }

@@ -10,4 +10,7 @@ export const FunctionNames = {
   forwardsDelete: 'forwardsDelete',
   openApi: 'openApi',
   reconcileSweep: 'reconcileSweep',
+  connectionEvents: 'connectionEvents',
+  connectionsSweep: 'connectionsSweep',
+  forwardsActions: 'forwardsActions',
 } as const;

@@ -1,8 +1,7 @@
 import type { DurableClient } from 'durable-functions';
-import { connectionsPassSeconds, driftCheckSeconds, pollIntervalMs } from '../core/app-settings';
+import { driftCheckSeconds, pollIntervalMs } from '../core/app-settings';
 import { forwardNames } from '../core/names';
-import type { ConnectionsInput, ConnectionsWake } from '../orchestrations/reconcile-connections';
-import { CONNECTIONS_CHANGED_EVENT, DurableNames, SPEC_CHANGED_EVENT } from '../orchestrations/names';
+import { DurableNames, SPEC_CHANGED_EVENT } from '../orchestrations/names';
 import type { ReconcileInput } from '../orchestrations/reconcile-forward';
 import { isRunning, startOrSignal } from '../orchestrations/kit/singleton-client';
 
@@ -21,8 +20,4 @@ export function isReconciling(client: DurableClient, name: string): Promise<bool
   return isRunning(client, forwardNames(name).orchestrationId);
 }
 
-/** Wakes the forward's connections singleton; `wake` says who woke it and which resources changed. */
-export function signalConnections(client: DurableClient, name: string, wake: ConnectionsWake): Promise<'signalled' | 'started'> {
-  const input: ConnectionsInput = { name, pollMs: pollIntervalMs(process.env), lingerSeconds: connectionsPassSeconds(process.env).linger, wake };
-  return startOrSignal(client, { orchestrator: DurableNames.reconcileConnections, instanceId: forwardNames(name).connectionsOrchestrationId, input, event: CONNECTIONS_CHANGED_EVENT, eventData: wake });
-}
+export { signalConnections } from '../orchestrations/connections-client';

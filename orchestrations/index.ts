@@ -2,13 +2,19 @@
  * Registers every orchestrator and activity with the durable-functions app. Imported by
  * functions/durable.ts so the Functions host (devhost or Azure) loads them from the `main` glob.
  */
+import './activities/connections-failed';
+import './activities/connections-pass';
 import './activities/ensure-resource';
+import './activities/find-forward-of-resource';
 import './activities/finish-reconcile';
 import './activities/load-forward';
 import './activities/list-nodes';
 import './activities/remove-forward';
+import './activities/remove-forward-records';
 import './activities/remove-resource';
 import './activities/resource-state';
 import './activities/upgrade-node';
 import './activities/write-status';
+import './reconcile-connections';
 import './reconcile-forward';
+import './route-resource-event';

@@ -12,7 +12,8 @@ import type { ForwardSnapshot } from './activities/load-forward';
  * The singleton reconcile loop of one forward (instance id `forward:{name}`), deterministic:
  * every decision comes from activity results and the orchestration clock.
  *
- *   load the spec's generation -> deleting? tear down in reverse order, remove the entry, end
+ *   load the spec's generation -> deleting? remove our DNS records, tear down in reverse order,
+ *      remove the entry (and its connection rows and action log), end
  *   -> ensure LB, scale set, PLS in order (each write is started by an activity and polled on a
  *      durable timer, never awaited inside an activity)
  *   -> roll nodes that do not run the latest model, one at a time, each back to healthy first
@@ -56,6 +57,9 @@ function status(ctx: OrchestrationContext, name: string, phase: Phase, condition
 
 function* teardown(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult> {
   yield* status(ctx, input.name, 'Deleting', { type: 'Ready', ok: false, reason: 'Deleting', message: 'deleting the forward in reverse order' });
+  // Our DNS records first: they name endpoints of a service that is about to go.
+  const records = yield* runStep(ctx, input, DurableNames.removeForwardRecords, { name: input.name, now: ctx.df.currentUtcDateTime.toISOString() });
+  if (records.outcome !== 'ok') return records;
   for (const kind of DELETE_ORDER) {
     const r = yield* runStep<{ result: RemoveResult }>(ctx, input, DurableNames.removeResource, { name: input.name, kind });
     if (r.outcome !== 'ok') return r;

@@ -30,5 +30,5 @@ export function tableReady(client: TableClient): () => Promise<void> {
 
 /** Table keys may not hold / \\ # ? or control characters: such characters are escaped. */
 export function safeKey(key: string): string {
-  return key.replace(/[/\\#?%\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return [...key].map((c) => (/[/\\#?%]/.test(c) || c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) ? `%${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join('');
 }

@@ -1,9 +1,14 @@
 import * as df from 'durable-functions';
 import { DurableNames } from '../names';
-import { forwardRegistry } from './context';
+import { actionLog, connectionStore, forwardRegistry } from './context';
 
-/** The last step of a delete: the registry entry goes once nothing tagged with the forward remains. */
+/**
+ * The last step of a delete: once nothing tagged with the forward remains, its connection rows,
+ * its action log and its registry entry go (the entry last: it is what the sweep looks for).
+ */
 export async function removeForward(name: string): Promise<void> {
+  await connectionStore().removeAll(name);
+  await actionLog().removeAll(name);
   await forwardRegistry().remove(name);
 }
 

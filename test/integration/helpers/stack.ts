@@ -78,6 +78,21 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     ...extraEnv,
   };
   let { child, url } = await spawnDevhost(env, (s) => (log += s));
+  // The app's Event Grid trigger gets the provider subscription's events, with the filters infra
+  // deploys (as `npm start` subscribes it).
+  const subscribeEvents = async () => {
+    const filters = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/eventgrid-filters.json'), 'utf8')) as Record<string, unknown>;
+    await emu.control('DELETE', '/eventgrid/subscriptions/devhost-connectionEvents');
+    const r = await emu.control('POST', '/eventgrid/subscriptions', {
+      name: 'devhost-connectionEvents',
+      endpointUrl: `${url}/runtime/webhooks/eventgrid?functionName=connectionEvents`,
+      includedEventTypes: filters.includedEventTypes,
+      advancedFilters: filters.advancedFilters,
+      topicSubscriptionId: env.PLF_HUB_SUBSCRIPTION_ID ?? IDS.hubSub,
+    });
+    if (r.status !== 201) throw new Error(`event subscription failed: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  await subscribeEvents();
   const stack: Stack = {
     get url() {
       return url;
@@ -94,6 +109,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         child.kill(signal);
       });
       ({ child, url } = await spawnDevhost(env, (s) => (log += s)));
+      await subscribeEvents();
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

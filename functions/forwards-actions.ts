@@ -1,0 +1,29 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { ActionLog } from '../store/action-log';
+import { ForwardRegistry } from '../store/forward-registry';
+import { FunctionNames } from './names';
+import { json, problem } from './problem';
+
+/** GET /api/forwards/{name}/actions?top=50&continuation=...: the action log, newest first, `{value, nextLink}`. */
+export async function forwardsActions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const name = request.params.name;
+  const topText = request.query.get('top');
+  const top = topText === null ? 50 : Number(topText);
+  const continuation = request.query.get('continuation') ?? undefined;
+  const problems = [
+    ...(Number.isInteger(top) && top >= 1 && top <= 200 ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
+    ...(continuation === undefined || /^[A-Za-z0-9_-]{1,200}$/.test(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
+  ];
+  if (problems.length) return problem(400, 'Invalid query', `the query has ${problems.length} problem(s)`, problems);
+  try {
+    if (!(await ForwardRegistry.fromEnv(process.env).get(name))) return problem(404, 'Not found', `no forward named "${name}"`);
+    const page = await ActionLog.fromEnv(process.env).page(name, top, continuation);
+    const next = page.continuation ? `/api/forwards/${name}/actions?top=${top}&continuation=${page.continuation}` : undefined;
+    return json(200, { value: page.value, ...(next ? { nextLink: next } : {}) });
+  } catch (err) {
+    context.error(`action log read failed: ${(err as Error).message}`);
+    return problem(503, 'Registry unavailable', 'the action log could not be read; try again');
+  }
+}
+
+app.http(FunctionNames.forwardsActions, { route: 'forwards/{name}/actions', methods: ['GET'], authLevel: 'function', handler: forwardsActions });
