@@ -120,3 +120,176 @@ describe('a consumer outside the allow list', () => {
     expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: await nicIp(SPOKE, 'pe-web-1') }]);
   });
 });
+
+describe('maxConnections and the record following its endpoint', () => {
+  it('beyond the limit a request waits Pending with "limit reached"; when the approved one is deleted the waiting one is approved and the record follows it', async () => {
+    await putForward('web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub], maxConnections: 1 } });
+    await createEndpoint(SPOKE, 'pe-web-2', 'web');
+    const waiting = await connection('web', 'pe-web-2', (x) => x.reason !== '', 'decided');
+    expect(waiting).toMatchObject({ state: 'Pending', decision: 'leave' });
+    expect(waiting.reason).toMatch(/^limit reached: 1 of consumers\.maxConnections 1 approved/);
+    expect(condition(await get('web'), 'ConnectionsReconciled')).toMatchObject({ status: 'True', reason: 'LimitReached' });
+
+    await deleteEndpoint(SPOKE, 'pe-web-1');
+    const ip2 = await nicIp(SPOKE, 'pe-web-2');
+    await connection('web', 'pe-web-2', (x) => x.state === 'Approved' && x.dns?.[0]?.ip === ip2, 'approved once there is room, record on its IP');
+    expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: ip2 }]);
+    expect((await get('web')).status.connections?.some((c) => c.privateEndpointId.endsWith('/pe-web-1'))).toBe(false);
+  });
+
+  it('the endpoint deleted: its record is removed and the removal logged', async () => {
+    await deleteEndpoint(SPOKE, 'pe-web-2');
+    await eventually(async () => ((await record('internal.net', 'onprem-server')) ? undefined : true), 'record removed');
+    const log = await actions('web');
+    expect(log[0]).toMatchObject({ action: 'dns-remove', target: 'onprem-server.internal.net' });
+  });
+});
+
+describe('the allow list narrowed', () => {
+  it('onDisallow keep: the connection and its record stay, a condition names it; onDisallow reject: rejected and its record removed', async () => {
+    await putForward('web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
+    await createEndpoint(SPOKE, 'pe-web-3', 'web');
+    await connection('web', 'pe-web-3', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written', 'approved and named');
+
+    await putForward('web', { ...example, consumers: { allow: [], visibleTo: [IDS.consumerSub, IDS.consumer2Sub], onDisallow: 'keep' } });
+    const kept = await connection('web', 'pe-web-3', (x) => x.reason.startsWith('no longer allowed'), 'kept, no longer allowed');
+    expect(kept.state).toBe('Approved');
+    const cond = await eventually(async () => {
+      const c = condition(await get('web'), 'ConnectionsReconciled');
+      return c?.reason === 'DisallowedKept' ? c : undefined;
+    }, 'DisallowedKept');
+    expect(cond.status).toBe('False');
+    expect(cond.message).toContain(kept.name);
+    expect(await record('internal.net', 'onprem-server')).toBeDefined();
+
+    await putForward('web', { ...example, consumers: { allow: [], visibleTo: [IDS.consumerSub, IDS.consumer2Sub], onDisallow: 'reject' } });
+    const revoked = await connection('web', 'pe-web-3', (x) => x.state === 'Rejected', 'rejected');
+    expect(revoked.reason).toMatch(/^rejected: final in Azure/);
+    await eventually(async () => ((await record('internal.net', 'onprem-server')) ? undefined : true), 'record removed after revocation');
+    const log = await actions('web');
+    expect(log.find((a) => a.action === 'reject')).toMatchObject({ target: kept.name, reason: expect.stringMatching(/^access revoked/) });
+    await deleteEndpoint(SPOKE, 'pe-web-3');
+  });
+});
+
+describe('DNS conflicts', () => {
+  it('a record not ours under the same name is left untouched and the conflict shown', async () => {
+    await putForward('web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
+    await s.emu.privateDns(IDS.hubSub).recordSets.createOrUpdate(IDS.hubRg, 'internal.net', 'A', 'onprem-server', { ttl: 60, aRecords: [{ ipv4Address: '10.9.9.9' }] });
+    await createEndpoint(SPOKE, 'pe-web-4', 'web');
+    const c = await connection('web', 'pe-web-4', (x) => x.state === 'Approved' && !!x.dns?.length, 'approved with a dns view');
+    expect(c.dns?.[0]).toMatchObject({ state: 'conflict', message: expect.stringMatching(/without this forward's metadata/) });
+    expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: '10.9.9.9' }]);
+    expect(condition(await get('web'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'Conflict' });
+    expect((await actions('web'))[0]).toMatchObject({ action: 'conflict', target: 'onprem-server.internal.net' });
+    await s.emu.privateDns(IDS.hubSub).recordSets.delete(IDS.hubRg, 'internal.net', 'A', 'onprem-server');
+    await deleteEndpoint(SPOKE, 'pe-web-4');
+  });
+
+  it('two approved endpoints whose VNets resolve through one zone: the first keeps the record, the second shows the conflict', async () => {
+    const both = { ...example, consumers: { allow: [{ subscriptionId: IDS.consumerSub }, { subscriptionId: IDS.consumer2Sub }] } };
+    await putForward('web', both);
+    await createEndpoint(SPOKE, 'pe-web-5', 'web');
+    const ip5 = await nicIp(SPOKE, 'pe-web-5');
+    await connection('web', 'pe-web-5', (x) => x.dns?.[0]?.state === 'written', 'named');
+    // pe-foreign-1 (spoke2, Pending so far) is allowed now as well.
+    await s.api('POST', '/admin/functions/connectionsSweep', {});
+    const second = await connection('web', 'pe-foreign-1', (x) => x.state === 'Approved' && !!x.dns?.length, 'approved with a dns view');
+    expect(second.dns?.[0]).toMatchObject({ state: 'conflict', message: expect.stringMatching(/one name holds one IP, pe-web-5 keeps onprem-server\.internal\.net/) });
+    expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: ip5 }]);
+    expect(condition(await get('web'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'Conflict' });
+  });
+});
+
+describe('events are wake-up calls', () => {
+  it('duplicated and reordered deliveries: the same end state, one approval and one record write, no wrong approval', async () => {
+    await putForward('web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
+    await deleteEndpoint(SPOKE2, 'pe-foreign-1');
+    await deleteEndpoint(SPOKE, 'pe-web-5');
+    await eventually(async () => ((await record('internal.net', 'onprem-server')) ? undefined : true), 'record removed');
+    await s.emu.control('PUT', '/eventgrid/switches', { duplicate: true, reorder: true });
+    await s.emu.control('DELETE', '/requests');
+    await createEndpoint(SPOKE, 'pe-web-6', 'web');
+    await createEndpoint(SPOKE2, 'pe-foreign-2', 'web');
+    await connection('web', 'pe-web-6', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written', 'approved and named');
+    await connection('web', 'pe-foreign-2', (x) => x.reason !== '', 'decided');
+    await new Promise((r) => setTimeout(r, 1500));
+    const writes = (await requests()).filter((r) => r.kind !== 'read' && !/privateEndpoints\/pe-/i.test(r.path));
+    expect(writes.filter((r) => /privateEndpointConnections\//i.test(r.path))).toHaveLength(1);
+    expect(writes.filter((r) => /privateDnsZones\//i.test(r.path))).toHaveLength(1);
+    expect(connOf(await get('web'), 'pe-foreign-2')).toMatchObject({ state: 'Pending' });
+    await s.emu.control('PUT', '/eventgrid/switches', { duplicate: false, reorder: false });
+  });
+
+  it('provider-side events switched off: nothing arrives, and the sweep timer converges alone', async () => {
+    await s.emu.control('PUT', '/eventgrid/switches', { providerConnectionEvents: false });
+    await createEndpoint(SPOKE, 'pe-web-7', 'web');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(connOf(await get('web'), 'pe-web-7')).toBeUndefined();
+    await sweep();
+    const c = await connection('web', 'pe-web-7', (x) => x.state === 'Approved', 'approved by the sweep');
+    const log = await actions('web');
+    expect(log.find((a) => a.action === 'approve' && a.target === c.name)?.actor).toBe('sweep');
+    await s.emu.control('PUT', '/eventgrid/switches', { providerConnectionEvents: true });
+  });
+
+  it('a forged event naming an allowed subscription for a foreign endpoint approves nothing', async () => {
+    const foreign = connOf(await get('web'), 'pe-foreign-2')!;
+    const connId = `${plsId('web')}/privateEndpointConnections/${foreign.name}`;
+    const forged = [{ id: 'forged-1', topic: `/subscriptions/${IDS.consumerSub}`, subject: connId, eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), dataVersion: '', metadataVersion: '1', data: { operationName: 'Microsoft.Network/privateLinkServices/privateEndpointConnections/write', resourceUri: connId, subscriptionId: IDS.consumerSub, status: 'Succeeded' } }];
+    const r = await fetch(`${s.url}/runtime/webhooks/eventgrid?functionName=connectionEvents`, { method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(forged) });
+    expect(r.status).toBe(200);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(connOf(await get('web'), 'pe-foreign-2')).toMatchObject({ state: 'Pending', decision: 'leave' });
+    expect((await actions('web')).some((a) => a.target === foreign.name && a.action === 'approve')).toBe(false);
+  });
+});
+
+describe('the Event Grid webhook', () => {
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${s.url}/runtime/webhooks/eventgrid?functionName=connectionEvents`, { method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const egEvent = (over: Record<string, unknown>) => ({ id: 'e1', topic: `/subscriptions/${IDS.hubSub}`, subject: '/x', eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), dataVersion: '', metadataVersion: '1', data: {}, ...over });
+  const samples = path.join(process.env.PLF_AZURE_EXAMPLES ?? path.join(ROOT, 'test/emulator/examples'), 'eventgrid', 'event-grid-schema');
+
+  it.each([
+    ['an unknown event type', [egEvent({ eventType: 'Microsoft.Storage.BlobCreated', data: { url: 'x' } })]],
+    ['a write of a resource type it does not watch', [egEvent({ data: { operationName: 'Microsoft.Storage/storageAccounts/write', resourceUri: `/subscriptions/${IDS.hubSub}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x` } })]],
+    ['a connection of a private link service that is not a forward', [egEvent({ subject: `${plsId('nobody').replace('plf-nobody-pls', 'other-pls')}/privateEndpointConnections/c`, data: { operationName: 'Microsoft.Network/privateLinkServices/privateEndpointConnections/write' } })]],
+    ['an endpoint no forward knows, deleted', [egEvent({ eventType: 'Microsoft.Resources.ResourceDeleteSuccess', subject: peId(IDS.consumerSub, 'rg-x', 'ghost'), data: { operationName: 'Microsoft.Network/privateEndpoints/delete' } })]],
+    ['data that is not an object', [egEvent({ data: 'surprise' })]],
+    ['a subject that is not a resource id', [egEvent({ subject: '../../etc/passwd', data: { operationName: 'Microsoft.Network/privateEndpoints/write' } })]],
+    ['a CloudEvent of a resource write', { specversion: '1.0', id: 'c1', source: `/subscriptions/${IDS.hubSub}`, type: 'Microsoft.Resources.ResourceWriteSuccess', subject: peId(IDS.consumerSub, 'rg-x', 'ghost2'), data: { operationName: 'Microsoft.Network/privateEndpoints/write' } }],
+  ])('%s: answered 2xx', async (_situation, body) => {
+    const r = await post(body);
+    expect(r.status).toBeLessThan(300);
+    expect(await r.text()).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('the published samples in azure-api-examples/eventgrid: answered 2xx', async () => {
+    for (const f of fs.readdirSync(samples)) {
+      const body = JSON.parse(fs.readFileSync(path.join(samples, f), 'utf8')) as unknown;
+      const r = await post(Array.isArray(body) ? body : [body]);
+      expect({ f, status: r.status }).toEqual({ f, status: 200 });
+    }
+  });
+
+  it('both validation handshakes are answered as Event Grid expects', async () => {
+    const validation = JSON.parse(fs.readFileSync(path.join(samples, '..', 'subscription_validation_event.json'), 'utf8')) as { data: { validationCode: string } }[] | { data: { validationCode: string } };
+    const first = Array.isArray(validation) ? validation[0] : validation;
+    const r = await post(Array.isArray(validation) ? validation : [validation], { 'aeg-event-type': 'SubscriptionValidation' });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ validationResponse: first.data.validationCode });
+    const o = await fetch(`${s.url}/runtime/webhooks/eventgrid?functionName=connectionEvents`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventemitter.example.com' } });
+    expect(o.status).toBe(200);
+    expect(o.headers.get('webhook-allowed-origin')).toBe('eventemitter.example.com');
+  });
+});
+
+describe('the forward deleted', () => {
+  it('its records are removed with it', async () => {
+    expect(await record('internal.net', 'onprem-server')).toBeDefined();
+    expect((await s.api('DELETE', '/api/forwards/web')).status).toBe(202);
+    await eventually(async () => ((await s.api('GET', '/api/forwards/web')).status === 404 ? true : undefined), 'web gone', 60_000);
+    expect(await record('internal.net', 'onprem-server')).toBeUndefined();
+  });
+});
