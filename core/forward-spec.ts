@@ -1,8 +1,13 @@
 /**
- * The forward spec: the body of `PUT /api/forwards/{name}`. One schema with defaults; the
- * validator names every problem with its JSON path, and the OpenAPI document is generated from
- * the same field table (core/openapi.ts). Pure: no I/O, no SDK.
+ * The forward spec: the body of `PUT /api/forwards/{name}`. ONE zod schema (`forwardSpecSchema`)
+ * both validates a body (filling defaults, naming every problem with its JSON path and a
+ * human-readable message per rule) and, through `z.toJSONSchema`, becomes the request-body schema
+ * of the OpenAPI document (core/openapi.ts). Rules JSON Schema cannot state (reserved addresses,
+ * duplicates, the probe interval's range) live in checks on the same schema.
+ * Pure: no I/O, no SDK; the only import is the schema library.
  */
+import { z } from 'zod';
+
 export interface PortMapping {
   port: number;
   targetPort: number;
@@ -18,7 +23,15 @@ export interface ForwardSpec {
   ports: PortMapping[];
   targets: string[];
   nodes: { count: number; vmSize: string; zones: string[] };
-  consumers: { allow: ConsumerRule[]; unmatched: 'leavePending' | 'reject'; maxConnections: number; onDisallow?: 'keep' | 'reject'; visibleTo?: string[] };
+  consumers: {
+    allow: ConsumerRule[];
+    unmatched: 'leavePending' | 'reject';
+    maxConnections: number;
+    /** What happens to an approved connection whose consumer is no longer allowed. */
+    onDisallow: 'keep' | 'reject';
+    /** Who may see the alias: subscription GUIDs or exactly ["*"]; absent = the allow list's subscriptions. */
+    visibleTo?: string[];
+  };
   dns?: { zoneName?: string; zoneIds?: string[]; recordName: string; ttl: number };
   probes: { subnetId: string; every: string }[];
   /** Hub placement overrides; app settings give the defaults. */
@@ -35,7 +48,7 @@ export type ParseResult = { ok: true; spec: ForwardSpec } | { ok: false; problem
 
 export const DEFAULTS = {
   nodes: { count: 2, vmSize: 'Standard_B1s', zones: ['1', '2', '3'] },
-  consumers: { unmatched: 'leavePending' as const, maxConnections: 50 },
+  consumers: { unmatched: 'leavePending' as const, maxConnections: 50, onDisallow: 'keep' as const },
   dnsTtl: 300,
   probeEvery: 'PT15M',
   agent: { intervalSeconds: 5, connectTimeoutSeconds: 2 },
@@ -49,17 +62,37 @@ export const LIMITS = {
   ttl: { min: 1, max: 86400 },
   probeEverySeconds: { min: 5 * 60, max: 24 * 3600 },
   consumers: 100,
+  visibleTo: 100,
+  zoneIds: { min: 1, max: 10 },
   probes: 10,
+  agent: { intervalSeconds: { min: 1, max: 300 }, connectTimeoutSeconds: { min: 1, max: 30 } },
 };
 
+// Patterns. JSON Schema patterns carry no flags, so case-insensitive parts are spelled out
+// ([sS]...) and the same RegExp serves the validator and the document.
+const ci = (word: string) => word.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).replace(/\./g, '\\.');
+const GUID_SRC = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const LABEL_SRC = '(?!-)[a-zA-Z0-9-]{1,63}(?<!-)';
+const ZONE_SRC = `(?=[^/]{1,253}$)${LABEL_SRC}(?:\\.${LABEL_SRC})+`;
+const RG_SRC = '[-\\w._()]{1,90}';
+const NETWORK_SRC = `/${ci('subscriptions')}/[0-9a-fA-F-]{36}/${ci('resourceGroups')}/${RG_SRC}/${ci('providers')}/${ci('Microsoft.Network')}`;
+const VNET_SRC = `${NETWORK_SRC}/${ci('virtualNetworks')}/[-\\w.]{2,64}`;
+
 const NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+const GUID = new RegExp(`^${GUID_SRC}$`);
+const GUID_OR_ANYONE = new RegExp(`^(?:\\*|${GUID_SRC})$`);
+const DNS_LABEL = new RegExp(`^${LABEL_SRC}$`);
+const ZONE_NAME = new RegExp(`^${ZONE_SRC}$`);
+const ZONE_ID = new RegExp(`^/${ci('subscriptions')}/${GUID_SRC}/${ci('resourceGroups')}/${RG_SRC}/${ci('providers')}/${ci('Microsoft.Network')}/${ci('privateDnsZones')}/${ZONE_SRC}$`);
 const VM_SIZE = /^[A-Za-z][A-Za-z0-9_]{2,63}$/;
-const RESOURCE_GROUP = /^[-\w._()]{1,90}$/;
+const RESOURCE_GROUP = new RegExp(`^${RG_SRC}$`);
 const LOCATION = /^[a-z0-9]{2,40}$/;
-const VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]{2,64}$/i;
-const SUBNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]{2,64}\/subnets\/[-\w.]{1,80}$/i;
+const VNET_ID = new RegExp(`^${VNET_SRC}$`);
+const SUBNET_ID = new RegExp(`^${VNET_SRC}/${ci('subnets')}/[-\\w.]{1,80}$`);
+const IPV4_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^(?:${IPV4_OCTET}\\.){3}${IPV4_OCTET}$`);
+/** ISO 8601 duration, PnDTnHnMnS subset; at least one component, no dangling T. */
+const DURATION = /^P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 /**
  * Why a forward name is unusable, or an empty list. The name becomes part of every Azure
@@ -75,10 +108,8 @@ export function forwardNameProblems(name: unknown): Problem[] {
 }
 
 export function parseIpv4(text: unknown): number[] | undefined {
-  if (typeof text !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return undefined;
-  const parts = text.split('.');
-  if (parts.some((p) => Number(p) > 255 || (p.length > 1 && p.startsWith('0')))) return undefined;
-  return parts.map(Number);
+  if (typeof text !== 'string' || !IPV4.test(text)) return undefined;
+  return text.split('.').map(Number);
 }
 
 /** Addresses a forward must never target, with the reason. */
@@ -99,184 +130,247 @@ export function reservedAddressReason(octets: number[]): string | undefined {
 /** ISO 8601 duration (PnDTnHnMnS subset) in seconds, or undefined when malformed. */
 export function isoDurationSeconds(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(text);
-  if (!m || text === 'P' || text.endsWith('T')) return undefined;
+  const m = DURATION.exec(text);
+  if (!m) return undefined;
   return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// ---------------------------------------------------------------------------------------------
+// Schema building blocks: each rule carries its own message.
+
+type Report = (path: (string | number)[], message: string) => void;
+
+/**
+ * A check that runs even when the value already has problems (zod skips ordinary refinements
+ * then), so a body's problems are all named at once. `fn` gets the value as parsed so far:
+ * it must not trust its shape.
+ */
+function always<T>(fn: (value: unknown, report: Report) => void): z.core.$ZodCheck<T> {
+  return z.core._check<T>(
+    (payload) => {
+      fn(payload.value, (path, message) => payload.issues.push({ code: 'custom', path, message, input: payload.value, continue: true }));
+    },
+    { when: () => true },
+  );
+}
+
+/** A closed object: unknown properties are problems, each named with the known ones. */
+function closed<S extends z.ZodRawShape>(shape: S, notAnObject: string) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `is not a known property (known: ${known})` : notAnObject),
+  });
+}
+
+const integer = (min: number, max: number, message: string) => z.number(message).int(message).min(min, message).max(max, message);
+const text = (pattern: RegExp, message: string) => z.string(message).regex(pattern, message);
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Reports the second and later occurrence of a value (compared by `key`) among the valid items. */
+function noDuplicates(key: (item: unknown) => string | undefined, where: (item: unknown) => string[] = () => []) {
+  return always<unknown[]>((value, report) => {
+    if (!Array.isArray(value)) return;
+    const seen = new Set<string>();
+    value.forEach((item, i) => {
+      const k = key(item);
+      if (k === undefined) return;
+      if (seen.has(k)) report([i, ...where(item)], `${k} is listed twice`);
+      seen.add(k);
+    });
+  });
+}
+
+const PORT_MESSAGE = 'must be an integer 1-65535';
+const portMapping = closed(
+  {
+    port: integer(1, 65535, PORT_MESSAGE).describe('listen port of the Private Link Service, unique'),
+    targetPort: integer(1, 65535, PORT_MESSAGE).optional().describe('port on the targets; defaults to port'),
+  },
+  'must be an object {port, targetPort}',
+)
+  // An absent targetPort is the port, so it is as wrong as the port.
+  .check(always((v, report) => (isRecord(v) && v.targetPort === undefined && v.port !== undefined && !isPort(v.port) ? report(['targetPort'], PORT_MESSAGE) : undefined)))
+  .transform((p): PortMapping => ({ port: p.port, targetPort: p.targetPort ?? p.port }));
+
+const PORTS_REQUIRED = `is required: a list of 1-${LIMITS.ports} {port, targetPort}`;
+const ports = z
+  .array(portMapping, PORTS_REQUIRED)
+  .min(1, PORTS_REQUIRED)
+  .max(LIMITS.ports, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : '?'} mappings; at most ${LIMITS.ports}` })
+  .check(noDuplicates((m) => (isRecord(m) && isPort(m.port) ? String(m.port) : undefined), () => ['port']))
+  .describe('listen ports, unique');
+
+const notIpv4 = (iss: { input?: unknown }) => `${JSON.stringify(iss.input)} is not an IPv4 address (IPv4 only)`;
+const target = z
+  .string({ error: notIpv4 })
+  .regex(IPV4, { error: notIpv4 })
+  .superRefine((t, ctx) => {
+    const octets = parseIpv4(t);
+    const reason = octets && reservedAddressReason(octets);
+    if (reason) ctx.addIssue({ code: 'custom', message: `${t} ${reason}` });
+  });
+const TARGETS_REQUIRED = `is required: a list of 1-${LIMITS.targets} IPv4 addresses`;
+const targets = z
+  .array(target, TARGETS_REQUIRED)
+  .min(1, TARGETS_REQUIRED)
+  .max(LIMITS.targets, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : '?'} addresses; at most ${LIMITS.targets}` })
+  .check(noDuplicates((t) => (parseIpv4(t) && !reservedAddressReason(parseIpv4(t) as number[]) ? (t as string) : undefined)))
+  .meta({ uniqueItems: true, description: 'IPv4 only, unique; no 0.0.0.0/8, loopback, link-local, 168.63.129.16, multicast, reserved or broadcast addresses' });
+
+const ZONES_MESSAGE = 'must be a list of distinct zones from "1", "2", "3" (empty for no zones)';
+/** Typed as a string, as ForwardSpec has it; the document still lists the three values. */
+const zone: z.ZodType<string> = z.enum(['1', '2', '3'], ZONES_MESSAGE);
+const nodes = closed(
+  {
+    count: integer(LIMITS.nodes.min, LIMITS.nodes.max, `must be an integer ${LIMITS.nodes.min}-${LIMITS.nodes.max}`).default(DEFAULTS.nodes.count),
+    vmSize: text(VM_SIZE, 'must be a VM size name like Standard_B1s').default(DEFAULTS.nodes.vmSize),
+    zones: z
+      .array(zone, ZONES_MESSAGE)
+      .check(always((v, report) => (Array.isArray(v) && new Set(v).size !== v.length ? report([], ZONES_MESSAGE) : undefined)))
+      .meta({ uniqueItems: true })
+      .default(() => [...DEFAULTS.nodes.zones]),
+  },
+  'must be an object {count, vmSize, zones}',
+).prefault({});
+
+const consumerRule = closed(
+  {
+    subscriptionId: text(GUID, 'must be a subscription GUID').toLowerCase(),
+    virtualNetworkIds: z
+      .array(text(VNET_ID, 'must be a virtual network resource id /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}'), 'must be a list of virtual network resource ids')
+      .default(() => [])
+      .describe('empty = any virtual network of the subscription'),
+  },
+  'must be an object {subscriptionId, virtualNetworkIds}',
+);
+
+const ALLOW_MESSAGE = `must be a list of at most ${LIMITS.consumers} {subscriptionId, virtualNetworkIds}`;
+const VISIBLE_TO_MESSAGE = `must be a list of at most ${LIMITS.visibleTo} subscription GUIDs, or ["*"]`;
+const visibleTo = z
+  .array(text(GUID_OR_ANYONE, 'must be a subscription GUID, or "*" alone').toLowerCase(), VISIBLE_TO_MESSAGE)
+  .max(LIMITS.visibleTo, VISIBLE_TO_MESSAGE)
+  .check(
+    always((v, report) => {
+      if (Array.isArray(v) && v.includes('*') && v.length > 1) report([], 'must be either ["*"] (anyone with the alias) or a list of subscription GUIDs, not both');
+    }),
+  )
+  .check(noDuplicates((s) => (typeof s === 'string' && GUID.test(s) ? s.toLowerCase() : undefined)))
+  .meta({
+    uniqueItems: true,
+    anyOf: [{ not: { contains: { const: '*' } } }, { maxItems: 1 }],
+    description: 'who may see the Private Link Service alias: subscription GUIDs, or ["*"] for anyone with the alias; absent = the subscriptions of the allow list',
+  });
+
+const consumers = closed(
+  {
+    allow: z.array(consumerRule, ALLOW_MESSAGE).max(LIMITS.consumers, ALLOW_MESSAGE).default(() => []),
+    unmatched: z.enum(['leavePending', 'reject'], 'must be "leavePending" or "reject"').default(DEFAULTS.consumers.unmatched).describe('what happens to a connection no allow rule matches'),
+    maxConnections: integer(LIMITS.maxConnections.min, LIMITS.maxConnections.max, `must be an integer ${LIMITS.maxConnections.min}-${LIMITS.maxConnections.max}`).default(DEFAULTS.consumers.maxConnections),
+    onDisallow: z.enum(['keep', 'reject'], 'must be "keep" or "reject"').default(DEFAULTS.consumers.onDisallow).describe('what happens to an approved connection whose consumer is no longer allowed'),
+    visibleTo: visibleTo.optional(),
+  },
+  'must be an object {allow, unmatched, maxConnections, onDisallow, visibleTo}',
+).prefault({});
+
+const ZONE_IDS_MESSAGE = `must be a list of ${LIMITS.zoneIds.min}-${LIMITS.zoneIds.max} private DNS zone resource ids`;
+const dns = closed(
+  {
+    zoneName: text(ZONE_NAME, 'must be a DNS zone name of at least two valid labels (letters, digits, hyphens; 1-63 each)').toLowerCase().optional(),
+    zoneIds: z
+      .array(text(ZONE_ID, 'must be a private DNS zone resource id /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{zone}'), ZONE_IDS_MESSAGE)
+      .min(LIMITS.zoneIds.min, ZONE_IDS_MESSAGE)
+      .max(LIMITS.zoneIds.max, ZONE_IDS_MESSAGE)
+      .check(noDuplicates((s) => (typeof s === 'string' && ZONE_ID.test(s) ? s.toLowerCase() : undefined)))
+      .optional(),
+    recordName: text(DNS_LABEL, 'must be one DNS label (letters, digits, hyphens; 1-63; not starting or ending with a hyphen)').toLowerCase(),
+    ttl: integer(LIMITS.ttl.min, LIMITS.ttl.max, `must be an integer ${LIMITS.ttl.min}-${LIMITS.ttl.max} seconds`).default(DEFAULTS.dnsTtl),
+  },
+  'must be an object {zoneName, zoneIds, recordName, ttl}',
+)
+  .check(always((v, report) => (isRecord(v) && v.zoneName === undefined && v.zoneIds === undefined ? report([], 'needs zoneName or zoneIds (or both): the private DNS zone(s) to write the record in') : undefined)))
+  .meta({ anyOf: [{ required: ['zoneName'] }, { required: ['zoneIds'] }] })
+  .optional();
+
+const probe = closed(
+  {
+    subnetId: text(SUBNET_ID, 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}'),
+    every: text(DURATION, 'must be an ISO 8601 duration like PT15M')
+      .superRefine((every, ctx) => {
+        const seconds = isoDurationSeconds(every);
+        if (seconds !== undefined && (seconds < LIMITS.probeEverySeconds.min || seconds > LIMITS.probeEverySeconds.max)) ctx.addIssue({ code: 'custom', message: 'must be between PT5M and P1D' });
+      })
+      .default(DEFAULTS.probeEvery)
+      .describe('ISO 8601 duration, PT5M..P1D'),
+  },
+  'must be an object {subnetId, every}',
+);
+const PROBES_MESSAGE = `must be a list of at most ${LIMITS.probes} {subnetId, every}`;
+const probes = z.array(probe, PROBES_MESSAGE).max(LIMITS.probes, PROBES_MESSAGE).default(() => []);
+
+const placement = closed(
+  {
+    resourceGroup: text(RESOURCE_GROUP, 'must be a resource group name (1-90 letters, digits, ._-())').optional(),
+    subnetId: text(SUBNET_ID, 'must be a subnet resource id').optional(),
+    location: text(LOCATION, 'must be an Azure region name like westeurope').optional(),
+  },
+  'must be an object {resourceGroup, subnetId, location}',
+)
+  .optional()
+  .describe('hub placement overrides; app settings give the defaults');
+
+const { intervalSeconds, connectTimeoutSeconds } = LIMITS.agent;
+const agent = closed(
+  {
+    intervalSeconds: integer(intervalSeconds.min, intervalSeconds.max, `must be an integer ${intervalSeconds.min}-${intervalSeconds.max}`).default(DEFAULTS.agent.intervalSeconds),
+    connectTimeoutSeconds: integer(connectTimeoutSeconds.min, connectTimeoutSeconds.max, `must be an integer ${connectTimeoutSeconds.min}-${connectTimeoutSeconds.max}`).default(DEFAULTS.agent.connectTimeoutSeconds),
+  },
+  'must be an object {intervalSeconds, connectTimeoutSeconds}',
+)
+  .prefault({})
+  .describe("the forwarder nodes' health checking of the targets");
+
+/** The schema of a PUT body. Its output is a ForwardSpec with every default filled in. */
+export const forwardSpecSchema = closed({ ports, targets, nodes, consumers, dns, probes, placement, agent }, 'the body must be a JSON object');
+
+// The interfaces above are the public types; this fails to compile when they and the schema drift.
+type Output = z.output<typeof forwardSpecSchema>;
+const _outputIsForwardSpec = (o: Output): ForwardSpec => o;
+const _forwardSpecIsOutput = (s: ForwardSpec): Output => s;
+void _outputIsForwardSpec;
+void _forwardSpecIsOutput;
+
+/** The JSON Schema (2020-12) of a PUT body: the input side of `forwardSpecSchema`, defaults included. */
+export function forwardSpecJsonSchema(): Record<string, unknown> {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(forwardSpecSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return schema;
+}
+
+/** Paths whose items' problems are reported on the list itself. */
+const REPORTED_AS_A_WHOLE = new Set(['nodes.zones']);
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
 
 /** Validates a PUT body and fills defaults. Never throws. */
 export function parseForwardSpec(body: unknown): ParseResult {
+  let result: ReturnType<typeof forwardSpecSchema.safeParse>;
+  try {
+    result = forwardSpecSchema.safeParse(body);
+  } catch (e) {
+    return { ok: false, problems: [{ path: '', message: `could not be validated: ${e instanceof Error ? e.message : String(e)}` }] };
+  }
+  if (result.success) return { ok: true, spec: result.data };
   const problems: Problem[] = [];
-  const add = (path: string, message: string) => problems.push({ path, message });
-  if (!isObject(body)) return { ok: false, problems: [{ path: '', message: 'the body must be a JSON object' }] };
-  unknownKeys(body, ['ports', 'targets', 'nodes', 'consumers', 'dns', 'probes', 'placement', 'agent'], '', add);
-
-  // ports
-  const ports: PortMapping[] = [];
-  if (!Array.isArray(body.ports) || body.ports.length === 0) add('ports', 'is required: a list of 1-32 {port, targetPort}');
-  else if (body.ports.length > LIMITS.ports) add('ports', `lists ${body.ports.length} mappings; at most ${LIMITS.ports}`);
-  else {
-    const seen = new Set<number>();
-    body.ports.forEach((raw, i) => {
-      const path = `ports[${i}]`;
-      if (!isObject(raw)) return add(path, 'must be an object {port, targetPort}');
-      unknownKeys(raw, ['port', 'targetPort'], path, add);
-      if (!isPort(raw.port)) add(`${path}.port`, 'must be an integer 1-65535');
-      else if (seen.has(raw.port)) add(`${path}.port`, `${raw.port} is listed twice`);
-      else seen.add(raw.port);
-      const targetPort = raw.targetPort === undefined ? raw.port : raw.targetPort;
-      if (!isPort(targetPort)) add(`${path}.targetPort`, 'must be an integer 1-65535');
-      if (isPort(raw.port) && isPort(targetPort)) ports.push({ port: raw.port, targetPort });
-    });
-  }
-
-  // targets
-  const targets: string[] = [];
-  if (!Array.isArray(body.targets) || body.targets.length === 0) add('targets', `is required: a list of 1-${LIMITS.targets} IPv4 addresses`);
-  else if (body.targets.length > LIMITS.targets) add('targets', `lists ${body.targets.length} addresses; at most ${LIMITS.targets}`);
-  else {
-    body.targets.forEach((t, i) => {
-      const octets = parseIpv4(t);
-      if (!octets) return add(`targets[${i}]`, `${JSON.stringify(t)} is not an IPv4 address (IPv4 only)`);
-      const reason = reservedAddressReason(octets);
-      if (reason) return add(`targets[${i}]`, `${t} ${reason}`);
-      if (targets.includes(t as string)) return add(`targets[${i}]`, `${t} is listed twice`);
-      targets.push(t as string);
-    });
-  }
-
-  // nodes
-  const nodes = { ...DEFAULTS.nodes, zones: [...DEFAULTS.nodes.zones] };
-  if (body.nodes !== undefined) {
-    if (!isObject(body.nodes)) add('nodes', 'must be an object {count, vmSize, zones}');
-    else {
-      unknownKeys(body.nodes, ['count', 'vmSize', 'zones'], 'nodes', add);
-      if (body.nodes.count !== undefined) {
-        if (!Number.isInteger(body.nodes.count) || (body.nodes.count as number) < LIMITS.nodes.min || (body.nodes.count as number) > LIMITS.nodes.max) add('nodes.count', `must be an integer ${LIMITS.nodes.min}-${LIMITS.nodes.max}`);
-        else nodes.count = body.nodes.count as number;
-      }
-      if (body.nodes.vmSize !== undefined) {
-        if (typeof body.nodes.vmSize !== 'string' || !VM_SIZE.test(body.nodes.vmSize)) add('nodes.vmSize', 'must be a VM size name like Standard_B1s');
-        else nodes.vmSize = body.nodes.vmSize;
-      }
-      if (body.nodes.zones !== undefined) {
-        const z = body.nodes.zones;
-        if (!Array.isArray(z) || z.some((x) => !['1', '2', '3'].includes(x as string)) || new Set(z).size !== z.length) add('nodes.zones', 'must be a list of distinct zones from "1", "2", "3" (empty for no zones)');
-        else nodes.zones = z as string[];
-      }
-    }
-  }
-
-  // consumers
-  const consumers: ForwardSpec['consumers'] = { allow: [], ...DEFAULTS.consumers };
-  if (body.consumers !== undefined) {
-    if (!isObject(body.consumers)) add('consumers', 'must be an object {allow, unmatched, maxConnections}');
-    else {
-      unknownKeys(body.consumers, ['allow', 'unmatched', 'maxConnections'], 'consumers', add);
-      const allow = body.consumers.allow ?? [];
-      if (!Array.isArray(allow) || allow.length > LIMITS.consumers) add('consumers.allow', `must be a list of at most ${LIMITS.consumers} {subscriptionId, virtualNetworkIds}`);
-      else {
-        allow.forEach((raw, i) => {
-          const path = `consumers.allow[${i}]`;
-          if (!isObject(raw)) return add(path, 'must be an object {subscriptionId, virtualNetworkIds}');
-          unknownKeys(raw, ['subscriptionId', 'virtualNetworkIds'], path, add);
-          if (typeof raw.subscriptionId !== 'string' || !GUID.test(raw.subscriptionId)) add(`${path}.subscriptionId`, 'must be a subscription GUID');
-          const vnets = raw.virtualNetworkIds ?? [];
-          if (!Array.isArray(vnets)) add(`${path}.virtualNetworkIds`, 'must be a list of virtual network resource ids');
-          else vnets.forEach((v, j) => (typeof v === 'string' && VNET_ID.test(v) ? undefined : add(`${path}.virtualNetworkIds[${j}]`, 'must be a virtual network resource id /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}')));
-          if (typeof raw.subscriptionId === 'string' && Array.isArray(vnets)) consumers.allow.push({ subscriptionId: raw.subscriptionId.toLowerCase(), virtualNetworkIds: vnets as string[] });
-        });
-      }
-      if (body.consumers.unmatched !== undefined) {
-        if (body.consumers.unmatched !== 'leavePending' && body.consumers.unmatched !== 'reject') add('consumers.unmatched', 'must be "leavePending" or "reject"');
-        else consumers.unmatched = body.consumers.unmatched;
-      }
-      if (body.consumers.maxConnections !== undefined) {
-        const n = body.consumers.maxConnections;
-        if (!Number.isInteger(n) || (n as number) < LIMITS.maxConnections.min || (n as number) > LIMITS.maxConnections.max) add('consumers.maxConnections', `must be an integer ${LIMITS.maxConnections.min}-${LIMITS.maxConnections.max}`);
-        else consumers.maxConnections = n as number;
-      }
-    }
-  }
-
-  // dns
-  let dns: ForwardSpec['dns'];
-  if (body.dns !== undefined) {
-    if (!isObject(body.dns)) add('dns', 'must be an object {zoneName, recordName, ttl}');
-    else {
-      unknownKeys(body.dns, ['zoneName', 'recordName', 'ttl'], 'dns', add);
-      const zone = body.dns.zoneName;
-      const zoneOk = typeof zone === 'string' && zone.length <= 253 && zone.split('.').length >= 2 && zone.split('.').every((l) => DNS_LABEL.test(l));
-      if (!zoneOk) add('dns.zoneName', 'must be a DNS zone name of at least two valid labels (letters, digits, hyphens; 1-63 each)');
-      const record = body.dns.recordName;
-      if (typeof record !== 'string' || !DNS_LABEL.test(record)) add('dns.recordName', 'must be one DNS label (letters, digits, hyphens; 1-63; not starting or ending with a hyphen)');
-      const ttl = body.dns.ttl ?? DEFAULTS.dnsTtl;
-      if (!Number.isInteger(ttl) || (ttl as number) < LIMITS.ttl.min || (ttl as number) > LIMITS.ttl.max) add('dns.ttl', `must be an integer ${LIMITS.ttl.min}-${LIMITS.ttl.max} seconds`);
-      if (zoneOk && typeof record === 'string' && DNS_LABEL.test(record)) dns = { zoneName: (zone as string).toLowerCase(), recordName: record.toLowerCase(), ttl: ttl as number };
-    }
-  }
-
-  // probes
-  const probes: ForwardSpec['probes'] = [];
-  if (body.probes !== undefined) {
-    if (!Array.isArray(body.probes) || body.probes.length > LIMITS.probes) add('probes', `must be a list of at most ${LIMITS.probes} {subnetId, every}`);
-    else {
-      body.probes.forEach((raw, i) => {
-        const path = `probes[${i}]`;
-        if (!isObject(raw)) return add(path, 'must be an object {subnetId, every}');
-        unknownKeys(raw, ['subnetId', 'every'], path, add);
-        if (typeof raw.subnetId !== 'string' || !SUBNET_ID.test(raw.subnetId)) add(`${path}.subnetId`, 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}');
-        const every = raw.every ?? DEFAULTS.probeEvery;
-        const seconds = isoDurationSeconds(every);
-        if (seconds === undefined) add(`${path}.every`, 'must be an ISO 8601 duration like PT15M');
-        else if (seconds < LIMITS.probeEverySeconds.min || seconds > LIMITS.probeEverySeconds.max) add(`${path}.every`, 'must be between PT5M and P1D');
-        if (typeof raw.subnetId === 'string' && seconds !== undefined) probes.push({ subnetId: raw.subnetId, every: every as string });
-      });
-    }
-  }
-
-  // placement
-  let placement: ForwardSpec['placement'];
-  if (body.placement !== undefined) {
-    if (!isObject(body.placement)) add('placement', 'must be an object {resourceGroup, subnetId, location}');
-    else {
-      unknownKeys(body.placement, ['resourceGroup', 'subnetId', 'location'], 'placement', add);
-      const p = body.placement;
-      if (p.resourceGroup !== undefined && (typeof p.resourceGroup !== 'string' || !RESOURCE_GROUP.test(p.resourceGroup))) add('placement.resourceGroup', 'must be a resource group name (1-90 letters, digits, ._-())');
-      if (p.subnetId !== undefined && (typeof p.subnetId !== 'string' || !SUBNET_ID.test(p.subnetId))) add('placement.subnetId', 'must be a subnet resource id');
-      if (p.location !== undefined && (typeof p.location !== 'string' || !LOCATION.test(p.location))) add('placement.location', 'must be an Azure region name like westeurope');
-      placement = {
-        ...(typeof p.resourceGroup === 'string' ? { resourceGroup: p.resourceGroup } : {}),
-        ...(typeof p.subnetId === 'string' ? { subnetId: p.subnetId } : {}),
-        ...(typeof p.location === 'string' ? { location: p.location } : {}),
-      };
-    }
-  }
-
-  // agent (the forwarder node's health checking)
-  const agent = { ...DEFAULTS.agent };
-  if (body.agent !== undefined) {
-    if (!isObject(body.agent)) add('agent', 'must be an object {intervalSeconds, connectTimeoutSeconds}');
-    else {
-      unknownKeys(body.agent, ['intervalSeconds', 'connectTimeoutSeconds'], 'agent', add);
-      const { intervalSeconds = agent.intervalSeconds, connectTimeoutSeconds = agent.connectTimeoutSeconds } = body.agent as Record<string, unknown>;
-      if (!Number.isInteger(intervalSeconds) || (intervalSeconds as number) < 1 || (intervalSeconds as number) > 300) add('agent.intervalSeconds', 'must be an integer 1-300');
-      else agent.intervalSeconds = intervalSeconds as number;
-      if (!Number.isInteger(connectTimeoutSeconds) || (connectTimeoutSeconds as number) < 1 || (connectTimeoutSeconds as number) > 30) add('agent.connectTimeoutSeconds', 'must be an integer 1-30');
-      else agent.connectTimeoutSeconds = connectTimeoutSeconds as number;
-    }
-  }
-
-  if (problems.length) return { ok: false, problems };
-  return {
-    ok: true,
-    spec: { ports, targets, nodes, consumers, ...(dns ? { dns } : {}), probes, ...(placement ? { placement } : {}), agent },
+  const add = (path: readonly PropertyKey[], message: string) => {
+    let at = pathText(path);
+    for (const whole of REPORTED_AS_A_WHOLE) if (at.startsWith(`${whole}[`)) at = whole;
+    if (!problems.some((p) => p.path === at && p.message === message)) problems.push({ path: at, message });
   };
-}
-
-function unknownKeys(obj: Record<string, unknown>, known: string[], path: string, add: (p: string, m: string) => void): void {
-  for (const key of Object.keys(obj)) if (!known.includes(key)) add(path ? `${path}.${key}` : key, `is not a known property (known: ${known.join(', ')})`);
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') issue.keys.forEach((key) => add([...issue.path, key], issue.message));
+    else add(issue.path, issue.message);
+  }
+  return { ok: false, problems };
 }

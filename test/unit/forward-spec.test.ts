@@ -5,6 +5,9 @@ import { forwardNameProblems, isoDurationSeconds, parseForwardSpec, type Problem
 const minimal = { ports: [{ port: 8000 }], targets: ['192.168.42.65'] };
 const SUB = '00000000-0000-0000-0000-00000000c001';
 const SUBNET = `/subscriptions/${SUB}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/jump`;
+const SUB2 = '00000000-0000-0000-0000-00000000C002';
+const ZONE_ID = `/subscriptions/${SUB}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/Internal.NET`;
+const guid = (i: number) => `00000000-0000-0000-0000-${i.toString(16).padStart(12, '0')}`;
 
 function problemsOf(body: unknown): Problem[] {
   const r = parseForwardSpec(body);
@@ -19,7 +22,7 @@ describe('defaults', () => {
         ports: [{ port: 8000, targetPort: 8000 }],
         targets: ['192.168.42.65'],
         nodes: { count: 2, vmSize: 'Standard_B1s', zones: ['1', '2', '3'] },
-        consumers: { allow: [], unmatched: 'leavePending', maxConnections: 50 },
+        consumers: { allow: [], unmatched: 'leavePending', maxConnections: 50, onDisallow: 'keep' },
         probes: [],
         agent: { intervalSeconds: 5, connectTimeoutSeconds: 2 },
       },
@@ -36,6 +39,49 @@ describe('defaults', () => {
     const r = parseForwardSpec({ ...minimal, dns: { zoneName: 'Internal.NET', recordName: 'OnPrem' }, probes: [{ subnetId: SUBNET }] });
     expect(r.ok && r.spec.dns).toEqual({ zoneName: 'internal.net', recordName: 'onprem', ttl: 300 });
     expect(r.ok && r.spec.probes).toEqual([{ subnetId: SUBNET, every: 'PT15M' }]);
+  });
+
+  it('visibleTo stays absent when not given (the allow list then decides visibility)', () => {
+    const r = parseForwardSpec({ ...minimal, consumers: { allow: [{ subscriptionId: SUB }] } });
+    expect(r.ok && 'visibleTo' in r.spec.consumers).toBe(false);
+    expect(r.ok && r.spec.consumers.onDisallow).toBe('keep');
+  });
+
+  it('visibleTo subscriptions are lower-cased; ["*"] is kept; onDisallow is kept as given', () => {
+    const guids = parseForwardSpec({ ...minimal, consumers: { visibleTo: [SUB2], onDisallow: 'reject' } });
+    expect(guids.ok && guids.spec.consumers).toEqual({ allow: [], unmatched: 'leavePending', maxConnections: 50, onDisallow: 'reject', visibleTo: [SUB2.toLowerCase()] });
+    const anyone = parseForwardSpec({ ...minimal, consumers: { visibleTo: ['*'] } });
+    expect(anyone.ok && anyone.spec.consumers.visibleTo).toEqual(['*']);
+    const nobody = parseForwardSpec({ ...minimal, consumers: { visibleTo: [] } });
+    expect(nobody.ok && nobody.spec.consumers.visibleTo).toEqual([]);
+  });
+
+  it('dns zoneIds are kept as given; zoneName becomes optional when they are there', () => {
+    const ids = parseForwardSpec({ ...minimal, dns: { zoneIds: [ZONE_ID], recordName: 'OnPrem' } });
+    expect(ids.ok && ids.spec.dns).toEqual({ zoneIds: [ZONE_ID], recordName: 'onprem', ttl: 300 });
+    const both = parseForwardSpec({ ...minimal, dns: { zoneName: 'Internal.NET', zoneIds: [ZONE_ID, ZONE_ID.replace('rg-dns', 'rg-dns2')], recordName: 'onprem', ttl: 60 } });
+    expect(both.ok && both.spec.dns).toEqual({ zoneName: 'internal.net', zoneIds: [ZONE_ID, ZONE_ID.replace('rg-dns', 'rg-dns2')], recordName: 'onprem', ttl: 60 });
+  });
+
+  it('resource ids match case-insensitively', () => {
+    const lower = (s: string) => s.toLowerCase();
+    const r = parseForwardSpec({
+      ...minimal,
+      consumers: { allow: [{ subscriptionId: SUB2, virtualNetworkIds: [lower(SUBNET.replace('/subnets/jump', ''))] }] },
+      dns: { zoneIds: [lower(ZONE_ID)], recordName: 'x' },
+      probes: [{ subnetId: SUBNET.toUpperCase().replace(/^\/SUBSCRIPTIONS/, '/subscriptions'), every: 'PT5M' }],
+    });
+    expect(r.ok).toBe(true);
+    expect(r.ok && r.spec.consumers.allow).toEqual([{ subscriptionId: SUB2.toLowerCase(), virtualNetworkIds: [lower(SUBNET.replace('/subnets/jump', ''))] }]);
+  });
+
+  it('defaults are fresh copies: changing one spec does not change the next', () => {
+    const a = parseForwardSpec(minimal);
+    if (a.ok) a.spec.nodes.zones.push('4');
+    if (a.ok) a.spec.consumers.allow.push({ subscriptionId: SUB, virtualNetworkIds: [] });
+    const b = parseForwardSpec(minimal);
+    expect(b.ok && b.spec.nodes.zones).toEqual(['1', '2', '3']);
+    expect(b.ok && b.spec.consumers.allow).toEqual([]);
   });
 });
 
@@ -70,6 +116,28 @@ describe('each rule names its problem with the JSON path', () => {
     ['an unknown property', { color: 'blue' }, { path: 'color', message: 'is not a known property (known: ports, targets, nodes, consumers, dns, probes, placement, agent)' }],
     ['an unknown nested property', { nodes: { size: 'big' } }, { path: 'nodes.size', message: 'is not a known property (known: count, vmSize, zones)' }],
     ['a placement location with spaces', { placement: { location: 'West Europe' } }, { path: 'placement.location', message: 'must be an Azure region name like westeurope' }],
+    // consumers.visibleTo, consumers.onDisallow
+    ['"*" mixed with a subscription', { consumers: { visibleTo: ['*', SUB] } }, { path: 'consumers.visibleTo', message: 'must be either ["*"] (anyone with the alias) or a list of subscription GUIDs, not both' }],
+    ['"*" twice', { consumers: { visibleTo: ['*', '*'] } }, { path: 'consumers.visibleTo', message: 'must be either ["*"] (anyone with the alias) or a list of subscription GUIDs, not both' }],
+    ['a visibleTo entry that is not a GUID', { consumers: { visibleTo: [SUB, 'everyone'] } }, { path: 'consumers.visibleTo[1]', message: 'must be a subscription GUID, or "*" alone' }],
+    ['a visibleTo subscription listed twice', { consumers: { visibleTo: [SUB2, SUB2.toLowerCase()] } }, { path: 'consumers.visibleTo[1]', message: `${SUB2.toLowerCase()} is listed twice` }],
+    ['101 visibleTo subscriptions', { consumers: { visibleTo: Array.from({ length: 101 }, (_, i) => guid(i)) } }, { path: 'consumers.visibleTo', message: 'must be a list of at most 100 subscription GUIDs, or ["*"]' }],
+    ['a visibleTo that is not a list', { consumers: { visibleTo: '*' } }, { path: 'consumers.visibleTo', message: 'must be a list of at most 100 subscription GUIDs, or ["*"]' }],
+    ['an unknown onDisallow policy', { consumers: { onDisallow: 'delete' } }, { path: 'consumers.onDisallow', message: 'must be "keep" or "reject"' }],
+    ['an unknown consumers property', { consumers: { visible: ['*'] } }, { path: 'consumers.visible', message: 'is not a known property (known: allow, unmatched, maxConnections, onDisallow, visibleTo)' }],
+    // dns.zoneIds, dns without a zone
+    ['a dns record without a zone', { dns: { recordName: 'x' } }, { path: 'dns', message: 'needs zoneName or zoneIds (or both): the private DNS zone(s) to write the record in' }],
+    ['an empty zoneIds', { dns: { zoneIds: [], recordName: 'x' } }, { path: 'dns.zoneIds', message: 'must be a list of 1-10 private DNS zone resource ids' }],
+    ['11 zoneIds', { dns: { zoneIds: Array.from({ length: 11 }, (_, i) => ZONE_ID.replace('rg-dns', `rg-${i}`)), recordName: 'x' } }, { path: 'dns.zoneIds', message: 'must be a list of 1-10 private DNS zone resource ids' }],
+    ['a zoneIds that is not a list', { dns: { zoneIds: ZONE_ID, recordName: 'x' } }, { path: 'dns.zoneIds', message: 'must be a list of 1-10 private DNS zone resource ids' }],
+    ['a zone id that is a VNet id', { dns: { zoneIds: [SUBNET.replace('/subnets/jump', '')], recordName: 'x' } }, { path: 'dns.zoneIds[0]', message: 'must be a private DNS zone resource id /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{zone}' }],
+    ['a zone id with a one-label zone', { dns: { zoneIds: [ZONE_ID.replace('Internal.NET', 'internal')], recordName: 'x' } }, { path: 'dns.zoneIds[0]', message: 'must be a private DNS zone resource id /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{zone}' }],
+    ['a zone id listed twice', { dns: { zoneIds: [ZONE_ID, ZONE_ID.toLowerCase()], recordName: 'x' } }, { path: 'dns.zoneIds[1]', message: `${ZONE_ID.toLowerCase()} is listed twice` }],
+    ['an unknown dns property', { dns: { zoneName: 'internal.net', recordName: 'x', zone: 'y' } }, { path: 'dns.zone', message: 'is not a known property (known: zoneName, zoneIds, recordName, ttl)' }],
+    // null is not "absent" (the document says integer / string / list, and so does the validator)
+    ['a null ttl', { dns: { zoneName: 'internal.net', recordName: 'a', ttl: null } }, { path: 'dns.ttl', message: 'must be an integer 1-86400 seconds' }],
+    ['a consumers that is a list', { consumers: [] }, { path: 'consumers', message: 'must be an object {allow, unmatched, maxConnections, onDisallow, visibleTo}' }],
+    ['a dns that is a string', { dns: 'internal.net' }, { path: 'dns', message: 'must be an object {zoneName, zoneIds, recordName, ttl}' }],
   ])('%s', (_situation, patch, problem) => {
     expect(problemsOf({ ...minimal, ...patch })).toEqual([problem]);
   });
@@ -77,6 +145,43 @@ describe('each rule names its problem with the JSON path', () => {
   it('lists every problem of a body at once', () => {
     const problems = problemsOf({ ports: [{ port: 0 }], targets: ['x', '127.0.0.1'], nodes: { count: 99 }, dns: { zoneName: 'x', recordName: '-' } });
     expect(problems.map((p) => p.path)).toEqual(['ports[0].port', 'ports[0].targetPort', 'targets[0]', 'targets[1]', 'nodes.count', 'dns.zoneName', 'dns.recordName']);
+  });
+
+  it('names every problem even where a list also has broken items', () => {
+    const problems = problemsOf({
+      ports: [{ port: 80 }, { port: 'x' }, { port: 80, targetPort: 8080 }],
+      targets: ['10.0.0.1', 'nope', '10.0.0.1'],
+      consumers: { visibleTo: ['*', 'nope'], onDisallow: 'drop', allow: [{ subscriptionId: 'x', extra: 1 }] },
+      dns: { recordName: '-', ttl: 0 },
+    });
+    expect(problems).toEqual([
+      { path: 'ports[1].port', message: 'must be an integer 1-65535' },
+      { path: 'ports[1].targetPort', message: 'must be an integer 1-65535' },
+      { path: 'ports[2].port', message: '80 is listed twice' },
+      { path: 'targets[1]', message: '"nope" is not an IPv4 address (IPv4 only)' },
+      { path: 'targets[2]', message: '10.0.0.1 is listed twice' },
+      { path: 'consumers.allow[0].subscriptionId', message: 'must be a subscription GUID' },
+      { path: 'consumers.allow[0].extra', message: 'is not a known property (known: subscriptionId, virtualNetworkIds)' },
+      { path: 'consumers.onDisallow', message: 'must be "keep" or "reject"' },
+      { path: 'consumers.visibleTo[1]', message: 'must be a subscription GUID, or "*" alone' },
+      { path: 'consumers.visibleTo', message: 'must be either ["*"] (anyone with the alias) or a list of subscription GUIDs, not both' },
+      { path: 'dns.recordName', message: 'must be one DNS label (letters, digits, hyphens; 1-63; not starting or ending with a hyphen)' },
+      { path: 'dns.ttl', message: 'must be an integer 1-86400 seconds' },
+      { path: 'dns', message: 'needs zoneName or zoneIds (or both): the private DNS zone(s) to write the record in' },
+    ]);
+  });
+
+  it.each<[string, unknown]>([
+    ['undefined', undefined],
+    ['a number', 42],
+    ['objects where lists belong', { ports: {}, targets: {}, probes: {}, consumers: { allow: {}, visibleTo: {} }, dns: { zoneIds: {} } }],
+    ['lists where objects belong', { ports: [[]], targets: [[]], nodes: [], consumers: { allow: [[]] }, dns: [], placement: [], agent: [], probes: [[]] }],
+    ['nulls everywhere', { ports: [null], targets: [null], nodes: null, consumers: null, dns: null, probes: [null], placement: null, agent: null }],
+    ['a property that throws when read', Object.defineProperty({}, 'ports', { enumerable: true, get: () => { throw new Error('boom'); } })],
+  ])('never throws, whatever the body: %s', (_s, body) => {
+    const r = parseForwardSpec(body);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.problems.length).toBeGreaterThan(0);
   });
 
   it.each([
