@@ -289,7 +289,7 @@ const dns = closed(
   'must be an object {zoneName, zoneIds, recordName, ttl}',
 )
   .check(always((v, report) => (isRecord(v) && v.zoneName === undefined && v.zoneIds === undefined ? report([], 'needs zoneName or zoneIds (or both): the private DNS zone(s) to write the record in') : undefined)))
-  .meta({ anyOf: [{ required: ['zoneName'] }, { required: ['zoneIds'] }] })
+  .meta({ anyOf: [{ required: ['zoneName'] }, { required: ['zoneIds'] }], description: 'the private DNS A record of the forward (recordName.zone -> the frontend IP); needs zoneName or zoneIds' })
   .optional();
 
 const probe = closed(
@@ -331,7 +331,9 @@ const agent = closed(
   .describe("the forwarder nodes' health checking of the targets");
 
 /** The schema of a PUT body. Its output is a ForwardSpec with every default filled in. */
-export const forwardSpecSchema = closed({ ports, targets, nodes, consumers, dns, probes, placement, agent }, 'the body must be a JSON object');
+export const forwardSpecSchema = closed({ ports, targets, nodes, consumers, dns, probes, placement, agent }, 'the body must be a JSON object').describe(
+  'The body of PUT /forwards/{name}. Beyond this schema the service refuses reserved target addresses, duplicate ports and probe intervals outside PT5M..P1D.',
+);
 
 // The interfaces above are the public types; this fails to compile when they and the schema drift.
 type Output = z.output<typeof forwardSpecSchema>;

@@ -1,8 +1,11 @@
-import { DEFAULTS, LIMITS } from './forward-spec';
+import { forwardSpecJsonSchema } from './forward-spec';
 
 /**
- * The OpenAPI 3.0 document of the forwards API, built from the spec's defaults and limits
- * (core/forward-spec.ts) so the documented bounds are the enforced ones.
+ * The OpenAPI 3.1 document of the forwards API. The request body's schema (ForwardSpec) is
+ * generated from the zod schema that validates PUT bodies (core/forward-spec.ts), so the
+ * documented patterns, bounds, defaults and closed objects are the enforced ones. OpenAPI 3.1's
+ * schema dialect is JSON Schema 2020-12, which is what zod emits. The response schemas are
+ * written here.
  */
 export function openApiDocument(version: string): Record<string, unknown> {
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -10,8 +13,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$' } };
   const forwardResponse = (description: string) => ({ description, headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('Forward') } } });
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: { title: 'private-link-forwarder', version, description: 'Forwards: TCP services reached from isolated spokes through Private Link.' },
+    servers: [{ url: '/api' }],
     paths: {
       '/forwards': {
         get: { operationId: 'listForwards', responses: { 200: { description: 'Every forward with its phase', content: { 'application/json': { schema: ref('ForwardList') } } }, 503: problem } },
@@ -31,67 +35,59 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { 202: forwardResponse('Accepted: teardown in reverse order'), 404: problem, 412: problem, 503: problem },
         },
       },
+      '/forwards/{name}/actions': {
+        parameters: [nameParam],
+        get: {
+          operationId: 'listForwardActions',
+          description: 'What the control plane did for the forward (approvals, rejections, DNS writes, conflicts), newest first, a page at a time.',
+          parameters: [
+            { name: 'top', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, description: 'page size' },
+            { name: 'continuation', in: 'query', required: false, schema: { type: 'string' }, description: 'the continuation of the previous page (from its nextLink)' },
+          ],
+          responses: { 200: { description: 'A page of actions', content: { 'application/json': { schema: ref('ActionList') } } }, 404: problem, 503: problem },
+        },
+      },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     },
     components: {
       schemas: {
-        PortMapping: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['port'],
-          properties: { port: { type: 'integer', minimum: 1, maximum: 65535 }, targetPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'defaults to port' } },
-        },
-        ForwardSpec: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['ports', 'targets'],
-          properties: {
-            ports: { type: 'array', minItems: 1, maxItems: LIMITS.ports, items: ref('PortMapping'), description: 'listen ports, unique' },
-            targets: { type: 'array', minItems: 1, maxItems: LIMITS.targets, items: { type: 'string', format: 'ipv4' }, description: 'IPv4 only; no 0.0.0.0, loopback, link-local, 168.63.129.16 or multicast' },
-            nodes: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                count: { type: 'integer', minimum: LIMITS.nodes.min, maximum: LIMITS.nodes.max, default: DEFAULTS.nodes.count },
-                vmSize: { type: 'string', default: DEFAULTS.nodes.vmSize },
-                zones: { type: 'array', items: { type: 'string', enum: ['1', '2', '3'] }, default: DEFAULTS.nodes.zones },
-              },
-            },
-            consumers: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                allow: { type: 'array', maxItems: LIMITS.consumers, items: { type: 'object', required: ['subscriptionId'], properties: { subscriptionId: { type: 'string', format: 'uuid' }, virtualNetworkIds: { type: 'array', items: { type: 'string' } } } } },
-                unmatched: { type: 'string', enum: ['leavePending', 'reject'], default: DEFAULTS.consumers.unmatched },
-                maxConnections: { type: 'integer', minimum: LIMITS.maxConnections.min, maximum: LIMITS.maxConnections.max, default: DEFAULTS.consumers.maxConnections },
-              },
-            },
-            dns: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['zoneName', 'recordName'],
-              properties: { zoneName: { type: 'string' }, recordName: { type: 'string' }, ttl: { type: 'integer', minimum: LIMITS.ttl.min, maximum: LIMITS.ttl.max, default: DEFAULTS.dnsTtl } },
-            },
-            probes: {
-              type: 'array',
-              maxItems: LIMITS.probes,
-              items: { type: 'object', required: ['subnetId'], properties: { subnetId: { type: 'string' }, every: { type: 'string', description: 'ISO 8601 duration, PT5M..P1D', default: DEFAULTS.probeEvery } } },
-            },
-            placement: { type: 'object', additionalProperties: false, properties: { resourceGroup: { type: 'string' }, subnetId: { type: 'string' }, location: { type: 'string' } } },
-            agent: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                intervalSeconds: { type: 'integer', minimum: 1, maximum: 300, default: DEFAULTS.agent.intervalSeconds },
-                connectTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 30, default: DEFAULTS.agent.connectTimeoutSeconds },
-              },
-            },
-          },
-        },
+        ForwardSpec: forwardSpecJsonSchema(),
         Condition: {
           type: 'object',
           required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
-          properties: { type: { type: 'string' }, status: { type: 'string', enum: ['True', 'False', 'Unknown'] }, reason: { type: 'string' }, message: { type: 'string' }, lastTransitionTime: { type: 'string', format: 'date-time' } },
+          properties: {
+            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, ConnectionsReconciled, DnsRecordsReady', examples: ['Ready', 'NodesHealthy', 'ConnectionsReconciled', 'DnsRecordsReady'] },
+            status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+            reason: { type: 'string' },
+            message: { type: 'string' },
+            lastTransitionTime: { type: 'string', format: 'date-time' },
+          },
+        },
+        ConnectionDnsRecord: {
+          type: 'object',
+          required: ['fqdn', 'zoneId', 'state'],
+          properties: {
+            fqdn: { type: 'string' },
+            zoneId: { type: 'string', description: 'the private DNS zone resource id' },
+            ip: { type: 'string' },
+            state: { type: 'string', enum: ['written', 'conflict', 'noZone', 'pending', 'removed'] },
+            message: { type: 'string' },
+          },
+        },
+        Connection: {
+          type: 'object',
+          description: 'A private endpoint connection to the forward\'s Private Link Service and what was decided for it',
+          required: ['name', 'privateEndpointId', 'subscriptionId', 'state', 'decision', 'reason'],
+          properties: {
+            name: { type: 'string' },
+            privateEndpointId: { type: 'string' },
+            subscriptionId: { type: 'string' },
+            virtualNetworkId: { type: 'string' },
+            state: { type: 'string', enum: ['Pending', 'Approved', 'Rejected', 'Disconnected'] },
+            decision: { type: 'string', enum: ['approve', 'reject', 'leave', 'keep'] },
+            reason: { type: 'string' },
+            dns: { type: 'array', items: ref('ConnectionDnsRecord') },
+          },
         },
         ForwardStatus: {
           type: 'object',
@@ -104,8 +100,25 @@ export function openApiDocument(version: string): Record<string, unknown> {
             privateLinkServiceAlias: { type: 'string' },
             frontendIp: { type: 'string' },
             nodes: { type: 'array', items: { type: 'object', properties: { instanceId: { type: 'string' }, ip: { type: 'string' }, health: { type: 'string' }, latestModelApplied: { type: 'boolean' } } } },
+            connections: { type: 'array', items: ref('Connection') },
             error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
           },
+        },
+        Action: {
+          type: 'object',
+          required: ['time', 'actor', 'action', 'target', 'reason'],
+          properties: {
+            time: { type: 'string', format: 'date-time' },
+            actor: { type: 'string', enum: ['event', 'sweep', 'api', 'reconcile'] },
+            action: { type: 'string', description: 'e.g. approve, reject, dns-write, dns-remove, conflict', examples: ['approve', 'reject', 'dns-write', 'dns-remove', 'conflict'] },
+            target: { type: 'string' },
+            reason: { type: 'string' },
+          },
+        },
+        ActionList: {
+          type: 'object',
+          required: ['value'],
+          properties: { value: { type: 'array', items: ref('Action') }, nextLink: { type: 'string', description: 'the next page, when there is one' } },
         },
         Forward: {
           type: 'object',

@@ -155,8 +155,9 @@ describe('bad input', () => {
   it('the list shows every forward with its phase; the OpenAPI document describes the API', async () => {
     const list = await s.api<{ value: { name: string; phase: string }[] }>('GET', '/api/forwards');
     expect(list.body.value).toContainEqual(expect.objectContaining({ name: 'web', phase: 'Ready' }));
-    const doc = await s.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/api/openapi.json');
-    expect(doc.body.openapi).toBe('3.0.3');
+    const doc = await s.api<{ openapi: string; servers: { url: string }[]; paths: Record<string, unknown> }>('GET', '/api/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(doc.body.servers).toEqual([{ url: '/api' }]);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/forwards', '/forwards/{name}']));
   });
 });
