@@ -6,7 +6,8 @@ import { safeKey, tableClient, tableReady } from './tables';
  * A forward's action log on Azure Tables: what the control plane did and why (approve, reject,
  * record written or removed, conflict found; later recycles, upgrades, probes), one partition
  * per forward, newest first. Row keys are the time inverted (so the table's natural order is
- * newest first) plus a short unique suffix.
+ * newest first), a sequence inverted the same way (actions of one time, newest first) and a short
+ * unique suffix.
  */
 export type Actor = 'event' | 'sweep' | 'api' | 'reconcile';
 
@@ -29,6 +30,9 @@ export interface ActionPage {
 
 const TABLE = 'plfActions';
 const MAX_TIME = 9_999_999_999_999;
+const MAX_SEQ = 999_999_999_999;
+/** Orders actions of one time (a pass writes all its actions at the pass's time): later appends first. */
+let sequence = 0;
 
 export class ActionLog {
   private readonly client: TableClient;
@@ -48,15 +52,14 @@ export class ActionLog {
     if (!actions.length) return;
     await this.init();
     const nonce = Math.random().toString(36).slice(2, 8);
-    await Promise.all(
-      actions.map((a, i) =>
-        this.client.createEntity({
-          partitionKey: safeKey(forward),
-          rowKey: `${String(MAX_TIME - Date.parse(a.time)).padStart(13, '0')}-${String(999 - Math.min(i, 999)).padStart(3, '0')}-${nonce}`,
-          ...a,
-        }),
-      ),
-    );
+    for (const a of actions) {
+      sequence = (sequence + 1) % MAX_SEQ;
+      await this.client.createEntity({
+        partitionKey: safeKey(forward),
+        rowKey: `${String(MAX_TIME - Date.parse(a.time)).padStart(13, '0')}-${String(MAX_SEQ - sequence).padStart(12, '0')}-${nonce}`,
+        ...a,
+      });
+    }
   }
 
   /** One page, newest first: `top` entries (1-200) after `continuation`. */

