@@ -89,14 +89,16 @@ async function main(): Promise<void> {
     });
     const devhostUrl = parts.devhost.url;
 
-    // As the deployed app is subscribed in Azure: the provider subscription's system topic with
-    // the filters of infra/eventgrid-filters.json; consumer subscriptions only where configured.
+    // As the deployed app is subscribed in Azure: the provider subscription's system topic (the
+    // app's own trigger with the filters of infra/eventgrid-filters.json); consumer subscriptions
+    // only where configured.
     const filters = eventGridFilters();
     const provider = process.env.PLF_HUB_SUBSCRIPTION_ID ?? HUB.PLF_HUB_SUBSCRIPTION_ID;
     const consumers = (process.env.PLF_EVENTGRID_CONSUMER_SUBSCRIPTIONS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
     for (const fn of parts.devhost.functions.filter((f) => f.triggerType === 'eventGridTrigger')) {
       for (const [i, topicSubscriptionId] of [provider, ...consumers].entries()) {
-        await subscribe(emulator.url, emulator.caFile, `devhost-${fn.name}${i ? `-c${i}` : ''}`, `${devhostUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(fn.name)}`, { ...filters, topicSubscriptionId });
+        const own = filters.functionName === fn.name ? { includedEventTypes: filters.includedEventTypes, advancedFilters: filters.advancedFilters } : {};
+        await subscribe(emulator.url, emulator.caFile, `devhost-${fn.name}${i ? `-c${i}` : ''}`, `${devhostUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(fn.name)}`, { ...own, topicSubscriptionId });
         say(`Event Grid: subscription ${topicSubscriptionId} events -> ${fn.name}`);
       }
     }
@@ -195,9 +197,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The event types and advanced filters the app is subscribed with (the file infra deploys too). */
-function eventGridFilters(): { includedEventTypes?: string[]; advancedFilters?: unknown[] } {
-  const doc = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'infra/eventgrid-filters.json'), 'utf8')) as { includedEventTypes?: string[]; advancedFilters?: unknown[] };
-  return { ...(doc.includedEventTypes ? { includedEventTypes: doc.includedEventTypes } : {}), ...(doc.advancedFilters ? { advancedFilters: doc.advancedFilters } : {}) };
+function eventGridFilters(): { functionName?: string; includedEventTypes?: string[]; advancedFilters?: unknown[] } {
+  return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'infra/eventgrid-filters.json'), 'utf8')) as { functionName?: string; includedEventTypes?: string[]; advancedFilters?: unknown[] };
 }
 
 /** (Re)creates an emulator Event Grid subscription; the emulator runs the validation handshake. */

@@ -161,7 +161,7 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
   it('subscribes every Event Grid function of the app to the emulator: an ARM write reaches it', async () => {
     const stack = await startStack({ PLF_STACK_MAIN: fixtureMain, DEVHOST_FIXTURE_SLOW_SCHEDULE: '0 0 0 1 1 *' });
     try {
-      expect(stack.out()).toContain('stack: Event Grid: emulator events -> onResourceEvent');
+      expect(stack.out()).toContain('stack: Event Grid: subscription 00000000-0000-0000-0000-00000000a001 events -> onResourceEvent');
       const status = await arm(stack, 'PUT', '/subscriptions/00000000-0000-0000-0000-00000000a001/resourcegroups/rg-stack-test?api-version=2021-04-01', { location: 'westeurope' });
       expect(status).toBeLessThan(300);
       const deadline = Date.now() + 15_000;
