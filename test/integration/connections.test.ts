@@ -285,6 +285,28 @@ describe('the Event Grid webhook', () => {
   });
 });
 
+describe('the actions API', () => {
+  it.each([
+    ['top out of range', '/api/forwards/web/actions?top=0', 400, /top/],
+    ['top not a number', '/api/forwards/web/actions?top=ten', 400, /top/],
+    ['a continuation it never gave out', '/api/forwards/web/actions?continuation=%27%20or%201%3D1', 400, /continuation/],
+    ['an unknown forward', '/api/forwards/nobody/actions', 404, /nobody/],
+  ])('%s: %s -> %i problem+json', async (_situation, url, status, text) => {
+    const r = await s.api<{ title: string; detail: string; problems?: { path: string }[] }>('GET', url);
+    expect(r.status).toBe(status);
+    expect(r.headers.get('content-type')).toBe('application/problem+json');
+    expect(JSON.stringify(r.body)).toMatch(text);
+  });
+
+  it('pages newest first with a nextLink that leads to the rest', async () => {
+    const all = await actions('web');
+    const first = await s.api<{ value: Action[]; nextLink?: string }>('GET', '/api/forwards/web/actions?top=2');
+    expect(first.body.value).toEqual(all.slice(0, 2));
+    const second = await s.api<{ value: Action[]; nextLink?: string }>('GET', first.body.nextLink!);
+    expect(second.body.value).toEqual(all.slice(2, 4));
+  });
+});
+
 describe('the forward deleted', () => {
   it('its records are removed with it', async () => {
     expect(await record('internal.net', 'onprem-server')).toBeDefined();
