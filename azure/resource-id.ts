@@ -21,7 +21,7 @@ const ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]
 /** Parses a resource id; undefined when it is not one. */
 export function parseResourceId(id: string | undefined): ResourceRef | undefined {
   const m = id ? ID.exec(id) : null;
-  if (!m) return undefined;
+  if (!m || id!.split('/').slice(1).some((s) => !s || s === '.' || s === '..')) return undefined;
   const rest = m[4].split('/');
   if (rest.length % 2 !== 0 || rest.some((s) => !s)) return undefined;
   const types = rest.filter((_, i) => i % 2 === 0);

@@ -101,6 +101,7 @@ export function planRecords(
       continue;
     }
     const holder = ours ? candidates.find((c) => lc(c.privateEndpointId) === lc(rec!.metadata[META_ENDPOINT])) : undefined;
+    // The holder keeps the name; without one, the oldest candidate that has an IP gets it.
     const chosen = holder ?? candidates.find((c) => c.ip);
     if (chosen?.ip) {
       const same = ours && rec!.ips.length === 1 && rec!.ips[0] === chosen.ip && rec!.ttl === dns.ttl && lc(rec!.metadata[META_ENDPOINT]) === lc(chosen.privateEndpointId);
@@ -112,20 +113,24 @@ export function planRecords(
           ip: chosen.ip,
           ttl: dns.ttl,
           metadata: recordMetadata(forward, chosen.privateEndpointId),
-          ...(rec ? { ifMatch: rec.etag } : { ifNoneMatch: '*' as const }),
+          // If-Match on the version read ('*' = "it must still exist" when ARM gave no etag).
+          ...(rec ? { ifMatch: rec.etag ?? '*' } : { ifNoneMatch: '*' as const }),
           connectionName: chosen.connectionName,
           reason: rec ? `${fqdn} follows endpoint ${shortId(chosen.privateEndpointId)} (${rec.ips.join(',') || 'no IP'} -> ${chosen.ip})` : `${fqdn} -> ${chosen.ip} (endpoint ${shortId(chosen.privateEndpointId)})`,
         });
       }
       show(chosen.connectionName, { fqdn, zoneId: zone.zoneId, ip: chosen.ip, state: 'written' });
-    } else if (chosen) {
-      show(chosen.connectionName, { fqdn, zoneId: zone.zoneId, state: 'pending', message: 'the endpoint has no private IP yet' });
-    } else if (ours) {
+    } else if (ours && !holder) {
       ops.push({ kind: 'delete', zoneId: zone.zoneId, fqdn, ...(rec!.etag ? { ifMatch: rec!.etag } : {}), reason: `${fqdn}: endpoint ${shortId(rec!.metadata[META_ENDPOINT] ?? '?')} is no longer approved or gone` });
     }
     for (const c of candidates) {
-      if (c === chosen) continue;
-      const message = `${zone.zoneName} is linked to the VNets of endpoints ${shortId(chosen!.privateEndpointId)} and ${shortId(c.privateEndpointId)}; one name holds one IP, ${shortId(chosen!.privateEndpointId)} keeps ${fqdn}`;
+      if (chosen?.ip && c === chosen) continue;
+      if (!chosen?.ip) {
+        // Nobody can be named yet: every candidate waits for its NIC's IP.
+        show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'pending', message: 'the endpoint has no private IP yet' });
+        continue;
+      }
+      const message = `${zone.zoneName} is linked to the VNets of endpoints ${shortId(chosen.privateEndpointId)} and ${shortId(c.privateEndpointId)}; one name holds one IP, ${shortId(chosen.privateEndpointId)} keeps ${fqdn}`;
       show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'conflict', message });
       problems.push(message);
     }

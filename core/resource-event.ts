@@ -46,7 +46,8 @@ function typeOfId(id: string): string | undefined {
   const m = ID.exec(id);
   if (!m) return undefined;
   const rest = m[2].split('/');
-  if (rest.length % 2 !== 0 || rest.some((s) => !s)) return undefined;
+  // Every segment a name: no empty, "." or ".." segment (an id is never a path to resolve).
+  if (rest.length % 2 !== 0 || id.split('/').slice(1).some((s) => !s || s === '.' || s === '..')) return undefined;
   return `${m[1]}/${rest.filter((_, i) => i % 2 === 0).join('/')}`.toLowerCase();
 }
 
@@ -59,7 +60,8 @@ export function classifyResourceEvent(event: unknown): ResourceEvent {
   if (!type) return { kind: 'ignored', reason: 'no eventType or type', eventId };
   if (!RESOURCE_EVENT_TYPES.some((t) => t.toLowerCase() === type.toLowerCase())) return { kind: 'ignored', reason: `event type ${type.slice(0, 100)} is not a resource write or delete`, eventId };
   const data = isObject(event.data) ? event.data : undefined;
-  const op = data && typeof data.operationName === 'string' ? RESOURCE_OPERATIONS[data.operationName.toLowerCase()] : undefined;
+  const opName = data && typeof data.operationName === 'string' ? data.operationName.toLowerCase() : undefined;
+  const op = opName && Object.hasOwn(RESOURCE_OPERATIONS, opName) ? RESOURCE_OPERATIONS[opName] : undefined;
   if (!op) return { kind: 'ignored', reason: `operation ${data && typeof data.operationName === 'string' ? data.operationName.slice(0, 120) : '(none)'} does not concern connections`, eventId };
   const id = data && typeof data.resourceUri === 'string' ? data.resourceUri : typeof event.subject === 'string' ? event.subject : undefined;
   if (!id || id.length > 1024 || typeOfId(id) !== TYPE_OF_RESOURCE[op.resource]) return { kind: 'ignored', reason: `the resource id does not name a ${op.resource} (${String(id).slice(0, 200)})`, eventId };

@@ -216,7 +216,6 @@ describe('planRecords', () => {
 describe('planRecords: endpoints whose NIC has no IP yet', () => {
   const noIp = (name: string, vnet: string) => endpoint(name, vnetId(vnet), undefined);
   it.each<[string, Situation]>([
-    ['one endpoint without an IP and no record', { zones: [zone(ZONE_1, 'corp.example', vnetId('vnet-a'))], endpoints: [noIp('pe-a', 'vnet-a')] }],
     ['two endpoints without an IP in two VNets linked to one zone', { zones: [zone(ZONE_1, 'corp.example', vnetId('vnet-a'), vnetId('vnet-b'))], endpoints: [noIp('pe-a', 'vnet-a'), noIp('pe-b', 'vnet-b')] }],
     [
       'an endpoint without an IP where our record of a gone endpoint remains',
