@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { IDS } from '../../test/emulator/helpers/emulator';
 import { eventually, ROOT, startStack, type Stack } from '../../test/integration/helpers/stack';
@@ -20,7 +21,7 @@ const POLL_MS = 50;
 const TIMEOUT_MS = Number(process.env.PLF_BENCH_CONN_TIMEOUT_MS ?? 180_000);
 const ENDPOINTS = FORWARDS * PER_FORWARD;
 
-type Entry = { seq?: number; method: string; path: string; kind: string; status: number; resourceType?: string };
+type Entry = { seq?: number; time?: string; method: string; path: string; kind: string; status: number; resourceType?: string };
 interface Conn { name: string; privateEndpointId: string; state: string; decision: string; reason: string; dns?: { fqdn: string; ip?: string; state: string; message?: string }[] }
 interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; connections?: Conn[] } }
 
@@ -53,7 +54,7 @@ function quantile(sorted: number[], q: number): number {
 
 const isWrite = (e: Entry) => e.kind === 'write' || e.kind === 'action' || e.kind === 'delete';
 /** The consumers' own requests (creating their private endpoints), not the product's. */
-const isConsumer = (e: Entry) => /\/privateEndpoints\/pe-bench-/i.test(e.path) && !/privateLinkServices/i.test(e.path);
+const isConsumer = (e: Entry) => e.method === 'PUT' && /\/privateEndpoints\/pe-bench-[^/]*$/i.test(e.path.split('?')[0]);
 
 function table(entries: Entry[], indent = '    '): string {
   const by = new Map<string, number>();
@@ -138,7 +139,6 @@ async function main(): Promise<void> {
     const jobs: { f: number; j: number; name: string }[] = [];
     for (let j = 0; j < PER_FORWARD; j++) for (let f = 0; f < FORWARDS; f++) jobs.push({ f, j, name: endpointName(f, j) });
     const createdAt = new Map<string, number>();
-    const createOrder = new Map<number, string[]>();
     const decidedAt = new Map<string, number>();
     const decided = new Map<string, Conn>();
     const writtenAt = new Map<number, { endpoint: string; at: number }>();
@@ -150,15 +150,17 @@ async function main(): Promise<void> {
       const r = await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name, privateLinkServiceId: plsId(forwardName(f)) });
       createdAt.set(name, Date.now());
       if (r.status >= 300) failures.push(`${name}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-      else createOrder.set(f, [...(createOrder.get(f) ?? []), name]);
     }).finally(() => (creating = false));
 
     let lastProgress = Date.now();
     let lastSeen: ForwardBody[] = [];
+    const rounds: number[] = [];
     const deadline = Date.now() + TIMEOUT_MS;
     for (;;) {
+      const r0 = Date.now();
       lastSeen = await Promise.all(Array.from({ length: FORWARDS }, (_, i) => get(forwardName(i))));
       const now = Date.now();
+      rounds.push(now - r0);
       lastSeen.forEach((b, f) => {
         for (const c of b.status.connections ?? []) {
           const ep = c.privateEndpointId.split('/').pop()!;
@@ -178,19 +180,23 @@ async function main(): Promise<void> {
         break;
       }
       if (now - lastProgress >= 1000) {
-        progress(`endpoints created ${createdAt.size}/${ENDPOINTS}, Approved + DNS decided ${decidedAt.size}/${ENDPOINTS}, records written ${writtenAt.size}/${FORWARDS}`);
+        progress(`endpoints created ${createdAt.size}/${ENDPOINTS}, shown Approved + DNS decided ${decidedAt.size}/${ENDPOINTS}, records shown written ${writtenAt.size}/${FORWARDS}`);
         lastProgress = now;
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     await creation;
     const runMs = Date.now() - t0;
-    // Requests still under way (e.g. the last passes' status writes) belong to the run.
-    const runLog = await settle(s, 1000, 5000);
+    const doneLog = await requestLog(s);
+    // The passes the run's events started may go on after the status shows everything: they are
+    // the run's cost too. Counted until ARM has been quiet for 3 s.
+    progress('waiting for ARM to go quiet (3 s without a request)');
+    const runLog = await settle(s, 3000, 60_000);
+    const quietMs = Date.now() - t0 - runMs;
 
     const latencies = [...decidedAt.entries()].map(([ep, at]) => Math.max(0, at - (createdAt.get(ep) ?? at))).sort((a, b) => a - b);
     const recordLat = [...writtenAt.entries()].map(([, w]) => Math.max(0, w.at - (createdAt.get(w.endpoint) ?? w.at))).sort((a, b) => a - b);
-    const recordNotFirst = [...writtenAt.entries()].filter(([f, w]) => createOrder.get(f)?.[0] !== w.endpoint).map(([f, w]) => `${forwardName(f)}: ${w.endpoint} (first created ${createOrder.get(f)?.[0]})`);
+    const recordNotFirst = [...writtenAt.entries()].filter(([f, w]) => w.endpoint !== endpointName(f, 0)).map(([f, w]) => `${forwardName(f)}: ${w.endpoint}`);
     const dnsStates = { written: 0, conflict: 0 };
     for (const c of decided.values()) dnsStates[c.dns![0].state as 'written' | 'conflict']++;
     const notApproved: string[] = [];
@@ -203,11 +209,29 @@ async function main(): Promise<void> {
       }
     });
 
-    const product = runLog.filter((e) => !isConsumer(e));
-    const consumer = runLog.filter(isConsumer);
-    const reads = product.filter((e) => e.kind === 'read').length;
-    const writes = product.filter(isWrite).length;
-    const dnsReq = product.filter((e) => /privateDnsZones/i.test(e.path)).length;
+    // The product's own moments, from the emulator's log (same clock): the approval PUT of each
+    // connection (named <endpoint>.<guid>) and the A record PUT of each forward.
+    const at = (e: Entry) => (e.time ? Date.parse(e.time) : NaN);
+    const approvePut = new Map<string, number>();
+    const recordPut = new Map<number, number>();
+    for (const e of runLog) {
+      if (e.method !== 'PUT') continue;
+      const conn = /\/privateEndpointConnections\/(pe-bench-\d+-\d+)\./i.exec(e.path);
+      if (conn && !approvePut.has(conn[1])) approvePut.set(conn[1], at(e));
+      const rec = /\/privateDnsZones\/[^/]+\/A\/svc-(\d+)/i.exec(e.path);
+      if (rec && !recordPut.has(Number(rec[1]))) recordPut.set(Number(rec[1]), at(e));
+    }
+    const approveLat = [...approvePut.entries()].map(([ep, t]) => Math.max(0, t - (createdAt.get(ep) ?? t))).sort((a, b) => a - b);
+    const recordPutLat = [...recordPut.entries()].map(([f, t]) => Math.max(0, t - (createdAt.get(writtenAt.get(f)?.endpoint ?? endpointName(f, 0)) ?? t))).sort((a, b) => a - b);
+    const showLag = [...decidedAt.entries()].filter(([ep]) => approvePut.has(ep)).map(([ep, t]) => t - approvePut.get(ep)!).sort((a, b) => a - b);
+
+    const count = (log: Entry[]) => {
+      const product = log.filter((e) => !isConsumer(e));
+      return { product, consumer: log.length - product.length, reads: product.filter((e) => e.kind === 'read').length, writes: product.filter(isWrite).length, dns: product.filter((e) => /privateDnsZones/i.test(e.path)).length };
+    };
+    const atDone = count(doneLog);
+    const full = count(runLog);
+    const tailLog = runLog.slice(doneLog.length);
     const newConns = decidedAt.size || 1;
 
     // Checked after the run's log was taken (these reads are the bench's, not the product's).
@@ -222,9 +246,11 @@ async function main(): Promise<void> {
 
     // 3. One idle sweep pass.
     await s.emu.control('DELETE', '/requests');
+    progress('idle sweep pass: POST /admin/functions/connectionsSweep, waiting for its requests to stop');
     const sweepResp = await s.api('POST', '/admin/functions/connectionsSweep', {});
-    const sweepLog = await settle(s, 1000, 8000, 1);
+    const sweepLog = await settle(s, 1500, 10_000, 1);
     const sweepWrites = sweepLog.filter(isWrite);
+    if (process.env.PLF_BENCH_CONN_DUMP) fs.writeFileSync(process.env.PLF_BENCH_CONN_DUMP, JSON.stringify({ createdAt: Object.fromEntries(createdAt), decidedAt: Object.fromEntries(decidedAt), doneCount: doneLog.length, runLog, sweepLog }, null, 1));
     const listsByPls = new Map<string, number>();
     for (const e of sweepLog.filter((x) => x.method === 'GET' && /privateEndpointConnections$/i.test(x.path.split('?')[0]))) {
       const pls = /privateLinkServices\/([^/]+)/i.exec(e.path)?.[1] ?? '?';
@@ -232,25 +258,31 @@ async function main(): Promise<void> {
     }
     const listCounts = [...listsByPls.values()];
 
-    const pct = (n: number) => `${n.toFixed(0)} ms`;
+    const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} ms` : 'n/a');
+    const dist = (v: number[]) => `p50 ${ms(quantile(v, 0.5))}   p99 ${ms(quantile(v, 0.99))}   max ${ms(v[v.length - 1] ?? NaN)}`;
     const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    console.log(`connections bench: devhost (tables on Azurite) + emulator with zero LRO delay, linger 30 s, Node ${process.version}`);
+    const per = (c: ReturnType<typeof count>) => `${(c.product.length / newConns).toFixed(2)} per new connection (${(c.reads / newConns).toFixed(2)} reads, ${(c.writes / newConns).toFixed(2)} writes)`;
+    console.log(`connections bench: devhost (tables on Azurite) + emulator with zero LRO delay, linger 30 s, Node ${process.version}, ${os.cpus().length} CPUs`);
     console.log(`${FORWARDS} forwards (2 nodes each) -> all Ready   ${forwardsMs} ms`);
-    console.log(`${ENDPOINTS} private endpoints from the allowed spoke (${PER_FORWARD} per forward, ${CONCURRENCY} at a time), forwards polled every ${POLL_MS} ms: run ${runMs} ms`);
+    console.log(`${ENDPOINTS} private endpoints from the allowed spoke (${PER_FORWARD} per forward, ${CONCURRENCY} at a time): all created and shown decided after ${runMs} ms`);
     if (failures.length) console.log(`  endpoint creations that failed: ${failures.length}\n    ${failures.join('\n    ')}`);
-    console.log(`  created -> Approved + DNS decided (${latencies.length}/${ENDPOINTS}; written ${dnsStates.written}, conflict ${dnsStates.conflict}):`);
-    console.log(`    p50 ${pct(quantile(latencies, 0.5))}   p99 ${pct(quantile(latencies, 0.99))}   max ${pct(latencies[latencies.length - 1] ?? NaN)}   (target p99 < 1000 ms: ${mark(quantile(latencies, 0.99) < 1000)})`);
-    console.log(`  created -> A record written, per forward (${recordLat.length}/${FORWARDS}): p50 ${pct(quantile(recordLat, 0.5))}   max ${pct(recordLat[recordLat.length - 1] ?? NaN)}`);
-    if (recordNotFirst.length) console.log(`    record went to an endpoint other than the forward's first created: ${recordNotFirst.join('; ')}`);
-    if (notApproved.length) console.log(`  NOT Approved + DNS decided (${notApproved.length}):\n    ${notApproved.slice(0, 20).join('\n    ')}${notApproved.length > 20 ? `\n    ... ${notApproved.length - 20} more` : ''}`);
+    console.log(`  created -> shown Approved + DNS decided in GET /api/forwards (${latencies.length}/${ENDPOINTS}; written ${dnsStates.written}, conflict ${dnsStates.conflict}):`);
+    console.log(`    ${dist(latencies)}   (target p99 < 1000 ms: ${mark(quantile(latencies, 0.99) < 1000)})`);
+    console.log(`    (observed by polling the ${FORWARDS} forwards every ${POLL_MS} ms; one polling round took ${dist(rounds.slice().sort((a, b) => a - b))})`);
+    console.log(`  created -> approval PUT sent to ARM (${approveLat.length}/${ENDPOINTS}, from the request log): ${dist(approveLat)}`);
+    console.log(`  approval PUT -> shown in the API: ${dist(showLag)}`);
+    console.log(`  created -> A record shown written, per forward (${recordLat.length}/${FORWARDS}): p50 ${ms(quantile(recordLat, 0.5))}   max ${ms(recordLat[recordLat.length - 1] ?? NaN)};  A record PUT sent (${recordPut.size}/${FORWARDS}): p50 ${ms(quantile(recordPutLat, 0.5))}   max ${ms(recordPutLat[recordPutLat.length - 1] ?? NaN)}`);
+    console.log(`    record holder is the forward's first endpoint (pe-bench-<i>-0, created in the first wave): ${recordNotFirst.length ? `no for ${recordNotFirst.join('; ')}` : 'yes, all'}`);
+    if (notApproved.length) console.log(`  NOT shown Approved + DNS decided (${notApproved.length}):\n    ${notApproved.slice(0, 20).join('\n    ')}${notApproved.length > 20 ? `\n    ... ${notApproved.length - 20} more` : ''}`);
     if (recordCheck.length) console.log(`  A records not matching the status (${recordCheck.length}): ${recordCheck.join('; ')}`);
     else console.log(`  A records svc-0..svc-${FORWARDS - 1} in internal.net hold the IP the status shows as written: yes`);
-    console.log(`  ARM requests by the product during the run: ${product.length} (${reads} reads, ${writes} writes/actions/deletes; ${dnsReq} of them private DNS)`);
-    console.log(`    per new connection: ${(product.length / newConns).toFixed(2)} (${(reads / newConns).toFixed(2)} reads, ${(writes / newConns).toFixed(2)} writes)   (target <= 6 including DNS: ${mark(product.length / newConns <= 6)})`);
-    console.log(`    by request (count, method, resource type):\n${table(product, '      ')}`);
-    console.log(`  (the consumers' own endpoint creations, not counted above: ${consumer.length} requests)`);
+    console.log(`  ARM requests by the product (the consumers' ${full.consumer} endpoint creations not counted):`);
+    console.log(`    until the status showed everything: ${atDone.product.length} (${atDone.reads} reads, ${atDone.writes} writes/actions/deletes; ${atDone.dns} private DNS) = ${per(atDone)}`);
+    console.log(`    until ARM went quiet (+${ms(quietMs)}, ${tailLog.length} more, ${tailLog.filter(isWrite).length} of them writes): ${full.product.length} (${full.reads} reads, ${full.writes} writes/actions/deletes; ${full.dns} private DNS) = ${per(full)}   (target <= 6 including DNS: ${mark(full.product.length / newConns <= 6)})`);
+    console.log(`    by request (count, method, resource type), whole run:\n${table(full.product, '      ')}`);
+    if (tailLog.length) console.log(`    of which after the status showed everything:\n${table(tailLog, '      ')}`);
     console.log(`idle sweep pass (POST /admin/functions/connectionsSweep -> ${sweepResp.status}): ${sweepLog.length} ARM requests, ${(sweepLog.length / FORWARDS).toFixed(2)} per forward, ${sweepWrites.length} writes`);
-    console.log(`  connection lists: ${listCounts.reduce((a, b) => a + b, 0)} over ${listsByPls.size}/${FORWARDS} forwards (max ${Math.max(0, ...listCounts)} for one forward)   (target one list per forward, 0 writes: ${mark(listsByPls.size === FORWARDS && listCounts.every((n) => n === 1) && sweepLog.length === FORWARDS && sweepWrites.length === 0)})`);
+    console.log(`  connection lists: ${listCounts.reduce((a, b) => a + b, 0)} over ${listsByPls.size}/${FORWARDS} forwards (max ${Math.max(0, ...listCounts)} for one forward)   (target one list per forward and nothing else, 0 writes: ${mark(listsByPls.size === FORWARDS && listCounts.every((n) => n === 1) && sweepLog.length === FORWARDS && sweepWrites.length === 0)})`);
     if (sweepLog.length) console.log(`  by request:\n${table(sweepLog, '      ')}`);
   } finally {
     await s.stop();
