@@ -31,6 +31,16 @@ export interface ConnectionsInput {
 }
 
 const MAX_HINTS = 200;
+const MAX_MERGED_WAKES = 100;
+
+/** One wake-up from many: the first actor that is not the sweep's, and every resource id named. */
+function mergeWakes(data: unknown[]): ConnectionsWake {
+  const wakes = data.map((d) => (d ?? {}) as Partial<ConnectionsWake>);
+  const actor = wakes.find((w) => w.actor && w.actor !== 'sweep')?.actor ?? wakes[0]?.actor ?? 'event';
+  const ids = new Set<string>();
+  for (const w of wakes) if (Array.isArray(w.resourceIds)) for (const id of w.resourceIds) ids.add(String(id));
+  return { actor, resourceIds: [...ids].slice(0, MAX_HINTS) };
+}
 
 export const reconcileConnections: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as ConnectionsInput;
@@ -40,8 +50,15 @@ export const reconcileConnections: OrchestrationHandler = function* (ctx: Orches
 
   const next = yield* eventOrTimeout(ctx, CONNECTIONS_CHANGED_EVENT, input.lingerSeconds * 1000);
   if (next.kind === 'event') {
-    const wake = (next.data ?? {}) as Partial<ConnectionsWake>;
-    ctx.df.continueAsNew({ ...input, wake: { actor: wake.actor ?? 'event', resourceIds: Array.isArray(wake.resourceIds) ? wake.resourceIds.map(String) : [] } });
+    // Wake-ups that queued up during the pass (bursts, duplicates, our own approvals' echoes)
+    // are merged into one next pass: take every one already delivered, then continue.
+    const wakes = [next.data];
+    for (let i = 0; i < MAX_MERGED_WAKES; i++) {
+      const more = yield* eventOrTimeout(ctx, CONNECTIONS_CHANGED_EVENT, 0);
+      if (more.kind !== 'event') break;
+      wakes.push(more.data);
+    }
+    ctx.df.continueAsNew({ ...input, wake: mergeWakes(wakes) });
     return undefined;
   }
   return r.outcome === 'ok' ? r.summary : failureOf(r);

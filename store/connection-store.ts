@@ -1,4 +1,4 @@
-import { RestError, type TableClient } from '@azure/data-tables';
+import { RestError, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
 import type { ConnectionRecord } from '../core/status';
 import { safeKey, tableClient, tableReady } from './tables';
@@ -47,13 +47,15 @@ export class ConnectionStore {
     await this.init();
     const before = new Map(previous.map((r) => [r.name, JSON.stringify(r)]));
     const pk = safeKey(forward);
-    for (const r of next) {
-      const data = JSON.stringify(r);
-      if (before.get(r.name) === data) continue;
-      await this.client.upsertEntity<Row>({ partitionKey: pk, rowKey: safeKey(r.name), data, endpointId: r.privateEndpointId.toLowerCase(), nicId: (r.nicId ?? '').toLowerCase() }, 'Replace');
-    }
     const keep = new Set(next.map((r) => r.name));
-    for (const r of previous) if (!keep.has(r.name)) await this.deleteRow(pk, safeKey(r.name));
+    const ops: TransactionAction[] = [
+      ...next
+        .filter((r) => before.get(r.name) !== JSON.stringify(r))
+        .map((r): TransactionAction => ['upsert', { partitionKey: pk, rowKey: safeKey(r.name), data: JSON.stringify(r), endpointId: r.privateEndpointId.toLowerCase(), nicId: (r.nicId ?? '').toLowerCase() }, 'Replace']),
+      ...previous.filter((r) => !keep.has(r.name)).map((r): TransactionAction => ['delete', { partitionKey: pk, rowKey: safeKey(r.name) }]),
+    ];
+    // One entity-group transaction per 100 changes (the Tables limit), all in the forward's partition.
+    for (let i = 0; i < ops.length; i += 100) await this.client.submitTransaction(ops.slice(i, i + 100));
   }
 
   /** The forward whose connection uses this private endpoint or NIC (ids compared case-insensitively). */

@@ -1,4 +1,5 @@
 import * as df from 'durable-functions';
+import pLimit from 'p-limit';
 import { listConnections, setConnectionState, type PlsConnection } from '../../azure/private-endpoint/connections';
 import { readEndpoint, readNic } from '../../azure/private-endpoint/service';
 import { deleteARecord, linkedVirtualNetworks, putARecord, readARecord, zoneRef } from '../../azure/private-dns-record/service';
@@ -22,6 +23,8 @@ import { actionLog, clients, connectionStore, forwardContext, forwardRegistry, s
  * action is appended to the action log as it happens. Nothing comes from the event that woke the
  * pass: `hints` only say which resources to re-read.
  */
+const PARALLEL_CALLS = 8;
+
 export interface PassInput {
   name: string;
   actor: Actor;
@@ -58,6 +61,8 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
     };
     const nowMs = Date.parse(input.now);
     const verifySeconds = connectionsPassSeconds(process.env).verify;
+    // ARM calls of one pass run a few at a time (not one by one, not all at once: 25 reads/s).
+    const limit = pLimit(PARALLEL_CALLS);
     const hinted = new Set(input.hints.map((h) => h.toLowerCase()));
     const specChanged = record.connections?.observedGeneration !== record.generation;
 
@@ -68,21 +73,23 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
     const previous = await store.list(input.name);
     const before = new Map(previous.map((r) => [r.name, r]));
 
-    // 2. Endpoint facts (VNet, NIC): re-read only what is new, changed, hinted or due.
+    // 2. Endpoint facts (VNet, NIC): re-read only what is new, changed, named by the wake-up (an
+    //    endpoint or NIC id; a connection's own state comes from the list) or due for the drift
+    //    check. `dirty` collects what may change a record.
     const rows = new Map<string, ConnectionRecord>();
-    const reread = new Set<string>();
+    const dirty = new Set<string>();
+    const toRead: PlsConnection[] = [];
     for (const conn of listed) {
       const prev = before.get(conn.name);
       const due = !prev?.verifiedAt || nowMs - Date.parse(prev.verifiedAt) >= verifySeconds * 1000;
       const changed = !prev || prev.privateEndpointId.toLowerCase() !== conn.privateEndpointId.toLowerCase() || prev.state !== conn.state;
-      const named = [conn.id, conn.privateEndpointId, prev?.nicId].some((id) => id && hinted.has(id.toLowerCase()));
-      if (prev && !changed && !named && !due) {
-        rows.set(conn.name, prev);
-        continue;
-      }
-      reread.add(conn.name);
-      rows.set(conn.name, await observe(conn, prev, input.now, c));
+      const named = [conn.privateEndpointId, prev?.nicId].some((id) => id && hinted.has(id.toLowerCase()));
+      if (prev) rows.set(conn.name, { ...prev, state: conn.state });
+      if (changed || named || due) toRead.push(conn);
+      if (changed || named || due) dirty.add(conn.name);
     }
+    const observed = await Promise.all(toRead.map((conn) => limit(() => observe(conn, before.get(conn.name), input.now, c))));
+    observed.forEach((r) => rows.set(r.name, r));
 
     // 3. Decide by policy and write what the decisions say.
     const facts: ConnectionFacts[] = listed.map((conn) => {
@@ -98,22 +105,26 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
       };
     });
     const decisions = decideConnections({ ...spec.consumers, onDisallow: spec.consumers.onDisallow ?? 'keep' }, facts);
-    for (const d of decisions) {
-      const r = rows.get(d.name)!;
-      const change = stateChange(d.decision, r.state);
-      if (change) {
-        await setConnectionState(c, pls, d.name, change, connectionDescription(change, d.reason));
-        await act(change === 'Approved' ? 'approve' : 'reject', d.name, d.reason);
-        if (change === 'Approved') summary.approved++;
-        else summary.rejected++;
-        reread.add(d.name);
-      }
-      rows.set(d.name, withDecision(r, d, change ?? r.state));
-    }
+    await Promise.all(
+      decisions.map((d) =>
+        limit(async () => {
+          const r = rows.get(d.name)!;
+          const change = stateChange(d.decision, r.state);
+          if (change) {
+            await setConnectionState(c, pls, d.name, change, connectionDescription(change, d.reason));
+            await act(change === 'Approved' ? 'approve' : 'reject', d.name, d.reason);
+            if (change === 'Approved') summary.approved++;
+            else summary.rejected++;
+            dirty.add(d.name);
+          }
+          rows.set(d.name, withDecision(r, d, change ?? r.state));
+        }),
+      ),
+    );
 
     // 4. DNS records: only when something that concerns them changed (or the drift check is due).
     const gone = previous.filter((p) => !rows.has(p.name));
-    const dnsTouched = specChanged || reread.size > 0 || gone.some((p) => p.dns?.some((v) => v.state === 'written'));
+    const dnsTouched = specChanged || dirty.size > 0 || gone.some((p) => p.dns?.some((v) => v.state === 'written'));
     let dnsProblems: string[] = [];
     if (dnsTouched) {
       summary.dnsChecked = true;
@@ -135,17 +146,22 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
           zones.push({ zoneId, zoneName: z.zoneName, linkedVirtualNetworkIds: inSpec ? linked : [] });
           records.set(zoneId.toLowerCase(), await readARecord(c, zoneId, recordName));
         }
-        const named: NamedEndpoint[] = [];
-        for (const conn of listed) {
-          let r = rows.get(conn.name)!;
-          if (r.state !== 'Approved' || !spec.dns) continue;
-          if (r.nicId && (!r.ip || reread.has(conn.name))) {
-            const nic = await readNic(c, r.nicId);
-            r = { ...r, ...(nic?.ip ? { ip: nic.ip } : {}) };
-            rows.set(conn.name, r);
-          }
-          named.push({ connectionName: conn.name, privateEndpointId: r.privateEndpointId, ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}), ...(r.ip ? { ip: r.ip } : {}) });
-        }
+        // The NIC's IP of approved endpoints: read when unknown or when something about it changed.
+        const approved = listed.map((conn) => rows.get(conn.name)!).filter((r) => r.state === 'Approved' && !!spec.dns);
+        await Promise.all(
+          approved
+            .filter((r) => r.nicId && (!r.ip || dirty.has(r.name)))
+            .map((r) =>
+              limit(async () => {
+                const nic = await readNic(c, r.nicId!);
+                rows.set(r.name, { ...rows.get(r.name)!, ...(nic?.ip ? { ip: nic.ip } : {}) });
+              }),
+            ),
+        );
+        const named: NamedEndpoint[] = approved.map((a) => {
+          const r = rows.get(a.name)!;
+          return { connectionName: r.name, privateEndpointId: r.privateEndpointId, ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}), ...(r.ip ? { ip: r.ip } : {}) };
+        });
         const plan = planRecords(input.name, { recordName, ttl: spec.dns?.ttl ?? 300 }, zones, named, records);
         dnsProblems = [...dnsProblems, ...plan.problems];
         for (const op of plan.ops) {
