@@ -1,0 +1,40 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { assembleStatus } from '../core/status';
+import { ForwardRegistry } from '../store/forward-registry';
+import { FunctionNames } from './names';
+import { problem } from './problem';
+import { renderStatusPage, type ForwardSummary } from './ui-page';
+
+/** GET /api/ui: the status page, with every forward's summary rendered on the server. */
+export async function ui(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const records = await ForwardRegistry.fromEnv(process.env).list();
+    const summaries: ForwardSummary[] = records.map((r) => {
+      const status = assembleStatus(r.status, r.connections, []);
+      const counts = r.connections?.counts ?? { approved: 0, pending: 0, rejected: 0, disconnected: 0 };
+      return {
+        name: r.name,
+        phase: status.phase,
+        deleting: r.deleting,
+        nodes: { total: status.nodes.length, healthy: status.nodes.filter((n) => n.health === 'healthy').length },
+        connections: { approved: counts.approved, pending: counts.pending, rejected: counts.rejected },
+        problems: status.conditions.filter((c) => c.status !== 'True').map((c) => `${c.type}: ${c.reason} — ${c.message}`),
+      };
+    });
+    return {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/html; charset=utf-8',
+        // Inline style and script only; nothing from other origins (a hub often cannot reach CDNs).
+        'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+        'Cache-Control': 'no-store',
+      },
+      body: renderStatusPage(summaries, new Date().toISOString()),
+    };
+  } catch (err) {
+    context.error(`status page: registry read failed: ${(err as Error).message}`);
+    return problem(503, 'Registry unavailable', 'the forward registry could not be read; try again');
+  }
+}
+
+app.http(FunctionNames.ui, { route: 'ui', methods: ['GET'], authLevel: 'function', handler: ui });

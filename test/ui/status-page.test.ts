@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { IDS } from '../emulator/helpers/emulator';
+import { eventually, ROOT, startStack, type Stack } from '../integration/helpers/stack';
+
+/**
+ * The status page in headless Chromium (Debian's `chromium`) against the local stack: a forward
+ * with an approved and a pending connection and a broken node; checks what a person looks for and
+ * saves a screenshot (test-output/status-page.png; PLF_UPDATE_SCREENSHOT=1 also refreshes the
+ * README's docs/status-page.png).
+ */
+const CHROMIUM = process.env.PLF_CHROMIUM ?? '/usr/bin/chromium';
+const missing = fs.existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
+const OUT = path.join(ROOT, 'test-output');
+
+let s: Stack;
+let browser: Browser;
+const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as { consumers: Record<string, unknown> } & Record<string, unknown>;
+const plsId = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-web-pls`;
+interface Body { status: { phase: string; observedGeneration: number; nodes: { instanceId: string; health: string }[]; connections?: { privateEndpointId: string; state: string; reason: string; dns?: { state: string }[] }[] } }
+
+if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
+  describe('status page in Chromium', () => it('needs chromium', () => { throw new Error(`PLF_REQUIRE_NETNS=1 but ${missing}`); }));
+} else if (missing) {
+  console.warn(`\n*** SKIPPING the status page test in Chromium: ${missing}. ***\n`);
+  describe.skip('status page in Chromium', () => it('needs chromium', () => undefined));
+} else {
+  beforeAll(async () => {
+    s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5' });
+    const put = await s.api('PUT', '/api/forwards/web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
+    expect(put.status).toBe(202);
+    await eventually(async () => ((await s.api<Body>('GET', '/api/forwards/web')).body.status.phase === 'Ready' ? true : undefined), 'web Ready', 60_000);
+    await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name: 'pe-allowed', privateLinkServiceId: plsId });
+    await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spoke2Linked, name: 'pe-foreign', privateLinkServiceId: plsId });
+    await eventually(async () => {
+      const c = (await s.api<Body>('GET', '/api/forwards/web')).body.status.connections ?? [];
+      return c.some((x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written') && c.some((x) => x.state === 'Pending' && x.reason) ? true : undefined;
+    }, 'one approved, one pending');
+    // A broken node, seen by the next reconcile pass (an identical PUT signals one).
+    const node = (await s.api<Body & { status: { nodes: { ip: string }[] } }>('GET', '/api/forwards/web')).body.status.nodes[0];
+    expect((await s.emu.control('POST', '/nodes/break', { target: node.ip, persistent: true })).status).toBe(200);
+    const before = (await s.api<{ updatedAt: string }>('GET', '/api/forwards/web')).body.updatedAt;
+    await s.api('PUT', '/api/forwards/web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
+    await eventually(async () => {
+      const b = (await s.api<Body & { updatedAt: string }>('GET', '/api/forwards/web')).body;
+      return b.updatedAt !== before && b.status.nodes.some((n) => n.health !== 'healthy') ? true : undefined;
+    }, 'the broken node shown', 60_000);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  describe('status page in Chromium', () => {
+    it('without JavaScript the summary names every forward with its phase and counts', async () => {
+      const page = await browser.newPage({ javaScriptEnabled: false });
+      await page.goto(`${s.url}/api/ui`);
+      const row = page.locator('table.summary tr[data-forward="web"]');
+      await expect(row.locator('td').nth(0).textContent()).resolves.toBe('web');
+      await expect(row.locator('td').nth(3).textContent()).resolves.toBe('1');
+      await expect(row.locator('td').nth(4).textContent()).resolves.toBe('1');
+      expect(await row.textContent()).toMatch(/NodesHealthy/);
+      await page.close();
+    });
+
+    it('with JavaScript: conditions, the path with nodes and targets, connections with decision and record, recent actions; a screenshot is saved', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+      const external: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith(s.url)) external.push(r.url());
+      });
+      await page.goto(`${s.url}/api/ui`);
+      const detail = page.locator('details.forward[data-forward="web"] .detail');
+      await detail.locator('svg.path').waitFor({ timeout: 15_000 });
+      const text = (await detail.textContent()) ?? '';
+      expect(text).toMatch(/ConnectionsReconciled/);
+      expect(text).toMatch(/DnsRecordsReady/);
+      expect(text).toMatch(/onprem-server\.internal\.net 10\.1\.0\.\d+ \(written\)/);
+      expect(text).toMatch(/pe-foreign.*Pending.*leave.*not allowed/s);
+      expect(text).toMatch(/approve/);
+      expect(text).toMatch(/dns-write/);
+      const svgText = (await detail.locator('svg.path').textContent()) ?? '';
+      expect(svgText).toMatch(/Private Link Service/);
+      expect(svgText).toMatch(/192\.168\.42\.65/);
+      expect(await detail.locator('svg.path rect.bad').count()).toBeGreaterThan(0);
+      expect(external).toEqual([]);
+      fs.mkdirSync(OUT, { recursive: true });
+      await page.screenshot({ path: path.join(OUT, 'status-page.png'), fullPage: true });
+      if (process.env.PLF_UPDATE_SCREENSHOT === '1') fs.copyFileSync(path.join(OUT, 'status-page.png'), path.join(ROOT, 'docs/status-page.png'));
+      expect(fs.statSync(path.join(OUT, 'status-page.png')).size).toBeGreaterThan(10_000);
+      await page.close();
+    });
+  });
+}

@@ -1,0 +1,29 @@
+import { renderStatusPage, type ForwardSummary } from '../../functions/ui-page';
+
+/** The status page's server-rendered part: data is escaped, never markup. */
+const base: ForwardSummary = { name: 'web', phase: 'Ready', deleting: false, nodes: { total: 2, healthy: 2 }, connections: { approved: 1, pending: 0, rejected: 0 }, problems: [] };
+
+describe('status page rendering', () => {
+  it.each([
+    ['an ARM message with a script tag', '<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
+    ['a reason with an image that runs code', '<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)&gt;'],
+    ['quotes that would end an attribute', '" onmouseover="alert(1)', '&quot; onmouseover=&quot;alert(1)'],
+  ])('%s is shown as text', (_situation, message, escaped) => {
+    const html = renderStatusPage([{ ...base, problems: [`NodesHealthy: Bad — ${message}`] }], '2026-01-01T00:00:00Z');
+    expect(html).toContain(escaped);
+    expect(html).not.toContain(message);
+  });
+
+  it('every forward gets a summary row with its counts, and an empty registry says how to create one', () => {
+    const html = renderStatusPage([base, { ...base, name: 'db', phase: 'Failed', nodes: { total: 3, healthy: 1 } }], 'now');
+    expect(html).toMatch(/<tr data-forward="web">[\s\S]*?2\/2[\s\S]*?<\/tr>/);
+    expect(html).toMatch(/<tr data-forward="db">[\s\S]*?phase-failed[\s\S]*?1\/3[\s\S]*?<\/tr>/);
+    expect(renderStatusPage([], 'now')).toContain('No forwards yet');
+  });
+
+  it('the page fetches nothing from another origin', () => {
+    const html = renderStatusPage([base], 'now');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/@import|url\((?!#)/);
+  });
+});
