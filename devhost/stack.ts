@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from './durable/azurite';
 import { exitWithParentArgs } from './exit-with-parent';
 import { startDevhost, type RunningDevhost } from './index';
+import { withProgress } from './progress';
 import { stackConfig, type StackPort } from './stack-config';
 
 /**
@@ -58,12 +59,12 @@ async function main(): Promise<void> {
 
   try {
     const azuritePort = await choosePort(config.azurite, 'Azurite', 'PLF_AZURITE_PORT');
-    parts.azurite = await startAzurite({ location: path.join(config.localDir, 'azurite'), ...(azuritePort ? { port: azuritePort } : {}) });
+    parts.azurite = await withProgress('starting Azurite (tables)', startAzurite({ location: path.join(config.localDir, 'azurite'), ...(azuritePort ? { port: azuritePort } : {}) }));
     say(`azurite tables on ${parts.azurite.tableEndpoint}`);
 
     const emulatorPort = await choosePort(config.emulator, 'the emulator', 'PLF_EMULATOR_PORT');
     const emulatorDir = path.join(config.localDir, 'emulator');
-    const emulator = await startEmulatorProcess(emulatorPort, path.join(emulatorDir, 'ca.pem'), path.join(emulatorDir, 'state.json'), (child) => (parts.emulator = child));
+    const emulator = await withProgress('starting the emulator (a local Azure)', startEmulatorProcess(emulatorPort, path.join(emulatorDir, 'ca.pem'), path.join(emulatorDir, 'state.json'), (child) => (parts.emulator = child)));
     emulator.child.once('exit', (code) => {
       if (stopping) return;
       process.stderr.write(`stack: the emulator exited (${code}); stopping\n`);
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     say(`emulator (ARM) on ${emulator.url} (CA ${emulator.caFile})`);
 
     const devhostPort = await choosePort(config.devhost, 'devhost', 'PLF_DEVHOST_PORT');
-    parts.devhost = await startDevhost({
+    parts.devhost = await withProgress('starting devhost with the app', startDevhost({
       appDir: REPO_ROOT,
       ...(config.main ? { main: config.main } : {}),
       port: devhostPort,
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
         // Defaults for the built-in topology; a setting in the environment wins.
         ...Object.fromEntries(Object.entries(HUB).filter(([k]) => process.env[k] === undefined)),
       },
-    });
+    }));
     const devhostUrl = parts.devhost.url;
 
     // As the deployed app is subscribed in Azure: the provider subscription's system topic (the
