@@ -43,9 +43,11 @@ async function main(): Promise<void> {
   const config = parsed.config;
   const parts: { azurite?: RunningAzurite; emulator?: ChildProcess; devhost?: RunningDevhost } = {};
   let stopping = false;
+  const stackFile = path.join(config.localDir, 'stack.json');
   const stopAll = async (code: number) => {
     if (stopping) process.exit(code || 130);
     stopping = true;
+    fs.rmSync(stackFile, { force: true });
     await parts.devhost?.stop().catch(() => undefined);
     if (parts.emulator) await stopChild(parts.emulator);
     await parts.azurite?.stop().catch(() => undefined);
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
       }
     }
 
+    // Where the running stack listens, for tools beside it (npm run demo, npm run watch); removed at stop.
+    fs.writeFileSync(stackFile, JSON.stringify({ pid: process.pid, devhost: devhostUrl, emulator: emulator.url, caFile: emulator.caFile, azurite: parts.azurite.tableEndpoint }, null, 2));
     process.stdout.write(`devhost listening on ${devhostUrl}\n`);
     say(`devhost on ${devhostUrl}`);
     say(`emulator control API: ${emulator.url}/_emulator/health (CA ${emulator.caFile})`);

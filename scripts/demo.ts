@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+/**
+ * `npm run demo [-- --keep]`: the whole story once, on the embedded default (the local stack):
+ * a forward reaches Ready; an allowed consumer's endpoint is approved and named, a foreign one
+ * left pending; the spoke reaches a target by name; the forward is deleted and nothing is left.
+ * Uses a running `npm start` stack when there is one (found through .local/stack.json) and leaves
+ * it as it was; otherwise starts its own on free ports with the fast settings it needs and stops
+ * it at the end (`--keep` leaves it running and prints the status page URL). Every step prints
+ * what it did, what the product answered and how long it took, with a progress line while it
+ * waits; the exit code is non-zero when any step did not behave. A tool beside the product: it
+ * talks to the public API and to the emulator's control API only.
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+const HUB = { sub: '00000000-0000-0000-0000-00000000a001', rg: 'rg-hub' };
+const SPOKE = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/linked';
+const SPOKE_JUMP = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/jump';
+const SPOKE2 = '/subscriptions/00000000-0000-0000-0000-00000000c002/resourceGroups/rg-spoke2/providers/Microsoft.Network/virtualNetworks/vnet-spoke2/subnets/linked';
+const FORWARD = 'demo-web';
+
+/** Settings the demo's own stack runs with: fast polls, sweeps and metrics so each step takes seconds. */
+export const DEMO_SETTINGS: Record<string, string> = {
+  PLF_DEVHOST_PORT: '0',
+  PLF_EMULATOR_PORT: '0',
+  PLF_AZURITE_PORT: '0',
+  PLF_POLL_INTERVAL_MS: '300',
+  PLF_CONNECTIONS_LINGER_SECONDS: '10',
+};
+
+interface StackInfo { pid: number; devhost: string; emulator: string; caFile: string }
+interface Http { status: number; body: unknown }
+
+const out = (s: string) => process.stdout.write(s);
+const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
+
+function request(base: string, method: string, p: string, body?: unknown, ca?: Buffer): Promise<Http> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(p, base);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}), ...(url.pathname.startsWith('/subscriptions/') ? { authorization: 'Bearer demo' } : {}) };
+    const mod = url.protocol === 'https:' ? https : require('node:http');
+    const req = mod.request(url, { method, headers, ...(ca ? { ca } : {}) }, (res: import('node:http').IncomingMessage) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          /* not JSON: keep the text */
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${p}: no answer in 30 s`)));
+    req.end(payload);
+  });
+}
+
+class Demo {
+  failures: string[] = [];
+  constructor(readonly stack: StackInfo, readonly ca: Buffer) {}
+  api(method: string, p: string, body?: unknown) {
+    return request(this.stack.devhost, method, p, body);
+  }
+  emu(method: string, p: string, body?: unknown) {
+    return request(this.stack.emulator, method, p, body, this.ca);
+  }
+  async step(title: string, run: () => Promise<string>): Promise<boolean> {
+    const t = Date.now();
+    out(`\n▶ ${title}\n`);
+    try {
+      const said = await run();
+      out(`✓ ${title} — ${said} (${since(t)})\n`);
+      return true;
+    } catch (err) {
+      out(`✗ ${title} — ${(err as Error).message} (${since(t)})\n`);
+      this.failures.push(title);
+      return false;
+    }
+  }
+  /** Polls until `probe` answers something, with a progress line; throws naming what it waited for. */
+  async until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+    const t = Date.now();
+    const tty = !!process.stdout.isTTY;
+    if (!tty) out(`  … waiting for ${what}\n`);
+    for (;;) {
+      const v = await probe().catch(() => undefined);
+      if (v !== undefined) {
+        if (tty) out('\r\x1b[K');
+        return v;
+      }
+      if (Date.now() - t > timeoutMs) {
+        if (tty) out('\r\x1b[K');
+        throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+      }
+      if (tty) out(`\r  … waiting for ${what} (${since(t)})\x1b[K`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; privateLinkServiceAlias?: string; nodes: { instanceId: string; ip?: string; health: string }[]; conditions: { type: string; status: string; reason: string; message: string }[]; connections?: { privateEndpointId: string; state: string; decision: string; reason: string; dns?: { fqdn: string; ip?: string; state: string }[] }[] } }
+
+async function story(d: Demo): Promise<void> {
+  const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as { consumers: Record<string, unknown> } & Record<string, unknown>;
+  const spec = { ...example, consumers: { ...example.consumers, visibleTo: ['00000000-0000-0000-0000-00000000c001', '00000000-0000-0000-0000-00000000c002'] } };
+  const get = async () => (await d.api('GET', `/api/forwards/${FORWARD}`)).body as ForwardBody;
+  const plsId = `/subscriptions/${HUB.sub}/resourceGroups/${HUB.rg}/providers/Microsoft.Network/privateLinkServices/plf-${FORWARD}-pls`;
+  const conn = (b: ForwardBody, pe: string) => b.status.connections?.find((c) => c.privateEndpointId.endsWith(`/${pe}`));
+
+  const created = await d.step(`create the forward ${FORWARD} (examples/onprem-web.json, visible to both consumer subscriptions)`, async () => {
+    const r = await d.api('PUT', `/api/forwards/${FORWARD}`, spec);
+    if (r.status !== 202 && r.status !== 200) throw new Error(`PUT answered ${r.status}: ${JSON.stringify(r.body)}`);
+    out(`  PUT /api/forwards/${FORWARD} -> ${r.status}\n`);
+    const b = await d.until('phase Ready', async () => {
+      const x = await get();
+      return x.status?.phase === 'Ready' && x.status.observedGeneration >= 1 ? x : undefined;
+    });
+    return `Ready: alias ${b.status.privateLinkServiceAlias}, ${b.status.nodes.length} nodes ${b.status.nodes.map((n) => `${n.instanceId}=${n.health}`).join(' ')}`;
+  });
+  if (!created) return;
+
+  await d.step('an allowed consumer (spoke, subscription c001) creates a private endpoint: approved and named', async () => {
+    const r = await d.emu('POST', '/_emulator/consumer-endpoints', { subnetId: SPOKE, name: 'pe-demo-allowed', privateLinkServiceId: plsId });
+    if (r.status >= 300) throw new Error(`endpoint creation answered ${r.status}: ${JSON.stringify(r.body)}`);
+    const c = await d.until('Approved with its A record', async () => {
+      const x = conn(await get(), 'pe-demo-allowed');
+      return x?.state === 'Approved' && x.dns?.[0]?.state === 'written' ? x : undefined;
+    }, 30_000);
+    return `${c.state}: ${c.reason}; ${c.dns![0].fqdn} -> ${c.dns![0].ip}`;
+  });
+
+  await d.step('a foreign consumer (spoke2, subscription c002, not in the allow list) creates one: left pending', async () => {
+    const r = await d.emu('POST', '/_emulator/consumer-endpoints', { subnetId: SPOKE2, name: 'pe-demo-foreign', privateLinkServiceId: plsId });
+    if (r.status >= 300) throw new Error(`endpoint creation answered ${r.status}: ${JSON.stringify(r.body)}`);
+    const c = await d.until('a decision', async () => {
+      const x = conn(await get(), 'pe-demo-foreign');
+      return x?.reason ? x : undefined;
+    }, 30_000);
+    if (c.state !== 'Pending') throw new Error(`expected Pending, got ${c.state}: ${c.reason}`);
+    return `${c.state}: ${c.reason}`;
+  });
+
+  await d.step('the spoke reaches the on-prem service by name (emulated data path from the spoke jump subnet)', async () => {
+    const r = await d.emu('POST', '/_emulator/datapath', { fromSubnetId: SPOKE_JUMP, host: 'onprem-server.internal.net', port: 8000 });
+    const v = r.body as { reachable: boolean; reason?: string; target?: string; hops?: { hop: string; ok: boolean }[] };
+    if (!v.reachable) throw new Error(`not reachable: ${v.reason}`);
+    return `reachable: ${v.hops?.map((h) => h.hop).join(' -> ')} -> ${v.target}`;
+  });
+
+  await d.step(`delete ${FORWARD}: nothing is left`, async () => {
+    const r = await d.api('DELETE', `/api/forwards/${FORWARD}`);
+    if (r.status !== 202) throw new Error(`DELETE answered ${r.status}`);
+    await d.until('the forward gone', async () => ((await d.api('GET', `/api/forwards/${FORWARD}`)).status === 404 ? true : undefined));
+    const left: string[] = [];
+    for (const type of ['loadBalancers', 'privateLinkServices']) {
+      const l = await d.emu('GET', `/subscriptions/${HUB.sub}/resourceGroups/${HUB.rg}/providers/Microsoft.Network/${type}?api-version=2024-05-01`);
+      for (const x of ((l.body as { value?: { name: string }[] }).value ?? [])) if (x.name.startsWith(`plf-${FORWARD}-`)) left.push(x.name);
+    }
+    const vmss = await d.emu('GET', `/subscriptions/${HUB.sub}/resourceGroups/${HUB.rg}/providers/Microsoft.Compute/virtualMachineScaleSets?api-version=2024-07-01`);
+    for (const x of ((vmss.body as { value?: { name: string }[] }).value ?? [])) if (x.name.startsWith(`plf-${FORWARD}-`)) left.push(x.name);
+    const rec = await d.emu('GET', `/subscriptions/${HUB.sub}/resourceGroups/${HUB.rg}/providers/Microsoft.Network/privateDnsZones/internal.net/A/onprem-server?api-version=2024-06-01`);
+    if (rec.status === 200) left.push('A record onprem-server.internal.net');
+    if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
+    return 'load balancer, scale set, private link service and A record all gone';
+  });
+  // The consumers' endpoints are theirs: the demo removes them so a shared stack is left as it was.
+  for (const [sub, rg, pe] of [['00000000-0000-0000-0000-00000000c001', 'rg-spoke', 'pe-demo-allowed'], ['00000000-0000-0000-0000-00000000c002', 'rg-spoke2', 'pe-demo-foreign']]) {
+    await d.emu('DELETE', `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateEndpoints/${pe}?api-version=2024-05-01`).catch(() => undefined);
+  }
+}
+
+/** A running `npm start` stack (its .local/stack.json, its process alive, its API answering), or undefined. */
+async function runningStack(localDir: string): Promise<StackInfo | undefined> {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(localDir, 'stack.json'), 'utf8')) as StackInfo;
+    process.kill(info.pid, 0);
+    const h = await request(info.devhost, 'GET', '/api/health');
+    return h.status === 200 ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startOwnStack(keep: boolean): Promise<{ info: StackInfo; child: ChildProcess; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-demo-'));
+  const log = fs.openSync(path.join(dir, 'stack.log'), 'a');
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/devhost/stack.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...DEMO_SETTINGS, PLF_LOCAL_DIR: dir },
+    stdio: ['ignore', log, log],
+    detached: keep,
+  });
+  const t = Date.now();
+  for (;;) {
+    const info = await runningStack(dir);
+    if (info) return { info, child, dir };
+    if (child.exitCode !== null) throw new Error(`the stack exited (${child.exitCode}); its log: ${path.join(dir, 'stack.log')}`);
+    if (Date.now() - t > 120_000) throw new Error(`the stack did not start in 120 s; its log: ${path.join(dir, 'stack.log')}`);
+    if (process.stdout.isTTY) out(`\r  … starting the local stack (${since(t)})\x1b[K`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+function stopStack(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<number> {
+  let keep = false;
+  try {
+    keep = !!parseArgs({ options: { keep: { type: 'boolean', default: false } } }).values.keep;
+  } catch (err) {
+    process.stderr.write(`demo: ${(err as Error).message}\nusage: npm run demo [-- --keep]\n`);
+    return 2;
+  }
+  const started = Date.now();
+  const existing = await runningStack(path.resolve(ROOT, process.env.PLF_LOCAL_DIR ?? '.local'));
+  let own: { info: StackInfo; child: ChildProcess; dir: string } | undefined;
+  try {
+    if (existing) out(`demo: using the running stack at ${existing.devhost} (left as it is afterwards)\n`);
+    else {
+      out('demo: no running stack found; starting one on free ports with fast settings\n');
+      own = await startOwnStack(keep);
+      out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${own.info.devhost}, emulator ${own.info.emulator}\n`);
+    }
+    const info = existing ?? own!.info;
+    const d = new Demo(info, fs.readFileSync(info.caFile));
+    await story(d);
+    out(`\n${d.failures.length ? `demo: ${d.failures.length} step(s) did not behave: ${d.failures.join('; ')}` : 'demo: every step behaved'} (${since(started)})\n`);
+    if (keep) out(`demo: the stack keeps running — status page ${info.devhost}/api/ui${own ? ` (stop it: kill ${own.child.pid})` : ''}\n`);
+    return d.failures.length ? 1 : 0;
+  } catch (err) {
+    out(`\ndemo: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    if (own && !keep) await stopStack(own.child);
+    if (own && keep) own.child.unref();
+  }
+}
+
+if (require.main === module) void main().then((code) => process.exit(code));
