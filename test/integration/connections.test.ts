@@ -31,11 +31,11 @@ async function deleteEndpoint(where: Spoke, name: string): Promise<void> {
 }
 const connOf = (body: ForwardBody, endpoint: string) => body.status.connections?.find((c) => c.privateEndpointId.toLowerCase().endsWith(`/${endpoint}`.toLowerCase()));
 const condition = (body: ForwardBody, type: string) => body.status.conditions.find((c) => c.type === type);
-async function connection(forward: string, endpoint: string, until: (c: Conn) => boolean, what: string): Promise<Conn> {
+async function connection(forward: string, endpoint: string, until: (c: Conn) => boolean, what: string, timeoutMs?: number): Promise<Conn> {
   return eventually(async () => {
     const c = connOf(await get(forward), endpoint);
     return c && until(c) ? c : undefined;
-  }, `${forward}/${endpoint}: ${what}`);
+  }, `${forward}/${endpoint}: ${what}`, timeoutMs);
 }
 async function record(zone: string, name: string) {
   return s.emu.privateDns(IDS.hubSub).recordSets.get(IDS.hubRg, zone, 'A', name).catch((e: { statusCode?: number }) => (e.statusCode === 404 ? undefined : Promise.reject(e)));
@@ -198,6 +198,36 @@ describe('DNS conflicts', () => {
     expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: ipForeign }]);
     expect(condition(await get('web'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'Conflict' });
     expect((await actions('web'))[0]).toMatchObject({ action: 'conflict', target: 'onprem-server.internal.net' });
+  });
+});
+
+describe('DNS zones', () => {
+  it('dns.zoneIds naming a zone no VNet of the endpoint is linked to: nothing written, a condition names the VNet', async () => {
+    await s.emu.privateDns(IDS.hubSub).privateZones.beginCreateOrUpdateAndWait(IDS.hubRg, 'unlinked.example', { location: 'global' });
+    const zoneId = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateDnsZones/unlinked.example`;
+    await putForward('solo', { ...example, dns: { zoneIds: [zoneId], recordName: 'solo', ttl: 60 } });
+    await createEndpoint(SPOKE, 'pe-solo-1', 'solo');
+    const c = await connection('solo', 'pe-solo-1', (x) => x.state === 'Approved' && !!x.dns?.length, 'approved with a dns view');
+    expect(c.dns?.[0]).toMatchObject({ state: 'noZone', message: expect.stringContaining('vnet-spoke') });
+    expect(condition(await get('solo'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'NoLinkedZone', message: expect.stringContaining('vnet-spoke') });
+    expect(await s.emu.privateDns(IDS.hubSub).recordSets.get(IDS.hubRg, 'unlinked.example', 'A', 'solo').catch((e: { statusCode?: number }) => e.statusCode)).toBe(404);
+  });
+
+  it('an approval does not wait behind a long provisioning pass of the same forward', async () => {
+    // Every ARM operation now takes 20 s: a spec change makes the forward's reconcile wait on its scale set.
+    await s.emu.control('PUT', '/settings', { lroDelayMs: 20_000 });
+    try {
+      const put = await s.api<ForwardBody>('PUT', '/api/forwards/solo', { ...example, targets: ['192.168.42.66'], dns: { zoneName: 'internal.net', recordName: 'solo', ttl: 60 } });
+      expect(put.status).toBe(202);
+      await eventually(async () => ((await get('solo')).status.phase === 'Updating' ? true : undefined), 'solo Updating');
+      await createEndpoint(SPOKE, 'pe-solo-2', 'solo');
+      const c = await connection('solo', 'pe-solo-2', (x) => x.state === 'Approved', 'approved while the forward is Updating', 15_000);
+      expect(c.state).toBe('Approved');
+      expect((await get('solo')).status.phase).toBe('Updating');
+    } finally {
+      await s.emu.control('PUT', '/settings', { lroDelayMs: 0 });
+      await s.emu.control('POST', '/operations/settle');
+    }
   });
 });
 
