@@ -122,9 +122,12 @@ export function connectionDescription(status: 'Approved' | 'Rejected', reason: s
   return text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`;
 }
 
-/** The subscriptions that may see the private link service: visibleTo, else the allow list's. */
+/**
+ * The subscriptions that may see the private link service: `visibleTo` when given (`[]`: none but
+ * the provider's own subscription, which always sees it), else the allow list's subscriptions.
+ */
 export function visibleSubscriptions(consumers: Consumers): string[] {
-  if (consumers.visibleTo?.length) return consumers.visibleTo.includes('*') ? ['*'] : [...new Set(consumers.visibleTo.map((s) => s.toLowerCase()))].sort();
+  if (consumers.visibleTo) return consumers.visibleTo.includes('*') ? ['*'] : [...new Set(consumers.visibleTo.map((s) => s.toLowerCase()))].sort();
   return [...new Set(consumers.allow.map((c) => c.subscriptionId.toLowerCase()))].sort();
 }
 

@@ -63,6 +63,7 @@ export const LIMITS = {
   probeEverySeconds: { min: 5 * 60, max: 24 * 3600 },
   consumers: 100,
   visibleTo: 100,
+  virtualNetworkIds: 100,
   zoneIds: { min: 1, max: 10 },
   probes: 10,
   agent: { intervalSeconds: { min: 1, max: 300 }, connectTimeoutSeconds: { min: 1, max: 30 } },
@@ -239,6 +240,7 @@ const consumerRule = closed(
     subscriptionId: text(GUID, 'must be a subscription GUID').toLowerCase(),
     virtualNetworkIds: z
       .array(text(VNET_ID, 'must be a virtual network resource id /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}'), 'must be a list of virtual network resource ids')
+      .max(LIMITS.virtualNetworkIds, `must be a list of at most ${LIMITS.virtualNetworkIds} virtual network resource ids`)
       .default(() => [])
       .describe('empty = any virtual network of the subscription'),
   },
@@ -259,7 +261,7 @@ const visibleTo = z
   .meta({
     uniqueItems: true,
     anyOf: [{ not: { contains: { const: '*' } } }, { maxItems: 1 }],
-    description: 'who may see the Private Link Service alias: subscription GUIDs, or ["*"] for anyone with the alias; absent = the subscriptions of the allow list',
+    description: 'who may see the Private Link Service alias: subscription GUIDs, or ["*"] for anyone with the alias; absent = the subscriptions of the allow list; [] = no subscription but the provider\'s own',
   });
 
 const consumers = closed(
@@ -348,6 +350,9 @@ export function forwardSpecJsonSchema(): Record<string, unknown> {
   return schema;
 }
 
+/** At most this many problems are named in one answer. */
+export const MAX_PROBLEMS = 100;
+
 /** Paths whose items' problems are reported on the list itself. */
 const REPORTED_AS_A_WHOLE = new Set(['nodes.zones']);
 
@@ -355,8 +360,28 @@ function pathText(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
+/** A list this long is refused before anything else is validated (bounded work for any body). */
+const HUGE_LIST = 1000;
+const LISTS: Array<[string, (b: Record<string, unknown>) => unknown, number]> = [
+  ['ports', (b) => b.ports, LIMITS.ports],
+  ['targets', (b) => b.targets, LIMITS.targets],
+  ['probes', (b) => b.probes, LIMITS.probes],
+  ['nodes.zones', (b) => (isRecord(b.nodes) ? b.nodes.zones : undefined), 3],
+  ['consumers.allow', (b) => (isRecord(b.consumers) ? b.consumers.allow : undefined), LIMITS.consumers],
+  ['consumers.visibleTo', (b) => (isRecord(b.consumers) ? b.consumers.visibleTo : undefined), LIMITS.visibleTo],
+  ['dns.zoneIds', (b) => (isRecord(b.dns) ? b.dns.zoneIds : undefined), LIMITS.zoneIds.max],
+];
+
 /** Validates a PUT body and fills defaults. Never throws. */
 export function parseForwardSpec(body: unknown): ParseResult {
+  try {
+    if (isRecord(body)) {
+      const huge = LISTS.map(([path, get, max]) => ({ path, max, list: get(body) })).filter((x) => Array.isArray(x.list) && x.list.length > HUGE_LIST);
+      if (huge.length) return { ok: false, problems: huge.map((x) => ({ path: x.path, message: `lists ${(x.list as unknown[]).length} items; at most ${x.max}` })) };
+    }
+  } catch (e) {
+    return { ok: false, problems: [{ path: '', message: `could not be validated: ${e instanceof Error ? e.message : String(e)}` }] };
+  }
   let result: ReturnType<typeof forwardSpecSchema.safeParse>;
   try {
     result = forwardSpecSchema.safeParse(body);
@@ -364,15 +389,24 @@ export function parseForwardSpec(body: unknown): ParseResult {
     return { ok: false, problems: [{ path: '', message: `could not be validated: ${e instanceof Error ? e.message : String(e)}` }] };
   }
   if (result.success) return { ok: true, spec: result.data };
+  // Linear in the number of issues (a body with 100 000 bad items must not stall the host), and
+  // at most MAX_PROBLEMS named, then one line saying how many more there were.
   const problems: Problem[] = [];
+  const seen = new Set<string>();
+  let more = 0;
   const add = (path: readonly PropertyKey[], message: string) => {
     let at = pathText(path);
     for (const whole of REPORTED_AS_A_WHOLE) if (at.startsWith(`${whole}[`)) at = whole;
-    if (!problems.some((p) => p.path === at && p.message === message)) problems.push({ path: at, message });
+    const key = `${at}\u0000${message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (problems.length < MAX_PROBLEMS) problems.push({ path: at, message });
+    else more++;
   };
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') issue.keys.forEach((key) => add([...issue.path, key], issue.message));
     else add(issue.path, issue.message);
   }
+  if (more) problems.push({ path: '', message: `and ${more} more problem(s) not listed` });
   return { ok: false, problems };
 }

@@ -1,18 +1,21 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { ActionLog } from '../store/action-log';
+import { ActionLog, isContinuation } from '../store/action-log';
 import { ForwardRegistry } from '../store/forward-registry';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
+import { badName } from './request-checks';
 
 /** GET /api/forwards/{name}/actions?top=50&continuation=...: the action log, newest first, `{value, nextLink}`. */
 export async function forwardsActions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const name = request.params.name;
+  const invalid = badName(name);
+  if (invalid) return invalid;
   const topText = request.query.get('top');
   const top = topText === null ? 50 : Number(topText);
   const continuation = request.query.get('continuation') ?? undefined;
   const problems = [
     ...(Number.isInteger(top) && top >= 1 && top <= 200 ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
-    ...(continuation === undefined || /^[A-Za-z0-9_-]{1,200}$/.test(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
+    ...(continuation === undefined || isContinuation(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
   ];
   if (problems.length) return problem(400, 'Invalid query', `the query has ${problems.length} problem(s)`, problems);
   try {

@@ -4,11 +4,14 @@ import { ForwardNotFoundError, ForwardRegistry, PreconditionFailedError } from '
 import { etagHeader, forwardView } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
+import { badName } from './request-checks';
 import { signalReconcile } from './singletons';
 
 /** DELETE /api/forwards/{name}: marks it deleting (intent first) and signals the teardown; 202. */
 export async function forwardsDelete(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const name = request.params.name;
+  const invalid = badName(name);
+  if (invalid) return invalid;
   let record;
   try {
     record = await ForwardRegistry.fromEnv(process.env).markDeleting(name, request.headers.get('if-match') ?? undefined);

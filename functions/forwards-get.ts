@@ -4,9 +4,12 @@ import { ForwardRegistry } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
+import { badName } from './request-checks';
 
 /** GET /api/forwards/{name}: spec, generation, status (phase, conditions, resources, alias, nodes, connections with their decision and DNS record). */
 export async function forwardsGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const invalid = badName(request.params.name);
+  if (invalid) return invalid;
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(request.params.name);
     if (!record) return problem(404, 'Not found', `no forward named "${request.params.name}"`);

@@ -5,6 +5,7 @@ import { ForwardRegistry, PreconditionFailedError } from '../store/forward-regis
 import { etagHeader, forwardView } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
+import { badBody } from './request-checks';
 import { signalConnections, signalReconcile } from './singletons';
 
 /**
@@ -14,9 +15,13 @@ import { signalConnections, signalReconcile } from './singletons';
  */
 export async function forwardsPut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const name = request.params.name;
+  const early = badBody(request);
+  if (early) return early;
   let body: unknown;
   try {
     const text = await request.text();
+    const late = badBody(request, text);
+    if (late) return late;
     body = text.trim() ? JSON.parse(text) : undefined;
   } catch {
     return problem(400, 'Invalid JSON', 'the request body is not valid JSON');

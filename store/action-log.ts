@@ -34,6 +34,11 @@ const MAX_SEQ = 999_999_999_999;
 /** Orders actions of one time (a pass writes all its actions at the pass's time): later appends first. */
 let sequence = 0;
 
+/** Whether a text is a continuation `page` gave out (base64url of a row key of this log). */
+export function isContinuation(text: string): boolean {
+  return /^[A-Za-z0-9_-]{1,100}$/.test(text) && /^\d{13}-\d{12}-[a-z0-9]{0,8}$/.test(Buffer.from(text, 'base64url').toString('utf8'));
+}
+
 export class ActionLog {
   private readonly client: TableClient;
   private readonly init: () => Promise<void>;
@@ -65,6 +70,7 @@ export class ActionLog {
   /** One page, newest first: `top` entries (1-200) after `continuation`. */
   async page(forward: string, top: number, continuation?: string): Promise<ActionPage> {
     await this.init();
+    if (continuation !== undefined && !isContinuation(continuation)) throw new Error('not a continuation of this log');
     const after = continuation ? Buffer.from(continuation, 'base64url').toString('utf8') : undefined;
     const filter = `PartitionKey eq '${safeKey(forward).replace(/'/g, "''")}'${after ? ` and RowKey gt '${after.replace(/'/g, "''")}'` : ''}`;
     const value: Action[] = [];

@@ -320,6 +320,8 @@ describe('the actions API', () => {
     ['top out of range', '/api/forwards/web/actions?top=0', 400, /top/],
     ['top not a number', '/api/forwards/web/actions?top=ten', 400, /top/],
     ['a continuation it never gave out', '/api/forwards/web/actions?continuation=%27%20or%201%3D1', 400, /continuation/],
+    ['a well-formed continuation it never gave out', '/api/forwards/web/actions?continuation=eyJ4IjoxfQ', 400, /continuation/],
+    ['a name that can never be a forward', '/api/forwards/a%2Fb/actions', 400, /name/],
     ['an unknown forward', '/api/forwards/nobody/actions', 404, /nobody/],
   ])('%s: %s -> %i problem+json', async (_situation, url, status, text) => {
     const r = await s.api<{ title: string; detail: string; problems?: { path: string }[] }>('GET', url);
@@ -334,6 +336,23 @@ describe('the actions API', () => {
     expect(first.body.value).toEqual(all.slice(0, 2));
     const second = await s.api<{ value: Action[]; nextLink?: string }>('GET', first.body.nextLink!);
     expect(second.body.value).toEqual(all.slice(2, 4));
+  });
+});
+
+describe('bad requests to the forwards API', () => {
+  it.each([
+    ['GET of a name with a slash', 'GET', '/api/forwards/a%2Fb', undefined, {}, 400],
+    ['GET of a name with traversal', 'GET', '/api/forwards/..%2F..%2Fetc', undefined, {}, 400],
+    ['GET of an upper-case name', 'GET', '/api/forwards/OnPrem', undefined, {}, 400],
+    ['DELETE of a name with a slash', 'DELETE', '/api/forwards/a%2Fb', undefined, {}, 400],
+    ['PUT declared as text/plain', 'PUT', '/api/forwards/plain', JSON.stringify(example), { 'content-type': 'text/plain' }, 415],
+    ['PUT of 300 KB', 'PUT', '/api/forwards/huge', JSON.stringify({ ...example, pad: 'x'.repeat(300 * 1024) }), {}, 413],
+  ])('%s -> %i problem+json', async (_situation, method, url, body, headers, status) => {
+    const r = await fetch(`${s.url}${url}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body } : {}) });
+    expect(r.status).toBe(status);
+    expect(r.headers.get('content-type')).toBe('application/problem+json');
+    expect(await r.text()).not.toMatch(/at .*\.js:\d+/);
+    expect((await s.api('GET', '/api/forwards/plain')).status).toBe(404);
   });
 });
 

@@ -290,6 +290,7 @@ describe('visibleSubscriptions', () => {
     ['an explicit list is used instead of the allow list', { visibleTo: [SUB_UNKNOWN, UPPER_B] }, [SUB_B, SUB_UNKNOWN]],
     ['["*"] means anyone with the alias', { visibleTo: ['*'] }, ['*']],
     ['an empty allow list and no visibleTo shows nobody', { allow: [] }, []],
+    ['visibleTo [] shows nobody even when the allow list names subscriptions', { allow: [{ subscriptionId: SUB_A, virtualNetworkIds: [] }], visibleTo: [] }, []],
   ])('%s', (_situation, over, expected) => {
     expect(visibleSubscriptions(consumers(over))).toEqual(expected);
   });

@@ -56,6 +56,19 @@ describe('defaults', () => {
     expect(nobody.ok && nobody.spec.consumers.visibleTo).toEqual([]);
   });
 
+  it('lists of absurd length are refused before anything else, naming each', () => {
+    const r = parseForwardSpec({ ...minimal, ports: Array.from({ length: 100_000 }, () => ({ port: 8000 })), dns: { zoneIds: Array.from({ length: 50_000 }, (_, i) => `z${i}`), recordName: 'x' } });
+    expect(r).toEqual({ ok: false, problems: [{ path: 'ports', message: 'lists 100000 items; at most 32' }, { path: 'dns.zoneIds', message: 'lists 50000 items; at most 10' }] });
+  });
+
+  it('many bad items: 100 problems named, then how many more', () => {
+    const r = parseForwardSpec({ ...minimal, targets: Array.from({ length: 900 }, (_, i) => `x${i}`), ports: Array.from({ length: 900 }, () => ({ port: 'p' })) });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toHaveLength(101);
+    expect(r.problems[100].message).toMatch(/^and \d+ more problem\(s\) not listed$/);
+  });
+
   it('dns zoneIds are kept as given; zoneName becomes optional when they are there', () => {
     const ids = parseForwardSpec({ ...minimal, dns: { zoneIds: [ZONE_ID], recordName: 'OnPrem' } });
     expect(ids.ok && ids.spec.dns).toEqual({ zoneIds: [ZONE_ID], recordName: 'onprem', ttl: 300 });
