@@ -1,5 +1,6 @@
 import type { ConnectionState, Decision } from './connection-policy';
 import type { DnsRecordView } from './dns-plan';
+import type { ProbesSection } from './probes';
 
 /**
  * A forward's status, shown by GET /api/forwards/{name}: a phase, conditions with a reason and a
@@ -68,6 +69,8 @@ export interface ForwardStatus {
   error?: { code: string; message: string };
   /** Assembled from the connections flow's section (never written by the reconcile loop). */
   connections?: ConnectionView[];
+  /** Assembled from the probes section: each probe's last result and next run. */
+  probes?: ProbesSection['probes'];
 }
 
 export function emptyStatus(): ForwardStatus {
@@ -100,9 +103,15 @@ export function connectionView(r: ConnectionRecord): ConnectionView {
  * The status GET shows: the reconcile loop's part, the connections flow's conditions after its
  * own, and the connections. Each flow writes only its own part, so neither overwrites the other.
  */
-export function assembleStatus(reconcile: ForwardStatus, connections: ConnectionsSection | undefined, rows: readonly ConnectionRecord[]): ForwardStatus {
-  const own = reconcile.conditions.filter((c) => !connections?.conditions.some((x) => x.type === c.type));
-  return { ...reconcile, conditions: [...own, ...(connections?.conditions ?? [])], ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
+export function assembleStatus(reconcile: ForwardStatus, connections: ConnectionsSection | undefined, rows: readonly ConnectionRecord[], probes?: ProbesSection): ForwardStatus {
+  const flows = [...(connections?.conditions ?? []), ...(probes?.conditions ?? [])];
+  const own = reconcile.conditions.filter((c) => !flows.some((x) => x.type === c.type));
+  return {
+    ...reconcile,
+    conditions: [...own, ...flows],
+    ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}),
+    ...(probes ? { probes: probes.probes } : {}),
+  };
 }
 
 /** Counts of connections by state. */

@@ -13,4 +13,8 @@ export const FunctionNames = {
   connectionEvents: 'connectionEvents',
   connectionsSweep: 'connectionsSweep',
   forwardsActions: 'forwardsActions',
+  probesTimer: 'probesTimer',
+  forwardsProbes: 'forwardsProbes',
+  forwardsProbesRun: 'forwardsProbesRun',
+  forwardsProbeRunGet: 'forwardsProbeRunGet',
 } as const;

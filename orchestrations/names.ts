@@ -19,6 +19,11 @@ export const DurableNames = {
   removeForwardRecords: 'removeForwardRecords',
   routeResourceEvent: 'routeResourceEvent',
   findForwardOfResource: 'findForwardOfResource',
+  probeRun: 'probeRun',
+  probeStart: 'probeStart',
+  probeObserve: 'probeObserve',
+  probeDeleteGroup: 'probeDeleteGroup',
+  probeFinish: 'probeFinish',
 } as const;
 
 /** The external event that tells a forward's orchestration its spec changed. */

@@ -1,6 +1,7 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
+import type { ProbesSection } from '../core/probes';
 import { emptyStatus, type ConnectionsSection, type ForwardStatus } from '../core/status';
 import { tableClient, tableReady } from './tables';
 
@@ -12,7 +13,7 @@ import { tableClient, tableReady } from './tables';
  * "spec written" and "orchestration started" is picked up by the sweep (`needingReconcile`).
  *
  * Status is kept in sections, one column per flow that owns it: `status` (the reconcile loop)
- * and `connections` (the connections flow). Each flow merges only its own column, and a spec
+ * , `connections` (the connections flow) and `probes` (the probe runs). Each flow merges only its own column, and a spec
  * write merges only the spec columns, so no write overwrites another flow's part.
  */
 export interface ForwardRecord {
@@ -24,6 +25,8 @@ export interface ForwardRecord {
   status: ForwardStatus;
   /** The connections flow's section (absent until its first pass). */
   connections?: ConnectionsSection;
+  /** The probes' section (absent until a probe run finishes). */
+  probes?: ProbesSection;
   etag: string;
   createdAt: string;
   updatedAt: string;
@@ -43,6 +46,7 @@ interface Entity {
   deleting: boolean;
   status: string;
   connections?: string;
+  probes?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -117,13 +121,18 @@ export class ForwardRegistry {
 
   /** Writes the reconcile loop's section; the merge touches no other column. */
   async setStatus(name: string, status: ForwardStatus): Promise<void> {
-    const { connections: _assembled, ...own } = status;
+    const { connections: _assembled, probes: _assembledProbes, ...own } = status;
     await this.mergeColumns(name, { status: JSON.stringify(own) });
   }
 
   /** Writes the connections flow's section; the merge touches no other column. */
   async setConnectionsStatus(name: string, section: ConnectionsSection): Promise<void> {
     await this.mergeColumns(name, { connections: JSON.stringify(section) });
+  }
+
+  /** Writes the probes' section; the merge touches no other column. */
+  async setProbesStatus(name: string, section: ProbesSection): Promise<void> {
+    await this.mergeColumns(name, { probes: JSON.stringify(section) });
   }
 
   /** Merges columns into an existing entity (a forward removed meanwhile is left removed). */
@@ -160,6 +169,7 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     deleting: e.deleting === true,
     status: JSON.parse(e.status) as ForwardStatus,
     ...(e.connections ? { connections: JSON.parse(e.connections) as ConnectionsSection } : {}),
+    ...(e.probes ? { probes: JSON.parse(e.probes) as ProbesSection } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
