@@ -143,9 +143,8 @@ export async function probeFinish(input: { result: ProbeRunResult; now: string }
 
 export async function recordRun(result: ProbeRunResult, now: string, log: (line: string) => void): Promise<void> {
   const settings = probeSettings(process.env);
-  await probeHistory().put(result);
   const record = await forwardRegistry().get(result.forward);
-  if (!record) return;
+  if (!record) return probeHistory().put(result);
   const prev = await stateOf(result.forward, result.subnetId, result.startedAt);
   await probeStates().put(result.forward, afterRun({ ...prev, lastRunAt: prev.lastRunAt ?? result.startedAt }, result));
   const all = await probeStates().list(result.forward);
@@ -154,6 +153,8 @@ export async function recordRun(result: ProbeRunResult, now: string, log: (line:
   const section = probesSection(record.probes?.conditions ?? [], current, settings.threshold, now);
   const after = section.conditions.find((c) => c.type === 'Reachable');
   await forwardRegistry().setProbesStatus(result.forward, section);
+  // The history row last: once a run reads as finished, the status already shows it.
+  await probeHistory().put(result);
   if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
     log(JSON.stringify({ event: 'plf.probe.reachableChanged', forward: result.forward, status: after.status, previousStatus: before?.status ?? null, reason: after.reason, message: after.message, runId: result.runId, subnetId: result.subnetId }));
   }
