@@ -153,10 +153,14 @@ export interface ProbeSettings {
   historyDays: number;
   historyMax: number;
   groupMaxAge: number;
+  /** PLF_PROBE_PULL_IDENTITY_ID: a user-assigned identity resource id that pulls PLF_PROBE_IMAGE from a private registry. */
+  pullIdentityId?: string;
 }
 
 export const DEFAULT_PROBE_IMAGE = 'mcr.microsoft.com/azurelinux/busybox:1.36';
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+const IDENTITY_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[-\w]{3,128}$/i;
 
 export function probeSettings(env: Env): ProbeSettings {
   const int = (v: string | undefined, min: number, max: number, dflt: number) => {
@@ -165,6 +169,7 @@ export function probeSettings(env: Env): ProbeSettings {
   };
   const schedule = env.PLF_PROBES_SCHEDULE?.trim();
   const image = env.PLF_PROBE_IMAGE?.trim();
+  const pull = env.PLF_PROBE_PULL_IDENTITY_ID?.trim();
   return {
     schedule: schedule && /^\S+( \S+){5}$/.test(schedule) ? schedule : '0 * * * * *',
     image: image && IMAGE.test(image) ? image : DEFAULT_PROBE_IMAGE,
@@ -174,5 +179,6 @@ export function probeSettings(env: Env): ProbeSettings {
     historyDays: int(env.PLF_PROBE_HISTORY_DAYS, 1, 365, 30),
     historyMax: int(env.PLF_PROBE_HISTORY_MAX, 1, 10_000, 500),
     groupMaxAge: int(env.PLF_PROBE_GROUP_MAX_AGE_SECONDS, 60, 86_400, 1800),
+    ...(pull && IDENTITY_ID.test(pull) ? { pullIdentityId: pull } : {}),
   };
 }

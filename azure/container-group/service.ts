@@ -35,12 +35,23 @@ export interface CreateProbeGroup extends GroupRef {
   runId: string;
   probeKey: string;
   containers: ProbeContainer[];
+  /** A user-assigned identity (resource id) that pulls the image from a private registry. */
+  pullIdentityId?: string;
+}
+
+/** The registry host of an image reference (`mcr.microsoft.com/x:1` -> `mcr.microsoft.com`; Docker Hub short names -> undefined). */
+export function registryOf(image: string): string | undefined {
+  const first = image.split('/')[0];
+  return image.includes('/') && /[.:]/.test(first) ? first : undefined;
 }
 
 /** The body of the group (pure). */
 export function probeGroupBody(c: CreateProbeGroup): ContainerGroup {
+  const server = registryOf(c.image);
+  const pull = c.pullIdentityId && server ? c.pullIdentityId : undefined;
   return {
     location: c.location,
+    ...(pull ? { identity: { type: 'UserAssigned', userAssignedIdentities: { [pull]: {} } }, imageRegistryCredentials: [{ server: server!, identity: pull }] } : {}),
     tags: { [TAG_MANAGED_BY]: MANAGED_BY, [TAG_FORWARD]: c.forward, [TAG_PROBE_RUN]: c.runId, [TAG_PROBE]: c.probeKey },
     osType: 'Linux',
     restartPolicy: 'Never',

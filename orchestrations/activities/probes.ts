@@ -99,7 +99,7 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
     const containers = probeContainers(target.host, record.spec.ports.map((p) => p.port), settings.connectTimeout);
     const group: GroupRef = { subscriptionId: ref.subscriptionId, resourceGroup: run.probe.resourceGroup ?? ref.resourceGroup, name: probeGroupName(run.forward, run.runId) };
     try {
-      await createProbeGroup(clients(), { ...group, location: facts.location, subnetId: run.probe.subnetId, image: settings.image, forward: run.forward, runId: run.runId, probeKey: base.probeKey, containers });
+      await createProbeGroup(clients(), { ...group, location: facts.location, subnetId: run.probe.subnetId, image: settings.image, forward: run.forward, runId: run.runId, probeKey: base.probeKey, containers, ...(settings.pullIdentityId ? { pullIdentityId: settings.pullIdentityId } : {}) });
     } catch (err) {
       // Quota, conflicts, throttling: the run ends as infrastructure with the ARM code; the next
       // schedule tries again (no retry loop here).

@@ -17,6 +17,7 @@ import {
   type ProbeState,
 } from '../../core/probes';
 import { probeSettings, DEFAULT_PROBE_IMAGE } from '../../core/app-settings';
+import { probeGroupBody, registryOf } from '../../azure/container-group/service';
 
 const VNET = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke';
 const SUBNET = `${VNET}/subnets/jump`;
@@ -202,4 +203,32 @@ describe('probe settings', () => {
     ['a threshold out of range falls back', { PLF_PROBE_FAILURE_THRESHOLD: '0' }, { threshold: 2 }],
     ['a five-field schedule falls back', { PLF_PROBES_SCHEDULE: '* * * * *' }, { schedule: '0 * * * * *' }],
   ] as [string, Record<string, string>, object][])('%s', (_n, env, expected) => expect(probeSettings(env)).toMatchObject(expected));
+});
+
+describe('the container group body', () => {
+  const base = { subscriptionId: 's', resourceGroup: 'rg', name: 'plfp-web-0123456789ab', location: 'westeurope', subnetId: SUBNET, forward: 'web', runId: 'r-1', probeKey: 'k', containers: probeContainers('onprem.internal.net', [8000], 5) };
+  const IDENTITY = '/subscriptions/00000000-0000-0000-0000-00000000a001/resourceGroups/rg-hub/providers/Microsoft.ManagedIdentity/userAssignedIdentities/plf-probe-pull';
+  it('restartPolicy Never, the smallest resources, our tags, the subnet, no registry credentials for the public image', () => {
+    const b = probeGroupBody({ ...base, image: DEFAULT_PROBE_IMAGE });
+    expect(b).toMatchObject({ osType: 'Linux', restartPolicy: 'Never', subnetIds: [{ id: SUBNET }], tags: { 'managed-by': 'plf', 'plf-forward': 'web', 'plf-probe-run': 'r-1', 'plf-probe': 'k' } });
+    expect(b.containers[0].resources.requests).toEqual({ cpu: 0.1, memoryInGB: 0.1 });
+    expect(b.identity).toBeUndefined();
+    expect(b.imageRegistryCredentials).toBeUndefined();
+  });
+  it('a private registry with a pull identity: the identity on the group and as the registry credential', () => {
+    const b = probeGroupBody({ ...base, image: 'plfacr.azurecr.io/probes/busybox:1.36', pullIdentityId: IDENTITY });
+    expect(b.identity).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [IDENTITY]: {} } });
+    expect(b.imageRegistryCredentials).toEqual([{ server: 'plfacr.azurecr.io', identity: IDENTITY }]);
+  });
+  it.each([
+    ['mcr.microsoft.com/azurelinux/busybox:1.36', 'mcr.microsoft.com'],
+    ['plfacr.azurecr.io/probes/busybox:1.36', 'plfacr.azurecr.io'],
+    ['localhost:5000/busybox', 'localhost:5000'],
+    ['library/busybox', undefined],
+    ['busybox', undefined],
+  ])('the registry of %s', (image, server) => expect(registryOf(image)).toBe(server));
+  it('the pull identity setting must be a user-assigned identity id', () => {
+    expect(probeSettings({ PLF_PROBE_PULL_IDENTITY_ID: IDENTITY }).pullIdentityId).toBe(IDENTITY);
+    expect(probeSettings({ PLF_PROBE_PULL_IDENTITY_ID: 'plf-probe-pull' }).pullIdentityId).toBeUndefined();
+  });
 });
