@@ -1,5 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { probeKey } from '../../core/probes';
+import { ProbeStateStore } from '../../store/probe-history';
+import { tableClient } from '../../store/tables';
 import { IDS } from '../emulator/helpers/emulator';
 import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
 
@@ -49,10 +53,19 @@ async function finished(location: string): Promise<RunResult> {
   }, `${location} finished`, 60_000);
 }
 const run = async (name: string, subnetId?: string) => finished(await startRun(name, subnetId));
+const timer = () => s.api('POST', '/admin/functions/probesTimer', {});
+const states = () => new ProbeStateStore(tableClient({ AzureWebJobsStorage: s.azurite.connectionString }, 'plfProbeState'));
+/** Moves the probe's last run (or its addition) back, as if `minutes` had passed. */
+async function age(forward: string, subnetId: string, minutes: number): Promise<void> {
+  const st = (await states().get(forward, probeKey(subnetId)))!;
+  const back = (t: string | undefined) => (t ? new Date(Date.parse(t) - minutes * 60_000).toISOString() : t);
+  await states().put(forward, { ...st, addedAt: back(st.addedAt)!, ...(st.lastRunAt ? { lastRunAt: back(st.lastRunAt) } : {}) });
+}
+const history = async (forward: string) => (await s.api<{ value: RunResult[] }>('GET', `/api/forwards/${forward}/probes?top=200`)).body.value;
 const noGroupsLeft = () => eventually(async () => ((await groups()).length === 0 ? true : undefined), 'no container group left');
 
 beforeAll(async () => {
-  s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_DEADLINE_SECONDS: '60' });
+  s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_DEADLINE_SECONDS: '10' });
   await putForward('web', example);
   const r = await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name: 'pe-web-1', privateLinkServiceId: plsId('web') });
   expect(r.status).toBeLessThan(300);
@@ -180,16 +193,26 @@ describe('infrastructure', () => {
     await putForward('web', example);
   });
 
-  it('container creation refused (409 quota): infrastructure with the ARM code, one attempt, no retry loop; the timer does not start it again before its schedule', async () => {
+  it('container creation refused (409 quota): infrastructure with the ARM code, one attempt, no retry loop; tried again at the next schedule, not before', async () => {
     const fault = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'error', status: 409, code: 'ContainerGroupQuotaReached', message: 'quota reached', resourceType: 'Microsoft.ContainerInstance/containerGroups', method: 'PUT', rate: 1 });
     expect(fault.status).toBe(201);
     await s.emu.control('DELETE', '/requests');
     try {
       const r = await run('web');
       expect(r).toMatchObject({ outcome: 'infrastructure', code: 'ContainerGroupQuotaReached' });
-      await s.api('POST', '/admin/functions/probesTimer', {});
+      await timer();
       await new Promise((res) => setTimeout(res, 1500));
       expect((await cgRequests()).filter((x) => x.method === 'PUT')).toHaveLength(1);
+      // The next schedule (one `every` later) tries again: one more PUT, the same classified result.
+      const before = (await history('web')).length;
+      await age('web', IDS.spokeJump, 15);
+      await timer();
+      const retried = await eventually(async () => {
+        const h = await history('web');
+        return h.length > before ? h[0] : undefined;
+      }, 'the scheduled retry finished');
+      expect(retried).toMatchObject({ actor: 'schedule', outcome: 'infrastructure', code: 'ContainerGroupQuotaReached' });
+      expect((await cgRequests()).filter((x) => x.method === 'PUT')).toHaveLength(2);
     } finally {
       await s.emu.control('DELETE', `/faults/${fault.body.id}`);
     }
@@ -204,6 +227,75 @@ describe('infrastructure', () => {
       await s.restartDevhost('SIGKILL');
       const r = await finished(location);
       expect(r.outcome).toBe('interrupted');
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+    }
+  });
+});
+
+describe('the probes timer', () => {
+  it('starts a probe only once one `every` has passed since its last run (manual runs count), as a scheduled run', async () => {
+    await s.emu.control('DELETE', '/requests');
+    await timer();
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await cgRequests()).filter((x) => x.method === 'PUT')).toEqual([]);
+    const before = (await history('web')).length;
+    await age('web', IDS.spokeJump, 15);
+    await timer();
+    const r = await eventually(async () => {
+      const h = await history('web');
+      return h.length > before ? h[0] : undefined;
+    }, 'the scheduled run finished');
+    expect(r).toMatchObject({ actor: 'schedule', outcome: 'ok', subnetId: IDS.spokeJump });
+    const st = await states().get('web', probeKey(IDS.spokeJump));
+    expect(st?.lastRunAt).toBe(r.startedAt);
+    await noGroupsLeft();
+  });
+
+  it('a due probe whose run still goes is skipped, not stacked', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 4000 });
+    try {
+      const location = await startRun('web');
+      await eventually(async () => ((await groups()).length === 1 ? true : undefined), 'group created');
+      await s.emu.control('DELETE', '/requests');
+      await age('web', IDS.spokeJump, 15);
+      await timer();
+      await eventually(async () => (s.output().includes('is due but its last run still runs; skipped') ? true : undefined), 'the timer skipped the probe');
+      expect((await cgRequests()).filter((x) => x.method === 'PUT')).toEqual([]);
+      expect((await finished(location)).outcome).toBe('ok');
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+      // Not due again for the rest of the file.
+      const st = (await states().get('web', probeKey(IDS.spokeJump)))!;
+      await states().put('web', { ...st, lastRunAt: new Date().toISOString() });
+    }
+  });
+
+  it('the cleanup sweep deletes a probe group of ours whose run is not live, and leaves groups not ours', async () => {
+    const cg = s.emu.containers(IDS.consumerSub);
+    const body = (tags: Record<string, string>) => ({
+      location: IDS.location,
+      osType: 'Linux',
+      restartPolicy: 'Never',
+      subnetIds: [{ id: IDS.spokeJump }],
+      tags,
+      containers: [{ name: 'p8000', image: 'mcr.microsoft.com/azurelinux/busybox:1.36', command: ['nc', '-z', 'onprem-server.internal.net', '8000'], resources: { requests: { cpu: 0.1, memoryInGB: 0.1 } } }],
+    });
+    await cg.containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'plfp-web-leftover', body({ 'managed-by': 'plf', 'plf-forward': 'web', 'plf-probe-run': randomUUID(), 'plf-probe': probeKey(IDS.spokeJump) }));
+    await cg.containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'someone-elses', body({ owner: 'team-x' }));
+    await timer();
+    await eventually(async () => ((await groups()).includes('plfp-web-leftover') ? undefined : true), 'leftover deleted');
+    expect(await groups()).toEqual(['someone-elses']);
+    await cg.containerGroups.beginDeleteAndWait(IDS.spokeRg, 'someone-elses');
+  });
+
+  it('a run without a result before its deadline ends as deadline and its group is deleted', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
+    try {
+      const r = await run('web');
+      expect(r.outcome).toBe('deadline');
+      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'infrastructure' });
       await noGroupsLeft();
     } finally {
       await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
