@@ -142,7 +142,8 @@ export function connectionsPassSeconds(env: Env): { schedule: string; verify: nu
  * `threshold` failed runs in a row before Reachable is False (PLF_PROBE_FAILURE_THRESHOLD,
  * default 2); history bounds per forward (PLF_PROBE_HISTORY_DAYS, default 30;
  * PLF_PROBE_HISTORY_MAX, default 500); `groupMaxAge` seconds after which the sweep deletes one of
- * our probe groups whatever its run says (PLF_PROBE_GROUP_MAX_AGE_SECONDS, default 1800).
+ * our probe groups whatever its run says (PLF_PROBE_GROUP_MAX_AGE_SECONDS, default 1800);
+ * `sweepEvery` seconds between cleanup sweeps (PLF_PROBE_SWEEP_SECONDS, default 900; 0 = every tick).
  */
 export interface ProbeSettings {
   schedule: string;
@@ -153,6 +154,8 @@ export interface ProbeSettings {
   historyDays: number;
   historyMax: number;
   groupMaxAge: number;
+  /** Seconds between cleanup sweeps of leftover probe groups (PLF_PROBE_SWEEP_SECONDS, default 900; 0 = every tick). */
+  sweepEvery: number;
   /** PLF_PROBE_PULL_IDENTITY_ID: a user-assigned identity resource id that pulls PLF_PROBE_IMAGE from a private registry. */
   pullIdentityId?: string;
 }
@@ -179,6 +182,7 @@ export function probeSettings(env: Env): ProbeSettings {
     historyDays: int(env.PLF_PROBE_HISTORY_DAYS, 1, 365, 30),
     historyMax: int(env.PLF_PROBE_HISTORY_MAX, 1, 10_000, 500),
     groupMaxAge: int(env.PLF_PROBE_GROUP_MAX_AGE_SECONDS, 60, 86_400, 1800),
+    sweepEvery: int(env.PLF_PROBE_SWEEP_SECONDS, 0, 86_400, 900),
     ...(pull && IDENTITY_ID.test(pull) ? { pullIdentityId: pull } : {}),
   };
 }

@@ -250,6 +250,8 @@ export interface ProbeState extends ScheduleState {
   last?: ProbeRunSummary;
   /** A configuration problem found before any container (not delegated, no target): shown at once. */
   blocked?: { reason: string; message: string };
+  /** The run in progress (set when it starts, cleared when it is recorded). */
+  running?: { runId: string; startedAt: string };
 }
 
 export interface ProbesSection {
@@ -271,12 +273,14 @@ export function afterRun(prev: ProbeState, r: ProbeRunResult): ProbeState {
     ports: r.ports.map((p) => ({ port: p.port, ok: p.ok, ...(p.stage ? { stage: p.stage } : {}), ...(p.connect ? { connect: p.connect } : {}), ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}) })),
     ...(r.code ? { code: r.code } : {}),
   };
-  const { blocked: _old, ...rest } = prev;
+  const { blocked: _old, running, ...rest } = prev;
   return {
     ...rest,
     consecutiveFailures: r.outcome === 'interrupted' ? prev.consecutiveFailures : failed ? prev.consecutiveFailures + 1 : 0,
     last: summary,
     ...(r.code && CONFIG_CODES.has(r.code) ? { blocked: { reason: r.code, message: r.detail ?? r.code } } : {}),
+    // Another run that started since (this one being recorded late) stays marked.
+    ...(running && running.runId !== r.runId ? { running } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { probeSettings } from '../core/app-settings';
-import { isDue, probeInstanceId, probeKey, type ProbeRunResult } from '../core/probes';
+import { isDue, probeInstanceId, probeKey } from '../core/probes';
 import { azureClients } from '../azure/client-factory';
 import { deleteProbeGroup, listProbeGroups } from '../azure/container-group/service';
 import { subscriptionOf } from '../azure/resource-id';
@@ -13,20 +13,24 @@ import { FunctionNames } from './names';
 
 /**
  * The one probes timer (PLF_PROBES_SCHEDULE, default every minute) for all forwards:
- * 1. starts each probe that is due (one `every` after its last run, or after it was first seen),
- *    skipping a probe whose run is still going (not stacked);
- * 2. closes runs whose host died: a `running` history row with no live orchestration is recorded
- *    as `interrupted`;
- * 3. cleanup sweep: lists our probe groups (one list per probe subscription) and deletes those
- *    whose run is not live, or older than PLF_PROBE_GROUP_MAX_AGE_SECONDS whatever their run says.
- * An idle tick costs table reads and one ARM list call per subscription holding probe subnets.
+ * 1. per probe (its state row): a probe seen for the first time is recorded as added; a run marked
+ *    in progress whose orchestration is gone (host lost, instance purged) is recorded
+ *    `interrupted`; a due probe (one `every` after its last run or its addition) is started, or
+ *    skipped while its last run still goes (not stacked);
+ * 2. cleanup sweep, every PLF_PROBE_SWEEP_SECONDS (and at once after an interrupted run): lists our
+ *    probe groups (one list per subscription holding probe subnets) and deletes those whose run is
+ *    not live, or older than PLF_PROBE_GROUP_MAX_AGE_SECONDS whatever their run says.
+ * An idle tick between sweeps reads tables only: no ARM request.
  */
+let lastSweepAt = Date.now();
+
 export async function probesTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const client = df.getClient(context);
   const settings = probeSettings(process.env);
   const now = new Date().toISOString();
   const records = (await ForwardRegistry.fromEnv(process.env).list()).filter((r) => !r.deleting && r.spec.probes.length);
   let started = 0;
+  let interrupted = 0;
   for (const r of records) {
     const states = await probeStates().list(r.name);
     for (const probe of r.spec.probes) {
@@ -36,21 +40,24 @@ export async function probesTimer(_timer: Timer, context: InvocationContext): Pr
         await probeStates().put(r.name, { subnetId: probe.subnetId, probeKey: key, addedAt: now, consecutiveFailures: 0 });
         continue;
       }
+      const live = await isRunning(client, probeInstanceId(r.name, probe.subnetId));
+      if (st.running && !live) {
+        const run = await probeHistory().get(r.name, st.running.runId);
+        if (run?.outcome === 'running') {
+          await recordRun({ ...run, outcome: 'interrupted', finishedAt: now, ports: [], detail: 'the run stopped before its result was read (host lost or orchestration gone)' }, now, (line) => context.log(line));
+          interrupted++;
+          continue;
+        }
+      }
       if (!isDue(probe.every, st, now, false)) continue;
-      if ((await startProbeRun(client, probeRunInput(r.name, probe, 'schedule'))) === 'started') started++;
-      else context.log(`probes: ${r.name} ${probe.subnetId} is due but its last run still runs; skipped`);
+      if (live) context.log(`probes: ${r.name} ${probe.subnetId} is due but its last run still runs; skipped`);
+      else if ((await startProbeRun(client, probeRunInput(r.name, probe, 'schedule'))) === 'started') started++;
     }
   }
-  if (started) context.log(`probes: started ${started} run(s)`);
+  if (started || interrupted) context.log(`probes: started ${started} run(s), closed ${interrupted} interrupted run(s)`);
+  if (!interrupted && Date.now() - lastSweepAt < settings.sweepEvery * 1000) return;
+  lastSweepAt = Date.now();
 
-  // Runs whose host died before they finished (their orchestration is gone or done).
-  for (const run of await probeHistory().running()) {
-    if (await isRunning(client, probeInstanceId(run.forward, run.subnetId))) continue;
-    const closed: ProbeRunResult = { ...run, outcome: 'interrupted', finishedAt: now, ports: [], detail: 'the run stopped before its result was read (host restart or orchestration lost)' };
-    await recordRun(closed, now, (line) => context.log(line));
-  }
-
-  // Leftover groups.
   const subscriptions = [...new Set(records.flatMap((r) => r.spec.probes.map((p) => subscriptionOf(p.subnetId)?.toLowerCase()).filter((s): s is string => !!s)))];
   const clients = azureClients(process.env);
   for (const sub of subscriptions) {

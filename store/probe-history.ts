@@ -90,14 +90,6 @@ export class ProbeHistory {
     return { value };
   }
 
-  /** Runs still marked running (the sweep closes those whose host died). */
-  async running(): Promise<StoredRun[]> {
-    await this.init();
-    const out: StoredRun[] = [];
-    for await (const e of this.client.listEntities<RunEntity>({ queryOptions: { filter: `outcome eq 'running'` } })) out.push(JSON.parse(e.body) as StoredRun);
-    return out;
-  }
-
   /** Keeps a forward's newest `maxCount` runs not older than `maxAgeMs`. */
   async prune(forward: string, maxCount: number, maxAgeMs: number, now = Date.now()): Promise<number> {
     await this.init();

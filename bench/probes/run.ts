@@ -8,7 +8,8 @@ import { eventually, ROOT, startStack, type Stack } from '../../test/integration
  * one forward Ready with an approved endpoint and its record, then RUNS manual runs one after the
  * other, for a one-port and a three-port forward. Prints per run the ARM requests (from the
  * emulator's request log, by method and resource type) and the wall time from POST .../probes/run
- * to the result readable at its Location; then the ARM requests of one idle probes timer tick.
+ * to the result readable at its Location; then the ARM requests of a probes timer tick with the
+ * cleanup sweep due and of an idle one.
  * Asserts nothing.
  */
 const RUNS = Number(process.env.PLF_BENCH_PROBE_RUNS ?? 10);
@@ -73,7 +74,7 @@ async function runMany(s: Stack, forward: string, ports: number): Promise<void> 
 
 async function main(): Promise<void> {
   const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { dns: Record<string, unknown> };
-  const s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5' });
+  const s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_SWEEP_SECONDS: '5' });
   try {
     const forwards: [string, number][] = [
       ['probe-one', 1],
@@ -95,14 +96,16 @@ async function main(): Promise<void> {
     console.log('probe runs (manual, sequential; emulator: zero LRO delay, containers terminate at once)');
     for (const [name, n] of forwards) await runMany(s, name, n);
 
-    // One idle timer tick: nothing due (every PT15M, runs just happened).
-    await settle(s, 1000, 10_000);
-    await s.emu.control('DELETE', '/requests');
-    const t0 = Date.now();
-    await s.api('POST', '/admin/functions/probesTimer', {});
-    const tick = await settle(s, 1500, 10_000);
-    console.log(`idle probes timer tick (2 forwards with probes, 1 probe subscription): ${tick.length} ARM request(s), ${tick.filter((e) => e.kind !== 'read').length} write(s); invoke ${Date.now() - t0} ms incl. settle`);
-    for (const e of tick) console.log(`    ${e.method} ${e.path}`);
+    // Timer ticks with nothing due (every PT15M, runs just happened): the first one is a cleanup
+    // sweep (PLF_PROBE_SWEEP_SECONDS=5 here, and more than 5 s passed), the one right after is idle.
+    for (const what of ['tick with the cleanup sweep due', 'idle tick (sweep not due)']) {
+      await settle(s, 1000, 10_000);
+      await s.emu.control('DELETE', '/requests');
+      await s.api('POST', '/admin/functions/probesTimer', {});
+      const tick = await settle(s, 1000, 10_000);
+      console.log(`probes timer, ${what} (2 forwards with probes, 1 probe subscription): ${tick.length} ARM request(s), ${tick.filter((e) => e.kind !== 'read').length} write(s)`);
+      for (const e of tick) console.log(`    ${e.method} ${e.path}`);
+    }
   } finally {
     await s.stop();
   }

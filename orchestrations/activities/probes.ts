@@ -78,7 +78,7 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
     const record = await forwardRegistry().get(run.forward);
     if (!record || record.deleting) return end('ForwardGone', 'the forward no longer exists');
     // The schedule counts from this start (manual runs included), before anything can fail.
-    await probeStates().put(run.forward, { ...(await stateOf(run.forward, run.probe.subnetId, now)), lastRunAt: now });
+    await probeStates().put(run.forward, { ...(await stateOf(run.forward, run.probe.subnetId, now)), lastRunAt: now, running: { runId: run.runId, startedAt: now } });
     await probeHistory().put({ ...base, outcome: 'running', ports: [] });
     const ref = refOfType(run.probe.subnetId, 'Microsoft.Network/virtualNetworks/subnets');
     if (!ref) return end('SubnetNotFound', `${run.probe.subnetId} is not a subnet id`);

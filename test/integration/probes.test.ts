@@ -65,7 +65,7 @@ const history = async (forward: string) => (await s.api<{ value: RunResult[] }>(
 const noGroupsLeft = () => eventually(async () => ((await groups()).length === 0 ? true : undefined), 'no container group left');
 
 beforeAll(async () => {
-  s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_DEADLINE_SECONDS: '10' });
+  s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_DEADLINE_SECONDS: '10', PLF_PROBE_SWEEP_SECONDS: '0' });
   await putForward('web', example);
   const r = await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name: 'pe-web-1', privateLinkServiceId: plsId('web') });
   expect(r.status).toBeLessThan(300);
@@ -288,6 +288,24 @@ describe('the probes timer', () => {
     await eventually(async () => ((await groups()).includes('plfp-web-leftover') ? undefined : true), 'leftover deleted');
     expect(await groups()).toEqual(['someone-elses']);
     await cg.containerGroups.beginDeleteAndWait(IDS.spokeRg, 'someone-elses');
+  });
+
+  it('a run whose orchestration is gone (terminated mid-run): the timer records it interrupted and the sweep deletes its group', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
+    try {
+      const location = await startRun('web');
+      await eventually(async () => ((await groups()).length === 1 ? true : undefined), 'group created');
+      const instance = encodeURIComponent(`probe:web:${probeKey(IDS.spokeJump)}`);
+      expect((await s.api('POST', `/runtime/webhooks/durabletask/instances/${instance}/terminate?reason=test`)).status).toBe(202);
+      await timer();
+      const r = await finished(location);
+      expect(r.outcome).toBe('interrupted');
+      expect(r.detail).toMatch(/orchestration gone/);
+      await noGroupsLeft();
+      expect((await states().get('web', probeKey(IDS.spokeJump)))?.running).toBeUndefined();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+    }
   });
 
   it('a run without a result before its deadline ends as deadline and its group is deleted', async () => {

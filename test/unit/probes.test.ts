@@ -184,6 +184,12 @@ describe('probes section: Reachable', () => {
     expect(c).toMatchObject({ status: 'False', reason: 'InfrastructureFailed' });
     expect(c!.message).toMatch(/QuotaExceeded/);
   });
+  it('recording a run clears its in-progress mark, and keeps the mark of a newer run', () => {
+    const marked = { ...state(), running: { runId: 'r1', startedAt: '2026-01-01T00:30:00.000Z' } };
+    expect(afterRun(marked, result('ok', [okPort])).running).toBeUndefined();
+    const newer = { ...state(), running: { runId: 'r2', startedAt: '2026-01-01T00:45:00.000Z' } };
+    expect(afterRun(newer, result('ok', [okPort])).running).toEqual(newer.running);
+  });
   it('an interrupted run neither counts as a failure nor resets the count', () => {
     const once = afterRun(state(), result('failed', [timeout]));
     expect(afterRun(once, result('interrupted')).consecutiveFailures).toBe(1);
@@ -195,7 +201,7 @@ describe('probes section: Reachable', () => {
 
 describe('probe settings', () => {
   it('defaults', () => {
-    expect(probeSettings({})).toEqual({ schedule: '0 * * * * *', image: DEFAULT_PROBE_IMAGE, connectTimeout: 5, deadline: 300, threshold: 2, historyDays: 30, historyMax: 500, groupMaxAge: 1800 });
+    expect(probeSettings({})).toEqual({ schedule: '0 * * * * *', image: DEFAULT_PROBE_IMAGE, connectTimeout: 5, deadline: 300, threshold: 2, historyDays: 30, historyMax: 500, groupMaxAge: 1800, sweepEvery: 900 });
   });
   it.each([
     ['a private registry image', { PLF_PROBE_IMAGE: 'myregistry.azurecr.io/tools/busybox:1.36' }, { image: 'myregistry.azurecr.io/tools/busybox:1.36' }],
