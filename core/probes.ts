@@ -67,6 +67,15 @@ export function probeGroupName(forward: string, runId: string): string {
   return `plfp-${forward}-${runId.replace(/-/g, '').slice(0, 12).toLowerCase()}`;
 }
 
+/**
+ * Where a probe's container group goes: the subnet's subscription (ACI requires the group and its
+ * subnet in one subscription) and the subnet's resource group, or the probe's `resourceGroup`.
+ */
+export function probeGroupPlacement(subnetId: string, resourceGroup?: string): { subscriptionId: string; resourceGroup: string } | undefined {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.exec(subnetId);
+  return m ? { subscriptionId: m[1], resourceGroup: resourceGroup ?? m[2] } : undefined;
+}
+
 export const TAG_PROBE_RUN = 'plf-probe-run';
 export const TAG_PROBE = 'plf-probe';
 

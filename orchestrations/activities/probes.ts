@@ -6,6 +6,7 @@ import {
   afterRun,
   probeContainers,
   probeGroupName,
+  probeGroupPlacement,
   probeKey,
   probeTarget,
   probesSection,
@@ -18,7 +19,6 @@ import type { ForwardSpec } from '../../core/forward-spec';
 import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
 import { classify } from '../../azure/errors';
 import { subnetFacts } from '../../azure/subnet/service';
-import { refOfType } from '../../azure/resource-id';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
 import { DurableNames } from '../names';
 import { clients, connectionStore, forwardRegistry, step, type StepResult } from './context';
@@ -80,8 +80,8 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
     // The schedule counts from this start (manual runs included), before anything can fail.
     await probeStates().put(run.forward, { ...(await stateOf(run.forward, run.probe.subnetId, now)), lastRunAt: now, running: { runId: run.runId, startedAt: now } });
     await probeHistory().put({ ...base, outcome: 'running', ports: [] });
-    const ref = refOfType(run.probe.subnetId, 'Microsoft.Network/virtualNetworks/subnets');
-    if (!ref) return end('SubnetNotFound', `${run.probe.subnetId} is not a subnet id`);
+    const placement = probeGroupPlacement(run.probe.subnetId, run.probe.resourceGroup);
+    if (!placement) return end('SubnetNotFound', `${run.probe.subnetId} is not a subnet id`);
     let facts;
     try {
       facts = await subnetFacts(clients(), run.probe.subnetId);
@@ -97,7 +97,7 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
     if (!target.ok) return end(target.reason, target.message);
     const settings = probeSettings(process.env);
     const containers = probeContainers(target.host, record.spec.ports.map((p) => p.port), settings.connectTimeout);
-    const group: GroupRef = { subscriptionId: ref.subscriptionId, resourceGroup: run.probe.resourceGroup ?? ref.resourceGroup, name: probeGroupName(run.forward, run.runId) };
+    const group: GroupRef = { ...placement, name: probeGroupName(run.forward, run.runId) };
     try {
       await createProbeGroup(clients(), { ...group, location: facts.location, subnetId: run.probe.subnetId, image: settings.image, forward: run.forward, runId: run.runId, probeKey: base.probeKey, containers, ...(settings.pullIdentityId ? { pullIdentityId: settings.pullIdentityId } : {}) });
     } catch (err) {
@@ -144,7 +144,8 @@ export async function probeFinish(input: { result: ProbeRunResult; now: string }
 export async function recordRun(result: ProbeRunResult, now: string, log: (line: string) => void): Promise<void> {
   const settings = probeSettings(process.env);
   const record = await forwardRegistry().get(result.forward);
-  if (!record) return probeHistory().put(result);
+  // A forward removed meanwhile keeps no history (its rows went with it).
+  if (!record) return;
   const prev = await stateOf(result.forward, result.subnetId, result.startedAt);
   await probeStates().put(result.forward, afterRun({ ...prev, lastRunAt: prev.lastRunAt ?? result.startedAt }, result));
   const all = await probeStates().list(result.forward);

@@ -114,6 +114,23 @@ describe('a forward Ready with an approved endpoint and its record', () => {
   });
 });
 
+describe('probes[].resourceGroup', () => {
+  it("puts the container group in that resource group of the subnet's subscription", async () => {
+    const rg = await s.emu.raw('PUT', `/subscriptions/${IDS.consumerSub}/resourcegroups/rg-spoke-probes?api-version=2021-04-01`, { body: { location: IDS.location } });
+    expect(rg.status).toBeLessThan(300);
+    await putForward('web', { ...example, probes: [{ ...example.probes[0], resourceGroup: 'rg-spoke-probes' }] });
+    await s.emu.control('DELETE', '/requests');
+    try {
+      expect((await run('web')).outcome).toBe('ok');
+      const put = (await cgRequests()).find((r) => r.method === 'PUT');
+      expect(put?.path).toMatch(new RegExp(`^/subscriptions/${IDS.consumerSub}/resourceGroups/rg-spoke-probes/providers/Microsoft.ContainerInstance/containerGroups/plfp-web-`, 'i'));
+      await noGroupsLeft();
+    } finally {
+      await putForward('web', example);
+    }
+  });
+});
+
 describe('the target down', () => {
   afterAll(async () => {
     for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/up`);

@@ -7,6 +7,7 @@ import {
   parsePortLog,
   probeContainers,
   probeGroupName,
+  probeGroupPlacement,
   probeInstanceId,
   probeKey,
   probesSection,
@@ -117,6 +118,14 @@ describe('names of a probe and a run', () => {
     expect(name).toBe(`plfp-${'a'.repeat(40)}-abcdef012345`);
     expect(name.length).toBeLessThanOrEqual(63);
   });
+});
+
+describe('where the container group goes', () => {
+  it.each([
+    ["the subnet's subscription and resource group", SUBNET, undefined, { subscriptionId: '00000000-0000-0000-0000-00000000c001', resourceGroup: 'rg-spoke' }],
+    ['probes[].resourceGroup overrides the resource group, never the subscription', SUBNET, 'rg-probes', { subscriptionId: '00000000-0000-0000-0000-00000000c001', resourceGroup: 'rg-probes' }],
+    ['not a subnet id', VNET, undefined, undefined],
+  ] as [string, string, string | undefined, object | undefined][])('%s', (_n, subnetId, rg, expected) => expect(probeGroupPlacement(subnetId, rg)).toEqual(expected));
 });
 
 describe('schedule', () => {
