@@ -6,7 +6,7 @@ import { azureClients } from '../azure/client-factory';
 import { deleteProbeGroup, listProbeGroups } from '../azure/container-group/service';
 import { subscriptionOf } from '../azure/resource-id';
 import { isRunning } from '../orchestrations/kit/singleton-client';
-import { probeHistory, probeStates, recordRun } from '../orchestrations/activities/probes';
+import { probeHistory, probeStates, recordRun, writeSection } from '../orchestrations/activities/probes';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
 import { ForwardRegistry } from '../store/forward-registry';
 import { FunctionNames } from './names';
@@ -28,11 +28,18 @@ export async function probesTimer(_timer: Timer, context: InvocationContext): Pr
   const client = df.getClient(context);
   const settings = probeSettings(process.env);
   const now = new Date().toISOString();
-  const records = (await ForwardRegistry.fromEnv(process.env).list()).filter((r) => !r.deleting && r.spec.probes.length);
+  const records = (await ForwardRegistry.fromEnv(process.env).list()).filter((r) => !r.deleting && (r.spec.probes.length || r.probes));
   let started = 0;
   let interrupted = 0;
   for (const r of records) {
-    const states = await probeStates().list(r.name);
+    let states = await probeStates().list(r.name);
+    // Probes removed from the spec: their rows go (unless a run still goes), and the section no
+    // longer shows them (nor a Reachable they decided).
+    const keys = new Set(r.spec.probes.map((p) => probeKey(p.subnetId)));
+    const gone = states.filter((st) => !keys.has(st.probeKey) && !st.running);
+    for (const st of gone) await probeStates().remove(r.name, st.probeKey);
+    if (gone.length) states = states.filter((st) => !gone.includes(st));
+    if (r.probes && (r.probes.probes.some((p) => !keys.has(probeKey(p.subnetId))) || (!keys.size && r.probes.conditions.length))) await writeSection(r, states, now, (line) => context.log(line));
     for (const probe of r.spec.probes) {
       const key = probeKey(probe.subnetId);
       const st = states.find((s) => s.probeKey === key);

@@ -151,6 +151,11 @@ export class ProbeStateStore {
     await this.client.upsertEntity<StateEntity>({ partitionKey: safeKey(forward), rowKey: s.probeKey, body: JSON.stringify(s) }, 'Replace');
   }
 
+  async remove(forward: string, key: string): Promise<void> {
+    await this.init();
+    await this.client.deleteEntity(safeKey(forward), key).catch(ignore404);
+  }
+
   async removeAll(forward: string): Promise<void> {
     await this.init();
     for (const s of await this.list(forward)) await this.client.deleteEntity(safeKey(forward), s.probeKey).catch(ignore404);

@@ -207,7 +207,11 @@ describe('infrastructure', () => {
     expect(await reachable('web')).toMatchObject({ status: 'False', reason: 'SubnetNotDelegated' });
     // Two probes: the run names one.
     expect((await s.api('POST', '/api/forwards/web/probes/run')).status).toBe(400);
+    // The probe removed from the spec: the next tick drops it from status and Reachable follows the probes left.
     await putForward('web', example);
+    await timer();
+    await eventually(async () => ((await reachable('web'))?.reason !== 'SubnetNotDelegated' ? true : undefined), 'Reachable no longer decided by the removed probe');
+    expect((await get('web')).status.probes?.map((p) => p.subnetId)).toEqual([IDS.spokeJump]);
   });
 
   it('container creation refused (409 quota): infrastructure with the ARM code, one attempt, no retry loop; tried again at the next schedule, not before', async () => {
