@@ -63,7 +63,23 @@ export function probeGroupBody(c: CreateProbeGroup): ContainerGroup {
 
 /** Starts the creation (one PUT; the orchestration polls `readProbeGroup`, never this call). */
 export async function createProbeGroup(clients: AzureClients, c: CreateProbeGroup): Promise<void> {
-  await clients.containerInstance(c.subscriptionId).containerGroups.beginCreateOrUpdate(c.resourceGroup, c.name, probeGroupBody(c));
+  try {
+    await clients.containerInstance(c.subscriptionId).containerGroups.beginCreateOrUpdate(c.resourceGroup, c.name, probeGroupBody(c));
+  } catch (err) {
+    throw lroFailure(err) ?? err;
+  }
+}
+
+/**
+ * The SDK's first poll (inside `begin...`) throws a plain Error when the accepted operation has
+ * already failed ("The long-running operation has failed. {code}. {message}"), without the HTTP
+ * status or code the classification needs: give it back its ARM code (terminal for this run).
+ */
+export function lroFailure(err: unknown): { statusCode: number; code: string; message: string } | undefined {
+  const e = err as { statusCode?: number; message?: string };
+  if (e?.statusCode !== undefined || typeof e?.message !== 'string') return undefined;
+  const m = /^The long-running operation has failed\.\s*(?:([A-Za-z][\w.]*)\.)?\s*(.*)$/s.exec(e.message);
+  return m ? { statusCode: 400, code: m[1] ?? 'DeploymentFailed', message: e.message } : undefined;
 }
 
 export interface ContainerFacts {

@@ -124,7 +124,13 @@ export async function probeObserve(input: { group: GroupRef; bootId: string; por
     const facts = await readProbeGroup(clients(), input.group);
     if (!facts) return { outcome: 'ok', state: 'gone' };
     const byName = new Map(facts.containers.map((c) => [c.name, c]));
-    if (!input.ports.every((p) => byName.get(`p${p}`)?.state === 'Terminated')) return { outcome: 'ok', state: 'running' };
+    const terminated = input.ports.every((p) => byName.get(`p${p}`)?.state === 'Terminated');
+    // A group that failed to deploy (image pull, placement) never runs its command: that is an
+    // infrastructure failure now, not a deadline later. (Success says nothing about the verdict.)
+    if (!terminated && facts.provisioningState === 'Failed') {
+      return { outcome: 'ok', state: 'terminated', ports: input.ports.map((port) => ({ port, ok: false, stage: 'infrastructure', detail: 'the container group failed to deploy (provisioningState Failed)' })) };
+    }
+    if (!terminated) return { outcome: 'ok', state: 'running' };
     const ports: PortResult[] = [];
     for (const p of input.ports) {
       const c = byName.get(`p${p}`)!;

@@ -240,6 +240,21 @@ describe('infrastructure', () => {
     expect((await run('web')).outcome).toBe('ok');
   });
 
+  it('a group whose deployment fails (long-running operation Failed): infrastructure at once, not a deadline, and the group deleted', async () => {
+    const fault = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'failLro', resourceType: 'Microsoft.ContainerInstance/containerGroups', method: 'PUT', count: 1, code: 'InaccessibleImage', message: 'image pull failed' });
+    expect(fault.status).toBe(201);
+    try {
+      const t0 = Date.now();
+      const r = await run('web');
+      expect(r.outcome).toBe('infrastructure');
+      expect(Date.now() - t0).toBeLessThan(8000);
+      expect(r.code).toBe('InaccessibleImage');
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('DELETE', `/faults/${fault.body.id}`);
+    }
+  });
+
   it('devhost killed in the middle of a run: after the restart the group is deleted and the run recorded interrupted', async () => {
     await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
     try {

@@ -18,7 +18,8 @@ import {
   type ProbeState,
 } from '../../core/probes';
 import { probeSettings, DEFAULT_PROBE_IMAGE } from '../../core/app-settings';
-import { probeGroupBody, registryOf } from '../../azure/container-group/service';
+import { lroFailure, probeGroupBody, registryOf } from '../../azure/container-group/service';
+import { classify } from '../../azure/errors';
 
 const VNET = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke';
 const SUBNET = `${VNET}/subnets/jump`;
@@ -245,5 +246,20 @@ describe('the container group body', () => {
   it('the pull identity setting must be a user-assigned identity id', () => {
     expect(probeSettings({ PLF_PROBE_PULL_IDENTITY_ID: IDENTITY }).pullIdentityId).toBe(IDENTITY);
     expect(probeSettings({ PLF_PROBE_PULL_IDENTITY_ID: 'plf-probe-pull' }).pullIdentityId).toBeUndefined();
+  });
+});
+
+describe('a container group deployment that failed during the first poll', () => {
+  it.each([
+    ['with an ARM code', new Error('The long-running operation has failed. InaccessibleImage. image pull failed'), 'InaccessibleImage'],
+    ['without one', new Error('The long-running operation has failed.'), 'DeploymentFailed'],
+  ])('%s: classified terminal with that code', (_n, err, code) => {
+    const e = lroFailure(err)!;
+    expect(e.code).toBe(code);
+    expect(classify(e)).toMatchObject({ kind: 'terminal', code });
+  });
+  it('an HTTP error or another failure is left alone', () => {
+    expect(lroFailure(Object.assign(new Error('The long-running operation has failed.'), { statusCode: 409 }))).toBeUndefined();
+    expect(lroFailure(new Error('socket hang up'))).toBeUndefined();
   });
 });
