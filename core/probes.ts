@@ -76,6 +76,9 @@ export function probeGroupPlacement(subnetId: string, resourceGroup?: string): {
   return m ? { subscriptionId: m[1], resourceGroup: resourceGroup ?? m[2] } : undefined;
 }
 
+/** A subnet resource id as the probes API accepts it in a query (`subnetId`). */
+export const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]{2,64}\/subnets\/[-\w.]{1,80}$/i;
+
 export const TAG_PROBE_RUN = 'plf-probe-run';
 export const TAG_PROBE = 'plf-probe';
 

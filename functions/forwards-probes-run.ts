@@ -1,8 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { SUBNET_ID } from '../core/probes';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
 import { ForwardRegistry } from '../store/forward-registry';
-import { SUBNET_ID } from './forwards-probes';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 

@@ -1,11 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { SUBNET_ID } from '../core/probes';
 import { ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
 /** GET /api/forwards/{name}/probes?top=50&subnetId=...&continuation=...: finished probe runs, newest first, `{value, nextLink}`. */
-export const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]{2,64}\/subnets\/[-\w.]{1,80}$/i;
 
 export async function forwardsProbes(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const name = request.params.name;

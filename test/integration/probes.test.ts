@@ -377,4 +377,14 @@ describe('GET /api/forwards/{name}/probes', () => {
     expect(bad.body.problems.map((p) => p.path)).toEqual(['top', 'subnetId']);
     expect((await s.api('GET', '/api/forwards/nope/probes')).status).toBe(404);
   });
+
+  it('POST .../probes/run and GET .../probes/runs/{runId} refuse what they cannot serve', async () => {
+    expect((await s.api('POST', '/api/forwards/nope/probes/run')).status).toBe(404);
+    const notAProbe = await s.api<{ problems: { path: string }[] }>('POST', `/api/forwards/web/probes/run?subnetId=${encodeURIComponent(IDS.spokeLinked)}`);
+    expect(notAProbe.status).toBe(400);
+    expect(notAProbe.body.problems.map((p) => p.path)).toEqual(['subnetId']);
+    expect((await s.api('POST', '/api/forwards/web/probes/run?subnetId=x')).status).toBe(400);
+    expect((await s.api('GET', '/api/forwards/web/probes/runs/not-a-guid')).status).toBe(400);
+    expect((await s.api('GET', `/api/forwards/web/probes/runs/${randomUUID()}`)).status).toBe(404);
+  });
 });
