@@ -114,27 +114,6 @@ export function driftCheckSeconds(env: Env): number {
 }
 
 /**
- * The connections flow's timing: `schedule` (NCRONTAB, PLF_CONNECTIONS_SCHEDULE, default every
- * 5 minutes) of the sweep that runs the same reconcile for every forward; `verify` seconds
- * (PLF_CONNECTIONS_VERIFY_SECONDS, default 3600) after which a pass re-reads a connection's
- * endpoint, NIC and records even when nothing announced a change; `linger` seconds
- * (PLF_CONNECTIONS_LINGER_SECONDS, default 60) a finished pass keeps listening for more events
- * before its orchestration ends.
- */
-export function connectionsPassSeconds(env: Env): { schedule: string; verify: number; linger: number } {
-  const schedule = env.PLF_CONNECTIONS_SCHEDULE?.trim();
-  const int = (v: string | undefined, min: number, max: number, dflt: number) => {
-    const n = Number(v);
-    return v !== undefined && v.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : dflt;
-  };
-  return {
-    schedule: schedule && /^\S+( \S+){5}$/.test(schedule) ? schedule : '0 */5 * * * *',
-    verify: int(env.PLF_CONNECTIONS_VERIFY_SECONDS, 0, 7 * 86_400, 3600),
-    linger: int(env.PLF_CONNECTIONS_LINGER_SECONDS, 1, 3600, 60),
-  };
-}
-
-/**
  * The probes' settings: `schedule` (NCRONTAB, PLF_PROBES_SCHEDULE, default every minute) of the
  * one timer that starts due probes and sweeps leftover groups; `image` (PLF_PROBE_IMAGE);
  * `connectTimeout` seconds per port (PLF_PROBE_CONNECT_TIMEOUT_SECONDS, default 5); `deadline`
@@ -186,3 +165,25 @@ export function probeSettings(env: Env): ProbeSettings {
     ...(pull && IDENTITY_ID.test(pull) ? { pullIdentityId: pull } : {}),
   };
 }
+
+/**
+ * The connections flow's timing: `schedule` (NCRONTAB, PLF_CONNECTIONS_SCHEDULE, default every
+ * 5 minutes) of the sweep that runs the same reconcile for every forward; `verify` seconds
+ * (PLF_CONNECTIONS_VERIFY_SECONDS, default 3600) after which a pass re-reads a connection's
+ * endpoint, NIC and records even when nothing announced a change; `linger` seconds
+ * (PLF_CONNECTIONS_LINGER_SECONDS, default 60) a finished pass keeps listening for more events
+ * before its orchestration ends.
+ */
+export function connectionsPassSeconds(env: Env): { schedule: string; verify: number; linger: number } {
+  const schedule = env.PLF_CONNECTIONS_SCHEDULE?.trim();
+  const int = (v: string | undefined, min: number, max: number, dflt: number) => {
+    const n = Number(v);
+    return v !== undefined && v.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : dflt;
+  };
+  return {
+    schedule: schedule && /^\S+( \S+){5}$/.test(schedule) ? schedule : '0 */5 * * * *',
+    verify: int(env.PLF_CONNECTIONS_VERIFY_SECONDS, 0, 7 * 86_400, 3600),
+    linger: int(env.PLF_CONNECTIONS_LINGER_SECONDS, 1, 3600, 60),
+  };
+}
+

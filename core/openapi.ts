@@ -91,7 +91,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
           properties: {
-            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, ConnectionsReconciled, DnsRecordsReady, Reachable', examples: ['Ready', 'NodesHealthy', 'ConnectionsReconciled', 'DnsRecordsReady', 'Reachable'] },
+            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, ConnectionsReconciled, DnsRecordsReady', examples: ['Ready', 'NodesHealthy', 'ConnectionsReconciled', 'DnsRecordsReady'] },
             status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
             reason: { type: 'string' },
             message: { type: 'string' },
@@ -138,7 +138,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             connections: { type: 'array', items: ref('Connection') },
             probes: {
               type: 'array',
-              description: "each probe's last run and next scheduled run",
+              description: "each probe's last run and next scheduled run (the condition Reachable sums them up: False after PLF_PROBE_FAILURE_THRESHOLD failed runs in a row)",
               items: {
                 type: 'object',
                 required: ['subnetId', 'runId', 'at', 'outcome', 'ports'],

@@ -103,19 +103,24 @@ export function connectionView(r: ConnectionRecord): ConnectionView {
  * The status GET shows: the reconcile loop's part, the connections flow's conditions after its
  * own, and the connections. Each flow writes only its own part, so neither overwrites the other.
  */
-export function assembleStatus(reconcile: ForwardStatus, connections: ConnectionsSection | undefined, rows: readonly ConnectionRecord[], probes?: ProbesSection): ForwardStatus {
-  const flows = [...(connections?.conditions ?? []), ...(probes?.conditions ?? [])];
-  const own = reconcile.conditions.filter((c) => !flows.some((x) => x.type === c.type));
-  return {
-    ...reconcile,
-    conditions: [...own, ...flows],
-    ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}),
-    ...(probes ? { probes: probes.probes } : {}),
-  };
+export function assembleStatus(reconcile: ForwardStatus, connections: ConnectionsSection | undefined, rows: readonly ConnectionRecord[]): ForwardStatus {
+  const own = reconcile.conditions.filter((c) => !connections?.conditions.some((x) => x.type === c.type));
+  return { ...reconcile, conditions: [...own, ...(connections?.conditions ?? [])], ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
 }
 
 /** Counts of connections by state. */
 export function countConnections(rows: readonly { state: ConnectionState }[]): ConnectionsSection['counts'] {
   const n = (s: ConnectionState) => rows.filter((r) => r.state === s).length;
   return { approved: n('Approved'), pending: n('Pending'), rejected: n('Rejected'), disconnected: n('Disconnected') };
+}
+
+/**
+ * Adds the probes' section to an assembled status: its conditions (`Reachable`) after the others
+ * (replacing any of the same type) and each probe's last result. Kept apart from assembleStatus so
+ * each section's assembly stays its own.
+ */
+export function withProbes(status: ForwardStatus, probes: ProbesSection | undefined): ForwardStatus {
+  if (!probes) return status;
+  const others = status.conditions.filter((c) => !probes.conditions.some((x) => x.type === c.type));
+  return { ...status, conditions: [...others, ...probes.conditions], probes: probes.probes };
 }

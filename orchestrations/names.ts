@@ -13,17 +13,17 @@ export const DurableNames = {
   writeForwardStatus: 'writeForwardStatus',
   finishReconcile: 'finishReconcile',
   removeForward: 'removeForward',
+  probeRun: 'probeRun',
+  probeStart: 'probeStart',
+  probeObserve: 'probeObserve',
+  probeDeleteGroup: 'probeDeleteGroup',
+  probeFinish: 'probeFinish',
   reconcileConnections: 'reconcileConnections',
   connectionsPass: 'connectionsPass',
   connectionsFailed: 'connectionsFailed',
   removeForwardRecords: 'removeForwardRecords',
   routeResourceEvent: 'routeResourceEvent',
   findForwardOfResource: 'findForwardOfResource',
-  probeRun: 'probeRun',
-  probeStart: 'probeStart',
-  probeObserve: 'probeObserve',
-  probeDeleteGroup: 'probeDeleteGroup',
-  probeFinish: 'probeFinish',
 } as const;
 
 /** The external event that tells a forward's orchestration its spec changed. */

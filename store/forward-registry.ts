@@ -1,9 +1,9 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
-import type { ProbesSection } from '../core/probes';
 import { emptyStatus, type ConnectionsSection, type ForwardStatus } from '../core/status';
 import { tableClient, tableReady } from './tables';
+import type { ProbesSection } from '../core/probes';
 
 /**
  * The forward registry on Azure Tables (Azurite locally): one entity per forward with its spec,
@@ -13,7 +13,7 @@ import { tableClient, tableReady } from './tables';
  * "spec written" and "orchestration started" is picked up by the sweep (`needingReconcile`).
  *
  * Status is kept in sections, one column per flow that owns it: `status` (the reconcile loop)
- * , `connections` (the connections flow) and `probes` (the probe runs). Each flow merges only its own column, and a spec
+ * and `connections` (the connections flow). Each flow merges only its own column, and a spec
  * write merges only the spec columns, so no write overwrites another flow's part.
  */
 export interface ForwardRecord {
@@ -23,10 +23,10 @@ export interface ForwardRecord {
   deleting: boolean;
   /** The reconcile loop's section. */
   status: ForwardStatus;
+  /** The probes' section (`probes` column, absent until a probe run finishes; written only by probe runs and the probes timer). */
+  probes?: ProbesSection;
   /** The connections flow's section (absent until its first pass). */
   connections?: ConnectionsSection;
-  /** The probes' section (absent until a probe run finishes). */
-  probes?: ProbesSection;
   etag: string;
   createdAt: string;
   updatedAt: string;
@@ -45,8 +45,8 @@ interface Entity {
   generation: number;
   deleting: boolean;
   status: string;
-  connections?: string;
   probes?: string;
+  connections?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -125,14 +125,14 @@ export class ForwardRegistry {
     await this.mergeColumns(name, { status: JSON.stringify(own) });
   }
 
-  /** Writes the connections flow's section; the merge touches no other column. */
-  async setConnectionsStatus(name: string, section: ConnectionsSection): Promise<void> {
-    await this.mergeColumns(name, { connections: JSON.stringify(section) });
-  }
-
   /** Writes the probes' section; the merge touches no other column. */
   async setProbesStatus(name: string, section: ProbesSection): Promise<void> {
     await this.mergeColumns(name, { probes: JSON.stringify(section) });
+  }
+
+  /** Writes the connections flow's section; the merge touches no other column. */
+  async setConnectionsStatus(name: string, section: ConnectionsSection): Promise<void> {
+    await this.mergeColumns(name, { connections: JSON.stringify(section) });
   }
 
   /** Merges columns into an existing entity (a forward removed meanwhile is left removed). */
@@ -168,8 +168,8 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     generation: Number(e.generation),
     deleting: e.deleting === true,
     status: JSON.parse(e.status) as ForwardStatus,
-    ...(e.connections ? { connections: JSON.parse(e.connections) as ConnectionsSection } : {}),
     ...(e.probes ? { probes: JSON.parse(e.probes) as ProbesSection } : {}),
+    ...(e.connections ? { connections: JSON.parse(e.connections) as ConnectionsSection } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

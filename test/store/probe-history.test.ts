@@ -1,6 +1,6 @@
 import { parseForwardSpec } from '../../core/forward-spec';
 import type { ProbeRunResult, ProbesSection } from '../../core/probes';
-import { assembleStatus, emptyStatus, type ConnectionsSection } from '../../core/status';
+import { assembleStatus, emptyStatus, withProbes, type ConnectionsSection } from '../../core/status';
 import { startAzurite, type RunningAzurite } from '../../devhost/durable/azurite';
 import { ForwardRegistry } from '../../store/forward-registry';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
@@ -46,7 +46,7 @@ describe('the probes section', () => {
     ['the reconcile loop writes its (assembled) status after the probes wrote theirs', async (r: ForwardRegistry) => {
       await r.setProbesStatus('p1', probes);
       const got = (await r.get('p1'))!;
-      await r.setStatus('p1', { ...assembleStatus(got.status, got.connections, [], got.probes), phase: 'Ready', observedGeneration: 1 });
+      await r.setStatus('p1', { ...withProbes(assembleStatus(got.status, got.connections, []), got.probes), phase: 'Ready', observedGeneration: 1 });
     }],
     ['the connections flow writes after the probes', async (r: ForwardRegistry) => {
       await r.setProbesStatus('p1', probes);
@@ -67,7 +67,7 @@ describe('the probes section', () => {
     const got = (await r.get('p1'))!;
     expect(got.probes).toEqual(probes);
     expect(got.status).not.toHaveProperty('probes');
-    const shown = assembleStatus(got.status, got.connections, [], got.probes);
+    const shown = withProbes(assembleStatus(got.status, got.connections, []), got.probes);
     expect(shown.conditions.find((c) => c.type === 'Reachable')).toMatchObject({ status: 'False', reason: 'ConnectFailed' });
     expect(shown.probes).toEqual(probes.probes);
   });

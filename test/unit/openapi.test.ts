@@ -132,7 +132,7 @@ describe('OpenAPI document', () => {
     const status = schemaAccepts('ForwardStatus');
     const base = { phase: 'Ready', observedGeneration: 1, conditions: [], resources: {}, nodes: [] };
     expect(status({ ...base, probes: [{ subnetId: 's', runId: 'r', at: '2025-01-01T00:00:00Z', outcome: 'ok', ports: [{ port: 8000, ok: true, latencyMs: 3 }], nextRunAt: '2025-01-01T00:15:00Z' }] })).toBe(true);
-    expect(JSON.stringify(schemas.Condition)).toContain('Reachable');
+    expect(JSON.stringify(schemas.ForwardStatus)).toContain('Reachable');
   });
 
   it('a forward status shows its connections and their DNS records', () => {

@@ -19,6 +19,7 @@ import {
 } from '../../core/probes';
 import { probeSettings, DEFAULT_PROBE_IMAGE } from '../../core/app-settings';
 import { lroFailure, probeGroupBody, registryOf } from '../../azure/container-group/service';
+import { emptyStatus, withProbes } from '../../core/status';
 import { classify } from '../../azure/errors';
 
 const VNET = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke';
@@ -261,5 +262,19 @@ describe('a container group deployment that failed during the first poll', () =>
   it('an HTTP error or another failure is left alone', () => {
     expect(lroFailure(Object.assign(new Error('The long-running operation has failed.'), { statusCode: 409 }))).toBeUndefined();
     expect(lroFailure(new Error('socket hang up'))).toBeUndefined();
+  });
+});
+
+describe('withProbes: the probes section in the status GET shows', () => {
+  const reachable = { type: 'Reachable', status: 'False' as const, reason: 'ConnectFailed', message: 'm', lastTransitionTime: 't' };
+  it('no section: the status as it is', () => {
+    const st = emptyStatus();
+    expect(withProbes(st, undefined)).toBe(st);
+  });
+  it("its conditions after the others, replacing a stale one of the same type, and each probe's last result", () => {
+    const st = { ...emptyStatus(), conditions: [{ type: 'Ready', status: 'True' as const, reason: 'r', message: '', lastTransitionTime: 't' }, { ...reachable, status: 'True' as const }] };
+    const shown = withProbes(st, { conditions: [reachable], probes: [{ subnetId: SUBNET, runId: 'r', at: 't', outcome: 'failed', ports: [] }] });
+    expect(shown.conditions.map((c) => [c.type, c.status])).toEqual([['Ready', 'True'], ['Reachable', 'False']]);
+    expect(shown.probes).toHaveLength(1);
   });
 });
