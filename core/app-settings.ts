@@ -186,4 +186,3 @@ export function connectionsPassSeconds(env: Env): { schedule: string; verify: nu
     linger: int(env.PLF_CONNECTIONS_LINGER_SECONDS, 1, 3600, 60),
   };
 }
-
