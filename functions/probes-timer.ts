@@ -39,7 +39,7 @@ export async function probesTimer(_timer: Timer, context: InvocationContext): Pr
     const gone = states.filter((st) => !keys.has(st.probeKey) && !st.running);
     for (const st of gone) await probeStates().remove(r.name, st.probeKey);
     if (gone.length) states = states.filter((st) => !gone.includes(st));
-    if (r.probes && (r.probes.probes.some((p) => !keys.has(probeKey(p.subnetId))) || (!keys.size && r.probes.conditions.length))) await writeSection(r, states, now, (line) => context.log(line));
+    if (r.probes && (r.probes.probes.some((p) => !keys.has(probeKey(p.subnetId))) || (!keys.size && r.probes.conditions.length))) await writeSection(r.name, now, (line) => context.log(line));
     for (const probe of r.spec.probes) {
       const key = probeKey(probe.subnetId);
       const st = states.find((s) => s.probeKey === key);

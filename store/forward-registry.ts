@@ -130,6 +130,30 @@ export class ForwardRegistry {
     await this.mergeColumns(name, { probes: JSON.stringify(section) });
   }
 
+  /**
+   * Writes the probes' section computed from the entity as read, conditionally on its etag: when
+   * another write came between (another probe's run, the timer), it is read and computed again,
+   * so concurrent probe writers never lose each other's result. `compute` answers undefined to
+   * write nothing; a missing forward writes nothing.
+   */
+  async updateProbesStatus(name: string, compute: (record: ForwardRecord) => Promise<ProbesSection | undefined>): Promise<void> {
+    await this.init();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const record = await this.get(name);
+      if (!record) return;
+      const section = await compute(record);
+      if (!section) return;
+      try {
+        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, probes: JSON.stringify(section), updatedAt: new Date().toISOString() }, 'Merge', { etag: record.etag });
+        return;
+      } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return;
+        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
+      }
+    }
+    throw new PreconditionFailedError(`the probes section of ${name} kept changing under its writer`);
+  }
+
   /** Writes the connections flow's section; the merge touches no other column. */
   async setConnectionsStatus(name: string, section: ConnectionsSection): Promise<void> {
     await this.mergeColumns(name, { connections: JSON.stringify(section) });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { probeSettings } from '../../core/app-settings';
+import type { Condition } from '../../core/status';
 import {
   afterRun,
   probeContainers,
@@ -20,7 +21,6 @@ import type { ForwardSpec } from '../../core/forward-spec';
 import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
 import { classify } from '../../azure/errors';
 import { subnetFacts } from '../../azure/subnet/service';
-import type { ForwardRecord } from '../../store/forward-registry';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
 import { DurableNames } from '../names';
 import { clients, connectionStore, forwardRegistry, step, type StepResult } from './context';
@@ -156,7 +156,7 @@ export async function recordRun(result: ProbeRunResult, now: string, log: (line:
   if (!record) return;
   const prev = await stateOf(result.forward, result.subnetId, result.startedAt);
   await probeStates().put(result.forward, afterRun({ ...prev, lastRunAt: prev.lastRunAt ?? result.startedAt }, result));
-  await writeSection(record, await probeStates().list(result.forward), now, log, { runId: result.runId, subnetId: result.subnetId });
+  await writeSection(result.forward, now, log, { runId: result.runId, subnetId: result.subnetId });
   // The history row last: once a run reads as finished, the status already shows it.
   await probeHistory().put(result);
   await probeHistory().prune(result.forward, settings.historyMax, settings.historyDays * 86_400_000, Date.parse(now));
@@ -166,16 +166,21 @@ export async function recordRun(result: ProbeRunResult, now: string, log: (line:
  * Writes the forward's `probes` section from its probes' state rows (only the probes its spec
  * lists; none = an empty section, no Reachable), logging a JSON line when Reachable changes.
  */
-export async function writeSection(record: ForwardRecord, states: readonly ProbeState[], now: string, log: (line: string) => void, run?: { runId: string; subnetId: string }): Promise<void> {
+export async function writeSection(name: string, now: string, log: (line: string) => void, run?: { runId: string; subnetId: string }): Promise<void> {
   const threshold = probeSettings(process.env).threshold;
-  const current = record.spec.probes.map((p) => ({ ...(states.find((s) => s.probeKey === probeKey(p.subnetId)) ?? { subnetId: p.subnetId, probeKey: probeKey(p.subnetId), addedAt: now, consecutiveFailures: 0 }), every: p.every }));
-  const before = record.probes?.conditions.find((c) => c.type === 'Reachable');
-  const prev = (record.probes?.conditions ?? []).filter((c) => c.type !== 'Reachable' || current.length);
-  const section: ProbesSection = current.length ? probesSection(prev, current, threshold, now) : { conditions: prev, probes: [] };
-  const after = section.conditions.find((c) => c.type === 'Reachable');
-  await forwardRegistry().setProbesStatus(record.name, section);
+  let change: { before?: Condition; after?: Condition } = {};
+  await forwardRegistry().updateProbesStatus(name, async (record) => {
+    // The state rows after the entity: a writer that read them before another's change fails its etag and reads again.
+    const states = await probeStates().list(name);
+    const current = record.spec.probes.map((p) => ({ ...(states.find((s) => s.probeKey === probeKey(p.subnetId)) ?? { subnetId: p.subnetId, probeKey: probeKey(p.subnetId), addedAt: now, consecutiveFailures: 0 }), every: p.every }));
+    const prev = (record.probes?.conditions ?? []).filter((c) => c.type !== 'Reachable' || current.length);
+    const section: ProbesSection = current.length ? probesSection(prev, current, threshold, now) : { conditions: prev, probes: [] };
+    change = { before: record.probes?.conditions.find((c) => c.type === 'Reachable'), after: section.conditions.find((c) => c.type === 'Reachable') };
+    return section;
+  });
+  const { before, after } = change;
   if (before?.status !== after?.status || before?.reason !== after?.reason) {
-    log(JSON.stringify({ event: 'plf.probe.reachableChanged', forward: record.name, status: after?.status ?? null, previousStatus: before?.status ?? null, reason: after?.reason ?? 'NoProbes', message: after?.message ?? 'the forward has no probes', ...(run ?? {}) }));
+    log(JSON.stringify({ event: 'plf.probe.reachableChanged', forward: name, status: after?.status ?? null, previousStatus: before?.status ?? null, reason: after?.reason ?? 'NoProbes', message: after?.message ?? 'the forward has no probes', ...(run ?? {}) }));
   }
 }
 

@@ -73,6 +73,31 @@ describe('the probes section', () => {
   });
 });
 
+describe('concurrent writers of the probes section', () => {
+  it('a writer that computed from an older read is refused by the etag and computes again: no result is lost', async () => {
+    const r = ForwardRegistry.fromEnv(env);
+    await r.remove('p2');
+    await r.putSpec('p2', spec);
+    const rows: string[] = [];
+    let computes = 0;
+    const writer = (pauseMs: number) =>
+      r.updateProbesStatus('p2', async () => {
+        computes++;
+        const seen = [...rows];
+        await new Promise((res) => setTimeout(res, pauseMs));
+        return { conditions: [], probes: seen.map((id) => ({ subnetId: id, runId: id, at: '2026-01-01T00:00:00Z', outcome: 'ok' as const, ports: [] })) };
+      });
+    rows.push('a');
+    const slow = writer(300);
+    await new Promise((res) => setTimeout(res, 100));
+    rows.push('b');
+    await writer(0);
+    await slow;
+    expect((await r.get('p2'))!.probes!.probes.map((p) => p.subnetId)).toEqual(['a', 'b']);
+    expect(computes).toBe(3);
+  });
+});
+
 describe('probe history', () => {
   it('a run in progress is hidden from the history and readable by id; finished, it replaces its row', async () => {
     const h = ProbeHistory.fromEnv(env);
