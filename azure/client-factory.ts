@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { DefaultAzureCredential, type AccessToken, type TokenCredential } from '@azure/identity';
@@ -22,6 +23,7 @@ export interface AzureClients {
   network(subscriptionId: string): NetworkManagementClient;
   compute(subscriptionId: string): ComputeManagementClient;
   privateDns(subscriptionId: string): PrivateDnsManagementClient;
+  containerInstance(subscriptionId: string): ContainerInstanceManagementClient;
 }
 
 const cache = new Map<string, AzureClients>();
@@ -44,6 +46,7 @@ export function azureClients(env: Env = process.env): AzureClients {
     network: per((sub) => new NetworkManagementClient(credential, sub, options)),
     compute: per((sub) => new ComputeManagementClient(credential, sub, options)),
     privateDns: per((sub) => new PrivateDnsManagementClient(credential, sub, options)),
+    containerInstance: per((sub) => new ContainerInstanceManagementClient(credential, sub, options)),
   };
   cache.set(key, clients);
   return clients;

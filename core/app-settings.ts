@@ -114,6 +114,59 @@ export function driftCheckSeconds(env: Env): number {
 }
 
 /**
+ * The probes' settings: `schedule` (NCRONTAB, PLF_PROBES_SCHEDULE, default every minute) of the
+ * one timer that starts due probes and sweeps leftover groups; `image` (PLF_PROBE_IMAGE);
+ * `connectTimeout` seconds per port (PLF_PROBE_CONNECT_TIMEOUT_SECONDS, default 5); `deadline`
+ * seconds a run may take from creation to result (PLF_PROBE_DEADLINE_SECONDS, default 300);
+ * `threshold` failed runs in a row before Reachable is False (PLF_PROBE_FAILURE_THRESHOLD,
+ * default 2); history bounds per forward (PLF_PROBE_HISTORY_DAYS, default 30;
+ * PLF_PROBE_HISTORY_MAX, default 500); `groupMaxAge` seconds after which the sweep deletes one of
+ * our probe groups whatever its run says (PLF_PROBE_GROUP_MAX_AGE_SECONDS, default 1800);
+ * `sweepEvery` seconds between cleanup sweeps (PLF_PROBE_SWEEP_SECONDS, default 900; 0 = every tick).
+ */
+export interface ProbeSettings {
+  schedule: string;
+  image: string;
+  connectTimeout: number;
+  deadline: number;
+  threshold: number;
+  historyDays: number;
+  historyMax: number;
+  groupMaxAge: number;
+  /** Seconds between cleanup sweeps of leftover probe groups (PLF_PROBE_SWEEP_SECONDS, default 900; 0 = every tick). */
+  sweepEvery: number;
+  /** PLF_PROBE_PULL_IDENTITY_ID: a user-assigned identity resource id that pulls PLF_PROBE_IMAGE from a private registry. */
+  pullIdentityId?: string;
+}
+
+export const DEFAULT_PROBE_IMAGE = 'mcr.microsoft.com/azurelinux/busybox:1.36';
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+const IDENTITY_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[-\w]{3,128}$/i;
+
+export function probeSettings(env: Env): ProbeSettings {
+  const int = (v: string | undefined, min: number, max: number, dflt: number) => {
+    const n = Number(v);
+    return v !== undefined && v.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : dflt;
+  };
+  const schedule = env.PLF_PROBES_SCHEDULE?.trim();
+  const image = env.PLF_PROBE_IMAGE?.trim();
+  const pull = env.PLF_PROBE_PULL_IDENTITY_ID?.trim();
+  return {
+    schedule: schedule && /^\S+( \S+){5}$/.test(schedule) ? schedule : '0 * * * * *',
+    image: image && IMAGE.test(image) ? image : DEFAULT_PROBE_IMAGE,
+    connectTimeout: int(env.PLF_PROBE_CONNECT_TIMEOUT_SECONDS, 1, 60, 5),
+    deadline: int(env.PLF_PROBE_DEADLINE_SECONDS, 5, 3600, 300),
+    threshold: int(env.PLF_PROBE_FAILURE_THRESHOLD, 1, 100, 2),
+    historyDays: int(env.PLF_PROBE_HISTORY_DAYS, 1, 365, 30),
+    historyMax: int(env.PLF_PROBE_HISTORY_MAX, 1, 10_000, 500),
+    groupMaxAge: int(env.PLF_PROBE_GROUP_MAX_AGE_SECONDS, 60, 86_400, 1800),
+    sweepEvery: int(env.PLF_PROBE_SWEEP_SECONDS, 0, 86_400, 900),
+    ...(pull && IDENTITY_ID.test(pull) ? { pullIdentityId: pull } : {}),
+  };
+}
+
+/**
  * The connections flow's timing: `schedule` (NCRONTAB, PLF_CONNECTIONS_SCHEDULE, default every
  * 5 minutes) of the sweep that runs the same reconcile for every forward; `verify` seconds
  * (PLF_CONNECTIONS_VERIFY_SECONDS, default 3600) after which a pass re-reads a connection's

@@ -33,7 +33,8 @@ export interface ForwardSpec {
     visibleTo?: string[];
   };
   dns?: { zoneName?: string; zoneIds?: string[]; recordName: string; ttl: number };
-  probes: { subnetId: string; every: string }[];
+  /** `resourceGroup`: where the probe's container group goes (default: the subnet's resource group; always the subnet's subscription). */
+  probes: { subnetId: string; every: string; resourceGroup?: string }[];
   /** Hub placement overrides; app settings give the defaults. */
   placement?: { resourceGroup?: string; subnetId?: string; location?: string };
   agent: { intervalSeconds: number; connectTimeoutSeconds: number };
@@ -304,10 +305,13 @@ const probe = closed(
       })
       .default(DEFAULTS.probeEvery)
       .describe('ISO 8601 duration, PT5M..P1D'),
+    resourceGroup: text(RESOURCE_GROUP, 'must be a resource group name (1-90 letters, digits, ._-())')
+      .optional()
+      .describe("resource group of the probe's container group, in the subnet's subscription (default: the subnet's resource group)"),
   },
-  'must be an object {subnetId, every}',
+  'must be an object {subnetId, every, resourceGroup}',
 );
-const PROBES_MESSAGE = `must be a list of at most ${LIMITS.probes} {subnetId, every}`;
+const PROBES_MESSAGE = `must be a list of at most ${LIMITS.probes} {subnetId, every, resourceGroup}`;
 const probes = z.array(probe, PROBES_MESSAGE).max(LIMITS.probes, PROBES_MESSAGE).default(() => []);
 
 const placement = closed(

@@ -1,5 +1,6 @@
 import type { ConnectionState, Decision } from './connection-policy';
 import type { DnsRecordView } from './dns-plan';
+import type { ProbesSection } from './probes';
 
 /**
  * A forward's status, shown by GET /api/forwards/{name}: a phase, conditions with a reason and a
@@ -68,6 +69,8 @@ export interface ForwardStatus {
   error?: { code: string; message: string };
   /** Assembled from the connections flow's section (never written by the reconcile loop). */
   connections?: ConnectionView[];
+  /** Assembled from the probes section: each probe's last result and next run. */
+  probes?: ProbesSection['probes'];
 }
 
 export function emptyStatus(): ForwardStatus {
@@ -109,4 +112,15 @@ export function assembleStatus(reconcile: ForwardStatus, connections: Connection
 export function countConnections(rows: readonly { state: ConnectionState }[]): ConnectionsSection['counts'] {
   const n = (s: ConnectionState) => rows.filter((r) => r.state === s).length;
   return { approved: n('Approved'), pending: n('Pending'), rejected: n('Rejected'), disconnected: n('Disconnected') };
+}
+
+/**
+ * Adds the probes' section to an assembled status: its conditions (`Reachable`) after the others
+ * (replacing any of the same type) and each probe's last result. Kept apart from assembleStatus so
+ * each section's assembly stays its own.
+ */
+export function withProbes(status: ForwardStatus, probes: ProbesSection | undefined): ForwardStatus {
+  if (!probes) return status;
+  const others = status.conditions.filter((c) => !probes.conditions.some((x) => x.type === c.type));
+  return { ...status, conditions: [...others, ...probes.conditions], probes: probes.probes };
 }

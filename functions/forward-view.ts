@@ -1,4 +1,4 @@
-import { assembleStatus, type ConnectionRecord } from '../core/status';
+import { assembleStatus, withProbes, type ConnectionRecord } from '../core/status';
 import type { ForwardRecord } from '../store/forward-registry';
 
 /**
@@ -9,7 +9,8 @@ import type { ForwardRecord } from '../store/forward-registry';
 export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]): Record<string, unknown> {
   const status = rows ? assembleStatus(r.status, r.connections, rows) : assembleStatus(r.status, r.connections, []);
   if (!rows) delete status.connections;
-  return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  const shown = withProbes(status, r.probes);
+  return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status: shown, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
 export function etagHeader(r: ForwardRecord): Record<string, string> {

@@ -3,6 +3,7 @@ import type { Env } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
 import { emptyStatus, type ConnectionsSection, type ForwardStatus } from '../core/status';
 import { tableClient, tableReady } from './tables';
+import type { ProbesSection } from '../core/probes';
 
 /**
  * The forward registry on Azure Tables (Azurite locally): one entity per forward with its spec,
@@ -22,6 +23,8 @@ export interface ForwardRecord {
   deleting: boolean;
   /** The reconcile loop's section. */
   status: ForwardStatus;
+  /** The probes' section (`probes` column, absent until a probe run finishes; written only by probe runs and the probes timer). */
+  probes?: ProbesSection;
   /** The connections flow's section (absent until its first pass). */
   connections?: ConnectionsSection;
   etag: string;
@@ -42,6 +45,7 @@ interface Entity {
   generation: number;
   deleting: boolean;
   status: string;
+  probes?: string;
   connections?: string;
   createdAt: string;
   updatedAt: string;
@@ -117,8 +121,37 @@ export class ForwardRegistry {
 
   /** Writes the reconcile loop's section; the merge touches no other column. */
   async setStatus(name: string, status: ForwardStatus): Promise<void> {
-    const { connections: _assembled, ...own } = status;
+    const { connections: _assembled, probes: _assembledProbes, ...own } = status;
     await this.mergeColumns(name, { status: JSON.stringify(own) });
+  }
+
+  /** Writes the probes' section; the merge touches no other column. */
+  async setProbesStatus(name: string, section: ProbesSection): Promise<void> {
+    await this.mergeColumns(name, { probes: JSON.stringify(section) });
+  }
+
+  /**
+   * Writes the probes' section computed from the entity as read, conditionally on its etag: when
+   * another write came between (another probe's run, the timer), it is read and computed again,
+   * so concurrent probe writers never lose each other's result. `compute` answers undefined to
+   * write nothing; a missing forward writes nothing.
+   */
+  async updateProbesStatus(name: string, compute: (record: ForwardRecord) => Promise<ProbesSection | undefined>): Promise<void> {
+    await this.init();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const record = await this.get(name);
+      if (!record) return;
+      const section = await compute(record);
+      if (!section) return;
+      try {
+        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, probes: JSON.stringify(section), updatedAt: new Date().toISOString() }, 'Merge', { etag: record.etag });
+        return;
+      } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return;
+        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
+      }
+    }
+    throw new PreconditionFailedError(`the probes section of ${name} kept changing under its writer`);
   }
 
   /** Writes the connections flow's section; the merge touches no other column. */
@@ -159,6 +192,7 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     generation: Number(e.generation),
     deleting: e.deleting === true,
     status: JSON.parse(e.status) as ForwardStatus,
+    ...(e.probes ? { probes: JSON.parse(e.probes) as ProbesSection } : {}),
     ...(e.connections ? { connections: JSON.parse(e.connections) as ConnectionsSection } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,

@@ -41,6 +41,11 @@ describe('defaults', () => {
     expect(r.ok && r.spec.probes).toEqual([{ subnetId: SUBNET, every: 'PT15M' }]);
   });
 
+  it('a probe may name the resource group of its container group; without one it stays absent', () => {
+    const r = parseForwardSpec({ ...minimal, probes: [{ subnetId: SUBNET, resourceGroup: 'rg-probes' }, { subnetId: SUBNET.replace('/jump', '/other') }] });
+    expect(r.ok && r.spec.probes).toEqual([{ subnetId: SUBNET, every: 'PT15M', resourceGroup: 'rg-probes' }, { subnetId: SUBNET.replace('/jump', '/other'), every: 'PT15M' }]);
+  });
+
   it('visibleTo stays absent when not given (the allow list then decides visibility)', () => {
     const r = parseForwardSpec({ ...minimal, consumers: { allow: [{ subscriptionId: SUB }] } });
     expect(r.ok && 'visibleTo' in r.spec.consumers).toBe(false);
@@ -125,6 +130,8 @@ describe('each rule names its problem with the JSON path', () => {
     ['a malformed duration', { probes: [{ subnetId: SUBNET, every: '15 minutes' }] }, { path: 'probes[0].every', message: 'must be an ISO 8601 duration like PT15M' }],
     ['a probe every minute', { probes: [{ subnetId: SUBNET, every: 'PT1M' }] }, { path: 'probes[0].every', message: 'must be between PT5M and P1D' }],
     ['a probe every two days', { probes: [{ subnetId: SUBNET, every: 'P2D' }] }, { path: 'probes[0].every', message: 'must be between PT5M and P1D' }],
+    ['a probe resource group with a slash', { probes: [{ subnetId: SUBNET, resourceGroup: 'rg/x' }] }, { path: 'probes[0].resourceGroup', message: 'must be a resource group name (1-90 letters, digits, ._-())' }],
+    ['a probe resource group of 91 characters', { probes: [{ subnetId: SUBNET, resourceGroup: 'r'.repeat(91) }] }, { path: 'probes[0].resourceGroup', message: 'must be a resource group name (1-90 letters, digits, ._-())' }],
     ['a probe subnet that is a VNet id', { probes: [{ subnetId: SUBNET.replace('/subnets/jump', '') }] }, { path: 'probes[0].subnetId', message: 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}' }],
     ['an unknown property', { color: 'blue' }, { path: 'color', message: 'is not a known property (known: ports, targets, nodes, consumers, dns, probes, placement, agent)' }],
     ['an unknown nested property', { nodes: { size: 'big' } }, { path: 'nodes.size', message: 'is not a known property (known: count, vmSize, zones)' }],

@@ -66,7 +66,7 @@ describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 served under /api with the forwards operations', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers).toEqual([{ url: '/api' }]);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/forwards', '/forwards/{name}', '/forwards/{name}/actions', '/openapi.json']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/forwards', '/forwards/{name}', '/forwards/{name}/actions', '/forwards/{name}/probes', '/forwards/{name}/probes/run', '/forwards/{name}/probes/runs/{runId}', '/openapi.json']);
     expect(Object.keys(doc.paths['/forwards/{name}']).sort()).toEqual(['delete', 'get', 'parameters', 'put']);
   });
 
@@ -115,6 +115,24 @@ describe('OpenAPI document', () => {
     expect(page({ value: [action], nextLink: '/api/forwards/web/actions?continuation=x' })).toBe(true);
     expect(page({ value: [] })).toBe(true);
     expect(page({ value: [{ ...action, actor: 'cron' }] })).toBe(false);
+  });
+
+  it('documents the probe history, a manual run (202 + Location, 409 while one runs) and the probes in status', () => {
+    const list = doc.paths['/forwards/{name}/probes'].get as { parameters: { name: string }[]; responses: Record<string, unknown> };
+    expect(list.parameters.map((p) => p.name)).toEqual(['top', 'subnetId', 'continuation']);
+    expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '404', '503']);
+    const run = doc.paths['/forwards/{name}/probes/run'].post as { responses: Record<string, { headers?: Record<string, unknown> }> };
+    expect(Object.keys(run.responses).sort()).toEqual(['202', '400', '404', '409', '503']);
+    expect(run.responses[202].headers).toHaveProperty('Location');
+    const page = schemaAccepts('ProbeRunList');
+    const result = { runId: 'r', forward: 'web', subnetId: 's', probeKey: 'k', actor: 'api', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z', outcome: 'failed', host: 'onprem.internal.net', ports: [{ port: 8000, ok: false, stage: 'connect', connect: 'timeout', latencyMs: 5000, detail: 'nc: ... Connection timed out' }] };
+    expect(page({ value: [result], nextLink: '/api/forwards/web/probes?continuation=x' })).toBe(true);
+    expect(page({ value: [{ ...result, outcome: 'maybe' }] })).toBe(false);
+    expect(page({ value: [{ ...result, ports: [{ port: 8000, ok: false, stage: 'tcp', detail: '' }] }] })).toBe(false);
+    const status = schemaAccepts('ForwardStatus');
+    const base = { phase: 'Ready', observedGeneration: 1, conditions: [], resources: {}, nodes: [] };
+    expect(status({ ...base, probes: [{ subnetId: 's', runId: 'r', at: '2025-01-01T00:00:00Z', outcome: 'ok', ports: [{ port: 8000, ok: true, latencyMs: 3 }], nextRunAt: '2025-01-01T00:15:00Z' }] })).toBe(true);
+    expect(JSON.stringify(schemas.ForwardStatus)).toContain('Reachable');
   });
 
   it('a forward status shows its connections and their DNS records', () => {

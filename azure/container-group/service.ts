@@ -1,0 +1,148 @@
+import type { ContainerGroup } from '@azure/arm-containerinstance';
+import type { AzureClients } from '../client-factory';
+import { MANAGED_BY, TAG_FORWARD, TAG_MANAGED_BY } from '../../core/names';
+import { TAG_PROBE, TAG_PROBE_RUN, type ProbeContainer } from '../../core/probes';
+
+/**
+ * The probe's container group (Azure Container Instances): created in the probe subnet's
+ * subscription with `restartPolicy: Never`, the smallest resources, tags that mark it ours with
+ * the forward and the run id; read for each container's state and exit code; its logs listed;
+ * deleted (a missing group is fine); and ours listed for the cleanup sweep. The verdict never
+ * comes from `provisioningState` (it only says the containers started).
+ */
+export const PROBE_DELEGATION = 'Microsoft.ContainerInstance/containerGroups';
+/** Per container: ACI's smallest request we use (fractional CPU; unverified here against ACI's current minimums). */
+export const PROBE_RESOURCES = { cpu: 0.1, memoryInGB: 0.1 };
+
+export interface GroupRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+export const groupId = (g: GroupRef) => `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/${g.name}`;
+
+export function groupRefOf(id: string): GroupRef | undefined {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerInstance\/containerGroups\/([^/]+)$/i.exec(id);
+  return m ? { subscriptionId: m[1], resourceGroup: m[2], name: m[3] } : undefined;
+}
+
+export interface CreateProbeGroup extends GroupRef {
+  location: string;
+  subnetId: string;
+  image: string;
+  forward: string;
+  runId: string;
+  probeKey: string;
+  containers: ProbeContainer[];
+  /** A user-assigned identity (resource id) that pulls the image from a private registry. */
+  pullIdentityId?: string;
+}
+
+/** The registry host of an image reference (`mcr.microsoft.com/x:1` -> `mcr.microsoft.com`; Docker Hub short names -> undefined). */
+export function registryOf(image: string): string | undefined {
+  const first = image.split('/')[0];
+  return image.includes('/') && /[.:]/.test(first) ? first : undefined;
+}
+
+/** The body of the group (pure). */
+export function probeGroupBody(c: CreateProbeGroup): ContainerGroup {
+  const server = registryOf(c.image);
+  const pull = c.pullIdentityId && server ? c.pullIdentityId : undefined;
+  return {
+    location: c.location,
+    ...(pull ? { identity: { type: 'UserAssigned', userAssignedIdentities: { [pull]: {} } }, imageRegistryCredentials: [{ server: server!, identity: pull }] } : {}),
+    tags: { [TAG_MANAGED_BY]: MANAGED_BY, [TAG_FORWARD]: c.forward, [TAG_PROBE_RUN]: c.runId, [TAG_PROBE]: c.probeKey },
+    osType: 'Linux',
+    restartPolicy: 'Never',
+    sku: 'Standard',
+    subnetIds: [{ id: c.subnetId }],
+    containers: c.containers.map((x) => ({ name: x.name, image: c.image, command: x.command, resources: { requests: { ...PROBE_RESOURCES } } })),
+  };
+}
+
+/** Starts the creation (one PUT; the orchestration polls `readProbeGroup`, never this call). */
+export async function createProbeGroup(clients: AzureClients, c: CreateProbeGroup): Promise<void> {
+  try {
+    await clients.containerInstance(c.subscriptionId).containerGroups.beginCreateOrUpdate(c.resourceGroup, c.name, probeGroupBody(c));
+  } catch (err) {
+    throw lroFailure(err) ?? err;
+  }
+}
+
+/**
+ * The SDK's first poll (inside `begin...`) throws a plain Error when the accepted operation has
+ * already failed ("The long-running operation has failed. {code}. {message}"), without the HTTP
+ * status or code the classification needs: give it back its ARM code (terminal for this run).
+ */
+export function lroFailure(err: unknown): { statusCode: number; code: string; message: string } | undefined {
+  const e = err as { statusCode?: number; message?: string };
+  if (e?.statusCode !== undefined || typeof e?.message !== 'string') return undefined;
+  const m = /^The long-running operation has failed\.\s*(?:([A-Za-z][\w.]*)\.)?\s*(.*)$/s.exec(e.message);
+  return m ? { statusCode: 400, code: m[1] ?? 'DeploymentFailed', message: e.message } : undefined;
+}
+
+export interface ContainerFacts {
+  name: string;
+  state?: string;
+  exitCode?: number;
+}
+
+export interface GroupFacts {
+  provisioningState?: string;
+  containers: ContainerFacts[];
+}
+
+/** The group's containers with state and exit code; undefined when the group does not exist. */
+export async function readProbeGroup(clients: AzureClients, g: GroupRef): Promise<GroupFacts | undefined> {
+  try {
+    const cg = await clients.containerInstance(g.subscriptionId).containerGroups.get(g.resourceGroup, g.name);
+    return {
+      ...(cg.provisioningState ? { provisioningState: cg.provisioningState } : {}),
+      containers: cg.containers.map((c) => ({
+        name: c.name,
+        ...(c.instanceView?.currentState?.state ? { state: c.instanceView.currentState.state } : {}),
+        ...(typeof c.instanceView?.currentState?.exitCode === 'number' ? { exitCode: c.instanceView.currentState.exitCode } : {}),
+      })),
+    };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+/** A container's log (the last `tail` lines). */
+export async function probeLogs(clients: AzureClients, g: GroupRef, container: string, tail = 50): Promise<string> {
+  const r = await clients.containerInstance(g.subscriptionId).containers.listLogs(g.resourceGroup, g.name, container, { tail });
+  return r.content ?? '';
+}
+
+/** Deletes the group; a group already gone is fine. Starts the delete and does not wait for it. */
+export async function deleteProbeGroup(clients: AzureClients, g: GroupRef): Promise<'deleted' | 'absent'> {
+  try {
+    await clients.containerInstance(g.subscriptionId).containerGroups.beginDelete(g.resourceGroup, g.name);
+    return 'deleted';
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return 'absent';
+    throw err;
+  }
+}
+
+export interface OwnedProbeGroup extends GroupRef {
+  id: string;
+  forward: string;
+  runId: string;
+  probeKey?: string;
+}
+
+/** Our probe groups in a subscription (one list call; tags decide what is ours). */
+export async function listProbeGroups(clients: AzureClients, subscriptionId: string): Promise<OwnedProbeGroup[]> {
+  const out: OwnedProbeGroup[] = [];
+  for await (const cg of clients.containerInstance(subscriptionId).containerGroups.list()) {
+    const t = cg.tags ?? {};
+    if (t[TAG_MANAGED_BY] !== MANAGED_BY || !t[TAG_PROBE_RUN] || !t[TAG_FORWARD] || !cg.id) continue;
+    const ref = groupRefOf(cg.id);
+    if (ref) out.push({ ...ref, id: cg.id, forward: t[TAG_FORWARD], runId: t[TAG_PROBE_RUN], ...(t[TAG_PROBE] ? { probeKey: t[TAG_PROBE] } : {}) });
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { SUBNET_ID } from '../core/probes';
+import { ProbeHistory } from '../store/probe-history';
+import { ForwardRegistry } from '../store/forward-registry';
+import { FunctionNames } from './names';
+import { json, problem } from './problem';
+
+/** GET /api/forwards/{name}/probes?top=50&subnetId=...&continuation=...: finished probe runs, newest first, `{value, nextLink}`. */
+
+export async function forwardsProbes(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const name = request.params.name;
+  const topText = request.query.get('top');
+  const top = topText === null ? 50 : Number(topText);
+  const continuation = request.query.get('continuation') ?? undefined;
+  const subnetId = request.query.get('subnetId') ?? undefined;
+  const problems = [
+    ...(Number.isInteger(top) && top >= 1 && top <= 200 ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
+    ...(continuation === undefined || /^[A-Za-z0-9_-]{1,200}$/.test(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
+    ...(subnetId === undefined || SUBNET_ID.test(subnetId) ? [] : [{ path: 'subnetId', message: 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}' }]),
+  ];
+  if (problems.length) return problem(400, 'Invalid query', `the query has ${problems.length} problem(s)`, problems);
+  try {
+    if (!(await ForwardRegistry.fromEnv(process.env).get(name))) return problem(404, 'Not found', `no forward named "${name}"`);
+    const page = await ProbeHistory.fromEnv(process.env).page(name, top, { ...(continuation ? { continuation } : {}), ...(subnetId ? { subnetId } : {}) });
+    const next = page.continuation
+      ? `/api/forwards/${name}/probes?top=${top}${subnetId ? `&subnetId=${encodeURIComponent(subnetId)}` : ''}&continuation=${page.continuation}`
+      : undefined;
+    return json(200, { value: page.value, ...(next ? { nextLink: next } : {}) });
+  } catch (err) {
+    context.error(`probe history read failed: ${(err as Error).message}`);
+    return problem(503, 'Registry unavailable', 'the probe history could not be read; try again');
+  }
+}
+
+app.http(FunctionNames.forwardsProbes, { route: 'forwards/{name}/probes', methods: ['GET'], authLevel: 'function', handler: forwardsProbes });

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import { probeSettings } from '../../core/app-settings';
+import type { Condition } from '../../core/status';
+import {
+  afterRun,
+  probeContainers,
+  probeGroupName,
+  probeGroupPlacement,
+  probeKey,
+  probeTarget,
+  probesSection,
+  parsePortLog,
+  type PortResult,
+  type ProbeRunResult,
+  type ProbeState,
+  type ProbesSection,
+} from '../../core/probes';
+import type { ForwardSpec } from '../../core/forward-spec';
+import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
+import { classify } from '../../azure/errors';
+import { subnetFacts } from '../../azure/subnet/service';
+import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
+import { DurableNames } from '../names';
+import { clients, connectionStore, forwardRegistry, step, type StepResult } from './context';
+
+/**
+ * The probe run's activities (orchestrations/probe-run.ts drives them): start (state row,
+ * `running` history row, subnet delegation check, target, create the group), observe (state and
+ * exit codes; logs parsed once every container has terminated), delete the group, finish (history,
+ * failure count, the `probes` section, a structured log line when `Reachable` changes).
+ */
+
+/** This host process: a run observed by another process than the one that started it was interrupted. */
+export const BOOT_ID = randomUUID();
+
+export type ProbeSpec = ForwardSpec['probes'][number];
+
+export interface ProbeRunInput {
+  forward: string;
+  probe: ProbeSpec;
+  runId: string;
+  actor: 'schedule' | 'api';
+  pollMs: number;
+  deadlineSeconds: number;
+}
+
+export interface StartOutput {
+  bootId: string;
+  startedAt: string;
+  group?: GroupRef;
+  ports?: number[];
+  host?: string;
+  /** The run ended before any container (not delegated, no target, creation refused). */
+  final?: ProbeRunResult;
+}
+
+let history: ProbeHistory | undefined;
+let states: ProbeStateStore | undefined;
+export const probeHistory = () => (history ??= ProbeHistory.fromEnv(process.env));
+export const probeStates = () => (states ??= ProbeStateStore.fromEnv(process.env));
+
+/** The probe's state row; a probe seen for the first time counts as added now. */
+export async function stateOf(forward: string, subnetId: string, now: string): Promise<ProbeState> {
+  const key = probeKey(subnetId);
+  return (await probeStates().get(forward, key)) ?? { subnetId, probeKey: key, addedAt: now, consecutiveFailures: 0 };
+}
+
+export async function probeStart(input: { run: ProbeRunInput; now: string }): Promise<StepResult<StartOutput>> {
+  const { run, now } = input;
+  const base = { runId: run.runId, forward: run.forward, subnetId: run.probe.subnetId, probeKey: probeKey(run.probe.subnetId), actor: run.actor, startedAt: now };
+  const end = (code: string, detail: string, outcome: ProbeRunResult['outcome'] = 'infrastructure', host?: string): StepResult<StartOutput> => ({
+    outcome: 'ok',
+    bootId: BOOT_ID,
+    startedAt: now,
+    final: { ...base, finishedAt: now, outcome, ports: [], code, detail, ...(host ? { host } : {}) },
+  });
+  return step<StartOutput>(async () => {
+    const record = await forwardRegistry().get(run.forward);
+    if (!record || record.deleting) return end('ForwardGone', 'the forward no longer exists');
+    // The schedule counts from this start (manual runs included), before anything can fail.
+    await probeStates().put(run.forward, { ...(await stateOf(run.forward, run.probe.subnetId, now)), lastRunAt: now, running: { runId: run.runId, startedAt: now } });
+    await probeHistory().put({ ...base, outcome: 'running', ports: [] });
+    const placement = probeGroupPlacement(run.probe.subnetId, run.probe.resourceGroup);
+    if (!placement) return end('SubnetNotFound', `${run.probe.subnetId} is not a subnet id`);
+    let facts;
+    try {
+      facts = await subnetFacts(clients(), run.probe.subnetId);
+    } catch (err) {
+      const c = classify(err);
+      return end(c.code, `reading the probe subnet's VNet failed: ${c.message}`);
+    }
+    if (!facts) return end('SubnetNotFound', `the probe subnet ${run.probe.subnetId} does not exist`);
+    if (!facts.delegations.some((d) => d.toLowerCase() === PROBE_DELEGATION.toLowerCase())) {
+      return end('SubnetNotDelegated', `the probe subnet ${run.probe.subnetId} is not delegated to ${PROBE_DELEGATION}; delegate it (az network vnet subnet update --delegations ${PROBE_DELEGATION}) or name another subnet`);
+    }
+    const target = probeTarget({ ...(record.spec.dns ? { dns: record.spec.dns } : {}), endpoints: await connectionStore().list(run.forward), vnetId: facts.vnetId });
+    if (!target.ok) return end(target.reason, target.message);
+    const settings = probeSettings(process.env);
+    const containers = probeContainers(target.host, record.spec.ports.map((p) => p.port), settings.connectTimeout);
+    const group: GroupRef = { ...placement, name: probeGroupName(run.forward, run.runId) };
+    try {
+      await createProbeGroup(clients(), { ...group, location: facts.location, subnetId: run.probe.subnetId, image: settings.image, forward: run.forward, runId: run.runId, probeKey: base.probeKey, containers, ...(settings.pullIdentityId ? { pullIdentityId: settings.pullIdentityId } : {}) });
+    } catch (err) {
+      // Quota, conflicts, throttling: the run ends as infrastructure with the ARM code; the next
+      // schedule tries again (no retry loop here).
+      const c = classify(err);
+      return { ...end(c.code, `creating the probe container group failed: ${c.message}`, 'infrastructure', target.host), group };
+    }
+    return { outcome: 'ok', bootId: BOOT_ID, startedAt: now, group, ports: containers.map((c) => c.port), host: target.host };
+  });
+}
+
+export interface ObserveOutput {
+  state: 'running' | 'terminated' | 'interrupted' | 'gone';
+  ports?: PortResult[];
+}
+
+/** One GET of the group; once every container has terminated, one log read per container. */
+export async function probeObserve(input: { group: GroupRef; bootId: string; ports: number[] }): Promise<StepResult<ObserveOutput>> {
+  if (input.bootId !== BOOT_ID) return { outcome: 'ok', state: 'interrupted' };
+  return step<ObserveOutput>(async () => {
+    const facts = await readProbeGroup(clients(), input.group);
+    if (!facts) return { outcome: 'ok', state: 'gone' };
+    const byName = new Map(facts.containers.map((c) => [c.name, c]));
+    const terminated = input.ports.every((p) => byName.get(`p${p}`)?.state === 'Terminated');
+    // A group that failed to deploy (image pull, placement) never runs its command: that is an
+    // infrastructure failure now, not a deadline later. (Success says nothing about the verdict.)
+    if (!terminated && facts.provisioningState === 'Failed') {
+      return { outcome: 'ok', state: 'terminated', ports: input.ports.map((port) => ({ port, ok: false, stage: 'infrastructure', detail: 'the container group failed to deploy (provisioningState Failed)' })) };
+    }
+    if (!terminated) return { outcome: 'ok', state: 'running' };
+    const ports: PortResult[] = [];
+    for (const p of input.ports) {
+      const c = byName.get(`p${p}`)!;
+      ports.push(parsePortLog(p, c.exitCode, await probeLogs(clients(), input.group, `p${p}`)));
+    }
+    return { outcome: 'ok', state: 'terminated', ports };
+  });
+}
+
+export async function probeDeleteGroup(input: { group: GroupRef }): Promise<StepResult<{ deleted: 'deleted' | 'absent' }>> {
+  return step(async () => ({ outcome: 'ok', deleted: await deleteProbeGroup(clients(), input.group) }));
+}
+
+/** Records a finished run: history row, the probe's state, the section, a log line when Reachable changes. */
+export async function probeFinish(input: { result: ProbeRunResult; now: string }, context?: InvocationContext): Promise<void> {
+  await recordRun(input.result, input.now, (line) => context?.log(line));
+}
+
+export async function recordRun(result: ProbeRunResult, now: string, log: (line: string) => void): Promise<void> {
+  const settings = probeSettings(process.env);
+  const record = await forwardRegistry().get(result.forward);
+  // A forward removed meanwhile keeps no history (its rows went with it).
+  if (!record) return;
+  const prev = await stateOf(result.forward, result.subnetId, result.startedAt);
+  await probeStates().put(result.forward, afterRun({ ...prev, lastRunAt: prev.lastRunAt ?? result.startedAt }, result));
+  await writeSection(result.forward, now, log, { runId: result.runId, subnetId: result.subnetId });
+  // The history row last: once a run reads as finished, the status already shows it.
+  await probeHistory().put(result);
+  await probeHistory().prune(result.forward, settings.historyMax, settings.historyDays * 86_400_000, Date.parse(now));
+}
+
+/**
+ * Writes the forward's `probes` section from its probes' state rows (only the probes its spec
+ * lists; none = an empty section, no Reachable), logging a JSON line when Reachable changes.
+ */
+export async function writeSection(name: string, now: string, log: (line: string) => void, run?: { runId: string; subnetId: string }): Promise<void> {
+  const threshold = probeSettings(process.env).threshold;
+  let change: { before?: Condition; after?: Condition } = {};
+  await forwardRegistry().updateProbesStatus(name, async (record) => {
+    // The state rows after the entity: a writer that read them before another's change fails its etag and reads again.
+    const states = await probeStates().list(name);
+    const current = record.spec.probes.map((p) => ({ ...(states.find((s) => s.probeKey === probeKey(p.subnetId)) ?? { subnetId: p.subnetId, probeKey: probeKey(p.subnetId), addedAt: now, consecutiveFailures: 0 }), every: p.every }));
+    const prev = (record.probes?.conditions ?? []).filter((c) => c.type !== 'Reachable' || current.length);
+    const section: ProbesSection = current.length ? probesSection(prev, current, threshold, now) : { conditions: prev, probes: [] };
+    change = { before: record.probes?.conditions.find((c) => c.type === 'Reachable'), after: section.conditions.find((c) => c.type === 'Reachable') };
+    return section;
+  });
+  const { before, after } = change;
+  if (before?.status !== after?.status || before?.reason !== after?.reason) {
+    log(JSON.stringify({ event: 'plf.probe.reachableChanged', forward: name, status: after?.status ?? null, previousStatus: before?.status ?? null, reason: after?.reason ?? 'NoProbes', message: after?.message ?? 'the forward has no probes', ...(run ?? {}) }));
+  }
+}
+
+df.app.activity(DurableNames.probeStart, { handler: probeStart });
+df.app.activity(DurableNames.probeObserve, { handler: probeObserve });
+df.app.activity(DurableNames.probeDeleteGroup, { handler: probeDeleteGroup });
+df.app.activity(DurableNames.probeFinish, { handler: probeFinish });

@@ -1,0 +1,390 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { probeKey } from '../../core/probes';
+import { ProbeStateStore } from '../../store/probe-history';
+import { tableClient } from '../../store/tables';
+import { IDS } from '../emulator/helpers/emulator';
+import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
+
+/**
+ * Connectivity probes end to end (devhost + Azurite + emulator, real SDK clients): a container
+ * group in the consumer's probe subnet connects to the forward by its DNS name, the result goes
+ * to the history and the forward's status, and the group is always deleted.
+ */
+let s: Stack;
+const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { probes: { subnetId: string; every: string }[] };
+const TARGETS = ['192.168.42.65', '192.168.42.66'];
+const plsId = (forward: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${forward}-pls`;
+
+interface PortResult { port: number; ok: boolean; stage?: string; connect?: string; latencyMs?: number; detail: string }
+interface RunResult { runId: string; subnetId: string; outcome: string; ports: PortResult[]; code?: string; detail?: string; host?: string; startedAt: string; actor: string }
+interface Cond { type: string; status: string; reason: string; message: string }
+interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; conditions: Cond[]; probes?: { subnetId: string; outcome: string }[]; connections?: { state: string; dns?: { state: string }[] }[] } }
+type RequestEntry = { method: string; path: string; kind: string; status: number };
+
+const get = async (name: string) => (await s.api<ForwardBody>('GET', `/api/forwards/${name}`)).body;
+const reachable = async (name: string) => (await get(name)).status.conditions.find((c) => c.type === 'Reachable');
+const requests = async () => (await s.emu.control<{ value: RequestEntry[] }>('GET', '/requests')).body.value;
+const cgRequests = async () => (await requests()).filter((r) => /containerGroups/i.test(r.path));
+async function groups(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const g of s.emu.containers(IDS.consumerSub).containerGroups.list()) out.push(g.name!);
+  return out;
+}
+async function putForward(name: string, body: unknown) {
+  const r = await s.api<ForwardBody>('PUT', `/api/forwards/${name}`, body);
+  expect([200, 202]).toContain(r.status);
+  await eventually(async () => {
+    const b = await get(name);
+    return b.status.observedGeneration >= r.body.generation && ['Ready', 'Degraded'].includes(b.status.phase) ? b : undefined;
+  }, `${name} Ready at generation ${r.body.generation}`, 60_000);
+}
+async function startRun(name: string, subnetId?: string): Promise<string> {
+  const r = await s.api<{ runId: string; location: string }>('POST', `/api/forwards/${name}/probes/run${subnetId ? `?subnetId=${encodeURIComponent(subnetId)}` : ''}`);
+  expect(r.status).toBe(202);
+  expect(r.headers.get('location')).toBe(`/api/forwards/${name}/probes/runs/${r.body.runId}`);
+  return r.headers.get('location')!;
+}
+async function finished(location: string): Promise<RunResult> {
+  return eventually(async () => {
+    const r = await s.api<{ state: string; result?: RunResult }>('GET', location);
+    return r.status === 200 && r.body.state === 'finished' ? r.body.result : undefined;
+  }, `${location} finished`, 60_000);
+}
+const run = async (name: string, subnetId?: string) => finished(await startRun(name, subnetId));
+const timer = () => s.api('POST', '/admin/functions/probesTimer', {});
+const states = () => new ProbeStateStore(tableClient({ AzureWebJobsStorage: s.azurite.connectionString }, 'plfProbeState'));
+/** Moves the probe's last run (or its addition) back, as if `minutes` had passed. */
+async function age(forward: string, subnetId: string, minutes: number): Promise<void> {
+  const st = (await states().get(forward, probeKey(subnetId)))!;
+  const back = (t: string | undefined) => (t ? new Date(Date.parse(t) - minutes * 60_000).toISOString() : t);
+  await states().put(forward, { ...st, addedAt: back(st.addedAt)!, ...(st.lastRunAt ? { lastRunAt: back(st.lastRunAt) } : {}) });
+}
+const history = async (forward: string) => (await s.api<{ value: RunResult[] }>('GET', `/api/forwards/${forward}/probes?top=200`)).body.value;
+const noGroupsLeft = () => eventually(async () => ((await groups()).length === 0 ? true : undefined), 'no container group left');
+
+beforeAll(async () => {
+  s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_DEADLINE_SECONDS: '10', PLF_PROBE_SWEEP_SECONDS: '0' });
+  await putForward('web', example);
+  const r = await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name: 'pe-web-1', privateLinkServiceId: plsId('web') });
+  expect(r.status).toBeLessThan(300);
+  await eventually(async () => ((await get('web')).status.connections?.some((c) => c.state === 'Approved' && c.dns?.[0]?.state === 'written') ? true : undefined), 'endpoint approved and named', 60_000);
+}, 180_000);
+afterAll(() => s?.stop());
+
+describe('a forward Ready with an approved endpoint and its record', () => {
+  it('a run reports every port ok with a latency, by the DNS name, and leaves no container group', async () => {
+    await s.emu.control('DELETE', '/requests');
+    const result = await run('web');
+    expect(result).toMatchObject({ outcome: 'ok', subnetId: IDS.spokeJump, host: 'onprem-server.internal.net', actor: 'api' });
+    expect(result.ports).toEqual([expect.objectContaining({ port: 8000, ok: true, latencyMs: expect.any(Number) })]);
+    expect(result.ports[0].stage).toBeUndefined();
+    await noGroupsLeft();
+    const cg = await cgRequests();
+    const put = cg.find((r) => r.method === 'PUT');
+    expect(put?.path).toMatch(new RegExp(`^/subscriptions/${IDS.consumerSub}/resourceGroups/${IDS.spokeRg}/providers/Microsoft.ContainerInstance/containerGroups/plfp-web-`, 'i'));
+    expect(cg.some((r) => r.method === 'DELETE')).toBe(true);
+    expect(await reachable('web')).toMatchObject({ status: 'True', reason: 'ProbesPassing' });
+    expect((await get('web')).status.probes).toEqual([expect.objectContaining({ subnetId: IDS.spokeJump, outcome: 'ok' })]);
+  });
+
+  it('the group is created with restartPolicy Never, the smallest resources, our tags and an argv command (no shell)', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 3000 });
+    try {
+      const location = await startRun('web');
+      const runId = location.split('/').pop()!;
+      const name = await eventually(async () => (await groups())[0], 'group created');
+      const cg = await s.emu.containers(IDS.consumerSub).containerGroups.get(IDS.spokeRg, name);
+      expect(cg.restartPolicy).toBe('Never');
+      expect(cg.subnetIds).toEqual([{ id: IDS.spokeJump }]);
+      expect(cg.tags).toMatchObject({ 'managed-by': 'plf', 'plf-forward': 'web', 'plf-probe-run': runId });
+      expect(cg.containers.map((c) => c.command)).toEqual([['time', 'nc', '-zv', '-w', '5', 'onprem-server.internal.net', '8000']]);
+      expect(cg.containers[0].image).toBe('mcr.microsoft.com/azurelinux/busybox:1.36');
+      expect(cg.containers[0].resources.requests).toEqual({ cpu: 0.1, memoryInGB: 0.1 });
+      // A second run while this one goes is refused.
+      expect((await s.api('POST', '/api/forwards/web/probes/run')).status).toBe(409);
+      const running = await s.api<{ state: string }>('GET', location);
+      expect(running.body.state).toBe('running');
+      expect((await finished(location)).outcome).toBe('ok');
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+    }
+  });
+});
+
+describe('probes[].resourceGroup', () => {
+  it("puts the container group in that resource group of the subnet's subscription", async () => {
+    const rg = await s.emu.raw('PUT', `/subscriptions/${IDS.consumerSub}/resourcegroups/rg-spoke-probes?api-version=2021-04-01`, { body: { location: IDS.location } });
+    expect(rg.status).toBeLessThan(300);
+    await putForward('web', { ...example, probes: [{ ...example.probes[0], resourceGroup: 'rg-spoke-probes' }] });
+    await s.emu.control('DELETE', '/requests');
+    try {
+      expect((await run('web')).outcome).toBe('ok');
+      const put = (await cgRequests()).find((r) => r.method === 'PUT');
+      expect(put?.path).toMatch(new RegExp(`^/subscriptions/${IDS.consumerSub}/resourceGroups/rg-spoke-probes/providers/Microsoft.ContainerInstance/containerGroups/plfp-web-`, 'i'));
+      await noGroupsLeft();
+    } finally {
+      await putForward('web', example);
+    }
+  });
+});
+
+describe('the target down', () => {
+  afterAll(async () => {
+    for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/up`);
+  });
+
+  it('the run reports connect failed (timeout); Reachable turns False after the second run; targets up: True again', async () => {
+    for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/down`);
+    const first = await run('web');
+    expect(first.outcome).toBe('failed');
+    expect(first.ports[0]).toMatchObject({ port: 8000, ok: false, stage: 'connect', connect: 'timeout' });
+    expect(await reachable('web')).toMatchObject({ status: 'True' });
+    const second = await run('web');
+    expect(second.ports[0]).toMatchObject({ stage: 'connect' });
+    const down = await reachable('web');
+    expect(down).toMatchObject({ status: 'False', reason: 'ConnectFailed' });
+    expect(down!.message).toMatch(/failed 2 runs in a row.*stage connect \(timeout\) on port\(s\) 8000/);
+    expect(s.output()).toMatch(/"event":"plf\.probe\.reachableChanged","forward":"web","status":"False","previousStatus":"True","reason":"ConnectFailed"/);
+    for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/up`);
+    expect((await run('web')).outcome).toBe('ok');
+    expect(await reachable('web')).toMatchObject({ status: 'True', reason: 'ProbesPassing' });
+    await noGroupsLeft();
+  });
+
+  it('a port closed on the targets: connect refused', async () => {
+    for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/ports/8000/close`);
+    try {
+      const r = await run('web');
+      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'connect' });
+      expect(['refused', 'timeout']).toContain(r.ports[0].connect);
+    } finally {
+      for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/ports/8000/open`);
+    }
+  });
+});
+
+describe('name resolution', () => {
+  it('the record missing: the dns stage failed, distinct from connect', async () => {
+    const dns = s.emu.privateDns(IDS.hubSub);
+    const rec = await dns.recordSets.get(IDS.hubRg, 'internal.net', 'A', 'onprem-server');
+    await dns.recordSets.delete(IDS.hubRg, 'internal.net', 'A', 'onprem-server');
+    try {
+      const r = await run('web');
+      expect(r.outcome).toBe('failed');
+      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'dns' });
+      expect(r.ports[0].connect).toBeUndefined();
+      expect(r.ports[0].detail).toMatch(/bad address 'onprem-server\.internal\.net'/);
+    } finally {
+      await dns.recordSets.createOrUpdate(IDS.hubRg, 'internal.net', 'A', 'onprem-server', { ttl: rec.ttl, aRecords: rec.aRecords, metadata: rec.metadata });
+    }
+  });
+
+  it('the zone not linked to the probe VNet: the dns stage failed', async () => {
+    const dns = s.emu.privateDns(IDS.hubSub);
+    const link = await dns.virtualNetworkLinks.get(IDS.hubRg, 'internal.net', 'link-spoke');
+    await dns.virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'internal.net', 'link-spoke');
+    try {
+      const r = await run('web');
+      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'dns' });
+    } finally {
+      await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'internal.net', 'link-spoke', { location: 'global', virtualNetwork: link.virtualNetwork, registrationEnabled: false });
+    }
+    expect((await run('web')).outcome).toBe('ok');
+  });
+});
+
+describe('infrastructure', () => {
+  it('a probe subnet not delegated: Reachable False with the reason at once, no container group created', async () => {
+    await putForward('web', { ...example, probes: [...example.probes, { subnetId: IDS.spokeLinked, every: 'PT5M' }] });
+    await s.emu.control('DELETE', '/requests');
+    const r = await run('web', IDS.spokeLinked);
+    expect(r).toMatchObject({ outcome: 'infrastructure', code: 'SubnetNotDelegated', subnetId: IDS.spokeLinked });
+    expect(r.detail).toMatch(/not delegated to Microsoft\.ContainerInstance\/containerGroups/);
+    expect(await cgRequests()).toEqual([]);
+    expect(await reachable('web')).toMatchObject({ status: 'False', reason: 'SubnetNotDelegated' });
+    // Two probes: the run names one.
+    expect((await s.api('POST', '/api/forwards/web/probes/run')).status).toBe(400);
+    // The probe removed from the spec: the next tick drops it from status and Reachable follows the probes left.
+    await putForward('web', example);
+    await timer();
+    await eventually(async () => ((await reachable('web'))?.reason !== 'SubnetNotDelegated' ? true : undefined), 'Reachable no longer decided by the removed probe');
+    expect((await get('web')).status.probes?.map((p) => p.subnetId)).toEqual([IDS.spokeJump]);
+  });
+
+  it('container creation refused (409 quota): infrastructure with the ARM code, one attempt, no retry loop; tried again at the next schedule, not before', async () => {
+    const fault = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'error', status: 409, code: 'ContainerGroupQuotaReached', message: 'quota reached', resourceType: 'Microsoft.ContainerInstance/containerGroups', method: 'PUT', rate: 1 });
+    expect(fault.status).toBe(201);
+    await s.emu.control('DELETE', '/requests');
+    try {
+      const r = await run('web');
+      expect(r).toMatchObject({ outcome: 'infrastructure', code: 'ContainerGroupQuotaReached' });
+      await timer();
+      await new Promise((res) => setTimeout(res, 1500));
+      expect((await cgRequests()).filter((x) => x.method === 'PUT')).toHaveLength(1);
+      // The next schedule (one `every` later) tries again: one more PUT, the same classified result.
+      const before = (await history('web')).length;
+      await age('web', IDS.spokeJump, 15);
+      await timer();
+      const retried = await eventually(async () => {
+        const h = await history('web');
+        return h.length > before ? h[0] : undefined;
+      }, 'the scheduled retry finished');
+      expect(retried).toMatchObject({ actor: 'schedule', outcome: 'infrastructure', code: 'ContainerGroupQuotaReached' });
+      expect((await cgRequests()).filter((x) => x.method === 'PUT')).toHaveLength(2);
+    } finally {
+      await s.emu.control('DELETE', `/faults/${fault.body.id}`);
+    }
+    expect((await run('web')).outcome).toBe('ok');
+  });
+
+  it('a group whose deployment fails (long-running operation Failed): infrastructure at once, not a deadline, and the group deleted', async () => {
+    const fault = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'failLro', resourceType: 'Microsoft.ContainerInstance/containerGroups', method: 'PUT', count: 1, code: 'InaccessibleImage', message: 'image pull failed' });
+    expect(fault.status).toBe(201);
+    try {
+      const t0 = Date.now();
+      const r = await run('web');
+      expect(r.outcome).toBe('infrastructure');
+      expect(Date.now() - t0).toBeLessThan(8000);
+      expect(r.code).toBe('InaccessibleImage');
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('DELETE', `/faults/${fault.body.id}`);
+    }
+  });
+
+  it('devhost killed in the middle of a run: after the restart the group is deleted and the run recorded interrupted', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
+    try {
+      const location = await startRun('web');
+      await eventually(async () => ((await groups()).length === 1 ? true : undefined), 'group created');
+      await s.restartDevhost('SIGKILL');
+      const r = await finished(location);
+      expect(r.outcome).toBe('interrupted');
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+    }
+  });
+});
+
+describe('the probes timer', () => {
+  it('starts a probe only once one `every` has passed since its last run (manual runs count), as a scheduled run', async () => {
+    await s.emu.control('DELETE', '/requests');
+    await timer();
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await cgRequests()).filter((x) => x.method === 'PUT')).toEqual([]);
+    const before = (await history('web')).length;
+    await age('web', IDS.spokeJump, 15);
+    await timer();
+    const r = await eventually(async () => {
+      const h = await history('web');
+      return h.length > before ? h[0] : undefined;
+    }, 'the scheduled run finished');
+    expect(r).toMatchObject({ actor: 'schedule', outcome: 'ok', subnetId: IDS.spokeJump });
+    const st = await states().get('web', probeKey(IDS.spokeJump));
+    expect(st?.lastRunAt).toBe(r.startedAt);
+    await noGroupsLeft();
+  });
+
+  it('a due probe whose run still goes is skipped, not stacked', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 4000 });
+    try {
+      const location = await startRun('web');
+      await eventually(async () => ((await groups()).length === 1 ? true : undefined), 'group created');
+      await s.emu.control('DELETE', '/requests');
+      await age('web', IDS.spokeJump, 15);
+      await timer();
+      await eventually(async () => (s.output().includes('is due but its last run still runs; skipped') ? true : undefined), 'the timer skipped the probe');
+      expect((await cgRequests()).filter((x) => x.method === 'PUT')).toEqual([]);
+      expect((await finished(location)).outcome).toBe('ok');
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+      // Not due again for the rest of the file.
+      const st = (await states().get('web', probeKey(IDS.spokeJump)))!;
+      await states().put('web', { ...st, lastRunAt: new Date().toISOString() });
+    }
+  });
+
+  it('the cleanup sweep deletes a probe group of ours whose run is not live, and leaves groups not ours', async () => {
+    const cg = s.emu.containers(IDS.consumerSub);
+    const body = (tags: Record<string, string>) => ({
+      location: IDS.location,
+      osType: 'Linux',
+      restartPolicy: 'Never',
+      subnetIds: [{ id: IDS.spokeJump }],
+      tags,
+      containers: [{ name: 'p8000', image: 'mcr.microsoft.com/azurelinux/busybox:1.36', command: ['nc', '-z', 'onprem-server.internal.net', '8000'], resources: { requests: { cpu: 0.1, memoryInGB: 0.1 } } }],
+    });
+    await cg.containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'plfp-web-leftover', body({ 'managed-by': 'plf', 'plf-forward': 'web', 'plf-probe-run': randomUUID(), 'plf-probe': probeKey(IDS.spokeJump) }));
+    await cg.containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'someone-elses', body({ owner: 'team-x' }));
+    await timer();
+    await eventually(async () => ((await groups()).includes('plfp-web-leftover') ? undefined : true), 'leftover deleted');
+    expect(await groups()).toEqual(['someone-elses']);
+    await cg.containerGroups.beginDeleteAndWait(IDS.spokeRg, 'someone-elses');
+  });
+
+  it('a run whose orchestration is gone (terminated mid-run): the timer records it interrupted and the sweep deletes its group', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
+    try {
+      const location = await startRun('web');
+      await eventually(async () => ((await groups()).length === 1 ? true : undefined), 'group created');
+      const instance = encodeURIComponent(`probe:web:${probeKey(IDS.spokeJump)}`);
+      expect((await s.api('POST', `/runtime/webhooks/durabletask/instances/${instance}/terminate?reason=test`)).status).toBe(202);
+      await timer();
+      const r = await finished(location);
+      expect(r.outcome).toBe('interrupted');
+      expect(r.detail).toMatch(/orchestration gone/);
+      await noGroupsLeft();
+      expect((await states().get('web', probeKey(IDS.spokeJump)))?.running).toBeUndefined();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+    }
+  });
+
+  it('a run without a result before its deadline ends as deadline and its group is deleted', async () => {
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
+    try {
+      const r = await run('web');
+      expect(r.outcome).toBe('deadline');
+      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'infrastructure' });
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+    }
+  });
+});
+
+describe('GET /api/forwards/{name}/probes', () => {
+  it('pages newest first with a nextLink, filters by subnet, and refuses a bad query', async () => {
+    const all = (await s.api<{ value: RunResult[] }>('GET', '/api/forwards/web/probes?top=200')).body.value;
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    expect(all.map((r) => r.startedAt)).toEqual([...all.map((r) => r.startedAt)].sort().reverse());
+    expect(all.some((r) => r.outcome === 'running')).toBe(false);
+    const first = await s.api<{ value: RunResult[]; nextLink?: string }>('GET', '/api/forwards/web/probes?top=2');
+    expect(first.body.value.map((r) => r.runId)).toEqual(all.slice(0, 2).map((r) => r.runId));
+    expect(first.body.nextLink).toBeDefined();
+    const second = await s.api<{ value: RunResult[] }>('GET', first.body.nextLink!);
+    expect(second.body.value.map((r) => r.runId)).toEqual(all.slice(2, 4).map((r) => r.runId));
+    const linked = await s.api<{ value: RunResult[] }>('GET', `/api/forwards/web/probes?subnetId=${encodeURIComponent(IDS.spokeLinked)}`);
+    expect(linked.body.value.length).toBe(1);
+    expect(linked.body.value[0]).toMatchObject({ code: 'SubnetNotDelegated' });
+    const bad = await s.api<{ problems: { path: string }[] }>('GET', '/api/forwards/web/probes?top=0&subnetId=x');
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(bad.body.problems.map((p) => p.path)).toEqual(['top', 'subnetId']);
+    expect((await s.api('GET', '/api/forwards/nope/probes')).status).toBe(404);
+  });
+
+  it('POST .../probes/run and GET .../probes/runs/{runId} refuse what they cannot serve', async () => {
+    expect((await s.api('POST', '/api/forwards/nope/probes/run')).status).toBe(404);
+    const notAProbe = await s.api<{ problems: { path: string }[] }>('POST', `/api/forwards/web/probes/run?subnetId=${encodeURIComponent(IDS.spokeLinked)}`);
+    expect(notAProbe.status).toBe(400);
+    expect(notAProbe.body.problems.map((p) => p.path)).toEqual(['subnetId']);
+    expect((await s.api('POST', '/api/forwards/web/probes/run?subnetId=x')).status).toBe(400);
+    expect((await s.api('GET', '/api/forwards/web/probes/runs/not-a-guid')).status).toBe(400);
+    expect((await s.api('GET', `/api/forwards/web/probes/runs/${randomUUID()}`)).status).toBe(404);
+  });
+});
