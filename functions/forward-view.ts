@@ -1,4 +1,4 @@
-import { assembleStatus, withProbes, type ConnectionRecord } from '../core/status';
+import { assembleStatus, withProbes, type ConnectionRecord, type ForwardStatus } from '../core/status';
 import type { ForwardRecord } from '../store/forward-registry';
 
 /**
@@ -7,10 +7,14 @@ import type { ForwardRecord } from '../store/forward-registry';
  * by GET (PUT and DELETE answer without them).
  */
 export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]): Record<string, unknown> {
-  const status = rows ? assembleStatus(r.status, r.connections, rows) : assembleStatus(r.status, r.connections, []);
+  return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status: statusOf(r, rows), createdAt: r.createdAt, updatedAt: r.updatedAt };
+}
+
+/** The status as every view shows it: each flow's section assembled (connections only when `rows` were read). */
+export function statusOf(r: ForwardRecord, rows?: readonly ConnectionRecord[]): ForwardStatus {
+  const status = assembleStatus(r.status, r.connections, rows ?? []);
   if (!rows) delete status.connections;
-  const shown = withProbes(status, r.probes);
-  return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status: shown, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  return withProbes(status, r.probes);
 }
 
 export function etagHeader(r: ForwardRecord): Record<string, string> {

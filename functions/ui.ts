@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { assembleStatus } from '../core/status';
 import { ForwardRegistry } from '../store/forward-registry';
+import { statusOf } from './forward-view';
 import { FunctionNames } from './names';
 import { problem } from './problem';
 import { renderStatusPage, type ForwardSummary } from './ui-page';
@@ -10,7 +10,7 @@ export async function ui(_request: HttpRequest, context: InvocationContext): Pro
   try {
     const records = await ForwardRegistry.fromEnv(process.env).list();
     const summaries: ForwardSummary[] = records.map((r) => {
-      const status = assembleStatus(r.status, r.connections, []);
+      const status = statusOf(r);
       const counts = r.connections?.counts ?? { approved: 0, pending: 0, rejected: 0, disconnected: 0 };
       return {
         name: r.name,

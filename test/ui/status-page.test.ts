@@ -6,7 +6,7 @@ import { eventually, ROOT, startStack, type Stack } from '../integration/helpers
 
 /**
  * The status page in headless Chromium (Debian's `chromium`) against the local stack: a forward
- * with an approved and a pending connection and a broken node; checks what a person looks for and
+ * with an approved and a pending connection, a failed probe run and a broken node; checks what a person looks for and
  * saves a screenshot (test-output/status-page.png; PLF_UPDATE_SCREENSHOT=1 also refreshes the
  * README's docs/status-page.png).
  */
@@ -37,6 +37,15 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
       const c = (await s.api<Body>('GET', '/api/forwards/web')).body.status.connections ?? [];
       return c.some((x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written') && c.some((x) => x.state === 'Pending' && x.reason) ? true : undefined;
     }, 'one approved, one pending');
+    // A failed probe run: every target down while the probe connects from the spoke.
+    for (const ip of ['192.168.42.65', '192.168.42.66']) await s.emu.control('POST', `/targets/${ip}/down`);
+    const run = await s.api<{ runId: string }>('POST', '/api/forwards/web/probes/run');
+    expect(run.status).toBe(202);
+    await eventually(async () => {
+      const r = await s.api<{ state?: string; result?: { outcome: string } }>('GET', `/api/forwards/web/probes/runs/${run.body.runId}`);
+      return r.body.result && r.body.result.outcome !== 'ok' ? true : undefined;
+    }, 'a failed probe run', 60_000);
+    for (const ip of ['192.168.42.65', '192.168.42.66']) await s.emu.control('POST', `/targets/${ip}/up`);
     // A broken node, seen by the next reconcile pass (an identical PUT signals one).
     const node = (await s.api<Body & { status: { nodes: { ip: string }[] } }>('GET', '/api/forwards/web')).body.status.nodes[0];
     expect((await s.emu.control('POST', '/nodes/break', { target: node.ip, persistent: true })).status).toBe(200);
@@ -81,6 +90,8 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
       expect(text).toMatch(/pe-foreign.*Pending.*leave.*not allowed/s);
       expect(text).toMatch(/approve/);
       expect(text).toMatch(/dns-write/);
+      expect(await detail.locator('svg.spark rect.fail').count()).toBeGreaterThan(0);
+      expect(text).toMatch(/Probes[\s\S]*failed[\s\S]*connect timeout/);
       const svgText = (await detail.locator('svg.path').textContent()) ?? '';
       expect(svgText).toMatch(/Private Link Service/);
       expect(svgText).toMatch(/192\.168\.42\.65/);
