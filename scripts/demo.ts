@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 /**
  * `npm run demo [-- --keep]`: the whole story once, on the embedded default (the local stack):
  * a forward reaches Ready; an allowed consumer's endpoint is approved and named, a foreign one
- * left pending; the spoke reaches a target by name; the forward is deleted and nothing is left.
+ * left pending; the spoke reaches a target by name; a probe runs from the spoke; the forward is
+ * deleted and nothing is left.
  * Uses a running `npm start` stack when there is one (found through .local/stack.json) and leaves
  * it as it was; otherwise starts its own on free ports with the fast settings it needs and stops
  * it at the end (`--keep` leaves it running and prints the status page URL). Every step prints
@@ -154,6 +155,19 @@ async function story(d: Demo): Promise<void> {
     const v = r.body as { reachable: boolean; reason?: string; target?: string; hops?: { hop: string; ok: boolean }[] };
     if (!v.reachable) throw new Error(`not reachable: ${v.reason}`);
     return `reachable: ${v.hops?.map((h) => h.hop).join(' -> ')} -> ${v.target}`;
+  });
+
+  await d.step('a probe runs from the spoke: a short-lived container instance connects to the name', async () => {
+    const r = await d.api('POST', `/api/forwards/${FORWARD}/probes/run`);
+    if (r.status !== 202) throw new Error(`POST .../probes/run answered ${r.status}: ${JSON.stringify(r.body)}`);
+    const runId = (r.body as { runId: string }).runId;
+    out(`  POST /api/forwards/${FORWARD}/probes/run -> 202 (run ${runId})\n`);
+    const result = await d.until('the run to finish', async () => {
+      const x = (await d.api('GET', `/api/forwards/${FORWARD}/probes/runs/${runId}`)).body as { result?: { outcome: string; host?: string; ports: { port: number; ok: boolean; latencyMs?: number; stage?: string; detail: string }[] } };
+      return x.result;
+    }, 60_000);
+    if (result.outcome !== 'ok') throw new Error(`outcome ${result.outcome}: ${result.ports.map((p) => `${p.port} ${p.stage ?? ''} ${p.detail}`).join('; ')}`);
+    return `ok: ${result.ports.map((p) => `${result.host}:${p.port} in ${p.latencyMs} ms`).join(', ')}`;
   });
 
   await d.step(`delete ${FORWARD}: nothing is left`, async () => {
