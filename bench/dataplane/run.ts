@@ -1,3 +1,4 @@
+import { progress } from '../progress';
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import { renderRuleset, type DataPlaneView } from '../../dataplane';
@@ -71,7 +72,9 @@ async function main(): Promise<void> {
     // Conntrack alone (no NAT, one accept rule): the floor any stateful kernel NAT pays per packet.
     const CONNTRACK_ONLY = 'table ip plfct {\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n    ct state established accept\n  }\n}\n';
     const samples = { direct: [] as number[], forwarded: [] as number[], socat: [] as number[], conntrack: [] as number[], directRate: [] as number[], forwardedRate: [] as number[] };
+    const rounds = progress('rounds', ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
+      rounds.tick(round);
       for (const on of round % 2 ? [true, false] : [false, true]) {
         forwarding(on);
         (on ? samples.forwarded : samples.direct).push(iperf(topo, on ? FORWARDER_IP : TARGET_IPS[0], 5201));
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     const forwardedRate = median(samples.forwardedRate);
     const list = (xs: number[], f: (x: number) => string) => xs.map(f).join(', ');
 
+    rounds.end();
     console.log(`data plane bench: ${ROUNDS} interleaved rounds of ${SECONDS} s single-stream iperf3 runs and ${CONNECTIONS} new connections (16 at a time), medians; veth pairs in network namespaces on ${os.cpus().length} CPUs`);
     console.log(`throughput direct (routed)           ${gbit(direct)}   [${list(samples.direct, gbit)}]`);
     console.log(`throughput via forwarder (nft DNAT)  ${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct   [${list(samples.forwarded, gbit)}]   (bar: >= 0.95x)`);

@@ -1,3 +1,4 @@
+import { waiting } from '../progress';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,14 +68,14 @@ async function phase(name: string, requestsBefore: () => number, op: (worker: nu
   const startReq = requestsBefore();
   const t0 = process.hrtime.bigint();
   let ops = 0;
-  await Promise.all(
+  await waiting(`${name.trim()} for ${SECONDS} s`, Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, w) => {
       for (let i = 0; Date.now() < until; i++) {
         await op(w, i);
         ops++;
       }
     }),
-  );
+  ));
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const reqs = requestsBefore() - startReq;
   console.log(`${name.padEnd(34)} ${(ops / secs).toFixed(0).padStart(6)} ops/s  ${(reqs / secs).toFixed(0).padStart(6)} ARM requests/s  (${ops} ops, ${reqs} requests, ${secs.toFixed(1)} s, concurrency ${CONCURRENCY})`);

@@ -1,3 +1,4 @@
+import { progress } from '../progress';
 import * as path from 'node:path';
 import { startAzurite } from '../../devhost/durable/azurite';
 import { startDevhost } from '../../devhost/index';
@@ -34,7 +35,10 @@ async function runOnce(store: 'memory' | 'tables', connection?: string): Promise
       );
       ids.push(...wave);
     }
-    const done = await Promise.all(ids.map((id) => host.durable.engine.waitForTerminal(id, 600_000)));
+    const finished = progress('orchestrations completed', ids.length);
+    let count = 0;
+    const done = await Promise.all(ids.map((id) => host.durable.engine.waitForTerminal(id, 600_000).then((r) => (finished.tick(++count), r))));
+    finished.end();
     const elapsed = (Date.now() - started) / 1000;
     const failed = done.filter((d) => d?.status !== 'Completed').length;
     const latencies = done.map((d) => Date.parse(d!.lastUpdatedTime) - Date.parse(d!.createdTime)).sort((a, b) => a - b);

@@ -1,3 +1,4 @@
+import { progress } from '../progress';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IDS } from '../../test/emulator/helpers/emulator';
@@ -56,7 +57,10 @@ async function main(): Promise<void> {
 
     t0 = Date.now();
     await Promise.all(Array.from({ length: MANY }, (_, i) => s.api('PUT', `/api/forwards/f${i}`, { ...example, nodes: { count: 1 } })));
-    await Promise.all(Array.from({ length: MANY }, (_, i) => ready(`f${i}`)));
+    const readyProgress = progress(`${MANY} forwards Ready`, MANY);
+    let readyCount = 0;
+    await Promise.all(Array.from({ length: MANY }, (_, i) => ready(`f${i}`).then(() => readyProgress.tick(++readyCount))));
+    readyProgress.end();
     const manyMs = Date.now() - t0;
     const many = await counts(s);
 
