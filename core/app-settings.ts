@@ -36,7 +36,15 @@ export function armTarget(env: Env): ArmTarget {
 /** Parses `AzureWebJobsStorage` (or its identity-based `__tableServiceUri` form) without echoing keys. */
 export function storageTarget(env: Env): StorageTarget {
   const identityUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
-  if (identityUri) return { kind: 'identity', tableEndpoint: identityUri, accountName: accountFromUrl(identityUri) };
+  if (identityUri) {
+    const accountName = env.AzureWebJobsStorage__accountName?.trim() || accountFromUrl(identityUri);
+    return { kind: 'identity', tableEndpoint: identityUri, ...(accountName ? { accountName } : {}) };
+  }
+  // `__accountName` alone means the account's public-cloud endpoints (what the Functions host does).
+  const identityAccount = env.AzureWebJobsStorage__accountName?.trim();
+  if (identityAccount && !env.AzureWebJobsStorage?.trim()) {
+    return { kind: 'identity', tableEndpoint: `https://${identityAccount}.table.core.windows.net`, accountName: identityAccount };
+  }
   const raw = env.AzureWebJobsStorage?.trim();
   if (!raw) return { kind: 'unset' };
   const parts = parseConnectionString(raw);

@@ -25,10 +25,10 @@ export async function forwardsPut(request: HttpRequest, context: InvocationConte
   const problems = [...forwardNameProblems(name), ...(parsed.ok ? [] : parsed.problems)];
   if (problems.length || !parsed.ok) return problem(400, 'Invalid forward', `the forward spec has ${problems.length} problem(s)`, problems);
 
-  const registry = ForwardRegistry.fromEnv(process.env);
   let outcome;
   try {
-    outcome = await registry.putSpec(name, parsed.spec, request.headers.get('if-match') ?? undefined);
+    // Built inside the try: a missing or unreachable storage setting is a 503, never a bare 500.
+    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, request.headers.get('if-match') ?? undefined);
   } catch (err) {
     if (err instanceof PreconditionFailedError) return problem(412, 'Precondition failed', err.message);
     context.error(`registry write failed for ${name}: ${(err as Error).message}`);
