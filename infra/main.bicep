@@ -20,6 +20,9 @@ param hubSubnetId string
 @description('Optional SSH public key placed on forwarder nodes; empty means no interactive login at all.')
 param nodeSshPublicKey string = ''
 
+@description('An existing system topic of this subscription (Azure allows one per source): its name, in this resource group. Empty creates one.')
+param existingSystemTopicName string = ''
+
 var suffix = uniqueString(resourceGroup().id)
 var storageName = toLower('${namePrefix}${suffix}')
 
@@ -115,5 +118,22 @@ module hubRoles 'hub-roles.bicep' = {
   params: { principalId: app.identity.principalId }
 }
 
+// The provider subscription's system topic. Its event subscription to the app's Event Grid
+// trigger (eventgrid-subscription.bicep, filters from eventgrid-filters.json) is created by
+// hooks/postdeploy.sh, once the function exists.
+var systemTopicName = empty(existingSystemTopicName) ? '${namePrefix}-events-${suffix}' : existingSystemTopicName
+
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (empty(existingSystemTopicName)) {
+  name: systemTopicName
+  location: 'global'
+  properties: {
+    source: subscription().id
+    topicType: 'Microsoft.Resources.Subscriptions'
+  }
+}
+
 output functionAppName string = app.name
 output principalId string = app.identity.principalId
+// Read by hooks/postdeploy.sh (azd puts outputs in the environment under these names).
+output FUNCTION_APP_NAME string = app.name
+output EVENTGRID_SYSTEM_TOPIC_NAME string = systemTopicName
