@@ -2,12 +2,15 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { ForwardNotFoundError, ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 import { signalReconcile } from './singletons';
 
 /** DELETE /api/forwards/{name}: marks it deleting (intent first) and signals the teardown; 202. */
 export async function forwardsDelete(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'operator');
+  if (refused) return refused;
   const name = request.params.name;
   let record;
   try {

@@ -2,11 +2,14 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { ConnectionStore } from '../store/connection-store';
 import { ForwardRegistry } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
 /** GET /api/forwards/{name}: spec, generation, status (phase, conditions, resources, alias, nodes, connections with their decision and DNS record). */
 export async function forwardsGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'reader');
+  if (refused) return refused;
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(request.params.name);
     if (!record) return problem(404, 'Not found', `no forward named "${request.params.name}"`);

@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { forwardNameProblems, parseForwardSpec } from '../core/forward-spec';
 import { ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 import { signalConnections, signalReconcile } from './singletons';
@@ -13,6 +14,8 @@ import { signalConnections, signalReconcile } from './singletons';
  * orchestration. 202 + Location for a change; an identical body is a no-op answered 200.
  */
 export async function forwardsPut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'operator');
+  if (refused) return refused;
   const name = request.params.name;
   let body: unknown;
   try {

@@ -20,6 +20,9 @@ param hubSubnetId string
 @description('Optional SSH public key placed on forwarder nodes; empty means no interactive login at all.')
 param nodeSshPublicKey string = ''
 
+@description('Client id of the Entra ID app registration that signs callers in (App Service authentication). It defines the app roles Forwards.Read and Forwards.Operate (README, "Deploy to Azure").')
+param authClientId string
+
 @description('An existing system topic of this subscription (Azure allows one per source): its name, in this resource group. Empty creates one.')
 param existingSystemTopicName string = ''
 
@@ -90,8 +93,38 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PLF_HUB_SUBNET_ID', value: hubSubnetId }
         { name: 'PLF_LOCATION', value: location }
         { name: 'PLF_NODE_SSH_PUBLIC_KEY', value: nodeSshPublicKey }
+        // The functions trust the principal header only because Easy Auth (below) is on.
+        { name: 'PLF_AUTH', value: 'easyauth' }
       ]
     }
+  }
+}
+
+// Microsoft Entra ID sign-in in front of the API (Easy Auth). API clients without a token get 401;
+// the functions check the app roles from the principal Easy Auth passes on (PLF_AUTH=easyauth).
+// Event Grid's deliveries and the health probe do not sign in: their paths are excluded (the
+// Event Grid endpoint is protected by the host's system key / the AzureFunction endpoint type).
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [ '/runtime/webhooks/eventgrid', '/api/health' ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: { allowedAudiences: [ 'api://${authClientId}', authClientId ] }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
   }
 }
 

@@ -110,3 +110,14 @@ describe('infra and code agree', () => {
     expect(code).not.toMatch(/key|secret|code=|listKeys/i);
   });
 });
+
+describe('sign-in in infra', () => {
+  it('Easy Auth is on with Entra ID, returns 401 to API clients, lets Event Grid through, and the app is told so', () => {
+    const main = read('infra/main.bicep');
+    expect(main).toMatch(/name: 'authsettingsV2'/);
+    expect(main).toMatch(/unauthenticatedClientAction: 'Return401'/);
+    expect(main).toMatch(/excludedPaths: \[[^\]]*'\/runtime\/webhooks\/eventgrid'/);
+    expect(main).toMatch(/azureActiveDirectory: \{\s*enabled: true/);
+    expect(main).toMatch(/\{ name: 'PLF_AUTH', value: 'easyauth' \}/);
+  });
+});

@@ -70,6 +70,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     AzureWebJobsStorage: azurite.connectionString,
     PLF_ARM_ENDPOINT: emu.emu.url,
     PLF_ARM_CA_FILE: caFile,
+    PLF_AUTH: 'off',
     PLF_HUB_SUBNET_ID: IDS.hubShared,
     PLF_HUB_RESOURCE_GROUP: IDS.hubRg,
     PLF_LOCATION: IDS.location,
