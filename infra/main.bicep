@@ -1,5 +1,5 @@
 // The control plane of private-link-forwarder: a Flex Consumption Function App (Node 22) with a
-// system-assigned identity, its storage account (durable task hub + forward registry tables),
+// user-assigned identity, its storage account (durable task hub + forward registry tables),
 // Application Insights, and role assignments on the hub resource group.
 // Forwards themselves (LB, VMSS, PLS) are created at run time by the app, not by this template.
 targetScope = 'resourceGroup'
@@ -53,6 +53,13 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
   properties: { Application_Type: 'web' }
 }
 
+// The app's identity: user-assigned, so its principal exists before the app and consumer
+// subscription owners can grant it their roles (README, "Deploy to Azure") ahead of time.
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${namePrefix}-id-${suffix}'
+  location: location
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${namePrefix}-plan-${suffix}'
   location: location
@@ -65,7 +72,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: '${namePrefix}-func-${suffix}'
   location: location
   kind: 'functionapp,linux'
-  identity: { type: 'SystemAssigned' }
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
   tags: { 'azd-service-name': 'api' }
   properties: {
     serverFarmId: plan.id
@@ -75,7 +82,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         storage: {
           type: 'blobContainer'
           value: '${storage.properties.primaryEndpoints.blob}deployments'
-          authentication: { type: 'SystemAssignedIdentity' }
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
         }
       }
       runtime: { name: 'node', version: '22' }
@@ -87,6 +94,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__tableServiceUri', value: storage.properties.primaryEndpoints.table }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        // The ARM clients' DefaultAzureCredential picks the user-assigned identity by this.
+        { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'PLF_HUB_SUBSCRIPTION_ID', value: subscription().subscriptionId }
         { name: 'PLF_HUB_RESOURCE_GROUP', value: hubResourceGroupName }
@@ -136,10 +146,10 @@ var storageRoles = [
 ]
 
 resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
-  name: guid(storage.id, app.id, role)
+  name: guid(storage.id, identity.id, role)
   scope: storage
   properties: {
-    principalId: app.identity.principalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
   }
@@ -148,7 +158,7 @@ resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04
 module hubRoles 'hub-roles.bicep' = {
   name: 'plf-hub-roles'
   scope: resourceGroup(hubResourceGroupName)
-  params: { principalId: app.identity.principalId }
+  params: { principalId: identity.properties.principalId }
 }
 
 // The provider subscription's system topic. Its event subscription to the app's Event Grid
@@ -166,7 +176,8 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (empty(e
 }
 
 output functionAppName string = app.name
-output principalId string = app.identity.principalId
+output principalId string = identity.properties.principalId
+output identityClientId string = identity.properties.clientId
 // Read by hooks/postdeploy.sh (azd puts outputs in the environment under these names).
 output FUNCTION_APP_NAME string = app.name
 output EVENTGRID_SYSTEM_TOPIC_NAME string = systemTopicName

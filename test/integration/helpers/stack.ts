@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../../devhost/durable/azurite';
+import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
 
 /**
@@ -113,6 +114,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       await subscribeEvents();
     },
     async stop() {
+      // The Azure operations this run needed, for the least-privilege check (roles.test.ts).
+      await emu
+        .control<{ value: { method: string; path: string }[] }>('GET', '/requests')
+        .then((r) => recordOperations(path.basename((globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath ?? 'run', '.test.ts'), r.body.value))
+        .catch(() => undefined);
       if (child.exitCode === null && child.signalCode === null) {
         await new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
