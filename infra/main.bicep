@@ -11,6 +11,11 @@ param namePrefix string = 'plf'
 
 param location string = resourceGroup().location
 
+@description('azd environment name: tags every resource (azd-env-name) so azd finds them.')
+param environmentName string
+
+var tags = { 'azd-env-name': environmentName }
+
 @description('Resource group in which forwards are created (load balancer, scale set, private link service).')
 param hubResourceGroupName string
 
@@ -32,6 +37,7 @@ var storageName = toLower('${namePrefix}${suffix}')
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take(storageName, 24)
   location: location
+  tags: tags
   sku: { name: 'Standard_LRS' }
   kind: 'StorageV2'
   properties: {
@@ -46,11 +52,32 @@ resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@
   name: '${storage.name}/default/deployments'
 }
 
+// Monitoring: Application Insights on a Log Analytics workspace, local (key) auth off: the app
+// sends telemetry with its identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING + Monitoring
+// Metrics Publisher below).
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${namePrefix}-logs-${suffix}'
+  location: location
+  tags: tags
+  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
+}
+
 resource insights 'Microsoft.Insights/components@2020-02-02' = {
   name: '${namePrefix}-ai-${suffix}'
   location: location
+  tags: tags
   kind: 'web'
-  properties: { Application_Type: 'web' }
+  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id, DisableLocalAuth: true }
+}
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(insights.id, identity.id, 'monitoring-metrics-publisher')
+  scope: insights
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '3913510d-42f4-4e42-8a64-420c390055eb') // Monitoring Metrics Publisher
+  }
 }
 
 // The app's identity: user-assigned, so its principal exists before the app and consumer
@@ -58,11 +85,13 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${namePrefix}-id-${suffix}'
   location: location
+  tags: tags
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${namePrefix}-plan-${suffix}'
   location: location
+  tags: tags
   sku: { name: 'FC1', tier: 'FlexConsumption' }
   kind: 'functionapp'
   properties: { reserved: true }
@@ -73,7 +102,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   location: location
   kind: 'functionapp,linux'
   identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
-  tags: { 'azd-service-name': 'api' }
+  tags: union(tags, { 'azd-service-name': 'api' })
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
@@ -98,6 +127,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // The ARM clients' DefaultAzureCredential picks the user-assigned identity by this.
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'PLF_HUB_SUBSCRIPTION_ID', value: subscription().subscriptionId }
         { name: 'PLF_HUB_RESOURCE_GROUP', value: hubResourceGroupName }
         { name: 'PLF_HUB_SUBNET_ID', value: hubSubnetId }
@@ -169,12 +199,16 @@ var systemTopicName = empty(existingSystemTopicName) ? '${namePrefix}-events-${s
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (empty(existingSystemTopicName)) {
   name: systemTopicName
   location: 'global'
+  tags: tags
   properties: {
     source: subscription().id
     topicType: 'Microsoft.Resources.Subscriptions'
   }
 }
 
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_URL string = 'https://${app.properties.defaultHostName}'
+output APPLICATIONINSIGHTS_NAME string = insights.name
 output functionAppName string = app.name
 output principalId string = identity.properties.principalId
 output identityClientId string = identity.properties.clientId

@@ -121,3 +121,24 @@ describe('sign-in in infra', () => {
     expect(main).toMatch(/\{ name: 'PLF_AUTH', value: 'easyauth' \}/);
   });
 });
+
+describe('monitoring and azd conventions in infra', () => {
+  const main = read('infra/main.bicep');
+  it('Application Insights sits on Log Analytics with local auth off; the app signs in to it', () => {
+    expect(main).toMatch(/Microsoft\.OperationalInsights\/workspaces/);
+    expect(main).toMatch(/WorkspaceResourceId: logs\.id/);
+    expect(main).toMatch(/DisableLocalAuth: true/);
+    expect(main).toMatch(/name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=\$\{identity\.properties\.clientId\};Authorization=AAD'/);
+    expect(main).toMatch(/3913510d-42f4-4e42-8a64-420c390055eb/); // Monitoring Metrics Publisher
+  });
+
+  it('environmentName tags every resource with azd-env-name; parameters come from the azd environment', () => {
+    expect(main).toMatch(/param environmentName string/);
+    const resources = [...main.matchAll(/^resource (\w+) '([^']+)'[^\n]*\n([\s\S]*?)^\}/gm)].filter(([, , type]) => !/roleAssignments|\/config@|blobServices|roleDefinitions/.test(type));
+    expect(resources.length).toBeGreaterThan(5);
+    expect(resources.filter(([, , , body]) => !/tags: (tags|union\(tags)/.test(body)).map(([, name]) => name)).toEqual([]);
+    const params = (JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, unknown> }).parameters;
+    const declared = [...main.matchAll(/^param (\w+) \w+( =)?/gm)].filter((m) => !m[2]).map((m) => m[1]);
+    expect(declared.filter((p) => !(p in params))).toEqual([]); // every required parameter is supplied
+  });
+});
