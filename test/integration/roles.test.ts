@@ -17,6 +17,12 @@ interface Roles {
 const roles = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/roles.json'), 'utf8')) as Roles;
 const granted = new Set([...roles.hub.actions, ...roles.hub.linkedActions, ...roles.consumer.actions].map((a) => a.toLowerCase()));
 
+/** Operations only the tests' consumer side performs, with the SDK call the product must never make. */
+const TEST_DRIVER_ONLY: Record<string, RegExp> = {
+  'Microsoft.Network/privateEndpoints/write': /privateEndpoints\.(begin)?createOrUpdate/i,
+  'Microsoft.Network/privateEndpoints/delete': /privateEndpoints\.(begin)?delete/i,
+};
+
 let s: Stack;
 let seen: string[] = [];
 beforeAll(async () => {
@@ -49,7 +55,14 @@ describe('operations -> role actions', () => {
   }, 240_000);
 
   it('every operation recorded by any integration run is granted', () => {
-    expect(recordedOperations().filter((o) => !granted.has(o.toLowerCase()))).toEqual([]);
+    // The log also holds what tests do as a consumer (creating and deleting private endpoints):
+    // those are allowed here only because the product's code never makes such a call.
+    const product = ['azure', 'orchestrations', 'functions', 'store']
+      .flatMap((d) => fs.readdirSync(path.join(ROOT, d), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(ROOT, d, f), 'utf8')))
+      .join('\n');
+    const driverOnly = Object.entries(TEST_DRIVER_ONLY).filter(([, call]) => !call.test(product)).map(([op]) => op.toLowerCase());
+    expect(Object.keys(TEST_DRIVER_ONLY).length).toBe(driverOnly.length);
+    expect(recordedOperations().filter((o) => !granted.has(o.toLowerCase()) && !driverOnly.includes(o.toLowerCase()))).toEqual([]);
   });
 
   it('linked actions that never show in a request log are granted explicitly', () => {
