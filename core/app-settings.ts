@@ -141,3 +141,16 @@ export function connectionsPassSeconds(env: Env): { schedule: string; verify: nu
     linger: int(env.PLF_CONNECTIONS_LINGER_SECONDS, 1, 3600, 60),
   };
 }
+
+/**
+ * Where telemetry goes: only when APPLICATIONINSIGHTS_CONNECTION_STRING is set (deployed; never
+ * on the local stack). `clientId` is the identity that signs in to Application Insights when its
+ * local auth is off, from APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`ClientId=...;Authorization=AAD`).
+ */
+export function telemetryTarget(env: Env): { connectionString: string; aad: boolean; clientId?: string } | undefined {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+  if (!connectionString) return undefined;
+  const auth = parseConnectionString(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '');
+  const aad = auth.authorization?.toLowerCase() === 'aad';
+  return { connectionString, aad, ...(aad && auth.clientid ? { clientId: auth.clientid } : {}) };
+}
