@@ -20,10 +20,4 @@ export function startTelemetry(env: Readonly<Record<string, string | undefined>>
   return true;
 }
 
-/** Structured fields every log line about a forward carries (custom dimensions in App Insights). */
-export function forwardLogFields(forward: string, orchestrationId?: string): Record<string, string> {
-  return { forward, ...(orchestrationId ? { orchestrationId } : {}) };
-}
-
-let started = false;
-if (!started) started = startTelemetry();
+startTelemetry();
