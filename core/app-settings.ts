@@ -36,7 +36,15 @@ export function armTarget(env: Env): ArmTarget {
 /** Parses `AzureWebJobsStorage` (or its identity-based `__tableServiceUri` form) without echoing keys. */
 export function storageTarget(env: Env): StorageTarget {
   const identityUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
-  if (identityUri) return { kind: 'identity', tableEndpoint: identityUri, accountName: accountFromUrl(identityUri) };
+  if (identityUri) {
+    const accountName = env.AzureWebJobsStorage__accountName?.trim() || accountFromUrl(identityUri);
+    return { kind: 'identity', tableEndpoint: identityUri, ...(accountName ? { accountName } : {}) };
+  }
+  // `__accountName` alone means the account's public-cloud endpoints (what the Functions host does).
+  const identityAccount = env.AzureWebJobsStorage__accountName?.trim();
+  if (identityAccount && !env.AzureWebJobsStorage?.trim()) {
+    return { kind: 'identity', tableEndpoint: `https://${identityAccount}.table.core.windows.net`, accountName: identityAccount };
+  }
   const raw = env.AzureWebJobsStorage?.trim();
   if (!raw) return { kind: 'unset' };
   const parts = parseConnectionString(raw);
@@ -185,4 +193,17 @@ export function connectionsPassSeconds(env: Env): { schedule: string; verify: nu
     verify: int(env.PLF_CONNECTIONS_VERIFY_SECONDS, 0, 7 * 86_400, 3600),
     linger: int(env.PLF_CONNECTIONS_LINGER_SECONDS, 1, 3600, 60),
   };
+}
+
+/**
+ * Where telemetry goes: only when APPLICATIONINSIGHTS_CONNECTION_STRING is set (deployed; never
+ * on the local stack). `clientId` is the identity that signs in to Application Insights when its
+ * local auth is off, from APPLICATIONINSIGHTS_AUTHENTICATION_STRING (`ClientId=...;Authorization=AAD`).
+ */
+export function telemetryTarget(env: Env): { connectionString: string; aad: boolean; clientId?: string } | undefined {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+  if (!connectionString) return undefined;
+  const auth = parseConnectionString(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '');
+  const aad = auth.authorization?.toLowerCase() === 'aad';
+  return { connectionString, aad, ...(aad && auth.clientid ? { clientId: auth.clientid } : {}) };
 }

@@ -86,6 +86,8 @@ async function main(): Promise<void> {
         AzureWebJobsStorage: parts.azurite.connectionString,
         PLF_ARM_ENDPOINT: emulator.url,
         PLF_ARM_CA_FILE: emulator.caFile,
+        // No Entra ID sign-in locally, said explicitly (unset, the app refuses every API call).
+        PLF_AUTH: 'off',
         // Defaults for the built-in topology; a setting in the environment wins.
         ...Object.fromEntries(Object.entries(HUB).filter(([k]) => process.env[k] === undefined)),
       },

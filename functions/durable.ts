@@ -1,2 +1,3 @@
 /** Loads the orchestrations and activities (they register themselves with durable-functions). */
+import './telemetry';
 import '../orchestrations';

@@ -1,12 +1,15 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ActionLog, isContinuation } from '../store/action-log';
 import { ForwardRegistry } from '../store/forward-registry';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 import { badName } from './request-checks';
 
 /** GET /api/forwards/{name}/actions?top=50&continuation=...: the action log, newest first, `{value, nextLink}`. */
 export async function forwardsActions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'reader');
+  if (refused) return refused;
   const name = request.params.name;
   const invalid = badName(name);
   if (invalid) return invalid;

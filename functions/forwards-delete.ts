@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { ForwardNotFoundError, ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 import { badName } from './request-checks';
@@ -9,6 +10,8 @@ import { signalReconcile } from './singletons';
 
 /** DELETE /api/forwards/{name}: marks it deleting (intent first) and signals the teardown; 202. */
 export async function forwardsDelete(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'operator');
+  if (refused) return refused;
   const name = request.params.name;
   const invalid = badName(name);
   if (invalid) return invalid;

@@ -2,12 +2,15 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { ConnectionStore } from '../store/connection-store';
 import { ForwardRegistry } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 import { badName } from './request-checks';
 
 /** GET /api/forwards/{name}: spec, generation, status (phase, conditions, resources, alias, nodes, connections with their decision and DNS record). */
 export async function forwardsGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'reader');
+  if (refused) return refused;
   const invalid = badName(request.params.name);
   if (invalid) return invalid;
   try {

@@ -1,10 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ForwardRegistry } from '../store/forward-registry';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
 /** GET /api/forwards: every forward with its phase. */
-export async function forwardsList(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function forwardsList(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'reader');
+  if (refused) return refused;
   try {
     const records = await ForwardRegistry.fromEnv(process.env).list();
     return json(200, {

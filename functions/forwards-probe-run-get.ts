@@ -4,11 +4,14 @@ import { isRunId, probeInstanceId } from '../core/probes';
 import type { ProbeRunInput } from '../orchestrations/activities/probes';
 import { ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
 /** GET /api/forwards/{name}/probes/runs/{runId}: `{state: running}` while the run goes, then `{state: finished, result}`. */
 export async function forwardsProbeRunGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'reader');
+  if (refused) return refused;
   const { name, runId } = request.params;
   if (!isRunId(runId)) return problem(400, 'Invalid run id', 'a run id is a GUID', [{ path: 'runId', message: 'must be a GUID' }]);
   try {

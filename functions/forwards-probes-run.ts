@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { SUBNET_ID } from '../core/probes';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
 import { ForwardRegistry } from '../store/forward-registry';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -13,6 +14,8 @@ import { json, problem } from './problem';
  * probe is going.
  */
 export async function forwardsProbesRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'operator');
+  if (refused) return refused;
   const name = request.params.name;
   const subnetId = request.query.get('subnetId') ?? undefined;
   if (subnetId !== undefined && !SUBNET_ID.test(subnetId)) return problem(400, 'Invalid query', 'the query has 1 problem(s)', [{ path: 'subnetId', message: 'must be a subnet resource id' }]);

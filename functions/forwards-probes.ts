@@ -2,12 +2,15 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { SUBNET_ID } from '../core/probes';
 import { ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
 /** GET /api/forwards/{name}/probes?top=50&subnetId=...&continuation=...: finished probe runs, newest first, `{value, nextLink}`. */
 
 export async function forwardsProbes(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'reader');
+  if (refused) return refused;
   const name = request.params.name;
   const topText = request.query.get('top');
   const top = topText === null ? 50 : Number(topText);

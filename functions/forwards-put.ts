@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { forwardNameProblems, parseForwardSpec } from '../core/forward-spec';
 import { ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 import { badBody } from './request-checks';
@@ -14,6 +15,8 @@ import { signalConnections, signalReconcile } from './singletons';
  * orchestration. 202 + Location for a change; an identical body is a no-op answered 200.
  */
 export async function forwardsPut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'operator');
+  if (refused) return refused;
   const name = request.params.name;
   const early = badBody(request);
   if (early) return early;
@@ -30,10 +33,10 @@ export async function forwardsPut(request: HttpRequest, context: InvocationConte
   const problems = [...forwardNameProblems(name), ...(parsed.ok ? [] : parsed.problems)];
   if (problems.length || !parsed.ok) return problem(400, 'Invalid forward', `the forward spec has ${problems.length} problem(s)`, problems);
 
-  const registry = ForwardRegistry.fromEnv(process.env);
   let outcome;
   try {
-    outcome = await registry.putSpec(name, parsed.spec, request.headers.get('if-match') ?? undefined);
+    // Built inside the try: a missing or unreachable storage setting is a 503, never a bare 500.
+    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, request.headers.get('if-match') ?? undefined);
   } catch (err) {
     if (err instanceof PreconditionFailedError) return problem(412, 'Precondition failed', err.message);
     context.error(`registry write failed for ${name}: ${(err as Error).message}`);

@@ -18,7 +18,10 @@ export interface ForwardSummary {
   problems: string[];
 }
 
-export function renderStatusPage(forwards: readonly ForwardSummary[], now: string): string {
+/** App Service authentication's sign-in for Entra ID, back to this page afterwards. */
+export const SIGN_IN_URL = '/.auth/login/aad?post_login_redirect_uri=/api/ui';
+
+export function renderStatusPage(forwards: readonly ForwardSummary[], now: string, options: { signIn?: boolean } = {}): string {
   const rows = forwards.length
     ? forwards
         .map(
@@ -51,7 +54,7 @@ export function renderStatusPage(forwards: readonly ForwardSummary[], now: strin
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>private-link-forwarder</h1><p class="muted">Forwards as of ${escapeHtml(now)} · details refresh every 5 s · JSON: <a href="/api/forwards">/api/forwards</a></p></header>
+<header><h1>private-link-forwarder</h1><p class="muted">Forwards as of ${escapeHtml(now)} · details refresh every 5 s · JSON: <a href="/api/forwards">/api/forwards</a>${options.signIn ? ` · <a href="${SIGN_IN_URL}" id="sign-in">sign in again</a> · <a href="/.auth/logout">sign out</a>` : ''}</p></header>
 <main>
 <table class="summary">
 <thead><tr><th>forward</th><th>phase</th><th>nodes healthy</th><th>approved</th><th>pending</th><th>rejected</th><th>needs attention</th></tr></thead>
@@ -87,7 +90,8 @@ const SCRIPT = `
   var SVG='http://www.w3.org/2000/svg';
   function el(tag,attrs,text){var e=document.createElement(tag);if(attrs)for(var k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=String(text);return e;}
   function sv(tag,attrs,text){var e=document.createElementNS(SVG,tag);if(attrs)for(var k in attrs)e.setAttribute(k,String(attrs[k]));if(text!==undefined)e.textContent=String(text);return e;}
-  function get(url){return fetch(url,{headers:{accept:'application/json'}}).then(function(r){return r.ok?r.json():null;}).catch(function(){return null;});}
+  function get(url){return fetch(url,{headers:{accept:'application/json'}}).then(function(r){if(r.status===401){signedOut();return null;}return r.ok?r.json():null;}).catch(function(){return null;});}
+  function signedOut(){if(document.getElementById('signed-out'))return;var p=el('p',{id:'signed-out','class':'problem'},'Your session ended. ');var a=el('a',{href:'${SIGN_IN_URL}'},'Sign in');p.appendChild(a);document.querySelector('main').prepend(p);}
   function table(head,rows){var t=el('table');var tr=el('tr');head.forEach(function(h){tr.appendChild(el('th',null,h));});var th=el('thead');th.appendChild(tr);t.appendChild(th);var tb=el('tbody');rows.forEach(function(r){var row=el('tr');r.forEach(function(c){var td=el('td');if(c&&c.nodeType)td.appendChild(c);else td.textContent=c==null?'':String(c);row.appendChild(td);});tb.appendChild(row);});t.appendChild(tb);return t;}
   function box(g,x,y,w,h,cls,lines){g.appendChild(sv('rect',{x:x,y:y,width:w,height:h,rx:6,'class':cls}));lines.forEach(function(l,i){g.appendChild(sv('text',{x:x+8,y:y+16+i*15},l));});}
   function arrow(g,x1,y1,x2,y2){g.appendChild(sv('line',{x1:x1,y1:y1,x2:x2,y2:y2,stroke:'#57606a','stroke-width':1.5,'marker-end':'url(#arr)'}));}

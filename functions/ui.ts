@@ -1,12 +1,16 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ForwardRegistry } from '../store/forward-registry';
 import { statusOf } from './forward-view';
+import { authMode } from '../core/auth';
+import { denied } from './auth';
 import { FunctionNames } from './names';
 import { problem } from './problem';
 import { renderStatusPage, type ForwardSummary } from './ui-page';
 
 /** GET /api/ui: the status page, with every forward's summary rendered on the server. */
-export async function ui(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function ui(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const refused = denied(request, 'reader');
+  if (refused) return refused;
   try {
     const records = await ForwardRegistry.fromEnv(process.env).list();
     const summaries: ForwardSummary[] = records.map((r) => {
@@ -29,7 +33,7 @@ export async function ui(_request: HttpRequest, context: InvocationContext): Pro
         'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
         'Cache-Control': 'no-store',
       },
-      body: renderStatusPage(summaries, new Date().toISOString()),
+      body: renderStatusPage(summaries, new Date().toISOString(), { signIn: authMode(process.env) === 'easyauth' }),
     };
   } catch (err) {
     context.error(`status page: registry read failed: ${(err as Error).message}`);

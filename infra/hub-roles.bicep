@@ -1,22 +1,36 @@
-// Roles the control plane's identity needs in the hub resource group where forwards live:
-// create LB/VMSS/PLS and approve connections (Network Contributor + Virtual Machine Contributor),
-// read health metrics (Monitoring Reader). DNS and probe roles in consumer subscriptions are
-// granted by their owners (Private DNS Zone Contributor, Contributor on the probe resource group).
+// Least privilege in the hub resource group where forwards live: one custom role with exactly
+// the actions the code performs there (infra/roles.json `hub.actions`, checked against the
+// emulator's request log by test/integration/roles.test.ts) plus the linked actions ARM checks
+// when a scale set joins the subnet and the backend pool (`hub.linkedActions`), instead of Network
+// Contributor + Virtual Machine Contributor. Consumer-side roles are granted by consumer owners.
 targetScope = 'resourceGroup'
 
+@description('Principal id of the control plane\'s user-assigned identity.')
 param principalId string
 
-var roles = [
-  '4d97b98b-1d4f-4787-a291-c67834d212e7' // Network Contributor
-  '9980e02c-c2be-4d73-94e8-173b1dc7cf3c' // Virtual Machine Contributor
-  '43d0d8ad-25c7-4714-9337-8ba259a9fe05' // Monitoring Reader
-]
+var roles = loadJsonContent('roles.json')
 
-resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in roles: {
-  name: guid(resourceGroup().id, principalId, role)
+resource hubRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'plf-hub-operator')
+  properties: {
+    roleName: 'Private Link Forwarder hub operator (${resourceGroup().name})'
+    description: 'Creates and maintains private link forwards (LB, VM scale set, PLS), approves connections, reads health metrics.'
+    type: 'CustomRole'
+    assignableScopes: [ resourceGroup().id ]
+    permissions: [
+      {
+        actions: concat(roles.hub.actions, roles.hub.linkedActions)
+        notActions: []
+      }
+    ]
+  }
+}
+
+resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, principalId, 'plf-hub-operator')
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    roleDefinitionId: hubRole.id
   }
-}]
+}

@@ -1,5 +1,5 @@
 // The control plane of private-link-forwarder: a Flex Consumption Function App (Node 22) with a
-// system-assigned identity, its storage account (durable task hub + forward registry tables),
+// user-assigned identity, its storage account (durable task hub + forward registry tables),
 // Application Insights, and role assignments on the hub resource group.
 // Forwards themselves (LB, VMSS, PLS) are created at run time by the app, not by this template.
 targetScope = 'resourceGroup'
@@ -11,6 +11,11 @@ param namePrefix string = 'plf'
 
 param location string = resourceGroup().location
 
+@description('azd environment name: tags every resource (azd-env-name) so azd finds them.')
+param environmentName string
+
+var tags = { 'azd-env-name': environmentName }
+
 @description('Resource group in which forwards are created (load balancer, scale set, private link service).')
 param hubResourceGroupName string
 
@@ -20,12 +25,19 @@ param hubSubnetId string
 @description('Optional SSH public key placed on forwarder nodes; empty means no interactive login at all.')
 param nodeSshPublicKey string = ''
 
+@description('Client id of the Entra ID app registration that signs callers in (App Service authentication). It defines the app roles Forwards.Read and Forwards.Operate (README, "Deploy to Azure").')
+param authClientId string
+
+@description('An existing system topic of this subscription (Azure allows one per source): its name, in this resource group. Empty creates one.')
+param existingSystemTopicName string = ''
+
 var suffix = uniqueString(resourceGroup().id)
 var storageName = toLower('${namePrefix}${suffix}')
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take(storageName, 24)
   location: location
+  tags: tags
   sku: { name: 'Standard_LRS' }
   kind: 'StorageV2'
   properties: {
@@ -40,16 +52,46 @@ resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@
   name: '${storage.name}/default/deployments'
 }
 
+// Monitoring: Application Insights on a Log Analytics workspace, local (key) auth off: the app
+// sends telemetry with its identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING + Monitoring
+// Metrics Publisher below).
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${namePrefix}-logs-${suffix}'
+  location: location
+  tags: tags
+  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
+}
+
 resource insights 'Microsoft.Insights/components@2020-02-02' = {
   name: '${namePrefix}-ai-${suffix}'
   location: location
+  tags: tags
   kind: 'web'
-  properties: { Application_Type: 'web' }
+  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id, DisableLocalAuth: true }
+}
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(insights.id, identity.id, 'monitoring-metrics-publisher')
+  scope: insights
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '3913510d-42f4-4e42-8a64-420c390055eb') // Monitoring Metrics Publisher
+  }
+}
+
+// The app's identity: user-assigned, so its principal exists before the app and consumer
+// subscription owners can grant it their roles (README, "Deploy to Azure") ahead of time.
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${namePrefix}-id-${suffix}'
+  location: location
+  tags: tags
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${namePrefix}-plan-${suffix}'
   location: location
+  tags: tags
   sku: { name: 'FC1', tier: 'FlexConsumption' }
   kind: 'functionapp'
   properties: { reserved: true }
@@ -59,8 +101,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: '${namePrefix}-func-${suffix}'
   location: location
   kind: 'functionapp,linux'
-  identity: { type: 'SystemAssigned' }
-  tags: { 'azd-service-name': 'api' }
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
+  tags: union(tags, { 'azd-service-name': 'api' })
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
@@ -69,7 +111,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         storage: {
           type: 'blobContainer'
           value: '${storage.properties.primaryEndpoints.blob}deployments'
-          authentication: { type: 'SystemAssignedIdentity' }
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
         }
       }
       runtime: { name: 'node', version: '22' }
@@ -81,14 +123,48 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__tableServiceUri', value: storage.properties.primaryEndpoints.table }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        // The ARM clients' DefaultAzureCredential picks the user-assigned identity by this.
+        { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'PLF_HUB_SUBSCRIPTION_ID', value: subscription().subscriptionId }
         { name: 'PLF_HUB_RESOURCE_GROUP', value: hubResourceGroupName }
         { name: 'PLF_HUB_SUBNET_ID', value: hubSubnetId }
         { name: 'PLF_LOCATION', value: location }
         { name: 'PLF_NODE_SSH_PUBLIC_KEY', value: nodeSshPublicKey }
+        // The functions trust the principal header only because Easy Auth (below) is on.
+        { name: 'PLF_AUTH', value: 'easyauth' }
       ]
     }
+  }
+}
+
+// Microsoft Entra ID sign-in in front of the API (Easy Auth). API clients without a token get 401;
+// the functions check the app roles from the principal Easy Auth passes on (PLF_AUTH=easyauth).
+// Event Grid's deliveries and the health probe do not sign in: their paths are excluded (the
+// Event Grid endpoint is protected by the host's system key / the AzureFunction endpoint type).
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [ '/runtime/webhooks/eventgrid', '/api/health' ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: { allowedAudiences: [ 'api://${authClientId}', authClientId ] }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
   }
 }
 
@@ -100,10 +176,10 @@ var storageRoles = [
 ]
 
 resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
-  name: guid(storage.id, app.id, role)
+  name: guid(storage.id, identity.id, role)
   scope: storage
   properties: {
-    principalId: app.identity.principalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
   }
@@ -112,8 +188,30 @@ resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04
 module hubRoles 'hub-roles.bicep' = {
   name: 'plf-hub-roles'
   scope: resourceGroup(hubResourceGroupName)
-  params: { principalId: app.identity.principalId }
+  params: { principalId: identity.properties.principalId }
 }
 
+// The provider subscription's system topic. Its event subscription to the app's Event Grid
+// trigger (eventgrid-subscription.bicep, filters from eventgrid-filters.json) is created by
+// hooks/postdeploy.sh, once the function exists.
+var systemTopicName = empty(existingSystemTopicName) ? '${namePrefix}-events-${suffix}' : existingSystemTopicName
+
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (empty(existingSystemTopicName)) {
+  name: systemTopicName
+  location: 'global'
+  tags: tags
+  properties: {
+    source: subscription().id
+    topicType: 'Microsoft.Resources.Subscriptions'
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_URL string = 'https://${app.properties.defaultHostName}'
+output APPLICATIONINSIGHTS_NAME string = insights.name
 output functionAppName string = app.name
-output principalId string = app.identity.principalId
+output principalId string = identity.properties.principalId
+output identityClientId string = identity.properties.clientId
+// Read by hooks/postdeploy.sh (azd puts outputs in the environment under these names).
+output FUNCTION_APP_NAME string = app.name
+output EVENTGRID_SYSTEM_TOPIC_NAME string = systemTopicName

@@ -1,6 +1,6 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
-import { safeKey, tableClient, tableReady } from './tables';
+import { safeKey, tableClient, tableReady, type StorageAccess } from './tables';
 
 /**
  * A forward's action log on Azure Tables: what the control plane did and why (approve, reject,
@@ -48,8 +48,8 @@ export class ActionLog {
     this.init = tableReady(client);
   }
 
-  static fromEnv(env: Env = process.env): ActionLog {
-    return new ActionLog(tableClient(env, TABLE));
+  static fromEnv(env: Env = process.env, access?: StorageAccess): ActionLog {
+    return new ActionLog(tableClient(env, TABLE, access));
   }
 
   /** Appends actions (one entity each; order within a batch is kept by the sequence suffix). */

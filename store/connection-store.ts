@@ -1,7 +1,7 @@
 import { RestError, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
 import type { ConnectionRecord } from '../core/status';
-import { safeKey, tableClient, tableReady } from './tables';
+import { safeKey, tableClient, tableReady, type StorageAccess } from './tables';
 
 /**
  * What the connections flow knows of each private endpoint connection of a forward, one row per
@@ -28,8 +28,8 @@ export class ConnectionStore {
     this.init = tableReady(client);
   }
 
-  static fromEnv(env: Env = process.env): ConnectionStore {
-    return new ConnectionStore(tableClient(env, TABLE));
+  static fromEnv(env: Env = process.env, access?: StorageAccess): ConnectionStore {
+    return new ConnectionStore(tableClient(env, TABLE, access));
   }
 
   async list(forward: string): Promise<ConnectionRecord[]> {

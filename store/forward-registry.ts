@@ -2,7 +2,7 @@ import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
 import { emptyStatus, type ConnectionsSection, type ForwardStatus } from '../core/status';
-import { tableClient, tableReady } from './tables';
+import { tableClient, tableReady, type StorageAccess } from './tables';
 import type { ProbesSection } from '../core/probes';
 
 /**
@@ -64,8 +64,8 @@ export class ForwardRegistry {
   }
 
   /** From the app's storage setting (AzureWebJobsStorage), as the Functions host uses it. */
-  static fromEnv(env: Env = process.env): ForwardRegistry {
-    return new ForwardRegistry(tableClient(env, TABLE));
+  static fromEnv(env: Env = process.env, access?: StorageAccess): ForwardRegistry {
+    return new ForwardRegistry(tableClient(env, TABLE, access));
   }
 
   async get(name: string): Promise<ForwardRecord | undefined> {

@@ -1,19 +1,52 @@
-import { TableClient } from '@azure/data-tables';
-import type { Env } from '../core/app-settings';
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { storageTarget, type Env } from '../core/app-settings';
 
 /**
- * Every table client of the product is built here from the one storage setting the Functions
- * host uses (`AzureWebJobsStorage`: a connection string, or `UseDevelopmentStorage=true` for
- * Azurite on its default port), so the registry, the connection rows and the action log never
- * disagree on where they live.
+ * Every table client of the product is built here from the one storage setting resolution the
+ * Functions host uses, so the registry, the connection rows and the action log never disagree on
+ * where they live or how they sign in:
+ *
+ * - `AzureWebJobsStorage` = a connection string, or `UseDevelopmentStorage=true` (Azurite on its
+ *   default port);
+ * - identity (what infra/main.bicep writes): `AzureWebJobsStorage__tableServiceUri` (or
+ *   `AzureWebJobsStorage__accountName`, which means `https://{account}.table.core.windows.net`)
+ *   with a token credential: `__credential=managedidentity` takes the managed identity (the
+ *   user-assigned one when `__clientId` names it), anything else `DefaultAzureCredential`
+ *   (with `__clientId` as its managed identity client id).
+ *
+ * `access` lets a caller supply the credential and a CA to trust (tests against Azurite in OAuth
+ * mode); the deployed app never passes it.
  */
 const DEVELOPMENT =
   'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
 
-export function tableClient(env: Env, table: string): TableClient {
-  const cs = env.AzureWebJobsStorage;
-  if (!cs) throw new Error('AzureWebJobsStorage is not set');
-  return TableClient.fromConnectionString(/UseDevelopmentStorage=true/i.test(cs) ? DEVELOPMENT : cs, table, { allowInsecureConnection: true });
+export interface StorageAccess {
+  /** Used instead of the credential the settings name (identity settings only). */
+  credential?: TokenCredential;
+  /** PEM of a CA to trust for the table endpoint (a local Azurite with a generated certificate). */
+  tlsCa?: string;
+}
+
+export function tableClient(env: Env, table: string, access: StorageAccess = {}): TableClient {
+  const target = storageTarget(env);
+  const options: TableServiceClientOptions = access.tlsCa ? { tlsOptions: { ca: access.tlsCa } } : {};
+  if (target.kind === 'identity') {
+    if (!target.tableEndpoint) throw new Error('AzureWebJobsStorage__tableServiceUri is not a URL');
+    return new TableClient(target.tableEndpoint.replace(/\/+$/, ''), table, access.credential ?? storageCredential(env), options);
+  }
+  const cs = env.AzureWebJobsStorage?.trim();
+  if (!cs) throw new Error('AzureWebJobsStorage is not set (neither a connection string nor AzureWebJobsStorage__tableServiceUri / __accountName)');
+  return TableClient.fromConnectionString(target.kind === 'development' ? DEVELOPMENT : cs, table, { ...options, allowInsecureConnection: true });
+}
+
+/** The token credential the identity settings name (`__credential`, `__clientId`). */
+export function storageCredential(env: Env): TokenCredential {
+  const clientId = env.AzureWebJobsStorage__clientId?.trim() || undefined;
+  if (env.AzureWebJobsStorage__credential?.trim().toLowerCase() === 'managedidentity') {
+    return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+  }
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
 /** Creates the table once per client (concurrent callers share the attempt; a failure is retried next time). */

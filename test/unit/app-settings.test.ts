@@ -32,6 +32,16 @@ describe('storageTarget', () => {
       { AzureWebJobsStorage__tableServiceUri: 'https://plfprod.table.core.windows.net' },
       { kind: 'identity', tableEndpoint: 'https://plfprod.table.core.windows.net', accountName: 'plfprod' },
     ],
+    [
+      'identity by account name only -> its public table endpoint',
+      { AzureWebJobsStorage__accountName: 'plfprod', AzureWebJobsStorage__credential: 'managedidentity' },
+      { kind: 'identity', tableEndpoint: 'https://plfprod.table.core.windows.net', accountName: 'plfprod' },
+    ],
+    [
+      'identity with an IP-style endpoint (Azurite) keeps the named account',
+      { AzureWebJobsStorage__tableServiceUri: 'https://127.0.0.1:10002/devstoreaccount1/', AzureWebJobsStorage__accountName: 'devstoreaccount1' },
+      { kind: 'identity', tableEndpoint: 'https://127.0.0.1:10002/devstoreaccount1/', accountName: 'devstoreaccount1' },
+    ],
   ])('%s', (_situation, env, expected) => {
     const target = storageTarget(env);
     expect(target).toEqual(expected);

@@ -21,6 +21,13 @@ describe('status page rendering', () => {
     expect(renderStatusPage([], 'now')).toContain('No forwards yet');
   });
 
+  it('with sign-in on, the page links to the sign-in and shows one when the API answers 401', () => {
+    const html = renderStatusPage([base], 'now', { signIn: true });
+    expect(html).toContain('href="/.auth/login/aad?post_login_redirect_uri=/api/ui"');
+    expect(html).toMatch(/r\.status===401\)\{signedOut\(\)/);
+    expect(renderStatusPage([base], 'now')).not.toContain('id="sign-in"');
+  });
+
   it('the page fetches nothing from another origin', () => {
     const html = renderStatusPage([base], 'now');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../../devhost/durable/azurite';
+import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
 
 /**
@@ -70,6 +71,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     AzureWebJobsStorage: azurite.connectionString,
     PLF_ARM_ENDPOINT: emu.emu.url,
     PLF_ARM_CA_FILE: caFile,
+    PLF_AUTH: 'off',
     PLF_HUB_SUBNET_ID: IDS.hubShared,
     PLF_HUB_RESOURCE_GROUP: IDS.hubRg,
     PLF_LOCATION: IDS.location,
@@ -112,6 +114,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       await subscribeEvents();
     },
     async stop() {
+      // The Azure operations this run needed, for the least-privilege check (roles.test.ts).
+      await emu
+        .control<{ value: { method: string; path: string }[] }>('GET', '/requests')
+        .then((r) => recordOperations(path.basename((globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath ?? 'run', '.test.ts'), r.body.value))
+        .catch(() => undefined);
       if (child.exitCode === null && child.signalCode === null) {
         await new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
