@@ -205,7 +205,7 @@ describe('registry unreachable: every route answers 503 problem+json', () => {
       delete process.env.AzureWebJobsStorage;
       for (const k of Object.keys(process.env)) if (k.startsWith('AzureWebJobsStorage__')) delete process.env[k];
       Object.assign(process.env, { PLF_AUTH: 'off' }, make());
-      const request = new HttpRequest({ method, url: 'http://127.0.0.1/api/forwards/f1', params: { name: 'f1' }, ...(text ? { body: { string: text } } : {}) });
+      const request = new HttpRequest({ method, url: 'http://127.0.0.1/api/forwards/f1', params: { name: 'f1' }, ...(text ? { headers: { 'content-type': 'application/json' }, body: { string: text } } : {}) });
       const context = new InvocationContext({ functionName: 'test' });
       jest.spyOn(context, 'error').mockImplementation(() => undefined);
       const res = await handler(request, context);
