@@ -7,7 +7,8 @@ import type { ForwardRecord } from '../store/forward-registry';
  * by GET (PUT and DELETE answer without them).
  */
 export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]): Record<string, unknown> {
-  const status = rows ? assembleStatus(r.status, r.connections, rows) : assembleStatus(r.status, r.connections, []);
+  const health = { ...(r.health ? { section: r.health } : {}), ...(r.recycle ? { recycle: r.recycle } : {}) };
+  const status = assembleStatus(r.status, r.connections, rows ?? [], health);
   if (!rows) delete status.connections;
   return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }

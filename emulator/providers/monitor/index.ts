@@ -1,7 +1,11 @@
 import { ArmError } from '../../arm/errors';
 import { parseResourceId } from '../../arm/resource-path';
 import type { EmulatorProvider } from '../provider';
-import { loadBalancerMetrics } from './load-balancer-metrics';
+import { grainMs, recordedBuckets, sample, startSampler } from './history';
+import { availabilityRows, loadBalancerMetrics, type Row } from './load-balancer-metrics';
+import type { EmulatorRuntime } from '../../arm/types';
+import type { StoredResource } from '../../state/store';
+import type { MetricQuery } from './load-balancer-metrics';
 import { parseMetricQuery } from './query';
 
 /**
@@ -12,9 +16,30 @@ import { parseMetricQuery } from './query';
  */
 const LB_TYPE = 'microsoft.network/loadbalancers';
 const MAX_BATCH = 50;
+const samplers = new Map<EmulatorRuntime, () => void>();
+
+/** With a run-time grain: sample now, then serve the recorded points; without: the current value everywhere. */
+function metricsOf(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery) {
+  if (!grainMs(emu)) return loadBalancerMetrics(emu, lb, q);
+  sample(emu, lb.id, availabilityRows(emu, lb));
+  return loadBalancerMetrics(emu, lb, q, (name: string, _rows: Row[]) => recordedBuckets(emu, lb.id, name, q));
+}
+
+/** The interval a response states: the run-time grain when set. */
+function intervalOf(emu: EmulatorRuntime, q: MetricQuery): string {
+  const g = emu.options.metricGrainSeconds;
+  return g ? `PT${g}S` : `PT${q.grainMinutes}M`;
+}
 
 export const provider: EmulatorProvider = {
   name: 'monitor',
+  seed(emu) {
+    if (!samplers.has(emu)) samplers.set(emu, startSampler(emu));
+  },
+  stop() {
+    for (const stop of samplers.values()) stop();
+    samplers.clear();
+  },
   resourceTypes: [
     {
       type: 'Microsoft.Insights/metrics',
@@ -29,8 +54,8 @@ export const provider: EmulatorProvider = {
           body: {
             cost: 0,
             timespan: `${q.start.toISOString()}/${q.end.toISOString()}`,
-            interval: `PT${q.grainMinutes}M`,
-            value: loadBalancerMetrics(ctx.emu, lb, q),
+            interval: intervalOf(ctx.emu, q),
+            value: metricsOf(ctx.emu, lb, q),
             namespace: 'Microsoft.Network/loadBalancers',
             resourceregion: String(lb.body.location),
           },
@@ -65,11 +90,11 @@ export const provider: EmulatorProvider = {
             values: resources.map((r) => ({
               starttime: q.start.toISOString(),
               endtime: q.end.toISOString(),
-              interval: `PT${q.grainMinutes}M`,
+              interval: intervalOf(ctx.emu, q),
               namespace: 'Microsoft.Network/loadBalancers',
               resourceregion: String(r.stored?.body.location ?? ''),
               resourceid: r.id,
-              value: r.stored ? loadBalancerMetrics(ctx.emu, r.stored, q) : [],
+              value: r.stored ? metricsOf(ctx.emu, r.stored, q) : [],
               ...(r.stored ? {} : { error: { code: 'ResourceNotFound', message: `The resource ${r.id} was not found.` } }),
             })),
           },
