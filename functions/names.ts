@@ -13,4 +13,5 @@ export const FunctionNames = {
   connectionEvents: 'connectionEvents',
   connectionsSweep: 'connectionsSweep',
   forwardsActions: 'forwardsActions',
+  healthSweep: 'healthSweep',
 } as const;
