@@ -156,12 +156,26 @@ export function assembleStatus(
   return { ...reconcile, conditions, nodes, ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
 }
 
-/** Per-node health, last sample and recycle history merged into the reconcile's nodes by instance id. */
+/**
+ * Per-node health, last sample and recycle history merged into the reconcile's nodes by instance
+ * id. Nodes the health watch saw that the reconcile has not listed yet (a replacement) are added;
+ * nodes a recycle replaced are left out (the reconcile's list is only as fresh as its last pass).
+ */
 export function mergeNodeHealth(nodes: readonly NodeStatus[], section: HealthSection | undefined, recycle: RecycleSection | undefined): NodeStatus[] {
-  return nodes.map((n) => {
-    const h = section?.nodes.find((x) => x.instanceId === n.instanceId);
-    const recycles = (recycle?.history ?? []).filter((r) => r.instanceId === n.instanceId).map(({ action, time, result }) => ({ action, time, result }));
-    return { ...n, ...(h ? { health: h.health, ...(h.lastSample ? { lastSample: h.lastSample } : {}) } : {}), ...(recycles.length ? { recycles } : {}) };
+  const replaced = new Set((recycle?.history ?? []).filter((r) => r.action === 'replace').map((r) => r.instanceId));
+  const ids = [...nodes.map((n) => n.instanceId), ...(section?.nodes ?? []).map((n) => n.instanceId)].filter((id, i, all) => all.indexOf(id) === i && !replaced.has(id));
+  return ids.map((id) => {
+    const n = nodes.find((x) => x.instanceId === id);
+    const h = section?.nodes.find((x) => x.instanceId === id);
+    const recycles = (recycle?.history ?? []).filter((r) => r.instanceId === id).map(({ action, time, result }) => ({ action, time, result }));
+    return {
+      instanceId: id,
+      ...((n?.ip ?? h?.ip) ? { ip: (n?.ip ?? h?.ip)! } : {}),
+      health: h?.health ?? n?.health ?? 'unknown',
+      ...(n?.latestModelApplied !== undefined ? { latestModelApplied: n.latestModelApplied } : {}),
+      ...(h?.lastSample ? { lastSample: h.lastSample } : {}),
+      ...(recycles.length ? { recycles } : {}),
+    };
   });
 }
 

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       env: {
         AzureWebJobsStorage: parts.azurite.connectionString,
         PLF_ARM_ENDPOINT: emulator.url,
+        PLF_METRICS_ENDPOINT: emulator.url,
         PLF_ARM_CA_FILE: emulator.caFile,
         // Defaults for the built-in topology; a setting in the environment wins.
         ...Object.fromEntries(Object.entries(HUB).filter(([k]) => process.env[k] === undefined)),

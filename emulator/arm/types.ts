@@ -87,6 +87,8 @@ export interface RawRoute {
   pattern: RegExp;
   /** Whether the request needs a bearer token and api-version like ARM (default true). */
   arm?: boolean;
+  /** The resource type the request log and fault rules see (default: none, or what the path parses to). */
+  resourceType?: string;
   handle: (ctx: RawContext) => ArmResponse | Promise<ArmResponse>;
 }
 

@@ -104,7 +104,14 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
       const last = [...(pts ?? [])].reverse().find((x) => typeof x.value === 'number');
       return !last || last.value! < 50;
     };
-    const suspect = !known.length || known.some((n) => !n.ip || bad(read.byDimension[n.ip])) || Object.keys(read.byDimension).some((ip) => ip && !knownIps.has(ip)) || !!r.recycle?.running;
+    const replaced = new Set((r.recycle?.history ?? []).filter((h) => h.action === 'replace').map((h) => h.instanceId));
+    // Suspect or unknown: a bad last point, an IP no known node has, a node replaced since (its IP
+    // may be reused by the new instance), a recycle running, fewer nodes than the spec asks for.
+    const suspect =
+      known.length !== r.spec.nodes.count ||
+      known.some((n) => !n.ip || bad(read.byDimension[n.ip]) || replaced.has(n.instanceId)) ||
+      Object.keys(read.byDimension).some((ip) => ip && !knownIps.has(ip)) ||
+      !!r.recycle?.running;
     let instances: InstanceView[] | undefined;
     if (suspect) {
       instances = await readInstances(clients(), r.name, p.placement);

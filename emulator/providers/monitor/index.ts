@@ -67,6 +67,8 @@ export const provider: EmulatorProvider = {
     {
       method: 'POST',
       pattern: /^\/subscriptions\/([^/]+)\/metrics:getBatch$/i,
+      // Fault rules and the request log name the batch API `Microsoft.Insights/metrics`.
+      resourceType: 'Microsoft.Insights/metrics',
       handle(ctx) {
         const sub = ctx.match[1].toLowerCase();
         const ids = (ctx.body as { resourceids?: unknown } | undefined)?.resourceids;

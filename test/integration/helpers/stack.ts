@@ -70,6 +70,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     AzureWebJobsStorage: azurite.connectionString,
     PLF_ARM_ENDPOINT: emu.emu.url,
     PLF_ARM_CA_FILE: caFile,
+    // Azure Monitor metrics (health watch) come from the same emulator.
+    PLF_METRICS_ENDPOINT: emu.emu.url,
     PLF_HUB_SUBNET_ID: IDS.hubShared,
     PLF_HUB_RESOURCE_GROUP: IDS.hubRg,
     PLF_LOCATION: IDS.location,
