@@ -163,3 +163,93 @@ describe('not recycled', () => {
     }
   }, 300_000);
 });
+
+describe('one node at a time', () => {
+  it('two nodes broken at once: recycled one after the other', async () => {
+    const b = await putForward('hw6', 3);
+    await allHealthy('hw6', 3);
+    const [n0, n1] = b.status.nodes;
+    await s.emu.control('POST', '/nodes/break', { target: n0.ip });
+    await s.emu.control('POST', '/nodes/break', { target: n1.ip });
+    await sweepUntil(async () => ((await actions('hw6')).filter((a) => a.action === 'verify-verified').length >= 2 ? true : undefined), 'hw6: both recycled', 180_000);
+    const log = (await actions('hw6')).reverse().filter((a) => ['reimage', 'verify-verified', 'verify-still-broken', 'replace'].includes(a.action));
+    // Each reimage is verified before the next one starts.
+    expect(log.map((a) => a.action)).toEqual(['reimage', 'verify-verified', 'reimage', 'verify-verified']);
+    expect(new Set([log[0].target, log[2].target])).toEqual(new Set([n0.instanceId, n1.instanceId]));
+    await allHealthy('hw6', 3);
+  }, 300_000);
+
+  it('a node recycled 3 times in an hour: RecycleSuspended naming it, no fourth action', async () => {
+    const b = await putForward('hw7', 2);
+    await allHealthy('hw7', 2);
+    const victim = b.status.nodes[0];
+    for (let i = 1; i <= 3; i++) {
+      await s.emu.control('POST', '/nodes/break', { target: victim.ip });
+      await sweepUntil(async () => ((await actions('hw7')).filter((a) => a.action === 'verify-verified').length === i ? true : undefined), `hw7: recycle ${i}`);
+      await allHealthy('hw7', 2);
+    }
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('POST', '/nodes/break', { target: victim.ip });
+    const suspended = await sweepUntil(async () => {
+      const c = cond(await get('hw7'), 'RecycleSuspended');
+      return c?.status === 'True' ? c : undefined;
+    }, 'hw7: RecycleSuspended');
+    expect(suspended.message).toContain(victim.instanceId);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect((await scaleSetActions('hw7')).filter(isRecycle)).toEqual([]);
+    expect((await actions('hw7')).filter((a) => a.action === 'reimage')).toHaveLength(3);
+    expect((await actions('hw7')).filter((a) => a.action === 'recycle-suspended')).toHaveLength(1);
+    await s.emu.control('POST', '/nodes/repair', { target: victim.ip });
+  }, 300_000);
+
+  it('rolling upgrade in progress + a broken node: no concurrent actions on the scale set', async () => {
+    const b = await putForward('hw8', 2);
+    await allHealthy('hw8', 2);
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('PUT', '/settings', { lroDelayMs: 1500 });
+    try {
+      // A new target list changes every node's customData: the reconcile rolls both nodes.
+      const r = await s.api<ForwardBody>('PUT', `/api/forwards/hw8`, { ...example, nodes: { ...example.nodes, count: 2 }, targets: ['192.168.42.66', '192.168.42.65'] });
+      expect(r.status).toBe(202);
+      await eventually(async () => ((await requests()).some((x) => /\/plf-hw8-vmss\/manualupgrade$/i.test(x.path)) ? true : undefined), 'hw8: the roll started', 60_000);
+      await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[1].ip, persistent: true });
+      await sweepUntil(async () => {
+        const done = (await actions('hw8')).some((a) => a.action === 'verify-verified' && a.target !== b.status.nodes[1].instanceId);
+        const body = await get('hw8');
+        return done && body.status.observedGeneration === r.body.generation ? true : undefined;
+      }, 'hw8: rolled, then the broken node replaced', 240_000);
+    } finally {
+      await s.emu.control('PUT', '/settings', { lroDelayMs: 0 });
+    }
+    // Instance-acting requests in order: every upgrade comes before every recycle action (the
+    // recycle waited for the reconcile to release the scale set), and none interleave.
+    const acting = (await requests()).filter((x) => /\/plf-hw8-vmss\/(manualupgrade|delete)$|\/plf-hw8-vmss\/virtualmachines\/\d+\/reimage$/i.test(x.path) && x.status < 400);
+    const kinds = acting.map((x) => (/manualupgrade$/i.test(x.path) ? 'upgrade' : 'recycle'));
+    expect(kinds.indexOf('recycle')).toBeGreaterThan(kinds.lastIndexOf('upgrade'));
+    expect(kinds.filter((k) => k === 'upgrade').length).toBeGreaterThanOrEqual(1);
+    const log = await actions('hw8');
+    expect(log.some((a) => a.action === 'reimage')).toBe(true);
+  }, 360_000);
+});
+
+describe('a single-node forward', () => {
+  it('probe failure alone: not recycled (a target outage looks the same); hung (VM agent not ready): recycled', async () => {
+    const b = await putForward('hw9', 1);
+    await allHealthy('hw9', 1);
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip });
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect((await scaleSetActions('hw9')).filter(isRecycle)).toEqual([]);
+    expect(cond(await get('hw9'), 'NodesHealthy')).toMatchObject({ status: 'False', reason: 'SingleNodeNoEvidence' });
+    await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip, mode: 'hung' });
+    await sweepUntil(async () => ((await actions('hw9')).some((a) => a.action === 'verify-verified') ? true : undefined), 'hw9: hung node reimaged');
+    expect((await actions('hw9')).find((a) => a.action === 'reimage')?.reason).toMatch(/hung/);
+    await allHealthy('hw9', 1);
+  }, 240_000);
+});
