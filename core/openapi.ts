@@ -56,7 +56,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
           properties: {
-            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, ConnectionsReconciled, DnsRecordsReady', examples: ['Ready', 'NodesHealthy', 'ConnectionsReconciled', 'DnsRecordsReady'] },
+            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, TargetsReachable, RecycleSuspended, NatPortsAvailable, ConnectionsReconciled, DnsRecordsReady', examples: ['Ready', 'NodesHealthy', 'TargetsReachable', 'RecycleSuspended', 'ConnectionsReconciled', 'DnsRecordsReady'] },
             status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
             reason: { type: 'string' },
             message: { type: 'string' },
@@ -99,7 +99,24 @@ export function openApiDocument(version: string): Record<string, unknown> {
             resources: { type: 'object', properties: { loadBalancerId: { type: 'string' }, scaleSetId: { type: 'string' }, privateLinkServiceId: { type: 'string' } } },
             privateLinkServiceAlias: { type: 'string' },
             frontendIp: { type: 'string' },
-            nodes: { type: 'array', items: { type: 'object', properties: { instanceId: { type: 'string' }, ip: { type: 'string' }, health: { type: 'string' }, latestModelApplied: { type: 'boolean' } } } },
+            nodes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  instanceId: { type: 'string' },
+                  ip: { type: 'string' },
+                  health: { type: 'string', description: 'healthy | unhealthy | unknown (health watch, from the load balancer probe metric); before the first sweep, the instance view' },
+                  latestModelApplied: { type: 'boolean' },
+                  lastSample: { type: 'string', format: 'date-time', description: 'time of the last metric point read for the node' },
+                  recycles: {
+                    type: 'array',
+                    description: 'recycle steps of the node, oldest first',
+                    items: { type: 'object', properties: { action: { type: 'string', enum: ['reimage', 'replace', 'verify'] }, time: { type: 'string', format: 'date-time' }, result: { type: 'string' } } },
+                  },
+                },
+              },
+            },
             connections: { type: 'array', items: ref('Connection') },
             error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
           },
