@@ -178,3 +178,44 @@ export function decideForwardHealth(input: ForwardHealthInput): ForwardHealthDec
   }
   return decision;
 }
+
+/**
+ * NAT ports of the forward's private link service (PLSNatPortsUsage, percent, per NAT IP): above
+ * the threshold the forward gets one more NAT IP — kept beside the spec, never lowered, at most
+ * once per cooldown (so the last addition can take effect), at most MAX_NAT_IPS (Azure's limit);
+ * at the limit, a condition instead of a write. No data: nothing is decided.
+ */
+export const MAX_NAT_IPS = 8;
+
+export interface NatInput {
+  /** The highest usage over the NAT IPs in the last point with data (undefined: no data). */
+  usagePercent?: number;
+  /** NAT IPs the service has now (or the count asked for, whichever is higher). */
+  count: number;
+  lastRaisedAt?: string;
+  now: string;
+  thresholdPercent: number;
+  cooldownSeconds: number;
+}
+
+export type NatDecision =
+  | { action: 'none' | 'unknown' }
+  | { action: 'raise'; count: number }
+  | { action: 'cooldown'; until: string }
+  | { action: 'at-max' };
+
+export function decideNatPorts(i: NatInput): NatDecision {
+  if (i.usagePercent === undefined) return { action: 'unknown' };
+  if (i.usagePercent <= i.thresholdPercent) return { action: 'none' };
+  if (i.count >= MAX_NAT_IPS) return { action: 'at-max' };
+  if (i.lastRaisedAt && secondsBetween(i.lastRaisedAt, i.now) < i.cooldownSeconds) return { action: 'cooldown', until: new Date(Date.parse(i.lastRaisedAt) + i.cooldownSeconds * 1000).toISOString() };
+  return { action: 'raise', count: i.count + 1 };
+}
+
+/** The last usage with data, highest over the NAT IPs. */
+export function natUsage(byIp: Record<string, readonly MetricPoint[]>): number | undefined {
+  const lasts = Object.values(byIp)
+    .map((pts) => [...pts].reverse().find((p) => typeof p.value === 'number')?.value)
+    .filter((v): v is number => v !== undefined);
+  return lasts.length ? Math.max(...lasts) : undefined;
+}

@@ -4,6 +4,7 @@ import { healthSettings } from '../core/app-settings';
 import { healthSweepPass } from '../orchestrations/activities/health-sweep';
 import { startRecycle } from '../orchestrations/recycle-client';
 import { FunctionNames } from './names';
+import { signalReconcile } from './singletons';
 
 /**
  * The health watch's timer (schedule PLF_HEALTH_SCHEDULE, default every minute): one sweep over
@@ -15,9 +16,12 @@ export async function healthSweep(_timer: Timer, context: InvocationContext): Pr
   const client = df.getClient(context);
   const s = await healthSweepPass(new Date());
   for (const r of s.recycles) await startRecycle(client, r.name, r.instanceId, r.reason);
+  // A raised NAT IP count is applied by the forward's reconcile (so drift repair keeps it).
+  for (const name of s.natRaised) await signalReconcile(client, name);
   context.log(
     `health sweep: ${s.forwards} forward(s), ${s.metricsCalls} metrics batch call(s), ${s.armReads} ARM read(s), ${s.recycles.length} recycle(s)` +
       (s.outages.length ? `, target outage: ${s.outages.join(', ')}` : '') +
+      (s.natRaised.length ? `, NAT IP added: ${s.natRaised.join(', ')}` : '') +
       (s.skipped.length ? `, skipped ${s.skipped.length}: ${s.skipped.map((x) => `${x.name} (${x.reason})`).join('; ')}` : ''),
   );
 }

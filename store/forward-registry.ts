@@ -32,6 +32,8 @@ export interface ForwardRecord {
   recycle?: RecycleSection;
   /** Who acts on the scale set's instances now. */
   scaleSetLease?: ScaleSetLease;
+  /** NAT IPs the private link service should have (health watch; beside the spec, never lowered). */
+  natIps?: NatIps;
   etag: string;
   createdAt: string;
   updatedAt: string;
@@ -47,6 +49,12 @@ export interface ScaleSetLease {
   holder?: 'reconcile' | 'recycle';
   until?: string;
   lastRolledAt?: string;
+}
+
+/** The NAT IP count the health watch asked for, and when it last raised it. */
+export interface NatIps {
+  count: number;
+  lastRaisedAt?: string;
 }
 
 export class PreconditionFailedError extends Error {}
@@ -66,6 +74,7 @@ interface Entity {
   health?: string;
   recycle?: string;
   scaleSetLease?: string;
+  natIps?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -154,6 +163,13 @@ export class ForwardRegistry {
     await this.mergeColumns(name, { health: JSON.stringify(section) });
   }
 
+  /** Raises the NAT IP count (never lowers it: a lower count is ignored). */
+  async raiseNatIps(name: string, count: number, now: string): Promise<void> {
+    const r = await this.get(name);
+    if (!r || (r.natIps?.count ?? 1) >= count) return;
+    await this.mergeColumns(name, { natIps: JSON.stringify({ count, lastRaisedAt: now } satisfies NatIps) });
+  }
+
   /** Writes the recycle orchestration's section; the merge touches no other column. */
   async setRecycleStatus(name: string, section: RecycleSection): Promise<void> {
     await this.mergeColumns(name, { recycle: JSON.stringify(section) });
@@ -239,6 +255,7 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     ...(e.health ? { health: JSON.parse(e.health) as HealthSection } : {}),
     ...(e.recycle ? { recycle: JSON.parse(e.recycle) as RecycleSection } : {}),
     ...(e.scaleSetLease ? { scaleSetLease: JSON.parse(e.scaleSetLease) as ScaleSetLease } : {}),
+    ...(e.natIps ? { natIps: JSON.parse(e.natIps) as NatIps } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

@@ -1,5 +1,5 @@
 import { healthSettings, hubPlacement, type Env } from '../../core/app-settings';
-import { decideForwardHealth, type ForwardHealthDecision, type NodeInput, type RecycleEntry } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, type ForwardHealthDecision, type NodeInput, type RecycleEntry } from '../../core/health';
 import { setCondition, type Condition, type HealthSection, type NodeHealthRecord } from '../../core/status';
 import { readMetricBatches, type MetricTarget } from '../../azure/metrics/batch';
 import { readInstances, type InstanceView } from '../../azure/scale-set/instances';
@@ -29,6 +29,8 @@ export interface SweepSummary {
   skipped: { name: string; reason: string }[];
   recycles: { name: string; instanceId: string; reason: string }[];
   outages: string[];
+  /** Forwards whose NAT IP count was raised (their reconcile applies it). */
+  natRaised: string[];
 }
 
 const LEASE_ACTIVE = (until: string | undefined, now: string) => !!until && until > now;
@@ -76,7 +78,7 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
   const now = nowDate.toISOString();
   const registry = forwardRegistry();
   const records = (await registry.list()).filter((r) => !r.deleting && r.status.resources.loadBalancerId);
-  const summary: SweepSummary = { forwards: records.length, metricsCalls: 0, armReads: 0, skipped: [], recycles: [], outages: [] };
+  const summary: SweepSummary = { forwards: records.length, metricsCalls: 0, armReads: 0, skipped: [], recycles: [], outages: [], natRaised: [] };
   const placements = new Map(records.map((r) => [r.name, hubPlacement(env, r.spec.placement ?? {})]));
   const targets: MetricTarget[] = records.flatMap((r) => {
     const p = placements.get(r.name)!;
@@ -86,6 +88,14 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     ? await readMetricBatches(env, settings, targets, { metric: 'DipAvailability', namespace: 'Microsoft.Network/loadBalancers', splitBy: 'BackendIPAddress', start: new Date(nowDate.getTime() - settings.windowSeconds * 1000), end: nowDate })
     : { reads: new Map(), calls: 0 };
   summary.metricsCalls = calls;
+  const plsTargets: MetricTarget[] = records.flatMap((r) => {
+    const p = placements.get(r.name)!;
+    return p.ok && r.status.resources.privateLinkServiceId ? [{ resourceId: r.status.resources.privateLinkServiceId, region: p.placement.location }] : [];
+  });
+  const nat = plsTargets.length
+    ? await readMetricBatches(env, settings, plsTargets, { metric: 'PLSNatPortsUsage', namespace: 'Microsoft.Network/privateLinkServices', splitBy: 'PrivateLinkServiceIPAddress', start: new Date(nowDate.getTime() - settings.windowSeconds * 1000), end: nowDate })
+    : { reads: new Map(), calls: 0 };
+  summary.metricsCalls += nat.calls;
 
   for (const r of records) {
     const prev: HealthSection = r.health ?? { conditions: [], nodes: [] };
@@ -163,13 +173,40 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
       ...(n.lastSample ? { lastSample: n.lastSample } : {}),
       firstSeenAt: nodes.find((x) => x.instanceId === n.instanceId)!.firstSeenAt!,
     }));
+    let conditions = conditionsOf(prev.conditions, d, nextSuspended, nodes.length === 1, now);
+    const natRead = r.status.resources.privateLinkServiceId ? nat.reads.get(r.status.resources.privateLinkServiceId.toLowerCase()) : undefined;
+    if (natRead) {
+      const usage = natRead.ok ? natUsage(natRead.byDimension) : undefined;
+      const count = Math.max(r.natIps?.count ?? 1, natRead.ok ? Object.keys(natRead.byDimension).length : 1);
+      const n = decideNatPorts({ ...(usage !== undefined ? { usagePercent: usage } : {}), count, ...(r.natIps?.lastRaisedAt ? { lastRaisedAt: r.natIps.lastRaisedAt } : {}), now, thresholdPercent: settings.natThresholdPercent, cooldownSeconds: settings.natCooldownSeconds });
+      const pct = usage === undefined ? 'unknown' : `${Math.round(usage)}%`;
+      if (n.action === 'raise') {
+        await registry.raiseNatIps(r.name, n.count, now);
+        summary.natRaised.push(r.name);
+        actions.push({ time: now, actor: 'sweep', action: 'nat-ip-added', target: r.status.resources.privateLinkServiceId!, reason: `NAT port usage ${pct} above ${settings.natThresholdPercent}%: NAT IPs ${count} -> ${n.count}` });
+      }
+      conditions = setCondition(
+        conditions,
+        n.action === 'unknown'
+          ? { type: 'NatPortsAvailable', status: 'Unknown', reason: 'MetricsUnavailable', message: natRead.ok ? 'no NAT port usage data yet' : `NAT port usage unavailable (${natRead.code})` }
+          : n.action === 'none'
+            ? { type: 'NatPortsAvailable', status: 'True', reason: 'BelowThreshold', message: `NAT port usage ${pct} of ${count} NAT IP(s), threshold ${settings.natThresholdPercent}%` }
+            : n.action === 'raise'
+              ? { type: 'NatPortsAvailable', status: 'False', reason: 'NatIpAdded', message: `NAT port usage ${pct}: NAT IPs raised to ${n.count}` }
+              : n.action === 'cooldown'
+                ? { type: 'NatPortsAvailable', status: 'False', reason: 'Cooldown', message: `NAT port usage ${pct} with ${count} NAT IP(s); the last NAT IP was added recently (next possible at ${n.until})` }
+                : { type: 'NatPortsAvailable', status: 'False', reason: 'MaxNatIps', message: `NAT port usage ${pct} with ${MAX_NAT_IPS} NAT IPs, Azure's maximum: no NAT IP can be added` },
+        now,
+      );
+    }
     const section: HealthSection = {
-      conditions: conditionsOf(prev.conditions, d, nextSuspended, nodes.length === 1, now),
+      conditions,
       nodes: nodeRecords,
       ...(nextSuspended ? { suspended: nextSuspended } : {}),
       lastSweepAt: now,
     };
     if (actions.length) await actionLog().append(r.name, actions);
+    // (the NAT IP count is applied by the forward's reconcile: the timer signals it)
     const { lastSweepAt: _a, ...cmpNew } = section;
     const { lastSweepAt: _b, skipped: _c, ...cmpOld } = prev;
     if (!same(cmpNew, cmpOld)) await registry.setHealthStatus(r.name, section);

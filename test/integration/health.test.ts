@@ -60,7 +60,7 @@ async function allHealthy(name: string, count: number) {
 }
 
 beforeAll(async () => {
-  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_HEALTH_VERIFY_POLLS: '100', PLF_POLL_INTERVAL_MS: '500' });
+  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_HEALTH_VERIFY_POLLS: '100', PLF_POLL_INTERVAL_MS: '500', PLF_NAT_PORTS_COOLDOWN_SECONDS: '0' });
   expect((await s.emu.control('PUT', '/settings', { metricGrainSeconds: 5 })).status).toBe(200);
 }, 120_000);
 afterAll(() => s?.stop());
@@ -252,4 +252,41 @@ describe('a single-node forward', () => {
     expect((await actions('hw9')).find((a) => a.action === 'reimage')?.reason).toMatch(/hung/);
     await allHealthy('hw9', 1);
   }, 240_000);
+});
+
+describe('NAT ports of the private link service', () => {
+  const plsId = (name: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${name}-pls`;
+  const natNames = async (name: string) => ((await s.emu.network(IDS.hubSub).privateLinkServices.get(IDS.hubRg, `plf-${name}-pls`)).ipConfigurations ?? []).map((c) => c.name);
+  const plsWrites = async (name: string) => (await requests()).filter((r) => r.method === 'PUT' && r.path.toLowerCase().endsWith(`/privatelinkservices/plf-${name}-pls`));
+
+  it('usage above the threshold: one NAT IP added (applied by the reconcile); at 8: a condition, no write', async () => {
+    await putForward('hwn', 2);
+    await allHealthy('hwn', 2);
+    expect(await natNames('hwn')).toEqual(['nat-1']);
+    // Demand of one NAT IP's ports at 100%: 2 NAT IPs bring it to 50%, below the 80% threshold.
+    expect((await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: 100 })).status).toBe(200);
+    await sweepUntil(async () => ((await natNames('hwn')).length === 2 ? true : undefined), 'hwn: a second NAT IP');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect(await natNames('hwn')).toEqual(['nat-1', 'nat-2']);
+    expect((await actions('hwn')).filter((a) => a.action === 'nat-ip-added')).toHaveLength(1);
+    expect(cond(await get('hwn'), 'NatPortsAvailable')).toMatchObject({ status: 'True', reason: 'BelowThreshold' });
+
+    // Demand beyond what 8 NAT IPs hold: raised one at a time up to 8, then the condition, no more writes.
+    await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: 800 });
+    await sweepUntil(async () => (cond(await get('hwn'), 'NatPortsAvailable')?.reason === 'MaxNatIps' ? true : undefined), 'hwn: MaxNatIps', 180_000);
+    expect(await natNames('hwn')).toHaveLength(8);
+    await s.emu.control('DELETE', '/requests');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect(await plsWrites('hwn')).toEqual([]);
+    expect(cond(await get('hwn'), 'NatPortsAvailable')).toMatchObject({ status: 'False', reason: 'MaxNatIps' });
+    // The count lives beside the spec: drift repair keeps it.
+    expect((await get('hwn')).status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: null });
+  }, 300_000);
 });

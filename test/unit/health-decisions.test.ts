@@ -1,5 +1,7 @@
 import { healthSettings, metricsEndpointFor } from '../../core/app-settings';
-import { decideForwardHealth, nodeVerdict, type ForwardHealthInput, type MetricPoint, type NodeInput } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, natUsage, nodeVerdict, type ForwardHealthInput, type MetricPoint, type NatInput, type NodeInput } from '../../core/health';
+import { buildPrivateLinkService } from '../../azure/private-link-service/spec';
+import { parseForwardSpec } from '../../core/forward-spec';
 import { planBatches } from '../../azure/metrics/batch';
 
 /** Unit tables for the health watch's decisions (core/health.ts), named after the situation. */
@@ -112,5 +114,42 @@ describe('metrics batches', () => {
       { resourceId: lb('a', 4), region: 'WestEurope' },
     ]);
     expect(b.map((x) => [x.subscriptionId, x.region, x.ids.length])).toEqual([['a', 'westeurope', 2], ['b', 'westeurope', 1], ['a', 'northeurope', 1]]);
+  });
+});
+
+describe('decideNatPorts', () => {
+  const nat = (extra: Partial<NatInput>): NatInput => ({ usagePercent: 50, count: 1, now: at(1000), thresholdPercent: 80, cooldownSeconds: 900, ...extra });
+  it.each([
+    ['usage below the threshold: nothing', nat({}), { action: 'none' }],
+    ['usage exactly at the threshold: nothing', nat({ usagePercent: 80 }), { action: 'none' }],
+    ['no usage data: nothing decided', nat({ usagePercent: undefined }), { action: 'unknown' }],
+    ['usage above the threshold with 1 NAT IP: one more (2)', nat({ usagePercent: 95 }), { action: 'raise', count: 2 }],
+    ['above the threshold again inside the cooldown: wait', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(500) }), { action: 'cooldown' }],
+    ['above the threshold after the cooldown: one more', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(0), cooldownSeconds: 900, now: at(1000) }), { action: 'raise', count: 3 }],
+    ['above the threshold with 8 NAT IPs: at the maximum, no write', nat({ usagePercent: 99, count: 8 }), { action: 'at-max' }],
+  ] as [string, NatInput, object][])('%s', (_name, input, want) => {
+    expect(decideNatPorts(input)).toMatchObject(want);
+  });
+
+  it('usage is the highest last value over the NAT IPs', () => {
+    expect(natUsage({ a: series([10, 20]), b: series([90, 85]) })).toBe(85);
+    expect(natUsage({ a: [{ time: at(0) }] })).toBeUndefined();
+  });
+});
+
+describe('the private link service spec takes the NAT IP count', () => {
+  const p = { subscriptionId: 's', resourceGroup: 'rg', subnetId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/shared', location: 'westeurope' };
+  const spec = parseForwardSpec({ ports: [{ port: 8000 }], targets: ['192.168.42.65'], consumers: { allow: [{ subscriptionId: '00000000-0000-0000-0000-00000000c001' }] } });
+  const body = (count?: number, existing?: Parameters<typeof buildPrivateLinkService>[3]) => buildPrivateLinkService('f', (spec as { ok: true; spec: never }).spec, p, existing, count);
+  it.each([
+    ['default: one NAT IP', undefined, ['nat-1']],
+    ['count 3: nat-1..nat-3', 3, ['nat-1', 'nat-2', 'nat-3']],
+    ['count 12: at most 8', 12, ['nat-1', 'nat-2', 'nat-3', 'nat-4', 'nat-5', 'nat-6', 'nat-7', 'nat-8']],
+  ] as [string, number | undefined, string[]][])('%s', (_name, count, names) => {
+    expect(body(count).ipConfigurations?.map((c) => c.name)).toEqual(names);
+  });
+  it('existing NAT IPs are kept, never lowered: count 1 with 2 existing keeps 2', () => {
+    const existing = body(2);
+    expect(body(1, existing).ipConfigurations?.map((c) => c.name)).toEqual(['nat-1', 'nat-2']);
   });
 });

@@ -1,10 +1,11 @@
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import { availabilityRows, type Bucket, type MetricQuery, type Row } from './load-balancer-metrics';
+import { plsRows } from './pls-metrics';
 
 /**
  * The metric history at the run-time grain (`PUT /_emulator/settings {metricGrainSeconds}`):
- * a sampler reads every load balancer's rows about five times per grain and keeps, per resource,
+ * a sampler reads every load balancer's (and private link service's) rows about five times per grain and keeps, per resource,
  * metric and time point, the samples of each dimension combination; a point's value is their
  * average (Azure's Average aggregation over the grain). So a node broken for one grain and then
  * repaired shows one bad point between good ones, and points have distinct timestamps.
@@ -64,6 +65,7 @@ function loadBalancers(emu: EmulatorRuntime): StoredResource[] {
 export function sampleAll(emu: EmulatorRuntime, now = Date.now()): void {
   if (!grainMs(emu)) return;
   for (const lb of loadBalancers(emu)) sample(emu, lb.id, availabilityRows(emu, lb), now);
+  for (const pls of emu.state.list('Microsoft.Network/privateLinkServices')) sample(emu, pls.id, plsRows(emu, pls), now);
 }
 
 /** Starts the sampler (ticks at a fifth of the grain, at least every 200 ms); returns its stop. */

@@ -23,6 +23,7 @@ export const SUPPORTED = ['DipAvailability', 'VipAvailability'] as const;
 const DIMENSIONS: Record<string, string[]> = {
   DipAvailability: ['FrontendIPAddress', 'FrontendPort', 'BackendIPAddress', 'BackendPort', 'ProtocolType'],
   VipAvailability: ['FrontendIPAddress', 'FrontendPort', 'ProtocolType'],
+  PLSNatPortsUsage: ['PrivateLinkServiceIPAddress'],
 };
 
 export interface MetricQuery {
@@ -120,7 +121,7 @@ export function currentBuckets(q: MetricQuery, rows: Row[]): Bucket[] {
 }
 
 /** Filters rows by the query's clauses and aggregates them per point and combination of the split dimensions. */
-function timeseries(name: string, q: MetricQuery, buckets: Bucket[]): Json[] {
+export function timeseries(name: string, q: MetricQuery, buckets: Bucket[]): Json[] {
   const clauses = (q.filter ?? []).map((c) => ({ ...c, dimension: DIMENSIONS[name].find((d) => d.toLowerCase() === c.dimension.toLowerCase())! }));
   const keep = (r: Row) => clauses.every((c) => c.values.includes('*') || c.values.some((v) => v.toLowerCase() === r[c.dimension].toLowerCase()));
   const keyOf = (r: Row) => JSON.stringify(clauses.map((c) => r[c.dimension]));
