@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../../devhost/durable/azurite';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
+import type { EmulatorOptions } from '../../../emulator/server';
 
 /**
  * The product end to end, as `npm start` runs it: Azurite (tables), the emulator (in this
@@ -59,10 +60,11 @@ async function spawnDevhost(env: Record<string, string>, log: (s: string) => voi
   return { child, url };
 }
 
-export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+/** `emulatorOptions`: e.g. a topology of its own (benchmarks). */
+export async function startStack(extraEnv: Record<string, string> = {}, emulatorOptions: EmulatorOptions = {}): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
   const azurite = await startAzurite({ inMemory: true });
-  const emu = await startTestEmulator();
+  const emu = await startTestEmulator(emulatorOptions);
   const caFile = path.join(dir, 'ca.pem');
   fs.writeFileSync(caFile, emu.emu.caPem);
   let log = '';
