@@ -47,6 +47,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { 200: { description: 'A page of actions', content: { 'application/json': { schema: ref('ActionList') } } }, 404: problem, 503: problem },
         },
       },
+      '/forwards/{name}/recycling/resume': {
+        parameters: [nameParam],
+        post: {
+          operationId: 'resumeRecycling',
+          description: 'Resumes node recycling after RecycleSuspended (recycles before now no longer count toward the hourly limit); the next health sweep clears the condition. A spec change does the same.',
+          responses: { 202: { description: 'Resumed', content: { 'application/json': { schema: { type: 'object', properties: { resumedAt: { type: 'string', format: 'date-time' } } } } } }, 404: problem, 503: problem },
+        },
+      },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     },
     components: {

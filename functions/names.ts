@@ -14,4 +14,5 @@ export const FunctionNames = {
   connectionsSweep: 'connectionsSweep',
   forwardsActions: 'forwardsActions',
   healthSweep: 'healthSweep',
+  forwardsResumeRecycling: 'forwardsResumeRecycling',
 } as const;

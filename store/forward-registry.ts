@@ -34,6 +34,8 @@ export interface ForwardRecord {
   scaleSetLease?: ScaleSetLease;
   /** NAT IPs the private link service should have (health watch; beside the spec, never lowered). */
   natIps?: NatIps;
+  /** When an operator last resumed recycling (POST /api/forwards/{name}/recycling/resume). */
+  recycleResumedAt?: string;
   etag: string;
   createdAt: string;
   updatedAt: string;
@@ -75,6 +77,7 @@ interface Entity {
   recycle?: string;
   scaleSetLease?: string;
   natIps?: string;
+  recycleResumedAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -170,6 +173,11 @@ export class ForwardRegistry {
     await this.mergeColumns(name, { natIps: JSON.stringify({ count, lastRaisedAt: now } satisfies NatIps) });
   }
 
+  /** An operator resumes recycling (clears RecycleSuspended at the next sweep). */
+  async resumeRecycling(name: string, at: string): Promise<void> {
+    await this.mergeColumns(name, { recycleResumedAt: at });
+  }
+
   /** Writes the recycle orchestration's section; the merge touches no other column. */
   async setRecycleStatus(name: string, section: RecycleSection): Promise<void> {
     await this.mergeColumns(name, { recycle: JSON.stringify(section) });
@@ -256,6 +264,7 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     ...(e.recycle ? { recycle: JSON.parse(e.recycle) as RecycleSection } : {}),
     ...(e.scaleSetLease ? { scaleSetLease: JSON.parse(e.scaleSetLease) as ScaleSetLease } : {}),
     ...(e.natIps ? { natIps: JSON.parse(e.natIps) as NatIps } : {}),
+    ...(e.recycleResumedAt ? { recycleResumedAt: e.recycleResumedAt } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

@@ -35,8 +35,9 @@ export interface SweepSummary {
 
 const LEASE_ACTIVE = (until: string | undefined, now: string) => !!until && until > now;
 
+/** Recycle history that counts toward the hourly limit: after the operator's last resume. */
 function recycleHistory(r: ForwardRecord): RecycleEntry[] {
-  return (r.recycle?.history ?? []).map((h) => ({ instanceId: h.instanceId, action: h.action, time: h.time, result: h.result }));
+  return (r.recycle?.history ?? []).filter((h) => !r.recycleResumedAt || h.time > r.recycleResumedAt).map((h) => ({ instanceId: h.instanceId, action: h.action, time: h.time, result: h.result }));
 }
 
 function conditionsOf(prev: readonly Condition[], d: ForwardHealthDecision, suspended: HealthSection['suspended'], single: boolean, now: string): Condition[] {
@@ -143,7 +144,8 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
       };
     });
     const lease = r.scaleSetLease ?? {};
-    const suspended = prev.suspended && prev.suspended.generation === r.generation ? prev.suspended : undefined;
+    // A suspension ends with a spec change or an operator's resume.
+    const suspended = prev.suspended && prev.suspended.generation === r.generation && !(r.recycleResumedAt && r.recycleResumedAt > prev.suspended.since) ? prev.suspended : undefined;
     const d = decideForwardHealth({
       now,
       settings,

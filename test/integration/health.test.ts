@@ -179,7 +179,7 @@ describe('one node at a time', () => {
     await allHealthy('hw6', 3);
   }, 300_000);
 
-  it('a node recycled 3 times in an hour: RecycleSuspended naming it, no fourth action', async () => {
+  it('a node recycled 3 times in an hour: RecycleSuspended naming it, no fourth action; an operator resume lifts it', async () => {
     const b = await putForward('hw7', 2);
     await allHealthy('hw7', 2);
     const victim = b.status.nodes[0];
@@ -202,7 +202,10 @@ describe('one node at a time', () => {
     expect((await scaleSetActions('hw7')).filter(isRecycle)).toEqual([]);
     expect((await actions('hw7')).filter((a) => a.action === 'reimage')).toHaveLength(3);
     expect((await actions('hw7')).filter((a) => a.action === 'recycle-suspended')).toHaveLength(1);
-    await s.emu.control('POST', '/nodes/repair', { target: victim.ip });
+    // An operator resumes recycling: the condition clears and the node is recycled again.
+    expect((await s.api('POST', '/api/forwards/hw7/recycling/resume')).status).toBe(202);
+    await sweepUntil(async () => ((await actions('hw7')).filter((a) => a.action === 'verify-verified').length === 4 ? true : undefined), 'hw7: recycled after the resume');
+    expect(cond(await get('hw7'), 'RecycleSuspended')).toMatchObject({ status: 'False' });
   }, 300_000);
 
   it('rolling upgrade in progress + a broken node: no concurrent actions on the scale set', async () => {
