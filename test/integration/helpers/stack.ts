@@ -74,6 +74,9 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     PLF_ARM_CA_FILE: caFile,
     // Azure Monitor metrics (health watch) come from the same emulator.
     PLF_METRICS_ENDPOINT: emu.emu.url,
+    // The health sweep runs only when a test invokes it (POST /admin/functions/healthSweep): its
+    // metrics calls would otherwise land in other tests' request-log counts once a minute.
+    PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *',
     PLF_HUB_SUBNET_ID: IDS.hubShared,
     PLF_HUB_RESOURCE_GROUP: IDS.hubRg,
     PLF_LOCATION: IDS.location,
