@@ -152,7 +152,9 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
       desiredCount: r.spec.nodes.count,
       nodes,
       reconcileHoldsScaleSet: lease.holder === 'reconcile' && LEASE_ACTIVE(lease.until, now),
-      recycleRunning: !!r.recycle?.running || (lease.holder === 'recycle' && LEASE_ACTIVE(lease.until, now)),
+      // The lease, not the section's `running`, says a recycle runs: a recycle that died leaves
+      // `running` behind, but its lease runs out.
+      recycleRunning: lease.holder === 'recycle' && LEASE_ACTIVE(lease.until, now),
       ...(lease.lastRolledAt ? { lastRolledAt: lease.lastRolledAt } : {}),
       history,
       ...(suspended ? { suspended: { instanceId: suspended.instanceId } } : {}),

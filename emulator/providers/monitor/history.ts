@@ -2,6 +2,7 @@ import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import { availabilityRows, type Bucket, type MetricQuery, type Row } from './load-balancer-metrics';
 import { plsRows } from './pls-metrics';
+import { withNodeIndex } from '../compute/queries';
 
 /**
  * The metric history at the run-time grain (`PUT /_emulator/settings {metricGrainSeconds}`):
@@ -64,8 +65,16 @@ function loadBalancers(emu: EmulatorRuntime): StoredResource[] {
 /** One sampler tick: every load balancer. */
 export function sampleAll(emu: EmulatorRuntime, now = Date.now()): void {
   if (!grainMs(emu)) return;
-  for (const lb of loadBalancers(emu)) sample(emu, lb.id, availabilityRows(emu, lb), now);
-  for (const pls of emu.state.list('Microsoft.Network/privateLinkServices')) sample(emu, pls.id, plsRows(emu, pls), now);
+  withNodeIndex(emu, () => {
+    for (const lb of loadBalancers(emu)) sample(emu, lb.id, availabilityRows(emu, lb), now);
+  });
+  // Connections indexed once per tick by their service (not one scan of the state per service).
+  const conns = new Map<string, StoredResource[]>();
+  for (const c of emu.state.list('Microsoft.Network/privateLinkServices/privateEndpointConnections')) {
+    const parent = c.id.split('/').slice(0, -2).join('/').toLowerCase();
+    conns.set(parent, [...(conns.get(parent) ?? []), c]);
+  }
+  for (const pls of emu.state.list('Microsoft.Network/privateLinkServices')) sample(emu, pls.id, plsRows(emu, pls, conns.get(pls.id.toLowerCase()) ?? []), now);
 }
 
 /** Starts the sampler (ticks at a fifth of the grain, at least every 200 ms); returns its stop. */
@@ -75,7 +84,11 @@ export function startSampler(emu: EmulatorRuntime): () => void {
     const grain = grainMs(emu);
     if (!grain || Date.now() < next) return;
     next = Date.now() + Math.max(200, grain / 5) - 10;
+    const started = Date.now();
     sampleAll(emu);
+    // A tick that took long (thousands of resources) spaces the next ones out: the point values
+    // stay averages of whatever samples a point got, and requests are not starved.
+    next = Math.max(next, Date.now() + 4 * (Date.now() - started));
   }, 200);
   timer.unref();
   return () => clearInterval(timer);

@@ -7,6 +7,7 @@ import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import type { MetricQuery } from './load-balancer-metrics';
 import { parseMetricQuery } from './query';
+import { withNodeIndex } from '../compute/queries';
 import { natDemand, PLS_SUPPORTED, plsRows, privateLinkServiceMetrics } from './pls-metrics';
 import { invalidParameters } from '../../arm/errors';
 
@@ -112,7 +113,7 @@ export const provider: EmulatorProvider = {
         if (regions.size > 1) problems.push(`All resources of a batch must be in one region; got ${[...regions].join(', ')}.`);
         if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
         const q = namespace === PLS_TYPE ? parseMetricQuery(ctx.url.searchParams, 'batch', PLS_SUPPORTED, 'privateLinkServices') : parseMetricQuery(ctx.url.searchParams, 'batch');
-        return {
+        return withNodeIndex(ctx.emu, () => ({
           status: 200,
           body: {
             values: resources.map((r) => ({
@@ -126,7 +127,7 @@ export const provider: EmulatorProvider = {
               ...(r.stored ? {} : { error: { code: 'ResourceNotFound', message: `The resource ${r.id} was not found.` } }),
             })),
           },
-        };
+        }));
       },
     },
   ],

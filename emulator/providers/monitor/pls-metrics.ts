@@ -21,9 +21,10 @@ export function natDemand(emu: EmulatorRuntime): Record<string, number> {
   return emu.state.bag<Record<string, number>>(BAG, () => ({}));
 }
 
-export function plsRows(emu: EmulatorRuntime, pls: StoredResource): Record<string, Row[]> {
+/** `conns`: the service's connections when the caller indexed them (bulk sampling). */
+export function plsRows(emu: EmulatorRuntime, pls: StoredResource, conns?: StoredResource[]): Record<string, Row[]> {
   const ips = ((pls.internal.natIps ?? []) as { ip: string }[]).map((n) => n.ip);
-  const approved = connectionsOf(emu, pls.id).filter((c) => ((c.body.properties as Json | undefined)?.privateLinkServiceConnectionState as Json | undefined)?.status === 'Approved').length;
+  const approved = (conns ?? connectionsOf(emu, pls.id)).filter((c) => ((c.body.properties as Json | undefined)?.privateLinkServiceConnectionState as Json | undefined)?.status === 'Approved').length;
   const demand = natDemand(emu)[pls.id.toLowerCase()] ?? approved * PORTS_PERCENT_PER_CONNECTION;
   const per = ips.length ? Math.min(100, demand / ips.length) : 0;
   return { PLSNatPortsUsage: ips.map((ip) => ({ PrivateLinkServiceIPAddress: ip, value: String(per) }) as Row) };
