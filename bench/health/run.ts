@@ -110,7 +110,9 @@ async function main(): Promise<void> {
     console.log(`\nhealth watch, ${N} forwards x 1 node (metric grain 5 s; sweeps invoked through devhost's admin endpoint)`);
     console.log(`  seeding through ARM + registry:            ${Math.round(seedMs / 1000)} s (not the product's provisioning path)`);
     console.log(`  metrics batch calls per sweep:             ${steady.metrics}   (target <= 40: <= 20 DipAvailability + <= 20 PLSNatPortsUsage; ${Math.ceil(N / 50)} + ${Math.ceil(N / 50)} at 50 ids per call)`);
-    console.log(`  ARM (non-metrics) requests, healthy sweep: first ${first.arm}, steady ${steady.arm}   (target 0)`);
+    const armOf = (line: string) => Number(/(\d+) ARM read\(s\)/.exec(line)?.[1] ?? NaN);
+    console.log(`  ARM reads made by a healthy sweep:         first ${armOf(first.line)}, steady ${armOf(steady.line)}   (target 0; the sweep's own count)`);
+    console.log(`  all non-metrics ARM requests meanwhile:    first ${first.arm}, steady ${steady.arm}   (the emulator's log; includes the reconcile loops devhost's reconcileSweep starts for the seeded forwards)`);
     console.log(`  sweep wall time:                           first ${first.ms} ms (writes ${N} health sections), steady ${steady.ms} ms`);
     console.log(`  node broken (hung) -> healthy again:       ${healed ? `${sweeps} sweeps, ${Math.round(healMs / 1000)} s (sweeps 5 s apart, grace 0, 2 samples)` : `not within ${sweeps} sweeps`}`);
     console.log(`  sweep log: ${steady.line.replace(/^.*health sweep: /, '')}`);
