@@ -13,7 +13,7 @@ import { armTarget, type Env } from '../core/app-settings';
  * DefaultAzureCredential (the app's managed identity; AZURE_CLIENT_ID selects a user-assigned one).
  * Clients are cached per subscription: one pipeline, one connection pool.
  */
-class EmulatorCredential implements TokenCredential {
+export class EmulatorCredential implements TokenCredential {
   async getToken(): Promise<AccessToken> {
     return { token: 'plf-local-emulator', expiresOnTimestamp: Date.now() + 3600_000 };
   }

@@ -18,6 +18,8 @@ export interface EnsureContext {
   placement: HubPlacement;
   /** Hub subnet prefix (PLS NAT range), read once per reconcile. */
   natSubnetPrefix: string;
+  /** NAT IPs the private link service should have (health watch; default 1). */
+  natIpCount?: number;
   sshPublicKey?: string;
 }
 

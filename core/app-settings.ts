@@ -207,3 +207,54 @@ export function telemetryTarget(env: Env): { connectionString: string; aad: bool
   const aad = auth.authorization?.toLowerCase() === 'aad';
   return { connectionString, aad, ...(aad && auth.clientid ? { clientId: auth.clientid } : {}) };
 }
+
+/**
+ * The health watch's settings (README "App settings"): `schedule` (NCRONTAB, PLF_HEALTH_SCHEDULE,
+ * default every minute; 6 fields, so a 5-second schedule `*\/5 * * * * *` is accepted),
+ * `unhealthySamples` (PLF_HEALTH_UNHEALTHY_SAMPLES, default 2: consecutive bad metric points),
+ * `graceSeconds` (PLF_HEALTH_GRACE_SECONDS, default 300, 0 accepted), `recycleLimitPerHour`
+ * (PLF_HEALTH_RECYCLE_LIMIT_PER_HOUR, default 3), `verifyPolls` (PLF_HEALTH_VERIFY_POLLS, default
+ * 60: polls of a recycled node before it counts as still broken), `windowSeconds`
+ * (PLF_HEALTH_WINDOW_SECONDS, default 900: the metric span read per sweep), `metricsEndpoint`
+ * (PLF_METRICS_ENDPOINT: overrides `https://{region}.metrics.monitor.azure.com`; locally the
+ * emulator), the NAT port threshold (PLF_NAT_PORTS_THRESHOLD_PERCENT, default 80) and cooldown
+ * (PLF_NAT_PORTS_COOLDOWN_SECONDS, default 900).
+ */
+export interface HealthSettings {
+  schedule: string;
+  unhealthySamples: number;
+  graceSeconds: number;
+  recycleLimitPerHour: number;
+  verifyPolls: number;
+  windowSeconds: number;
+  metricsEndpoint?: string;
+  natThresholdPercent: number;
+  natCooldownSeconds: number;
+}
+
+export const DEFAULT_HEALTH_SCHEDULE = '0 * * * * *';
+
+export function healthSettings(env: Env): HealthSettings {
+  const int = (v: string | undefined, min: number, max: number, dflt: number) => {
+    const n = Number(v);
+    return v !== undefined && v.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : dflt;
+  };
+  const schedule = env.PLF_HEALTH_SCHEDULE?.trim();
+  const endpoint = env.PLF_METRICS_ENDPOINT?.trim();
+  return {
+    schedule: schedule && /^\S+( \S+){5}$/.test(schedule) ? schedule : DEFAULT_HEALTH_SCHEDULE,
+    unhealthySamples: int(env.PLF_HEALTH_UNHEALTHY_SAMPLES, 1, 60, 2),
+    graceSeconds: int(env.PLF_HEALTH_GRACE_SECONDS, 0, 86_400, 300),
+    recycleLimitPerHour: int(env.PLF_HEALTH_RECYCLE_LIMIT_PER_HOUR, 1, 100, 3),
+    verifyPolls: int(env.PLF_HEALTH_VERIFY_POLLS, 1, 1000, 60),
+    windowSeconds: int(env.PLF_HEALTH_WINDOW_SECONDS, 60, 86_400, 900),
+    ...(endpoint ? { metricsEndpoint: endpoint.replace(/\/+$/, '') } : {}),
+    natThresholdPercent: int(env.PLF_NAT_PORTS_THRESHOLD_PERCENT, 1, 100, 80),
+    natCooldownSeconds: int(env.PLF_NAT_PORTS_COOLDOWN_SECONDS, 0, 86_400, 900),
+  };
+}
+
+/** The metrics endpoint of a region (Azure Monitor metrics batch API), unless overridden. */
+export function metricsEndpointFor(settings: Pick<HealthSettings, 'metricsEndpoint'>, region: string): string {
+  return settings.metricsEndpoint ?? `https://${region.toLowerCase().replace(/\s+/g, '')}.metrics.monitor.azure.com`;
+}

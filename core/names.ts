@@ -18,6 +18,8 @@ export interface ForwardNames {
   orchestrationId: string;
   /** Singleton orchestration instance id of the forward's connections flow (approvals, DNS). */
   connectionsOrchestrationId: string;
+  /** Singleton orchestration instance id of the forward's node recycle (health watch). */
+  recycleOrchestrationId: string;
 }
 
 export function forwardNames(forward: string): ForwardNames {
@@ -30,6 +32,7 @@ export function forwardNames(forward: string): ForwardNames {
     privateLinkService: `plf-${forward}-pls`,
     orchestrationId: `forward:${forward}`,
     connectionsOrchestrationId: `connections:${forward}`,
+    recycleOrchestrationId: `recycle:${forward}`,
   };
 }
 

@@ -82,6 +82,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { 200: { description: 'The run: running, or finished with its result', content: { 'application/json': { schema: ref('ProbeRunState') } } }, 400: problem, 404: problem, 503: problem },
         },
       },
+      '/forwards/{name}/recycling/resume': {
+        parameters: [nameParam],
+        post: {
+          operationId: 'resumeRecycling',
+          description: 'Resumes node recycling after RecycleSuspended (recycles before now no longer count toward the hourly limit); the next health sweep clears the condition. A spec change does the same.',
+          responses: { 202: { description: 'Resumed', content: { 'application/json': { schema: { type: 'object', properties: { resumedAt: { type: 'string', format: 'date-time' } } } } } }, 404: problem, 503: problem },
+        },
+      },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     },
     components: {
@@ -91,7 +99,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
           properties: {
-            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, ConnectionsReconciled, DnsRecordsReady', examples: ['Ready', 'NodesHealthy', 'ConnectionsReconciled', 'DnsRecordsReady'] },
+            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, TargetsReachable, RecycleSuspended, NatPortsAvailable, ConnectionsReconciled, DnsRecordsReady', examples: ['Ready', 'NodesHealthy', 'TargetsReachable', 'RecycleSuspended', 'ConnectionsReconciled', 'DnsRecordsReady'] },
             status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
             reason: { type: 'string' },
             message: { type: 'string' },
@@ -134,7 +142,24 @@ export function openApiDocument(version: string): Record<string, unknown> {
             resources: { type: 'object', properties: { loadBalancerId: { type: 'string' }, scaleSetId: { type: 'string' }, privateLinkServiceId: { type: 'string' } } },
             privateLinkServiceAlias: { type: 'string' },
             frontendIp: { type: 'string' },
-            nodes: { type: 'array', items: { type: 'object', properties: { instanceId: { type: 'string' }, ip: { type: 'string' }, health: { type: 'string' }, latestModelApplied: { type: 'boolean' } } } },
+            nodes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  instanceId: { type: 'string' },
+                  ip: { type: 'string' },
+                  health: { type: 'string', description: 'healthy | unhealthy | unknown (health watch, from the load balancer probe metric); before the first sweep, the instance view' },
+                  latestModelApplied: { type: 'boolean' },
+                  lastSample: { type: 'string', format: 'date-time', description: 'time of the last metric point read for the node' },
+                  recycles: {
+                    type: 'array',
+                    description: 'recycle steps of the node, oldest first',
+                    items: { type: 'object', properties: { action: { type: 'string', enum: ['reimage', 'replace', 'verify'] }, time: { type: 'string', format: 'date-time' }, result: { type: 'string' } } },
+                  },
+                },
+              },
+            },
             connections: { type: 'array', items: ref('Connection') },
             probes: {
               type: 'array',

@@ -21,6 +21,47 @@ export interface NodeStatus {
   ip?: string;
   health: string;
   latestModelApplied?: boolean;
+  /** Health watch: time of the last metric point read for the node. */
+  lastSample?: string;
+  /** Health watch: recycles of the node (newest last). */
+  recycles?: { action: string; time: string; result: string }[];
+}
+
+/** What the health watch keeps per node (its own section). */
+export interface NodeHealthRecord {
+  instanceId: string;
+  ip?: string;
+  health: 'healthy' | 'unhealthy' | 'unknown';
+  lastSample?: string;
+  /** When the watch first saw the node (the grace period of a new or replaced node runs from it). */
+  firstSeenAt: string;
+}
+
+/** The health watch's section (written only by the health sweep). */
+export interface HealthSection {
+  conditions: Condition[];
+  nodes: NodeHealthRecord[];
+  /** A node whose recycling is suspended, until the spec generation changes. */
+  suspended?: { instanceId: string; generation: number; since: string };
+  lastSweepAt?: string;
+  /** The last sweep could not read this forward's metrics (and so decided nothing). */
+  skipped?: { at: string; reason: string };
+}
+
+/** One recycle step of a node. */
+export interface RecycleRecord {
+  instanceId: string;
+  action: 'reimage' | 'replace' | 'verify';
+  time: string;
+  result: string;
+}
+
+/** The recycle orchestration's section (written only by `recycle:{forward}`). */
+export interface RecycleSection {
+  /** The recycle running now (absent when none). */
+  running?: { instanceId: string; action: string; since: string };
+  /** Recent recycle steps, oldest first (bounded). */
+  history: RecycleRecord[];
 }
 
 /** One private endpoint connection as GET /api/forwards/{name} shows it. */
@@ -103,9 +144,42 @@ export function connectionView(r: ConnectionRecord): ConnectionView {
  * The status GET shows: the reconcile loop's part, the connections flow's conditions after its
  * own, and the connections. Each flow writes only its own part, so neither overwrites the other.
  */
-export function assembleStatus(reconcile: ForwardStatus, connections: ConnectionsSection | undefined, rows: readonly ConnectionRecord[]): ForwardStatus {
-  const own = reconcile.conditions.filter((c) => !connections?.conditions.some((x) => x.type === c.type));
-  return { ...reconcile, conditions: [...own, ...(connections?.conditions ?? [])], ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
+export function assembleStatus(
+  reconcile: ForwardStatus,
+  connections: ConnectionsSection | undefined,
+  rows: readonly ConnectionRecord[],
+  health?: { section?: HealthSection; recycle?: RecycleSection },
+): ForwardStatus {
+  // The health section owns NodesHealthy, TargetsReachable, RecycleSuspended, NatPortsAvailable:
+  // its conditions win over any the reconcile section still carries.
+  const later = [...(connections?.conditions ?? []), ...(health?.section?.conditions ?? [])];
+  const own = reconcile.conditions.filter((c) => !later.some((x) => x.type === c.type));
+  const conditions = [...own, ...(connections?.conditions ?? []).filter((c) => !health?.section?.conditions.some((x) => x.type === c.type)), ...(health?.section?.conditions ?? [])];
+  const nodes = health?.section || health?.recycle ? mergeNodeHealth(reconcile.nodes, health.section, health.recycle) : reconcile.nodes;
+  return { ...reconcile, conditions, nodes, ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
+}
+
+/**
+ * Per-node health, last sample and recycle history merged into the reconcile's nodes by instance
+ * id. Nodes the health watch saw that the reconcile has not listed yet (a replacement) are added;
+ * nodes a recycle replaced are left out (the reconcile's list is only as fresh as its last pass).
+ */
+export function mergeNodeHealth(nodes: readonly NodeStatus[], section: HealthSection | undefined, recycle: RecycleSection | undefined): NodeStatus[] {
+  const replaced = new Set((recycle?.history ?? []).filter((r) => r.action === 'replace').map((r) => r.instanceId));
+  const ids = [...nodes.map((n) => n.instanceId), ...(section?.nodes ?? []).map((n) => n.instanceId)].filter((id, i, all) => all.indexOf(id) === i && !replaced.has(id));
+  return ids.map((id) => {
+    const n = nodes.find((x) => x.instanceId === id);
+    const h = section?.nodes.find((x) => x.instanceId === id);
+    const recycles = (recycle?.history ?? []).filter((r) => r.instanceId === id).map(({ action, time, result }) => ({ action, time, result }));
+    return {
+      instanceId: id,
+      ...((n?.ip ?? h?.ip) ? { ip: (n?.ip ?? h?.ip)! } : {}),
+      health: h?.health ?? n?.health ?? 'unknown',
+      ...(n?.latestModelApplied !== undefined ? { latestModelApplied: n.latestModelApplied } : {}),
+      ...(h?.lastSample ? { lastSample: h.lastSample } : {}),
+      ...(recycles.length ? { recycles } : {}),
+    };
+  });
 }
 
 /** Counts of connections by state. */

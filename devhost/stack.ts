@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       env: {
         AzureWebJobsStorage: parts.azurite.connectionString,
         PLF_ARM_ENDPOINT: emulator.url,
+        PLF_METRICS_ENDPOINT: emulator.url,
         PLF_ARM_CA_FILE: emulator.caFile,
         // No Entra ID sign-in locally, said explicitly (unset, the app refuses every API call).
         PLF_AUTH: 'off',

@@ -12,7 +12,8 @@ export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]
 
 /** The status as every view shows it: each flow's section assembled (connections only when `rows` were read). */
 export function statusOf(r: ForwardRecord, rows?: readonly ConnectionRecord[]): ForwardStatus {
-  const status = assembleStatus(r.status, r.connections, rows ?? []);
+  const health = { ...(r.health ? { section: r.health } : {}), ...(r.recycle ? { recycle: r.recycle } : {}) };
+  const status = assembleStatus(r.status, r.connections, rows ?? [], health);
   if (!rows) delete status.connections;
   return withProbes(status, r.probes);
 }

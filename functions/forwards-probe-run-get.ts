@@ -5,6 +5,7 @@ import type { ProbeRunInput } from '../orchestrations/activities/probes';
 import { ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
+import { badName } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -12,6 +13,8 @@ import { json, problem } from './problem';
 export async function forwardsProbeRunGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
+  const invalid = badName(request.params.name);
+  if (invalid) return invalid;
   const { name, runId } = request.params;
   if (!isRunId(runId)) return problem(400, 'Invalid run id', 'a run id is a GUID', [{ path: 'runId', message: 'must be a GUID' }]);
   try {

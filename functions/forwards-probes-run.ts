@@ -4,6 +4,7 @@ import { SUBNET_ID } from '../core/probes';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
+import { badName } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -16,6 +17,8 @@ import { json, problem } from './problem';
 export async function forwardsProbesRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'operator');
   if (refused) return refused;
+  const invalid = badName(request.params.name);
+  if (invalid) return invalid;
   const name = request.params.name;
   const subnetId = request.query.get('subnetId') ?? undefined;
   if (subnetId !== undefined && !SUBNET_ID.test(subnetId)) return problem(400, 'Invalid query', 'the query has 1 problem(s)', [{ path: 'subnetId', message: 'must be a subnet resource id' }]);

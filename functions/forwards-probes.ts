@@ -3,6 +3,7 @@ import { SUBNET_ID } from '../core/probes';
 import { ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
+import { badName } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -11,6 +12,8 @@ import { json, problem } from './problem';
 export async function forwardsProbes(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
+  const invalid = badName(request.params.name);
+  if (invalid) return invalid;
   const name = request.params.name;
   const topText = request.query.get('top');
   const top = topText === null ? 50 : Number(topText);

@@ -18,4 +18,6 @@ export const FunctionNames = {
   connectionsSweep: 'connectionsSweep',
   forwardsActions: 'forwardsActions',
   ui: 'ui',
+  healthSweep: 'healthSweep',
+  forwardsResumeRecycling: 'forwardsResumeRecycling',
 } as const;

@@ -24,6 +24,10 @@ export const DurableNames = {
   removeForwardRecords: 'removeForwardRecords',
   routeResourceEvent: 'routeResourceEvent',
   findForwardOfResource: 'findForwardOfResource',
+  recycleNode: 'recycleNode',
+  recycleAction: 'recycleAction',
+  recycleObserve: 'recycleObserve',
+  scaleSetLease: 'scaleSetLease',
 } as const;
 
 /** The external event that tells a forward's orchestration its spec changed. */
@@ -31,3 +35,6 @@ export const SPEC_CHANGED_EVENT = 'specChanged';
 
 /** The external event that wakes a forward's connections flow (a resource it cares about changed). */
 export const CONNECTIONS_CHANGED_EVENT = 'connectionsChanged';
+
+/** The external event a running recycle gets when the sweep asks again (ignored: one recycle at a time). */
+export const RECYCLE_REQUESTED_EVENT = 'recycleRequested';

@@ -17,6 +17,7 @@ import type { ForwardSnapshot } from './activities/load-forward';
  *   -> ensure LB, scale set, PLS in order (each write is started by an activity and polled on a
  *      durable timer, never awaited inside an activity)
  *   -> roll nodes that do not run the latest model, one at a time, each back to healthy first
+ *      (ensure + roll hold the scale set lease: never at the same time as a recycle)
  *   -> record status (observed generation, alias, frontend IP, nodes)
  *   -> wait for a spec change (external event) or the drift interval, then continue-as-new, so
  *      drift is repaired and history stays small.
@@ -72,10 +73,24 @@ function* teardown(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepRe
   return { outcome: 'ok' };
 }
 
-function* rollNodes(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult<{ nodes: NodeStatus[] }>> {
+/** Polls of the scale set lease while a recycle holds it, before the pass starts over. */
+const MAX_LEASE_POLLS = 240;
+
+/** Takes the scale set lease for this pass; false when a recycle kept it through every poll. */
+function* takeScaleSet(ctx: OrchestrationContext, input: ReconcileInput): Gen<boolean> {
+  for (let n = 0; n < MAX_LEASE_POLLS; n++) {
+    const r = (yield ctx.df.callActivity(DurableNames.scaleSetLease, { name: input.name, holder: 'reconcile', op: 'acquire', now: ctx.df.currentUtcDateTime.toISOString(), ttlSeconds: 3600 })) as { acquired: boolean };
+    if (r.acquired) return true;
+    yield wait(ctx, input.pollMs);
+  }
+  return false;
+}
+
+function* rollNodes(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult<{ nodes: NodeStatus[]; rolled: number }>> {
   let listed = yield* runStep<{ nodes: NodeStatus[] }>(ctx, input, DurableNames.listForwardNodes, input.name);
   if (listed.outcome !== 'ok') return listed;
-  for (const node of listed.nodes.filter((n) => n.latestModelApplied === false)) {
+  const toRoll = listed.nodes.filter((n) => n.latestModelApplied === false);
+  for (const node of toRoll) {
     const started = yield* runStep(ctx, input, DurableNames.upgradeForwardNode, { name: input.name, instanceId: node.instanceId });
     if (started.outcome !== 'ok') return started;
     // The next node waits until this one runs the new model and is healthy again (bounded).
@@ -87,7 +102,7 @@ function* rollNodes(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepR
       if (!now || (now.latestModelApplied && now.health === 'healthy')) break;
     }
   }
-  return listed;
+  return listed.outcome === 'ok' ? { ...listed, rolled: toRoll.length } : listed;
 }
 
 export const reconcileForward: OrchestrationHandler = function* (ctx: OrchestrationContext) {
@@ -107,7 +122,15 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
   const phase: Phase = snap.observedGeneration === 0 ? 'Provisioning' : 'Updating';
   if (snap.observedGeneration !== snap.generation) yield* status(ctx, input.name, phase, { type: 'Ready', ok: false, reason: 'Reconciling', message: `reconciling generation ${snap.generation}` });
 
+  // One owner of the scale set's instances at a time: take the lease before the ensure + roll
+  // phase (waiting while a recycle of this forward holds it), release it after (see recycle-node.ts).
+  const held = yield* takeScaleSet(ctx, input);
+  if (!held) {
+    ctx.df.continueAsNew(input);
+    return undefined;
+  }
   let failure: StepResult | undefined;
+  let touched = false;
   for (const kind of ENSURE_ORDER) {
     const r = yield* runStep<{ id: string; changed: boolean; inProgress: boolean }>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
     if (r.outcome !== 'ok') {
@@ -115,6 +138,7 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
       break;
     }
     // `changed` too: results recorded before `inProgress` existed must replay the same way.
+    if (kind === 'scaleSet' && r.changed) touched = true;
     if (r.changed || r.inProgress) {
       const settled = yield* until(ctx, input, kind, (s) => s === 'Succeeded');
       if (settled.outcome !== 'ok') {
@@ -129,7 +153,9 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
     const rolled = yield* rollNodes(ctx, input);
     if (rolled.outcome === 'ok') nodes = rolled.nodes;
     else failure = rolled;
+    touched ||= rolled.outcome === 'ok' && rolled.rolled > 0;
   }
+  yield ctx.df.callActivity(DurableNames.scaleSetLease, { name: input.name, holder: 'reconcile', op: 'release', now: ctx.df.currentUtcDateTime.toISOString(), touched });
 
   if (failure) {
     const f = failure.outcome === 'terminal' || failure.outcome === 'retry' ? failureOf(failure) : { code: 'Unknown', message: 'reconcile did not finish' };

@@ -1,7 +1,7 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
-import { emptyStatus, type ConnectionsSection, type ForwardStatus } from '../core/status';
+import { emptyStatus, type ConnectionsSection, type ForwardStatus, type HealthSection, type RecycleSection } from '../core/status';
 import { tableClient, tableReady, type StorageAccess } from './tables';
 import type { ProbesSection } from '../core/probes';
 
@@ -12,8 +12,10 @@ import type { ProbesSection } from '../core/probes';
  * reconcile (`generation > observedGeneration`) before anything else happens, so a crash between
  * "spec written" and "orchestration started" is picked up by the sweep (`needingReconcile`).
  *
- * Status is kept in sections, one column per flow that owns it: `status` (the reconcile loop)
- * and `connections` (the connections flow). Each flow merges only its own column, and a spec
+ * Status is kept in sections, one column per flow that owns it: `status` (the reconcile loop),
+ * `connections` (the connections flow), `health` (the health sweep) and `recycle` (the recycle
+ * orchestration). `scaleSetLease` says which orchestration may act on the forward's scale set
+ * instances (the reconcile loop or a recycle; written with the entity etag, see `acquireScaleSet`). Each flow merges only its own column, and a spec
  * write merges only the spec columns, so no write overwrites another flow's part.
  */
 export interface ForwardRecord {
@@ -27,9 +29,37 @@ export interface ForwardRecord {
   probes?: ProbesSection;
   /** The connections flow's section (absent until its first pass). */
   connections?: ConnectionsSection;
+  /** The health sweep's section. */
+  health?: HealthSection;
+  /** The recycle orchestration's section. */
+  recycle?: RecycleSection;
+  /** Who acts on the scale set's instances now. */
+  scaleSetLease?: ScaleSetLease;
+  /** NAT IPs the private link service should have (health watch; beside the spec, never lowered). */
+  natIps?: NatIps;
+  /** When an operator last resumed recycling (POST /api/forwards/{name}/recycling/resume). */
+  recycleResumedAt?: string;
   etag: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * One orchestration at a time acts on a forward's scale set instances: the reconcile loop while it
+ * ensures the scale set and rolls nodes, or the forward's recycle. The holder names itself; the
+ * lease ends when released or at `until` (a holder that died). `lastRolledAt`: when the reconcile
+ * last released it after touching instances (the health watch's grace period runs from it).
+ */
+export interface ScaleSetLease {
+  holder?: 'reconcile' | 'recycle';
+  until?: string;
+  lastRolledAt?: string;
+}
+
+/** The NAT IP count the health watch asked for, and when it last raised it. */
+export interface NatIps {
+  count: number;
+  lastRaisedAt?: string;
 }
 
 export class PreconditionFailedError extends Error {}
@@ -47,6 +77,11 @@ interface Entity {
   status: string;
   probes?: string;
   connections?: string;
+  health?: string;
+  recycle?: string;
+  scaleSetLease?: string;
+  natIps?: string;
+  recycleResumedAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -159,6 +194,71 @@ export class ForwardRegistry {
     await this.mergeColumns(name, { connections: JSON.stringify(section) });
   }
 
+  /** Writes the health sweep's section; the merge touches no other column. */
+  async setHealthStatus(name: string, section: HealthSection): Promise<void> {
+    await this.mergeColumns(name, { health: JSON.stringify(section) });
+  }
+
+  /** Raises the NAT IP count (never lowers it: a lower count is ignored). */
+  async raiseNatIps(name: string, count: number, now: string): Promise<void> {
+    const r = await this.get(name);
+    if (!r || (r.natIps?.count ?? 1) >= count) return;
+    await this.mergeColumns(name, { natIps: JSON.stringify({ count, lastRaisedAt: now } satisfies NatIps) });
+  }
+
+  /** An operator resumes recycling (clears RecycleSuspended at the next sweep). */
+  async resumeRecycling(name: string, at: string): Promise<void> {
+    await this.mergeColumns(name, { recycleResumedAt: at });
+  }
+
+  /** Writes the recycle orchestration's section; the merge touches no other column. */
+  async setRecycleStatus(name: string, section: RecycleSection): Promise<void> {
+    await this.mergeColumns(name, { recycle: JSON.stringify(section) });
+  }
+
+  /**
+   * Takes the scale set for `holder` when it is free, already held by it, or its lease ran out;
+   * a conditional merge (entity etag), so two takers never both win. Answers whether it holds it
+   * now (and who does when not). A missing forward answers held.
+   */
+  async acquireScaleSet(name: string, holder: 'reconcile' | 'recycle', now: string, ttlSeconds: number): Promise<{ acquired: boolean; holder?: string }> {
+    await this.init();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await this.get(name);
+      if (!r) return { acquired: true };
+      const lease = r.scaleSetLease ?? {};
+      if (lease.holder && lease.holder !== holder && lease.until && lease.until > now) return { acquired: false, holder: lease.holder };
+      const next: ScaleSetLease = { ...lease, holder, until: new Date(Date.parse(now) + ttlSeconds * 1000).toISOString() };
+      try {
+        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, scaleSetLease: JSON.stringify(next) }, 'Merge', { etag: r.etag });
+        return { acquired: true };
+      } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return { acquired: true };
+        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
+      }
+    }
+    return { acquired: false, holder: 'unknown (contended)' };
+  }
+
+  /** Releases the scale set if `holder` has it; `touched` stamps lastRolledAt (reconcile only). */
+  async releaseScaleSet(name: string, holder: 'reconcile' | 'recycle', now: string, touched = false): Promise<void> {
+    await this.init();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await this.get(name);
+      if (!r) return;
+      const lease = r.scaleSetLease ?? {};
+      if (lease.holder !== holder && !touched) return;
+      const next: ScaleSetLease = { ...(lease.holder === holder ? {} : lease), ...(touched ? { lastRolledAt: now } : lease.lastRolledAt ? { lastRolledAt: lease.lastRolledAt } : {}) };
+      try {
+        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, scaleSetLease: JSON.stringify(next) }, 'Merge', { etag: r.etag });
+        return;
+      } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return;
+        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
+      }
+    }
+  }
+
   /** Merges columns into an existing entity (a forward removed meanwhile is left removed). */
   private async mergeColumns(name: string, columns: Record<string, string>): Promise<void> {
     await this.init();
@@ -194,6 +294,11 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     status: JSON.parse(e.status) as ForwardStatus,
     ...(e.probes ? { probes: JSON.parse(e.probes) as ProbesSection } : {}),
     ...(e.connections ? { connections: JSON.parse(e.connections) as ConnectionsSection } : {}),
+    ...(e.health ? { health: JSON.parse(e.health) as HealthSection } : {}),
+    ...(e.recycle ? { recycle: JSON.parse(e.recycle) as RecycleSection } : {}),
+    ...(e.scaleSetLease ? { scaleSetLease: JSON.parse(e.scaleSetLease) as ScaleSetLease } : {}),
+    ...(e.natIps ? { natIps: JSON.parse(e.natIps) as NatIps } : {}),
+    ...(e.recycleResumedAt ? { recycleResumedAt: e.recycleResumedAt } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

@@ -7,11 +7,11 @@ import { desiredPrivateLinkService, privateLinkServiceId } from './spec';
 export const privateLinkServiceService: ResourceService = {
   kind: 'privateLinkService',
   id: privateLinkServiceId,
-  async ensure({ clients, forward, spec, placement }) {
+  async ensure({ clients, forward, spec, placement, natIpCount }) {
     const net = clients.network(placement.subscriptionId);
     const name = forwardNames(forward).privateLinkService;
     const existing = await readOrUndefined(() => net.privateLinkServices.get(placement.resourceGroup, name));
-    const body = desiredPrivateLinkService(forward, spec, placement, existing);
+    const body = desiredPrivateLinkService(forward, spec, placement, existing, natIpCount ?? 1);
     if (body === 'no-change') return keptResource(privateLinkServiceId(forward, placement), existing);
     await net.privateLinkServices.beginCreateOrUpdate(placement.resourceGroup, name, body);
     return wroteResource(privateLinkServiceId(forward, placement));

@@ -17,12 +17,22 @@ export function privateLinkServiceId(forward: string, p: HubPlacement): string {
   return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/Microsoft.Network/privateLinkServices/${forwardNames(forward).privateLinkService}`;
 }
 
-export function buildPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService): PrivateLinkService {
+/**
+ * `natIpCount`: NAT IPs the service should have (the health watch raises it when NAT ports run
+ * short; kept beside the spec). Existing NAT IPs are always kept; new ones (`nat-{k}`, dynamic, from
+ * the hub subnet) are added up to the count, at most 8.
+ */
+export function buildPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService, natIpCount = 1): PrivateLinkService {
   const n = forwardNames(forward);
   const visible = visibleSubscriptions(spec.consumers);
-  const natConfigs = existing?.ipConfigurations?.length
+  const natConfigs: NonNullable<PrivateLinkService['ipConfigurations']> = existing?.ipConfigurations?.length
     ? existing.ipConfigurations.map((c) => ({ name: c.name, subnet: c.subnet, primary: c.primary, privateIPAllocationMethod: c.privateIPAllocationMethod, privateIPAddressVersion: 'IPv4' }))
     : [{ name: 'nat-1', subnet: { id: p.subnetId }, primary: true, privateIPAllocationMethod: 'Dynamic', privateIPAddressVersion: 'IPv4' }];
+  const names = new Set(natConfigs.map((c) => c.name?.toLowerCase()));
+  for (let k = 2; natConfigs.length < Math.min(8, natIpCount); k++) {
+    if (names.has(`nat-${k}`)) continue;
+    natConfigs.push({ name: `nat-${k}`, subnet: { id: p.subnetId }, primary: false, privateIPAllocationMethod: 'Dynamic', privateIPAddressVersion: 'IPv4' });
+  }
   return {
     location: p.location,
     tags: forwardTags(forward),
@@ -46,7 +56,7 @@ function owned(pls: PrivateLinkService): unknown {
   };
 }
 
-export function desiredPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService): PrivateLinkService | 'no-change' {
+export function desiredPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService, natIpCount = 1): PrivateLinkService | 'no-change' {
   // Fields alone do not decide: a Failed or deleting resource is written again (whenOwnedFieldsMatch).
-  return desiredOrNoChange(buildPrivateLinkService(forward, spec, p, existing), existing, owned);
+  return desiredOrNoChange(buildPrivateLinkService(forward, spec, p, existing, natIpCount), existing, owned);
 }

@@ -65,7 +65,8 @@ export class ArmRouter {
     const pathname = normalizePath(inc.url.pathname);
     const apiVersion = inc.url.searchParams.get('api-version');
     const armPath = parseArmPath(pathname);
-    const resourceType = faultTypeOf(method, armPath);
+    const rawType = this.registry.routes.find((r) => r.resourceType && r.method.toUpperCase() === method && r.pattern.test(pathname))?.resourceType;
+    const resourceType = rawType ?? faultTypeOf(method, armPath);
     let fault: string | undefined;
     let res: ArmResponse;
     try {

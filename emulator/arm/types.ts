@@ -18,6 +18,12 @@ export interface EmulatorOptionsResolved {
   tenantId: string;
   /** Items per page in list responses before a nextLink is given. */
   pageSize: number;
+  /**
+   * Metric grain in seconds set at run time (`PUT /_emulator/settings {metricGrainSeconds}`): when
+   * set, metrics are sampled into a per-backend history at this grain and served at it (distinct
+   * timestamps), whatever interval a query asks for. Unset: no history, every point is the current value.
+   */
+  metricGrainSeconds?: number;
 }
 
 /**
@@ -81,6 +87,8 @@ export interface RawRoute {
   pattern: RegExp;
   /** Whether the request needs a bearer token and api-version like ARM (default true). */
   arm?: boolean;
+  /** The resource type the request log and fault rules see (default: none, or what the path parses to). */
+  resourceType?: string;
   handle: (ctx: RawContext) => ArmResponse | Promise<ArmResponse>;
 }
 
@@ -106,7 +114,7 @@ export interface ControlRoute {
 /** Node break/repair, implemented by the compute provider (its state lives there). */
 export interface NodeControl {
   /** `target` is an instance resource id or NIC IP; returns the instance id acted on. */
-  breakNode(emu: EmulatorRuntime, target: string, options?: { persistent?: boolean }): ArmResponse | Promise<ArmResponse>;
+  breakNode(emu: EmulatorRuntime, target: string, options?: { persistent?: boolean; mode?: 'broken' | 'hung' }): ArmResponse | Promise<ArmResponse>;
   repairNode(emu: EmulatorRuntime, target: string): ArmResponse | Promise<ArmResponse>;
 }
 

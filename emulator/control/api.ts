@@ -61,10 +61,13 @@ export function controlRoutes(deps: ControlDeps): Route[] {
         if (!isObject(b)) throw invalidParameters(['Body must be a JSON object.']);
         if (b.lroDelayMs !== undefined && !(Number.isInteger(b.lroDelayMs) && (b.lroDelayMs as number) >= 0)) problems.push('lroDelayMs must be a non-negative integer.');
         if (b.pageSize !== undefined && !(Number.isInteger(b.pageSize) && (b.pageSize as number) >= 1)) problems.push('pageSize must be a positive integer.');
+        if (b.metricGrainSeconds !== undefined && b.metricGrainSeconds !== null && !(Number.isInteger(b.metricGrainSeconds) && (b.metricGrainSeconds as number) >= 1 && (b.metricGrainSeconds as number) <= 3600)) problems.push('metricGrainSeconds must be an integer from 1 to 3600 (null: back to no history).');
         if (problems.length) throw invalidParameters(problems);
+        if (b.metricGrainSeconds === null) delete emu.options.metricGrainSeconds;
+        else if (b.metricGrainSeconds !== undefined) emu.options.metricGrainSeconds = b.metricGrainSeconds as number;
         if (b.lroDelayMs !== undefined) emu.options.lroDelayMs = emu.lro.delayMs = b.lroDelayMs as number;
         if (b.pageSize !== undefined) emu.options.pageSize = b.pageSize as number;
-        return ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize });
+        return ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize, metricGrainSeconds: emu.options.metricGrainSeconds ?? null });
       },
     },
     // Long-running operations
@@ -194,7 +197,8 @@ export function controlRoutes(deps: ControlDeps): Route[] {
         }
         const nc = deps.registry.hooks.nodeControl;
         if (!nc) throw new ArmError(501, 'NotImplemented', 'No provider implements node control (the compute provider registers nodeControl).');
-        return m[1] === 'break' ? nc.breakNode(emu, b.target, { persistent: b.persistent === true }) : nc.repairNode(emu, b.target);
+        if (b.mode !== undefined && b.mode !== 'broken' && b.mode !== 'hung') throw invalidParameters(['mode must be "broken" (default: probes fail) or "hung" (probes fail and the VM agent is not ready).']);
+        return m[1] === 'break' ? nc.breakNode(emu, b.target, { persistent: b.persistent === true, mode: b.mode === 'hung' ? 'hung' : 'broken' }) : nc.repairNode(emu, b.target);
       },
     },
     // Data path (emulator/datapath hook)

@@ -18,7 +18,7 @@ export async function ensureResource(input: { name: string; kind: ResourceKind }
     const natSubnetPrefix = await subnetPrefix(c, ctx.placement.subnetId);
     if (!natSubnetPrefix) return { outcome: 'terminal', code: 'SubnetHasNoPrefix', message: `subnet ${ctx.placement.subnetId} has no address prefix` };
     const key = sshKey();
-    const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(key ? { sshPublicKey: key } : {}) });
+    const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(ctx.record.natIps ? { natIpCount: ctx.record.natIps.count } : {}), ...(key ? { sshPublicKey: key } : {}) });
     return { outcome: 'ok', id: r.id, changed: r.changed, inProgress: r.inProgress };
   });
 }

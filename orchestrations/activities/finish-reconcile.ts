@@ -21,14 +21,9 @@ export async function finishReconcile(input: { name: string; generation: number;
     const { record, placement: p } = ctx;
     const facing = await consumerFacing(clients(), input.name, p);
     const unhealthy = input.nodes.filter((x) => x.health !== 'healthy');
-    let conditions = setCondition(record.status.conditions, { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${input.generation} is provisioned` }, input.now);
-    conditions = setCondition(
-      conditions,
-      unhealthy.length
-        ? { type: 'NodesHealthy', status: 'False', reason: 'UnhealthyNodes', message: `${unhealthy.length} of ${input.nodes.length} node(s) not healthy: ${unhealthy.map((x) => `${x.instanceId} (${x.health})`).join(', ')}` }
-        : { type: 'NodesHealthy', status: 'True', reason: 'AllHealthy', message: `${input.nodes.length} node(s) healthy` },
-      input.now,
-    );
+    // NodesHealthy belongs to the health watch's section (core/status.ts assembleStatus); the phase
+    // (Ready / Degraded) stays this loop's, from the instance views it just read.
+    const conditions = setCondition(record.status.conditions.filter((c) => c.type !== 'NodesHealthy'), { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${input.generation} is provisioned` }, input.now);
     const status: ForwardStatus = {
       phase: unhealthy.length ? 'Degraded' : 'Ready',
       observedGeneration: input.generation,

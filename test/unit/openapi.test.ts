@@ -66,7 +66,7 @@ describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 served under /api with the forwards operations', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers).toEqual([{ url: '/api' }]);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/forwards', '/forwards/{name}', '/forwards/{name}/actions', '/forwards/{name}/probes', '/forwards/{name}/probes/run', '/forwards/{name}/probes/runs/{runId}', '/openapi.json']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/forwards', '/forwards/{name}', '/forwards/{name}/actions', '/forwards/{name}/probes', '/forwards/{name}/probes/run', '/forwards/{name}/probes/runs/{runId}', '/forwards/{name}/recycling/resume', '/openapi.json']);
     expect(Object.keys(doc.paths['/forwards/{name}']).sort()).toEqual(['delete', 'get', 'parameters', 'put']);
   });
 

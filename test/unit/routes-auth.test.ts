@@ -18,5 +18,7 @@ describe('role checks on every API route', () => {
     const needs = /denied\(request, '(reader|operator)'\)/.exec(text)![1];
     const methods = /methods: \[([^\]]*)\]/.exec(text)?.[1] ?? '';
     expect({ f, needs }).toEqual({ f, needs: /'(PUT|DELETE|POST)'/.test(methods) ? 'operator' : 'reader' });
+    // A route with {name} refuses a name that can never be a forward before touching the store.
+    if (/route: 'forwards\/\{name\}/.test(text)) expect({ f, checksName: /badName\(|forwardNameProblems\(/.test(text) }).toEqual({ f, checksName: true });
   });
 });

@@ -9,7 +9,8 @@ import { computeTypes } from './instance-actions';
  * Compute: virtual machine scale sets, their instances and instance views, with simulated node
  * health (the forwarding manifest in customData + target state), and node break/repair for the
  * control API (`POST /_emulator/nodes/break {target, persistent?}`: a persistent fault survives
- * a reimage, as a bad host would; only replacing the instance cures it).
+ * a reimage, as a bad host would; only replacing the instance cures it; `mode: "hung"` also
+ * makes the VM agent Not Ready in the instance view).
  */
 function findNode(emu: EmulatorRuntime, target: string) {
   const t = target.toLowerCase();
@@ -25,7 +26,7 @@ export const provider: EmulatorProvider = {
   nodeControl: {
     breakNode(emu, target, options) {
       const node = findNode(emu, target);
-      instanceInternal(node).broken = { persistent: options?.persistent === true, since: new Date().toISOString() };
+      instanceInternal(node).broken = { persistent: options?.persistent === true, since: new Date().toISOString(), mode: options?.mode ?? 'broken' };
       return { status: 200, body: { id: node.id, ip: instanceInternal(node).ip, broken: instanceInternal(node).broken } };
     },
     repairNode(emu, target) {

@@ -45,7 +45,7 @@ export function vmInstanceView(emu: EmulatorRuntime, vm: StoredResource): Json {
     osVersion: '24.04',
     vmAgent: {
       vmAgentVersion: '2.12.0.2',
-      statuses: [node.power === 'running' ? status('ProvisioningState/succeeded', 'Ready', 'Info', vm.updatedAt) : status('ProvisioningState/Unavailable', 'Not Ready', 'Warning')],
+      statuses: [node.power === 'running' && node.broken?.mode !== 'hung' ? status('ProvisioningState/succeeded', 'Ready', 'Info', vm.updatedAt) : status('ProvisioningState/Unavailable', 'Not Ready', 'Warning')],
       extensionHandlers: health ? [{ type: health.type, typeHandlerVersion: health.typeHandlerVersion, status: status('ProvisioningState/succeeded', 'Ready') }] : [],
     },
     disks: [{ name: `${vm.name}_OsDisk`, statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.createdAt)] }],

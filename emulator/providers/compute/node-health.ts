@@ -26,7 +26,8 @@ export interface InstanceInternal {
   modelVersion: number;
   customData?: string;
   power: 'running' | 'stopped' | 'deallocated';
-  broken?: { persistent: boolean; since: string };
+  /** `hung`: the VM agent stops answering too (instance view: Not Ready), as a hung VM shows. */
+  broken?: { persistent: boolean; since: string; mode?: 'broken' | 'hung' };
   busyUntil?: number;
 }
 

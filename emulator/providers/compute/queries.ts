@@ -42,8 +42,23 @@ export function nodeByIp(emu: EmulatorRuntime, ip: string): StoredResource | und
   return allNodes(emu).find((vm) => instanceInternal(vm).ip === ip);
 }
 
+/** While set (synchronously, inside `withNodeIndex`), lookups by IP configuration use one index. */
+let nodeIndex: Map<string, StoredResource> | undefined;
+
+/** Runs `fn` with every node indexed by IP configuration once (bulk metric sampling: O(n), not O(n^2)). */
+export function withNodeIndex<T>(emu: EmulatorRuntime, fn: () => T): T {
+  if (nodeIndex) return fn();
+  nodeIndex = new Map(allNodes(emu).map((vm) => [instanceInternal(vm).ipConfigurationId.toLowerCase(), vm]));
+  try {
+    return fn();
+  } finally {
+    nodeIndex = undefined;
+  }
+}
+
 export function nodeByIpConfiguration(emu: EmulatorRuntime, ipConfigurationId: string): StoredResource | undefined {
   const k = ipConfigurationId.toLowerCase();
+  if (nodeIndex) return nodeIndex.get(k);
   return allNodes(emu).find((vm) => instanceInternal(vm).ipConfigurationId.toLowerCase() === k);
 }
 

@@ -15,13 +15,15 @@ import { frontendIp } from '../network/load-balancers';
  *    ProtocolType. Split by BackendIPAddress, a node serving two rules and failing one reads 50.
  *  - VipAvailability (data path availability): per rule, 100 when any backend passes its probe.
  *    Dimensions FrontendIPAddress, FrontendPort, ProtocolType.
- * The simulation has no history: every point of the requested span carries the current value.
+ * Without a run-time grain every point of the requested span carries the current value; with one
+ * (`metricGrainSeconds`) points come from the sampled history (history.ts).
  */
 export const SUPPORTED = ['DipAvailability', 'VipAvailability'] as const;
 
 const DIMENSIONS: Record<string, string[]> = {
   DipAvailability: ['FrontendIPAddress', 'FrontendPort', 'BackendIPAddress', 'BackendPort', 'ProtocolType'],
   VipAvailability: ['FrontendIPAddress', 'FrontendPort', 'ProtocolType'],
+  PLSNatPortsUsage: ['PrivateLinkServiceIPAddress'],
 };
 
 export interface MetricQuery {
@@ -39,7 +41,7 @@ export interface MetricQuery {
 export const AGGREGATIONS = ['average', 'minimum', 'maximum', 'total', 'count'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
 
-type Row = Record<string, string> & { value: string };
+export type Row = Record<string, string> & { value: string };
 
 interface RuleView {
   frontendIp: string;
@@ -69,7 +71,7 @@ function rulesOf(lb: StoredResource): RuleView[] {
 }
 
 /** Every backend instance of every rule with its probe verdict (the DipAvailability rows). */
-function dipRows(emu: EmulatorRuntime, lb: StoredResource): Row[] {
+export function dipRows(emu: EmulatorRuntime, lb: StoredResource): Row[] {
   const rows: Row[] = [];
   for (const r of rulesOf(lb)) {
     for (const member of r.poolId ? backendPoolMembers(emu, r.poolId) : []) {
@@ -88,9 +90,9 @@ function vipRows(dips: Row[], lb: StoredResource): Row[] {
   });
 }
 
-/** Each point carries the requested aggregations over the rows (one sample per row and point). */
-function points(q: MetricQuery, rows: Row[]): Json[] {
-  const values = rows.map((r) => Number(r.value));
+/** The requested aggregations over the samples of one point (none: a point without values). */
+function aggregate(q: MetricQuery, values: number[]): Json {
+  if (!values.length) return {};
   const agg: Record<Aggregation, number> = {
     average: values.reduce((a, b) => a + b, 0) / values.length,
     minimum: Math.min(...values),
@@ -98,29 +100,40 @@ function points(q: MetricQuery, rows: Row[]): Json[] {
     total: values.reduce((a, b) => a + b, 0),
     count: values.length,
   };
-  const carried = values.length ? Object.fromEntries((q.aggregations ?? ['average']).map((a) => [a, agg[a]])) : {};
-  const out: Json[] = [];
+  return Object.fromEntries((q.aggregations ?? ['average']).map((a) => [a, agg[a]]));
+}
+
+/** Rows of one time point: the current rows at every point (no history), or the sampled ones. */
+export interface Bucket {
+  time: number;
+  rows: Row[];
+}
+
+const stamp = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+
+/** Without history, every point of the span at the requested grain carries the current rows. */
+export function currentBuckets(q: MetricQuery, rows: Row[]): Bucket[] {
+  const out: Bucket[] = [];
   const step = q.grainMinutes * 60_000;
   const first = Math.floor(q.start.getTime() / step) * step;
-  for (let t = first; t < q.end.getTime() && out.length < 1440; t += step) out.push({ timeStamp: new Date(t).toISOString().replace('.000Z', 'Z'), ...carried });
+  for (let t = first; t < q.end.getTime() && out.length < 1440; t += step) out.push({ time: t, rows });
   return out;
 }
 
-/** Filters rows by the query's clauses and averages them per combination of the split dimensions. */
-function timeseries(name: string, q: MetricQuery, rows: Row[]): Json[] {
+/** Filters rows by the query's clauses and aggregates them per point and combination of the split dimensions. */
+export function timeseries(name: string, q: MetricQuery, buckets: Bucket[]): Json[] {
   const clauses = (q.filter ?? []).map((c) => ({ ...c, dimension: DIMENSIONS[name].find((d) => d.toLowerCase() === c.dimension.toLowerCase())! }));
-  const kept = rows.filter((r) => clauses.every((c) => c.values.includes('*') || c.values.some((v) => v.toLowerCase() === r[c.dimension].toLowerCase())));
-  if (!clauses.length) return [{ metadatavalues: [], data: points(q, kept) }];
-  const groups = new Map<string, Row[]>();
-  for (const r of kept) {
-    const key = JSON.stringify(clauses.map((c) => r[c.dimension]));
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  return [...groups]
-    .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
-    .map(([key, group]) => ({
+  const keep = (r: Row) => clauses.every((c) => c.values.includes('*') || c.values.some((v) => v.toLowerCase() === r[c.dimension].toLowerCase()));
+  const keyOf = (r: Row) => JSON.stringify(clauses.map((c) => r[c.dimension]));
+  const keys = new Set<string>();
+  for (const b of buckets) for (const r of b.rows) if (keep(r)) keys.add(keyOf(r));
+  const data = (key: string | undefined) => buckets.map((b) => ({ timeStamp: stamp(b.time), ...aggregate(q, b.rows.filter((r) => keep(r) && (key === undefined || keyOf(r) === key)).map((r) => Number(r.value))) }));
+  if (!clauses.length) return [{ metadatavalues: [], data: data(undefined) }];
+  return [...keys]
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+    .map((key) => ({
       metadatavalues: (JSON.parse(key) as string[]).map((value, i) => ({ name: { value: clauses[i].dimension.toLowerCase(), localizedValue: clauses[i].dimension.toLowerCase() }, value })),
-      data: points(q, group),
+      data: data(key),
     }));
 }
 
@@ -135,15 +148,25 @@ export function checkDimensions(q: MetricQuery): void {
   if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
 }
 
-export function loadBalancerMetrics(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery): Json[] {
+/** `buckets` (optional): the sampled history at the run-time grain; absent = the current value at every point. */
+export function loadBalancerMetrics(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery, buckets?: (name: string, rows: Row[]) => Bucket[]): Json[] {
   const dips = dipRows(emu, lb);
-  return q.names.map((name) => ({
-    id: `${lb.id}/providers/Microsoft.Insights/metrics/${name}`,
-    type: 'Microsoft.Insights/metrics',
-    name: { value: name, localizedValue: name === 'DipAvailability' ? 'Health Probe Status' : 'Data Path Availability' },
-    displayDescription: name === 'DipAvailability' ? 'Average Load Balancer health probe status per time duration' : 'Average Load Balancer data path availability per time duration',
-    unit: 'Count',
-    timeseries: timeseries(name, q, name === 'DipAvailability' ? dips : vipRows(dips, lb)),
-    errorCode: 'Success',
-  }));
+  return q.names.map((name) => {
+    const rows = name === 'DipAvailability' ? dips : vipRows(dips, lb);
+    return {
+      id: `${lb.id}/providers/Microsoft.Insights/metrics/${name}`,
+      type: 'Microsoft.Insights/metrics',
+      name: { value: name, localizedValue: name === 'DipAvailability' ? 'Health Probe Status' : 'Data Path Availability' },
+      displayDescription: name === 'DipAvailability' ? 'Average Load Balancer health probe status per time duration' : 'Average Load Balancer data path availability per time duration',
+      unit: 'Count',
+      timeseries: timeseries(name, q, buckets ? buckets(name, rows) : currentBuckets(q, rows)),
+      errorCode: 'Success',
+    };
+  });
+}
+
+/** VipAvailability rows from DipAvailability rows (for the history sampler). */
+export function availabilityRows(emu: EmulatorRuntime, lb: StoredResource): Record<string, Row[]> {
+  const dips = dipRows(emu, lb);
+  return { DipAvailability: dips, VipAvailability: vipRows(dips, lb) };
 }

@@ -3,12 +3,12 @@ import type { MetricQuery } from './load-balancer-metrics';
 import { AGGREGATIONS, checkDimensions, SUPPORTED, type Aggregation } from './load-balancer-metrics';
 
 /** Parses the metrics query parameters both APIs share; 400 BadRequest naming every problem. */
-export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch'): MetricQuery {
+export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch', supported: readonly string[] = SUPPORTED, resourceType = 'loadBalancers'): MetricQuery {
   const problems: string[] = [];
   const names = (params.get('metricnames') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (!names.length) problems.push('metricnames is required.');
-  const unknown = names.filter((n) => !(SUPPORTED as readonly string[]).includes(n));
-  if (unknown.length) problems.push(`Failed to find metric configuration for provider: Microsoft.Network, resource type: loadBalancers, metric: ${unknown.join(', ')}. Valid metrics: ${SUPPORTED.join(', ')}.`);
+  const unknown = names.filter((n) => !supported.includes(n));
+  if (unknown.length) problems.push(`Failed to find metric configuration for provider: Microsoft.Network, resource type: ${resourceType}, metric: ${unknown.join(', ')}. Valid metrics: ${supported.join(', ')}.`);
   let start: Date;
   let end: Date;
   if (style === 'single') {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../../devhost/durable/azurite';
 import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
+import type { EmulatorOptions } from '../../../emulator/server';
 
 /**
  * The product end to end, as `npm start` runs it: Azurite (tables), the emulator (in this
@@ -60,10 +61,11 @@ async function spawnDevhost(env: Record<string, string>, log: (s: string) => voi
   return { child, url };
 }
 
-export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+/** `emulatorOptions`: e.g. a topology of its own (benchmarks). */
+export async function startStack(extraEnv: Record<string, string> = {}, emulatorOptions: EmulatorOptions = {}): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
   const azurite = await startAzurite({ inMemory: true });
-  const emu = await startTestEmulator();
+  const emu = await startTestEmulator(emulatorOptions);
   const caFile = path.join(dir, 'ca.pem');
   fs.writeFileSync(caFile, emu.emu.caPem);
   let log = '';
@@ -72,6 +74,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     PLF_ARM_ENDPOINT: emu.emu.url,
     PLF_ARM_CA_FILE: caFile,
     PLF_AUTH: 'off',
+    // Azure Monitor metrics (health watch) come from the same emulator.
+    PLF_METRICS_ENDPOINT: emu.emu.url,
+    // The health sweep runs only when a test invokes it (POST /admin/functions/healthSweep): its
+    // metrics calls would otherwise land in other tests' request-log counts once a minute.
+    PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *',
     PLF_HUB_SUBNET_ID: IDS.hubShared,
     PLF_HUB_RESOURCE_GROUP: IDS.hubRg,
     PLF_LOCATION: IDS.location,

@@ -1,0 +1,221 @@
+import type { HealthSettings } from './app-settings';
+
+/**
+ * The health watch's decisions, pure: from the metric points of each node (DipAvailability split
+ * by BackendIPAddress), what the instance views say (only read for suspect forwards), the recycle
+ * history and the forward's situation, decide per node and per forward — with hysteresis counted
+ * in distinct metric time points, never in sweeps (a sweep faster than the grain re-reads the same
+ * point, and re-reading it changes nothing).
+ *
+ * Rules (README "Health"):
+ *  - a point is bad when its average is below BAD_BELOW (the node failed most probes of that grain);
+ *    a node is broken when its last `unhealthySamples` points (after its last recycle) are all bad,
+ *    while another node of the forward is healthy;
+ *  - a single-node forward has nothing to compare with: it is recycled only on node-level evidence
+ *    (power state not running, VM agent not ready = hung), never on probe failure alone;
+ *  - every node failing together is a target outage: nothing is recycled, TargetsReachable False
+ *    (TargetOutage) until probes recover;
+ *  - never: inside the grace period, while a recycle runs, while the reconcile rolls nodes, more
+ *    than one node out of service at a time (min in service = count - 1), a healthy node, a
+ *    suspended node; a node recycled `recycleLimitPerHour` times in the last hour is suspended
+ *    (RecycleSuspended) until the spec changes;
+ *  - no metric data is never "broken": the node is `unknown`.
+ */
+export const BAD_BELOW = 50;
+
+export interface MetricPoint {
+  time: string;
+  value?: number;
+}
+
+export type NodeHealth = 'healthy' | 'unhealthy' | 'unknown';
+
+export interface NodeVerdict {
+  health: NodeHealth;
+  /** Trailing consecutive bad points (distinct timestamps). */
+  badStreak: number;
+  lastSample?: string;
+}
+
+/** Points with a value at or after `since`, in time order, one per timestamp. */
+function usable(points: readonly MetricPoint[], since?: string): MetricPoint[] {
+  const seen = new Set<string>();
+  const after = since ? Date.parse(since) : -Infinity;
+  return [...points]
+    .filter((p) => typeof p.value === 'number' && Number.isFinite(p.value) && Date.parse(p.time) >= after)
+    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time))
+    .filter((p) => (seen.has(p.time) ? false : (seen.add(p.time), true)));
+}
+
+/** A node's health from its points: the last point decides healthy/unhealthy; no point is unknown. */
+export function nodeVerdict(points: readonly MetricPoint[], since?: string): NodeVerdict {
+  const pts = usable(points, since);
+  if (!pts.length) return { health: 'unknown', badStreak: 0 };
+  let badStreak = 0;
+  for (let i = pts.length - 1; i >= 0 && pts[i].value! < BAD_BELOW; i--) badStreak++;
+  return { health: badStreak > 0 ? 'unhealthy' : 'healthy', badStreak, lastSample: pts[pts.length - 1].time };
+}
+
+/** Node-level evidence from the instance view (does not go through the targets). */
+export interface NodeEvidence {
+  powerState?: string;
+  agentReady?: boolean;
+  provisioningState?: string;
+}
+
+export function isHung(e: NodeEvidence | undefined): boolean {
+  if (!e) return false;
+  return (e.powerState !== undefined && e.powerState !== 'running') || e.agentReady === false;
+}
+
+export interface NodeInput {
+  instanceId: string;
+  ip?: string;
+  points: readonly MetricPoint[];
+  evidence?: NodeEvidence;
+  /** When the health watch first saw the node (create or replace). */
+  firstSeenAt?: string;
+  /** The last recycle action on it (reimage). */
+  lastRecycleAt?: string;
+}
+
+export interface RecycleEntry {
+  instanceId: string;
+  action: string;
+  time: string;
+  result: string;
+}
+
+export interface ForwardHealthInput {
+  now: string;
+  settings: Pick<HealthSettings, 'unhealthySamples' | 'graceSeconds' | 'recycleLimitPerHour'>;
+  /** Nodes the spec asks for (min in service = count - 1). */
+  desiredCount: number;
+  nodes: readonly NodeInput[];
+  /** The forward's reconcile loop holds the scale set (rolling nodes, or a pass writing it). */
+  reconcileHoldsScaleSet: boolean;
+  /** A recycle of this forward runs. */
+  recycleRunning: boolean;
+  /** Last roll of nodes by the reconcile (grace applies to every node after it). */
+  lastRolledAt?: string;
+  history: readonly RecycleEntry[];
+  /** A suspension still in force (cleared by a spec change before this is called). */
+  suspended?: { instanceId: string };
+}
+
+export interface NodeDecision extends NodeVerdict {
+  instanceId: string;
+  ip?: string;
+  broken: boolean;
+  hung: boolean;
+}
+
+export type Hold =
+  | 'none'
+  | 'target-outage'
+  | 'single-node-no-evidence'
+  | 'grace-period'
+  | 'recycle-running'
+  | 'reconcile-rolling'
+  | 'min-in-service'
+  | 'suspended'
+  | 'no-healthy-peer';
+
+export interface ForwardHealthDecision {
+  nodes: NodeDecision[];
+  /** Every node with data fails together (2+ nodes). */
+  outage: boolean;
+  /** The node to recycle now (one at most). */
+  recycle?: { instanceId: string; reason: string };
+  /** Why a broken node is not recycled now (per node). */
+  holds: { instanceId: string; hold: Hold; message: string }[];
+  /** A node to suspend now (recycled too often in the last hour). */
+  suspend?: { instanceId: string; count: number };
+}
+
+const secondsBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 1000;
+
+export function recyclesInLastHour(history: readonly RecycleEntry[], instanceId: string, now: string): number {
+  return history.filter((h) => h.instanceId === instanceId && ['reimage', 'replace'].includes(h.action) && secondsBetween(h.time, now) < 3600).length;
+}
+
+export function decideForwardHealth(input: ForwardHealthInput): ForwardHealthDecision {
+  const k = Math.max(1, input.settings.unhealthySamples);
+  const nodes: NodeDecision[] = input.nodes.map((n) => {
+    const v = nodeVerdict(n.points, n.lastRecycleAt);
+    const hung = isHung(n.evidence);
+    return { instanceId: n.instanceId, ...(n.ip ? { ip: n.ip } : {}), ...v, hung, broken: hung || v.badStreak >= k };
+  });
+  const withData = nodes.filter((n) => n.health !== 'unknown');
+  const healthy = nodes.filter((n) => n.health === 'healthy' && !n.hung);
+  const outage = withData.length >= 2 && withData.length === nodes.length && withData.every((n) => n.health === 'unhealthy') && !nodes.some((n) => n.hung);
+  const holds: ForwardHealthDecision['holds'] = [];
+  const decision: ForwardHealthDecision = { nodes, outage, holds };
+  const broken = nodes.filter((n) => n.broken);
+  if (!broken.length) return decision;
+  const hold = (n: NodeDecision, h: Hold, message: string) => holds.push({ instanceId: n.instanceId, hold: h, message });
+  if (outage) {
+    for (const n of broken) hold(n, 'target-outage', 'every node fails its probe at once: a target outage, not a node fault');
+    return decision;
+  }
+  // In service = not being recycled; min in service = count - 1, so one node out at a time.
+  const minInService = Math.max(0, input.desiredCount - 1);
+  for (const n of broken) {
+    const src = input.nodes.find((x) => x.instanceId === n.instanceId)!;
+    const graceFrom = [src.firstSeenAt, src.lastRecycleAt, input.lastRolledAt].filter((x): x is string => !!x).sort().pop();
+    const count = recyclesInLastHour(input.history, n.instanceId, input.now);
+    if (input.suspended?.instanceId === n.instanceId) hold(n, 'suspended', 'recycling is suspended for this node until the spec changes');
+    else if (count >= input.settings.recycleLimitPerHour) {
+      hold(n, 'suspended', `recycled ${count} times in the last hour`);
+      decision.suspend ??= { instanceId: n.instanceId, count };
+    } else if (nodes.length === 1 && !n.hung) hold(n, 'single-node-no-evidence', 'a single node failing its probe cannot be told from a target outage; recycled only when the instance view shows it hung or stopped');
+    else if (nodes.length > 1 && !n.hung && !healthy.some((h) => h.instanceId !== n.instanceId)) hold(n, 'no-healthy-peer', 'no other node of the forward is healthy');
+    else if (graceFrom && secondsBetween(graceFrom, input.now) < input.settings.graceSeconds) hold(n, 'grace-period', `inside the grace period (${input.settings.graceSeconds}s since ${graceFrom})`);
+    else if (input.recycleRunning) hold(n, 'recycle-running', 'another recycle of this forward runs');
+    else if (input.reconcileHoldsScaleSet) hold(n, 'reconcile-rolling', "the forward's reconcile holds the scale set (rolling nodes)");
+    else if (nodes.length - 1 < minInService) hold(n, 'min-in-service', `recycling would leave fewer than ${minInService} node(s) in service`);
+    else if (!decision.recycle) decision.recycle = { instanceId: n.instanceId, reason: n.hung ? 'the instance view shows the node hung or not running' : `probe failed in ${n.badStreak} consecutive metric samples while other nodes are healthy` };
+  }
+  return decision;
+}
+
+/**
+ * NAT ports of the forward's private link service (PLSNatPortsUsage, percent, per NAT IP): above
+ * the threshold the forward gets one more NAT IP — kept beside the spec, never lowered, at most
+ * once per cooldown (so the last addition can take effect), at most MAX_NAT_IPS (Azure's limit);
+ * at the limit, a condition instead of a write. No data: nothing is decided.
+ */
+export const MAX_NAT_IPS = 8;
+
+export interface NatInput {
+  /** The highest usage over the NAT IPs in the last point with data (undefined: no data). */
+  usagePercent?: number;
+  /** NAT IPs the service has now (or the count asked for, whichever is higher). */
+  count: number;
+  lastRaisedAt?: string;
+  now: string;
+  thresholdPercent: number;
+  cooldownSeconds: number;
+}
+
+export type NatDecision =
+  | { action: 'none' | 'unknown' }
+  | { action: 'raise'; count: number }
+  | { action: 'cooldown'; until: string }
+  | { action: 'at-max' };
+
+export function decideNatPorts(i: NatInput): NatDecision {
+  if (i.usagePercent === undefined) return { action: 'unknown' };
+  if (i.usagePercent <= i.thresholdPercent) return { action: 'none' };
+  if (i.count >= MAX_NAT_IPS) return { action: 'at-max' };
+  if (i.lastRaisedAt && secondsBetween(i.lastRaisedAt, i.now) < i.cooldownSeconds) return { action: 'cooldown', until: new Date(Date.parse(i.lastRaisedAt) + i.cooldownSeconds * 1000).toISOString() };
+  return { action: 'raise', count: i.count + 1 };
+}
+
+/** The last usage with data, highest over the NAT IPs. */
+export function natUsage(byIp: Record<string, readonly MetricPoint[]>): number | undefined {
+  const lasts = Object.values(byIp)
+    .map((pts) => [...pts].reverse().find((p) => typeof p.value === 'number')?.value)
+    .filter((v): v is number => v !== undefined);
+  return lasts.length ? Math.max(...lasts) : undefined;
+}

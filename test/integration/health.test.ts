@@ -1,0 +1,295 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { IDS } from '../emulator/helpers/emulator';
+import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
+
+/**
+ * The health watch end to end (devhost + Azurite + emulator, real SDK clients, the metrics batch
+ * API): the emulator's metric grain is 5 s with a sampled history, sweeps are driven by invoking
+ * the timer through devhost's admin endpoint (its schedule never fires here), grace 0.
+ * Assertions are about behaviour (what was done to the scale set, status, action log), never timings.
+ */
+let s: Stack;
+const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { nodes: Record<string, unknown> };
+const TARGETS = ['192.168.42.65', '192.168.42.66'];
+
+interface Node { instanceId: string; ip?: string; health: string; lastSample?: string; recycles?: { action: string; time: string; result: string }[] }
+interface Cond { type: string; status: string; reason: string; message: string }
+interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; conditions: Cond[]; nodes: Node[]; resources: { scaleSetId?: string } } }
+interface Action { time: string; actor: string; action: string; target: string; reason: string }
+type RequestEntry = { seq: number; method: string; path: string; kind: string; status: number; resourceType?: string };
+
+const get = async (name: string) => (await s.api<ForwardBody>('GET', `/api/forwards/${name}`)).body;
+const cond = (b: ForwardBody, type: string) => b.status.conditions.find((c) => c.type === type);
+const actions = async (name: string) => (await s.api<{ value: Action[] }>('GET', `/api/forwards/${name}/actions?top=200`)).body.value;
+const requests = async () => (await s.emu.control<{ value: RequestEntry[] }>('GET', '/requests')).body.value;
+/** Scale set instance actions (reimage, deleteInstances, capacity writes) on a forward's scale set. */
+const scaleSetActions = async (name: string) =>
+  (await requests()).filter((r) => r.path.toLowerCase().includes(`/virtualmachinescalesets/plf-${name}-vmss`) && r.method !== 'GET' && r.status < 400 && !r.path.toLowerCase().includes('/operations/'));
+const isRecycle = (r: RequestEntry) => /\/reimage$|\/delete$|\/deleteinstances$/i.test(r.path) || r.method === 'PATCH';
+const sweeps = () => (s.output().match(/health sweep: /g) ?? []).length;
+
+/** Runs one sweep now and waits for it to finish (its log line). */
+async function sweep(): Promise<void> {
+  const before = sweeps();
+  const r = await s.api('POST', '/admin/functions/healthSweep', {});
+  expect(r.status).toBe(202);
+  await eventually(async () => (sweeps() > before ? true : undefined), 'the health sweep finished', 30_000);
+}
+/** Sweeps every grain until `until` holds. */
+async function sweepUntil<T>(until: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
+  return eventually(async () => {
+    await sweep();
+    return until();
+  }, what, timeoutMs, 2500);
+}
+async function putForward(name: string, count: number) {
+  const r = await s.api<ForwardBody>('PUT', `/api/forwards/${name}`, { ...example, nodes: { ...example.nodes, count } });
+  expect([200, 201, 202]).toContain(r.status);
+  return eventually(async () => {
+    const b = await get(name);
+    return b.status.observedGeneration >= r.body.generation && b.status.phase === 'Ready' ? b : undefined;
+  }, `${name} Ready`, 90_000);
+}
+/** Waits until every node of the forward reads healthy in the health section. */
+async function allHealthy(name: string, count: number) {
+  return sweepUntil(async () => {
+    const b = await get(name);
+    return b.status.nodes.length === count && b.status.nodes.every((n) => n.health === 'healthy' && n.lastSample) && cond(b, 'NodesHealthy')?.status === 'True' ? b : undefined;
+  }, `${name}: ${count} node(s) healthy`);
+}
+
+beforeAll(async () => {
+  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_HEALTH_VERIFY_POLLS: '100', PLF_POLL_INTERVAL_MS: '500', PLF_NAT_PORTS_COOLDOWN_SECONDS: '0' });
+  expect((await s.emu.control('PUT', '/settings', { metricGrainSeconds: 5 })).status).toBe(200);
+}, 120_000);
+afterAll(() => s?.stop());
+afterEach(async () => {
+  for (const t of TARGETS) await s.emu.control('POST', `/targets/${t}/up`);
+  await s.emu.control('DELETE', '/faults');
+});
+
+describe('a broken node', () => {
+  it('transient: reimaged once, healthy again, nothing else touched', async () => {
+    const b = await putForward('hw1', 2);
+    await allHealthy('hw1', 2);
+    const victim = b.status.nodes[0];
+    await s.emu.control('DELETE', '/requests');
+    expect((await s.emu.control('POST', '/nodes/break', { target: victim.ip })).status).toBe(200);
+    await sweepUntil(async () => ((await actions('hw1')).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), 'hw1: reimaged and verified');
+    const after = await allHealthy('hw1', 2);
+    const acts = (await scaleSetActions('hw1')).filter(isRecycle);
+    expect(acts.map((r) => r.path.split('/').pop())).toEqual(['reimage']);
+    expect(acts[0].path).toContain(`/virtualMachines/${victim.instanceId}/reimage`);
+    expect(after.status.nodes.map((n) => n.instanceId).sort()).toEqual(b.status.nodes.map((n) => n.instanceId).sort());
+    expect(after.status.nodes.find((n) => n.instanceId === victim.instanceId)?.recycles?.map((r) => r.action)).toEqual(['reimage', 'verify']);
+    const log = await actions('hw1');
+    expect(log.find((a) => a.action === 'reimage')).toMatchObject({ actor: 'sweep', target: victim.instanceId, reason: expect.stringMatching(/consecutive metric samples/) });
+  }, 240_000);
+
+  it('persistent: reimaged, still broken, replaced; the forward ends with its node count, all healthy', async () => {
+    const b = await putForward('hw2', 2);
+    await allHealthy('hw2', 2);
+    const victim = b.status.nodes[1];
+    await s.emu.control('POST', '/nodes/break', { target: victim.ip, persistent: true });
+    await sweepUntil(async () => ((await actions('hw2')).some((a) => a.action === 'verify-verified' && a.target !== victim.instanceId) ? true : undefined), 'hw2: replaced and verified', 180_000);
+    const log = (await actions('hw2')).reverse().map((a) => a.action);
+    expect(log.filter((a) => ['reimage', 'verify-still-broken', 'replace', 'restore-capacity', 'verify-verified'].includes(a))).toEqual(['reimage', 'verify-still-broken', 'replace', 'restore-capacity', 'verify-verified']);
+    const vmss = await s.emu.compute(IDS.hubSub).virtualMachineScaleSets.get(IDS.hubRg, 'plf-hw2-vmss');
+    expect(vmss.sku?.capacity).toBe(2);
+    const after = await allHealthy('hw2', 2);
+    expect(after.status.nodes.map((n) => n.instanceId)).not.toContain(victim.instanceId);
+  }, 300_000);
+});
+
+describe('every target down', () => {
+  it('three sweeps: zero recycle requests, TargetOutage logged once; targets up: cleared, still zero', async () => {
+    await putForward('hw3', 2);
+    await allHealthy('hw3', 2);
+    await s.emu.control('DELETE', '/requests');
+    for (const t of TARGETS) await s.emu.control('POST', `/targets/${t}/down`);
+    await sweepUntil(async () => (cond(await get('hw3'), 'TargetsReachable')?.reason === 'TargetOutage' ? true : undefined), 'hw3: TargetOutage');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect((await scaleSetActions('hw3')).filter(isRecycle)).toEqual([]);
+    expect(cond(await get('hw3'), 'TargetsReachable')).toMatchObject({ status: 'False', reason: 'TargetOutage' });
+    expect((await actions('hw3')).filter((a) => a.action === 'target-outage')).toHaveLength(1);
+    for (const t of TARGETS) await s.emu.control('POST', `/targets/${t}/up`);
+    await sweepUntil(async () => (cond(await get('hw3'), 'TargetsReachable')?.status === 'True' ? true : undefined), 'hw3: TargetsReachable again');
+    expect((await scaleSetActions('hw3')).filter(isRecycle)).toEqual([]);
+    expect((await actions('hw3')).filter((a) => a.action === 'target-outage-cleared')).toHaveLength(1);
+  }, 240_000);
+});
+
+describe('not recycled', () => {
+  it('a flapping node (broken for one sample)', async () => {
+    const b = await putForward('hw4', 2);
+    await allHealthy('hw4', 2);
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip });
+    await sweep();
+    await new Promise((r) => setTimeout(r, 3000));
+    await s.emu.control('POST', '/nodes/repair', { target: b.status.nodes[0].ip });
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect((await scaleSetActions('hw4')).filter(isRecycle)).toEqual([]);
+    await allHealthy('hw4', 2);
+  }, 240_000);
+
+  it('metrics batch answering 429 or 500: skipped and said so, nothing recycled; the next sweep is fine', async () => {
+    const b = await putForward('hw5', 2);
+    await allHealthy('hw5', 2);
+    const victim = b.status.nodes[0];
+    for (const [i, fault] of [{ kind: 'throttle', retryAfterSeconds: 1 }, { kind: 'error', status: 500 }].entries()) {
+      await s.emu.control('DELETE', '/requests');
+      expect((await s.emu.control('POST', '/faults', { ...fault, rate: 1, method: 'POST', resourceType: 'Microsoft.Insights/metrics' })).status).toBe(201);
+      await s.emu.control('POST', '/nodes/break', { target: victim.ip });
+      for (let n = 0; n < 3; n++) {
+        await new Promise((r) => setTimeout(r, 5000));
+        await sweep();
+      }
+      const skipped = await get('hw5');
+      expect(cond(skipped, 'NodesHealthy')).toMatchObject({ status: 'Unknown', reason: 'MetricsUnavailable' });
+      expect(s.output().split('\n').filter((l) => /health sweep: /.test(l)).pop()).toMatch(new RegExp(`skipped \\d+: .*hw5 \\(metrics unavailable \\(${i === 0 ? 'TooManyRequests' : 'InternalServerError'}\\)`));
+      expect((await scaleSetActions('hw5')).filter(isRecycle)).toEqual([]);
+      // Faults gone: the next sweeps read the metrics again and act on the node broken all along.
+      await s.emu.control('DELETE', '/faults');
+      await sweepUntil(async () => ((await actions('hw5')).filter((a) => a.action === 'verify-verified').length === i + 1 ? true : undefined), `hw5: recycled after the ${fault.kind} cleared`);
+      await allHealthy('hw5', 2);
+    }
+  }, 300_000);
+});
+
+describe('one node at a time', () => {
+  it('two nodes broken at once: recycled one after the other', async () => {
+    const b = await putForward('hw6', 3);
+    await allHealthy('hw6', 3);
+    const [n0, n1] = b.status.nodes;
+    await s.emu.control('POST', '/nodes/break', { target: n0.ip });
+    await s.emu.control('POST', '/nodes/break', { target: n1.ip });
+    await sweepUntil(async () => ((await actions('hw6')).filter((a) => a.action === 'verify-verified').length >= 2 ? true : undefined), 'hw6: both recycled', 180_000);
+    const log = (await actions('hw6')).reverse().filter((a) => ['reimage', 'verify-verified', 'verify-still-broken', 'replace'].includes(a.action));
+    // Each reimage is verified before the next one starts.
+    expect(log.map((a) => a.action)).toEqual(['reimage', 'verify-verified', 'reimage', 'verify-verified']);
+    expect(new Set([log[0].target, log[2].target])).toEqual(new Set([n0.instanceId, n1.instanceId]));
+    await allHealthy('hw6', 3);
+  }, 300_000);
+
+  it('a node recycled 3 times in an hour: RecycleSuspended naming it, no fourth action; an operator resume lifts it', async () => {
+    const b = await putForward('hw7', 2);
+    await allHealthy('hw7', 2);
+    const victim = b.status.nodes[0];
+    for (let i = 1; i <= 3; i++) {
+      await s.emu.control('POST', '/nodes/break', { target: victim.ip });
+      await sweepUntil(async () => ((await actions('hw7')).filter((a) => a.action === 'verify-verified').length === i ? true : undefined), `hw7: recycle ${i}`);
+      await allHealthy('hw7', 2);
+    }
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('POST', '/nodes/break', { target: victim.ip });
+    const suspended = await sweepUntil(async () => {
+      const c = cond(await get('hw7'), 'RecycleSuspended');
+      return c?.status === 'True' ? c : undefined;
+    }, 'hw7: RecycleSuspended');
+    expect(suspended.message).toContain(victim.instanceId);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect((await scaleSetActions('hw7')).filter(isRecycle)).toEqual([]);
+    expect((await actions('hw7')).filter((a) => a.action === 'reimage')).toHaveLength(3);
+    expect((await actions('hw7')).filter((a) => a.action === 'recycle-suspended')).toHaveLength(1);
+    // An operator resumes recycling: the condition clears and the node is recycled again.
+    expect((await s.api('POST', '/api/forwards/hw7/recycling/resume')).status).toBe(202);
+    await sweepUntil(async () => ((await actions('hw7')).filter((a) => a.action === 'verify-verified').length === 4 ? true : undefined), 'hw7: recycled after the resume');
+    expect(cond(await get('hw7'), 'RecycleSuspended')).toMatchObject({ status: 'False' });
+  }, 300_000);
+
+  it('rolling upgrade in progress + a broken node: no concurrent actions on the scale set', async () => {
+    const b = await putForward('hw8', 2);
+    await allHealthy('hw8', 2);
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('PUT', '/settings', { lroDelayMs: 1500 });
+    try {
+      // A new target list changes every node's customData: the reconcile rolls both nodes.
+      const r = await s.api<ForwardBody>('PUT', `/api/forwards/hw8`, { ...example, nodes: { ...example.nodes, count: 2 }, targets: ['192.168.42.66', '192.168.42.65'] });
+      expect(r.status).toBe(202);
+      await eventually(async () => ((await requests()).some((x) => /\/plf-hw8-vmss\/manualupgrade$/i.test(x.path)) ? true : undefined), 'hw8: the roll started', 60_000);
+      await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[1].ip, persistent: true });
+      await sweepUntil(async () => {
+        const done = (await actions('hw8')).some((a) => a.action === 'verify-verified' && a.target !== b.status.nodes[1].instanceId);
+        const body = await get('hw8');
+        return done && body.status.observedGeneration === r.body.generation ? true : undefined;
+      }, 'hw8: rolled, then the broken node replaced', 240_000);
+    } finally {
+      await s.emu.control('PUT', '/settings', { lroDelayMs: 0 });
+    }
+    // Instance-acting requests in order: every upgrade comes before every recycle action (the
+    // recycle waited for the reconcile to release the scale set), and none interleave.
+    const acting = (await requests()).filter((x) => /\/plf-hw8-vmss\/(manualupgrade|delete)$|\/plf-hw8-vmss\/virtualmachines\/\d+\/reimage$/i.test(x.path) && x.status < 400);
+    const kinds = acting.map((x) => (/manualupgrade$/i.test(x.path) ? 'upgrade' : 'recycle'));
+    expect(kinds.indexOf('recycle')).toBeGreaterThan(kinds.lastIndexOf('upgrade'));
+    expect(kinds.filter((k) => k === 'upgrade').length).toBeGreaterThanOrEqual(1);
+    const log = await actions('hw8');
+    expect(log.some((a) => a.action === 'reimage')).toBe(true);
+  }, 360_000);
+});
+
+describe('a single-node forward', () => {
+  it('probe failure alone: not recycled (a target outage looks the same); hung (VM agent not ready): recycled', async () => {
+    const b = await putForward('hw9', 1);
+    await allHealthy('hw9', 1);
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip });
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect((await scaleSetActions('hw9')).filter(isRecycle)).toEqual([]);
+    expect(cond(await get('hw9'), 'NodesHealthy')).toMatchObject({ status: 'False', reason: 'SingleNodeNoEvidence' });
+    await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip, mode: 'hung' });
+    await sweepUntil(async () => ((await actions('hw9')).some((a) => a.action === 'verify-verified') ? true : undefined), 'hw9: hung node reimaged');
+    expect((await actions('hw9')).find((a) => a.action === 'reimage')?.reason).toMatch(/hung/);
+    await allHealthy('hw9', 1);
+  }, 240_000);
+});
+
+describe('NAT ports of the private link service', () => {
+  const plsId = (name: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${name}-pls`;
+  const natNames = async (name: string) => ((await s.emu.network(IDS.hubSub).privateLinkServices.get(IDS.hubRg, `plf-${name}-pls`)).ipConfigurations ?? []).map((c) => c.name);
+  const plsWrites = async (name: string) => (await requests()).filter((r) => r.method === 'PUT' && r.path.toLowerCase().endsWith(`/privatelinkservices/plf-${name}-pls`));
+
+  it('usage above the threshold: one NAT IP added (applied by the reconcile); at 8: a condition, no write', async () => {
+    await putForward('hwn', 2);
+    await allHealthy('hwn', 2);
+    expect(await natNames('hwn')).toEqual(['nat-1']);
+    // Demand of one NAT IP's ports at 100%: 2 NAT IPs bring it to 50%, below the 80% threshold.
+    expect((await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: 100 })).status).toBe(200);
+    await sweepUntil(async () => ((await natNames('hwn')).length === 2 ? true : undefined), 'hwn: a second NAT IP');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect(await natNames('hwn')).toEqual(['nat-1', 'nat-2']);
+    expect((await actions('hwn')).filter((a) => a.action === 'nat-ip-added')).toHaveLength(1);
+    expect(cond(await get('hwn'), 'NatPortsAvailable')).toMatchObject({ status: 'True', reason: 'BelowThreshold' });
+
+    // Demand beyond what 8 NAT IPs hold: raised one at a time up to 8, then the condition, no more writes.
+    await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: 800 });
+    await sweepUntil(async () => (cond(await get('hwn'), 'NatPortsAvailable')?.reason === 'MaxNatIps' ? true : undefined), 'hwn: MaxNatIps', 180_000);
+    expect(await natNames('hwn')).toHaveLength(8);
+    await s.emu.control('DELETE', '/requests');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      await sweep();
+    }
+    expect(await plsWrites('hwn')).toEqual([]);
+    expect(cond(await get('hwn'), 'NatPortsAvailable')).toMatchObject({ status: 'False', reason: 'MaxNatIps' });
+    // The count lives beside the spec: drift repair keeps it.
+    expect((await get('hwn')).status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: null });
+  }, 300_000);
+});

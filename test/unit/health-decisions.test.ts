@@ -1,0 +1,155 @@
+import { healthSettings, metricsEndpointFor } from '../../core/app-settings';
+import { decideForwardHealth, decideNatPorts, natUsage, nodeVerdict, type ForwardHealthInput, type MetricPoint, type NatInput, type NodeInput } from '../../core/health';
+import { buildPrivateLinkService } from '../../azure/private-link-service/spec';
+import { parseForwardSpec } from '../../core/forward-spec';
+import { planBatches } from '../../azure/metrics/batch';
+
+/** Unit tables for the health watch's decisions (core/health.ts), named after the situation. */
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+/** Points at a 60 s grain ending at `end` seconds: values oldest first. */
+const series = (values: number[], end = 600): MetricPoint[] => values.map((value, i) => ({ time: at(end - (values.length - 1 - i) * 60), value }));
+const GOOD = series([100, 100, 100]);
+const BROKEN = series([100, 0, 0]);
+const node = (instanceId: string, points: MetricPoint[], extra: Partial<NodeInput> = {}): NodeInput => ({ instanceId, ip: `10.0.1.${10 + Number(instanceId)}`, points, firstSeenAt: at(-3600), ...extra });
+const base = (nodes: NodeInput[], extra: Partial<ForwardHealthInput> = {}): ForwardHealthInput => ({
+  now: at(610),
+  settings: { unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3 },
+  desiredCount: nodes.length,
+  nodes,
+  reconcileHoldsScaleSet: false,
+  recycleRunning: false,
+  history: [],
+  ...extra,
+});
+
+describe('nodeVerdict: hysteresis counts distinct metric points', () => {
+  it.each([
+    ['no points at all (metrics missing) is unknown, never broken', [], 'unknown', 0],
+    ['points without values are unknown', [{ time: at(0) }, { time: at(60) }], 'unknown', 0],
+    ['all good', GOOD, 'healthy', 0],
+    ['one bad point after good ones', series([100, 100, 0]), 'unhealthy', 1],
+    ['two bad points in a row', BROKEN, 'unhealthy', 2],
+    ['a bad point then a good one (flapping) is healthy', series([100, 0, 100]), 'healthy', 0],
+    ['the same point read twice counts once', [...series([100, 0]), ...series([0], 600)], 'unhealthy', 1],
+    ['a point at 50 (one of two ports) is not bad', series([50, 50]), 'healthy', 0],
+  ] as [string, MetricPoint[], string, number][])('%s', (_name, points, health, streak) => {
+    const v = nodeVerdict(points);
+    expect(v.health).toBe(health);
+    expect(v.badStreak).toBe(streak);
+  });
+
+  it('points before the last recycle are not counted', () => {
+    expect(nodeVerdict(BROKEN, at(590)).badStreak).toBe(1);
+    expect(nodeVerdict(BROKEN, at(601)).health).toBe('unknown');
+  });
+});
+
+describe('decideForwardHealth', () => {
+  const cases: [string, ForwardHealthInput, { recycle?: string; hold?: string; outage?: boolean; suspend?: string }][] = [
+    ['all nodes healthy: nothing to do', base([node('0', GOOD), node('1', GOOD)]), {}],
+    ['one node broken for 2 samples while the other is healthy: recycled', base([node('0', BROKEN), node('1', GOOD)]), { recycle: '0' }],
+    ['one node bad for a single sample (below the threshold of 2): not recycled', base([node('0', series([100, 100, 0])), node('1', GOOD)]), {}],
+    ['flapping node (bad, then good): not recycled', base([node('0', series([0, 100])), node('1', GOOD)]), {}],
+    ['every node failing together: target outage, nothing recycled', base([node('0', BROKEN), node('1', BROKEN), node('2', BROKEN)]), { outage: true, hold: 'target-outage' }],
+    ['single node failing its probe, no node-level evidence: not recycled', base([node('0', BROKEN)]), { hold: 'single-node-no-evidence' }],
+    ['single node whose VM agent is not ready (hung): recycled', base([node('0', BROKEN, { evidence: { agentReady: false, powerState: 'running' } })]), { recycle: '0' }],
+    ['single node stopped: recycled', base([node('0', [], { evidence: { powerState: 'stopped' } })]), { recycle: '0' }],
+    ['broken node inside its grace period after create: not recycled', base([node('0', BROKEN, { firstSeenAt: at(500) }), node('1', GOOD)]), { hold: 'grace-period' }],
+    ['grace period 0 accepted: a new broken node is recycled', base([node('0', BROKEN, { firstSeenAt: at(600) }), node('1', GOOD)], { settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3 } }), { recycle: '0' }],
+    ['broken node right after the reconcile rolled nodes: not recycled (grace)', base([node('0', BROKEN), node('1', GOOD)], { lastRolledAt: at(550) }), { hold: 'grace-period' }],
+    ['another recycle of the forward runs: not recycled', base([node('0', BROKEN), node('1', GOOD)], { recycleRunning: true }), { hold: 'recycle-running' }],
+    ['the reconcile is rolling nodes: not recycled', base([node('0', BROKEN), node('1', GOOD)], { reconcileHoldsScaleSet: true }), { hold: 'reconcile-rolling' }],
+    ['two nodes broken of three: one recycled now, the other later', base([node('0', BROKEN), node('1', BROKEN), node('2', GOOD)]), { recycle: '0' }],
+    ['one node already missing (count 3, 2 left): recycling would leave too few in service', base([node('0', BROKEN), node('1', GOOD)], { desiredCount: 3 }), { hold: 'min-in-service' }],
+    [
+      'node recycled 3 times in the last hour: suspended, no fourth action',
+      base([node('0', BROKEN), node('1', GOOD)], { history: [1, 2, 3].map((i) => ({ instanceId: '0', action: 'reimage', time: at(i * 60), result: 'started' })) }),
+      { hold: 'suspended', suspend: '0' },
+    ],
+    [
+      'recycles older than an hour do not count',
+      base([node('0', BROKEN), node('1', GOOD)], { now: at(5000), history: [1, 2, 3].map((i) => ({ instanceId: '0', action: 'reimage', time: at(i * 60), result: 'started' })) }),
+      { recycle: '0' },
+    ],
+    ['a suspended node stays suspended', base([node('0', BROKEN), node('1', GOOD)], { suspended: { instanceId: '0' } }), { hold: 'suspended' }],
+    ['metrics missing for every node: nothing is broken', base([node('0', []), node('1', [])]), {}],
+  ];
+  it.each(cases)('%s', (_name, input, want) => {
+    const d = decideForwardHealth(input);
+    expect(d.recycle?.instanceId).toBe(want.recycle);
+    expect(d.outage).toBe(want.outage ?? false);
+    if (want.hold) expect(d.holds.map((h) => h.hold)).toContain(want.hold);
+    else if (!want.recycle) expect(d.holds).toEqual([]);
+    expect(d.suspend?.instanceId).toBe(want.suspend);
+  });
+});
+
+describe('health settings', () => {
+  it.each([
+    ['defaults', {}, { schedule: '0 * * * * *', unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3, natThresholdPercent: 80, natCooldownSeconds: 900 }],
+    ['a 5-second schedule and a zero grace period are accepted', { PLF_HEALTH_SCHEDULE: '*/5 * * * * *', PLF_HEALTH_GRACE_SECONDS: '0' }, { schedule: '*/5 * * * * *', graceSeconds: 0 }],
+    ['nonsense falls back to the defaults', { PLF_HEALTH_SCHEDULE: 'often', PLF_HEALTH_GRACE_SECONDS: '-1', PLF_HEALTH_UNHEALTHY_SAMPLES: '0' }, { schedule: '0 * * * * *', graceSeconds: 300, unhealthySamples: 2 }],
+  ] as [string, Record<string, string>, object][])('%s', (_name, env, want) => {
+    expect(healthSettings(env)).toMatchObject(want);
+  });
+
+  it('the metrics endpoint is derived from the region unless overridden', () => {
+    expect(metricsEndpointFor({}, 'westeurope')).toBe('https://westeurope.metrics.monitor.azure.com');
+    expect(metricsEndpointFor(healthSettings({ PLF_METRICS_ENDPOINT: 'https://127.0.0.1:8443/' }), 'westeurope')).toBe('https://127.0.0.1:8443');
+  });
+});
+
+describe('metrics batches', () => {
+  const lb = (sub: string, i: number) => `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb-${i}`;
+  it('120 load balancers of one subscription and region: 3 calls of at most 50', () => {
+    const b = planBatches(Array.from({ length: 120 }, (_, i) => ({ resourceId: lb('a', i), region: 'westeurope' })));
+    expect(b.map((x) => x.ids.length)).toEqual([50, 50, 20]);
+  });
+  it('two subscriptions and two regions never share a call', () => {
+    const b = planBatches([
+      { resourceId: lb('a', 1), region: 'westeurope' },
+      { resourceId: lb('b', 2), region: 'westeurope' },
+      { resourceId: lb('a', 3), region: 'northeurope' },
+      { resourceId: lb('a', 4), region: 'WestEurope' },
+    ]);
+    expect(b.map((x) => [x.subscriptionId, x.region, x.ids.length])).toEqual([['a', 'westeurope', 2], ['b', 'westeurope', 1], ['a', 'northeurope', 1]]);
+  });
+});
+
+describe('decideNatPorts', () => {
+  const nat = (extra: Partial<NatInput>): NatInput => ({ usagePercent: 50, count: 1, now: at(1000), thresholdPercent: 80, cooldownSeconds: 900, ...extra });
+  it.each([
+    ['usage below the threshold: nothing', nat({}), { action: 'none' }],
+    ['usage exactly at the threshold: nothing', nat({ usagePercent: 80 }), { action: 'none' }],
+    ['no usage data: nothing decided', nat({ usagePercent: undefined }), { action: 'unknown' }],
+    ['usage above the threshold with 1 NAT IP: one more (2)', nat({ usagePercent: 95 }), { action: 'raise', count: 2 }],
+    ['above the threshold again inside the cooldown: wait', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(500) }), { action: 'cooldown' }],
+    ['above the threshold after the cooldown: one more', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(0), cooldownSeconds: 900, now: at(1000) }), { action: 'raise', count: 3 }],
+    ['above the threshold with 8 NAT IPs: at the maximum, no write', nat({ usagePercent: 99, count: 8 }), { action: 'at-max' }],
+  ] as [string, NatInput, object][])('%s', (_name, input, want) => {
+    expect(decideNatPorts(input)).toMatchObject(want);
+  });
+
+  it('usage is the highest last value over the NAT IPs', () => {
+    expect(natUsage({ a: series([10, 20]), b: series([90, 85]) })).toBe(85);
+    expect(natUsage({ a: [{ time: at(0) }] })).toBeUndefined();
+  });
+});
+
+describe('the private link service spec takes the NAT IP count', () => {
+  const p = { subscriptionId: 's', resourceGroup: 'rg', subnetId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/shared', location: 'westeurope' };
+  const spec = parseForwardSpec({ ports: [{ port: 8000 }], targets: ['192.168.42.65'], consumers: { allow: [{ subscriptionId: '00000000-0000-0000-0000-00000000c001' }] } });
+  const body = (count?: number, existing?: Parameters<typeof buildPrivateLinkService>[3]) => buildPrivateLinkService('f', (spec as { ok: true; spec: never }).spec, p, existing, count);
+  it.each([
+    ['default: one NAT IP', undefined, ['nat-1']],
+    ['count 3: nat-1..nat-3', 3, ['nat-1', 'nat-2', 'nat-3']],
+    ['count 12: at most 8', 12, ['nat-1', 'nat-2', 'nat-3', 'nat-4', 'nat-5', 'nat-6', 'nat-7', 'nat-8']],
+  ] as [string, number | undefined, string[]][])('%s', (_name, count, names) => {
+    expect(body(count).ipConfigurations?.map((c) => c.name)).toEqual(names);
+  });
+  it('existing NAT IPs are kept, never lowered: count 1 with 2 existing keeps 2', () => {
+    const existing = body(2);
+    expect(body(1, existing).ipConfigurations?.map((c) => c.name)).toEqual(['nat-1', 'nat-2']);
+  });
+});
