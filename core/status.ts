@@ -156,7 +156,24 @@ export function assembleStatus(
   const own = reconcile.conditions.filter((c) => !later.some((x) => x.type === c.type));
   const conditions = [...own, ...(connections?.conditions ?? []).filter((c) => !health?.section?.conditions.some((x) => x.type === c.type)), ...(health?.section?.conditions ?? [])];
   const nodes = health?.section || health?.recycle ? mergeNodeHealth(reconcile.nodes, health.section, health.recycle) : reconcile.nodes;
-  return { ...reconcile, conditions, nodes, ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
+  return { ...reconcile, phase: shownPhase(reconcile.phase, conditions), conditions, nodes, ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
+}
+
+/** Conditions whose True is the bad news (every other condition is good when True). */
+export const TRUE_IS_BAD = new Set(['RecycleSuspended']);
+
+/** Whether a condition asks for attention: False (or Unknown) for most, True for TRUE_IS_BAD ones. */
+export function needsAttention(c: Pick<Condition, 'type' | 'status'>): boolean {
+  return TRUE_IS_BAD.has(c.type) ? c.status === 'True' : c.status !== 'True';
+}
+
+/**
+ * The phase shown: the reconcile loop says Ready once its resources are provisioned; the health
+ * watch, which owns node health now, turns that into Degraded while nodes or targets fail.
+ */
+export function shownPhase(phase: Phase, conditions: readonly Condition[]): Phase {
+  const failing = conditions.some((c) => (c.type === 'NodesHealthy' || c.type === 'TargetsReachable') && c.status === 'False');
+  return phase === 'Ready' && failing ? 'Degraded' : phase;
 }
 
 /**

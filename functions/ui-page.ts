@@ -117,7 +117,7 @@ const SCRIPT = `
   function render(box0,f,actions,probes){
     var d=el('div');var st=f.status||{};
     d.appendChild(el('h3',null,'Conditions'));
-    d.appendChild(table(['type','status','reason','message','since'],(st.conditions||[]).map(function(c){var s=el('span',{'class':'cond-'+c.status},c.status);return [c.type,s,c.reason,c.message,c.lastTransitionTime];})));
+    d.appendChild(table(['type','status','reason','message','since'],(st.conditions||[]).map(function(c){var bad=c.type==='RecycleSuspended'?c.status==='True':c.status!=='True';var s=el('span',{'class':bad?(c.status==='Unknown'?'cond-Unknown':'cond-False'):'cond-True'},c.status);return [c.type,s,c.reason,c.message,c.lastTransitionTime];})));
     if(st.error)d.appendChild(el('p',{'class':'problem'},'Error '+st.error.code+': '+st.error.message));
     d.appendChild(el('h3',null,'Path'));d.appendChild(drawPath(f));
     d.appendChild(el('h3',null,'Connections'));

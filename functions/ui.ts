@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { ForwardRegistry } from '../store/forward-registry';
 import { statusOf } from './forward-view';
 import { authMode } from '../core/auth';
+import { needsAttention } from '../core/status';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { problem } from './problem';
@@ -22,7 +23,7 @@ export async function ui(request: HttpRequest, context: InvocationContext): Prom
         deleting: r.deleting,
         nodes: { total: status.nodes.length, healthy: status.nodes.filter((n) => n.health === 'healthy').length },
         connections: { approved: counts.approved, pending: counts.pending, rejected: counts.rejected },
-        problems: status.conditions.filter((c) => c.status !== 'True').map((c) => `${c.type}: ${c.reason} — ${c.message}`),
+        problems: status.conditions.filter(needsAttention).map((c) => `${c.type}: ${c.reason} — ${c.message}`),
       };
     });
     return {

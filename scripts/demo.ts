@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 /**
  * `npm run demo [-- --keep]`: the whole story once, on the embedded default (the local stack):
  * a forward reaches Ready; an allowed consumer's endpoint is approved and named, a foreign one
- * left pending; the spoke reaches a target by name; a probe runs from the spoke; the forward is
+ * left pending; the spoke reaches a target by name; a probe runs from the spoke; a broken node is
+ * recycled; every target down is recognised as an outage with nothing recycled; the forward is
  * deleted and nothing is left.
  * Uses a running `npm start` stack when there is one (found through .local/stack.json) and leaves
  * it as it was; otherwise starts its own on free ports with the fast settings it needs and stops
@@ -32,6 +33,9 @@ export const DEMO_SETTINGS: Record<string, string> = {
   PLF_AZURITE_PORT: '0',
   PLF_POLL_INTERVAL_MS: '300',
   PLF_CONNECTIONS_LINGER_SECONDS: '10',
+  // Health: no grace period for the demo's brand-new nodes; the demo drives sweeps itself.
+  PLF_HEALTH_GRACE_SECONDS: '0',
+  PLF_HEALTH_WINDOW_SECONDS: '120',
 };
 
 interface StackInfo { pid: number; devhost: string; emulator: string; caFile: string }
@@ -169,6 +173,64 @@ async function story(d: Demo): Promise<void> {
     if (result.outcome !== 'ok') throw new Error(`outcome ${result.outcome}: ${result.ports.map((p) => `${p.port} ${p.stage ?? ''} ${p.detail}`).join('; ')}`);
     return `ok: ${result.ports.map((p) => `${result.host}:${p.port} in ${p.latencyMs} ms`).join(', ')}`;
   });
+
+  // Health: sweeps are driven through devhost's admin endpoint (so the demo does not wait for the
+  // schedule), on the emulator's 5-second metric grain (restored afterwards).
+  const grain = ((await d.emu('GET', '/_emulator/settings')).body as { metricGrainSeconds?: number | null } | undefined)?.metricGrainSeconds ?? null;
+  await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: 5 });
+  const sweep = () => d.api('POST', '/admin/functions/healthSweep', {});
+  const actionsNow = async () => (((await d.api('GET', `/api/forwards/${FORWARD}/actions?top=100`)).body as { value?: { time: string; action: string; target: string; reason: string }[] }).value ?? []);
+  const recycles = (list: { action: string }[]) => list.filter((a) => ['reimage', 'replace'].includes(a.action)).length;
+  const condition = (b: ForwardBody, type: string) => b.status.conditions.find((c) => c.type === type);
+
+  await d.step('a forwarder node breaks: the health watch recycles it (reimage) and it is healthy again', async () => {
+    const node = (await get()).status.nodes[0];
+    if (!node?.ip) throw new Error('no node to break');
+    const r = await d.emu('POST', '/_emulator/nodes/break', { target: node.ip });
+    if (r.status !== 200) throw new Error(`break answered ${r.status}`);
+    out(`  node ${node.instanceId} (${node.ip}) broken through the emulator\n`);
+    const recycled = await d.until('the node recycled', async () => {
+      await sweep();
+      const a = (await actionsNow()).find((x) => ['reimage', 'replace'].includes(x.action));
+      return a;
+    }, 180_000);
+    out(`  action ${recycled.action} ${recycled.target}: ${recycled.reason}\n`);
+    const b = await d.until('every node healthy again', async () => {
+      await sweep();
+      const x = await get();
+      return x.status.nodes.length === 2 && x.status.nodes.every((n) => n.health === 'healthy') && condition(x, 'NodesHealthy')?.status === 'True' ? x : undefined;
+    }, 180_000);
+    return `recycled by ${recycled.action}; nodes ${b.status.nodes.map((n) => `${n.instanceId}=${n.health}`).join(' ')}`;
+  });
+
+  await d.step('every target goes down: recognised as a target outage, nothing recycled; back up: cleared', async () => {
+    const before = recycles(await actionsNow());
+    for (const ip of ['192.168.42.65', '192.168.42.66']) await d.emu('POST', `/_emulator/targets/${ip}/down`);
+    try {
+      const c = await d.until('TargetsReachable False (TargetOutage)', async () => {
+        await sweep();
+        const x = condition(await get(), 'TargetsReachable');
+        return x?.status === 'False' && x.reason === 'TargetOutage' ? x : undefined;
+      }, 120_000);
+      out(`  TargetsReachable ${c.status} ${c.reason}: ${c.message}\n`);
+      for (let i = 0; i < 3; i++) {
+        await sweep();
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      const during = recycles(await actionsNow()) - before;
+      if (during !== 0) throw new Error(`${during} recycle action(s) during the outage`);
+    } finally {
+      for (const ip of ['192.168.42.65', '192.168.42.66']) await d.emu('POST', `/_emulator/targets/${ip}/up`);
+    }
+    await d.until('the outage cleared', async () => {
+      await sweep();
+      return condition(await get(), 'TargetsReachable')?.status === 'True' ? true : undefined;
+    }, 120_000);
+    const after = recycles(await actionsNow()) - before;
+    if (after !== 0) throw new Error(`${after} recycle action(s) after the outage`);
+    return 'outage shown and cleared, zero recycles';
+  });
+  await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: grain });
 
   await d.step(`delete ${FORWARD}: nothing is left`, async () => {
     const r = await d.api('DELETE', `/api/forwards/${FORWARD}`);

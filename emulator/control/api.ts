@@ -52,6 +52,7 @@ export function controlRoutes(deps: ControlDeps): Route[] {
     },
     { method: 'POST', pattern: /^\/save$/, handle: () => ok({ stateFile: deps.save() ?? null }) },
     { method: 'GET', pattern: /^\/state$/, handle: () => ok(emu.state.snapshot()) },
+    { method: 'GET', pattern: /^\/settings$/, handle: () => ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize, metricGrainSeconds: emu.options.metricGrainSeconds ?? null }) },
     {
       method: 'PUT',
       pattern: /^\/settings$/,

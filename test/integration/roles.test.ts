@@ -37,6 +37,7 @@ describe('operations -> role actions', () => {
     expect(operationOf('POST', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/v/virtualMachines/0/reimage')).toBe('Microsoft.Compute/virtualMachineScaleSets/virtualMachines/reimage/action');
     expect(operationOf('GET', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/v/virtualMachines')).toBe('Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read');
     expect(operationOf('GET', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/providers/Microsoft.Insights/metrics')).toBe('Microsoft.Insights/metrics/read');
+    expect(operationOf('POST', '/subscriptions/s/metrics:getBatch?metricnamespace=Microsoft.Network/loadBalancers')).toBe('Microsoft.Insights/metrics/read');
   });
 
   it("a forward's whole life needs only granted actions", async () => {

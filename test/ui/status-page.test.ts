@@ -49,12 +49,13 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
     // A broken node, seen by the next reconcile pass (an identical PUT signals one).
     const node = (await s.api<Body & { status: { nodes: { ip: string }[] } }>('GET', '/api/forwards/web')).body.status.nodes[0];
     expect((await s.emu.control('POST', '/nodes/break', { target: node.ip, persistent: true })).status).toBe(200);
-    const before = (await s.api<{ updatedAt: string }>('GET', '/api/forwards/web')).body.updatedAt;
-    await s.api('PUT', '/api/forwards/web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
+    // The health watch sees it (sweeps driven through devhost; 5-second metric grain; grace keeps it from recycling).
+    await s.emu.control('PUT', '/settings', { metricGrainSeconds: 5 });
     await eventually(async () => {
-      const b = (await s.api<Body & { updatedAt: string }>('GET', '/api/forwards/web')).body;
-      return b.updatedAt !== before && b.status.nodes.some((n) => n.health !== 'healthy') ? true : undefined;
-    }, 'the broken node shown', 60_000);
+      await s.api('POST', '/admin/functions/healthSweep', {});
+      const b = (await s.api<Body & { status: { conditions: { type: string; status: string }[] } }>('GET', '/api/forwards/web')).body;
+      return b.status.nodes.some((n) => n.health === 'unhealthy') && b.status.conditions.some((c) => c.type === 'NodesHealthy' && c.status === 'False') ? true : undefined;
+    }, 'the broken node shown', 90_000, 2500);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   }, 180_000);
   afterAll(async () => {

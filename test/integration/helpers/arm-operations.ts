@@ -12,8 +12,10 @@ export function operationOf(method: string, rawPath: string): string | undefined
   const m = method.toUpperCase();
   const last = segs.map((s) => s.toLowerCase()).lastIndexOf('providers');
   if (last < 0) {
-    // /subscriptions/{s}/resourceGroups/{rg}[/...]: resource group reads (existence checks).
     if (segs[0]?.toLowerCase() !== 'subscriptions') return undefined;
+    // POST /subscriptions/{s}/metrics:getBatch: the Azure Monitor metrics batch API reads metrics.
+    if (/^metrics:getbatch$/i.test(segs[2] ?? '')) return 'Microsoft.Insights/metrics/read';
+    // /subscriptions/{s}/resourceGroups/{rg}[/...]: resource group reads (existence checks).
     if (segs[2]?.toLowerCase() === 'resourcegroups') return `Microsoft.Resources/subscriptions/resourceGroups/${verb(m)}`;
     return `Microsoft.Resources/subscriptions/${verb(m)}`;
   }
