@@ -5,6 +5,7 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { DefaultAzureCredential, type AccessToken, type TokenCredential } from '@azure/identity';
 import { armTarget, type Env } from '../core/app-settings';
+import { requestCountPolicy } from './request-count';
 
 /**
  * Builds the Azure SDK clients from app settings. With PLF_ARM_ENDPOINT (the local emulator) the
@@ -33,10 +34,11 @@ export function azureClients(env: Env = process.env): AzureClients {
   const key = `${target.endpoint}|${target.caFile ?? ''}`;
   const hit = cache.get(key);
   if (hit) return hit;
+  const counted = { additionalPolicies: [{ policy: requestCountPolicy, position: 'perRetry' as const }] };
   const options: Record<string, unknown> =
     target.kind === 'emulator'
-      ? { endpoint: target.endpoint, credentialScopes: ['https://management.azure.com/.default'], ...(target.caFile ? { tlsOptions: { ca: fs.readFileSync(target.caFile, 'utf8') } } : {}) }
-      : {};
+      ? { ...counted, endpoint: target.endpoint, credentialScopes: ['https://management.azure.com/.default'], ...(target.caFile ? { tlsOptions: { ca: fs.readFileSync(target.caFile, 'utf8') } } : {}) }
+      : counted;
   const credential: TokenCredential = target.kind === 'emulator' ? new EmulatorCredential() : new DefaultAzureCredential(env.AZURE_CLIENT_ID ? { managedIdentityClientId: env.AZURE_CLIENT_ID } : {});
   const per = <T>(make: (sub: string) => T) => {
     const m = new Map<string, T>();

@@ -1,3 +1,4 @@
+import { requestCountPolicy } from '../request-count';
 import * as fs from 'node:fs';
 import { MetricsClient } from '@azure/monitor-query-metrics';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
@@ -49,7 +50,7 @@ function metricsClient(env: Env, endpoint: string): MetricsClient {
   const hit = clients.get(endpoint);
   if (hit) return hit;
   const caFile = armTarget(env).caFile;
-  const client = new MetricsClient(endpoint, credential(env), { retryOptions: { maxRetries: 0 }, ...(caFile && env.PLF_METRICS_ENDPOINT ? { tlsOptions: { ca: fs.readFileSync(caFile, 'utf8') } } : {}) });
+  const client = new MetricsClient(endpoint, credential(env), { additionalPolicies: [{ policy: requestCountPolicy, position: 'perRetry' }], retryOptions: { maxRetries: 0 }, ...(caFile && env.PLF_METRICS_ENDPOINT ? { tlsOptions: { ca: fs.readFileSync(caFile, 'utf8') } } : {}) });
   clients.set(endpoint, client);
   return client;
 }

@@ -11,6 +11,7 @@ import { forwardZoneIds, planRecords, type NamedEndpoint, type RecordFacts, type
 import { connectionsSection } from '../../core/connections-status';
 import type { ConnectionRecord } from '../../core/status';
 import type { Action, Actor } from '../../store/action-log';
+import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { actionLog, clients, connectionStore, forwardContext, forwardRegistry, step, type StepResult } from './context';
 
@@ -192,7 +193,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
     const section = connectionsSection(record.connections, next, { generation: record.generation, hasDns: !!spec.dns, dnsProblems, now: input.now });
     if (section !== 'unchanged') await forwardRegistry().setConnectionsStatus(input.name, section);
     return { outcome: 'ok', summary };
-  });
+  }, { activity: DurableNames.connectionsPass, forward: input.name, orchestrationId: forwardNames(input.name).connectionsOrchestrationId });
 }
 
 /** Reads the endpoint behind a connection (and keeps what was known when it cannot be read). */

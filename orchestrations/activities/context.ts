@@ -1,6 +1,7 @@
 import { hubPlacement, nodeSshKey, type HubPlacement } from '../../core/app-settings';
 import { azureClients, type AzureClients } from '../../azure/client-factory';
 import { classify } from '../../azure/errors';
+import { countRequests, type RequestCount } from '../../azure/request-count';
 import { ForwardRegistry, type ForwardRecord } from '../../store/forward-registry';
 import type { StepResult } from '../kit/step-result';
 import { ActionLog } from '../../store/action-log';
@@ -55,13 +56,50 @@ export function sshKey(): string | undefined {
 }
 
 /** Runs an Azure step; a failure becomes `retry` or `terminal` per the classification table. */
-export async function step<T extends object>(run: () => Promise<StepResult<T>>): Promise<StepResult<T>> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof MissingSettingsError) return { outcome: 'terminal', code: 'MissingAppSettings', message: err.message };
-    const c = classify(err);
-    if (c.kind === 'retryable') return { outcome: 'retry', code: c.code, message: c.message, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
-    return { outcome: 'terminal', code: c.code, message: c.message };
-  }
+export async function step<T extends object>(run: () => Promise<StepResult<T>>, label?: StepLabel): Promise<StepResult<T>> {
+  const started = Date.now();
+  const { result, requests } = await countRequests(async (): Promise<StepResult<T>> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof MissingSettingsError) return { outcome: 'terminal', code: 'MissingAppSettings', message: err.message };
+      const c = classify(err);
+      if (c.kind === 'retryable') return { outcome: 'retry', code: c.code, message: c.message, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
+      return { outcome: 'terminal', code: c.code, message: c.message };
+    }
+  });
+  if (label) logStep(label, result, requests, Date.now() - started);
+  return result;
+}
+
+/** What a structured step line names: the activity, the forward and the orchestration instance. */
+export interface StepLabel {
+  activity: string;
+  forward: string;
+  orchestrationId?: string;
+}
+
+/**
+ * One structured line per labelled step (JSON, what a log query or an alert keys on): activity,
+ * forward, orchestration id, outcome (with the ARM code of a failure), ARM reads and writes, ms.
+ * No secrets: names, ids, counts and ARM error codes only.
+ */
+export function stepLine(label: StepLabel, result: StepResult, requests: RequestCount, ms: number): Record<string, unknown> {
+  return {
+    event: 'plf.step',
+    activity: label.activity,
+    forward: label.forward,
+    ...(label.orchestrationId ? { orchestrationId: label.orchestrationId } : {}),
+    outcome: result.outcome,
+    ...(result.outcome === 'retry' || result.outcome === 'terminal' ? { code: result.code } : {}),
+    armReads: requests.reads,
+    armWrites: requests.writes,
+    ms,
+  };
+}
+
+function logStep(label: StepLabel, result: StepResult, requests: RequestCount, ms: number): void {
+  const line = JSON.stringify(stepLine(label, result, requests, ms));
+  if (result.outcome === 'terminal') console.warn(line);
+  else console.info(line);
 }

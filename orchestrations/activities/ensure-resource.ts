@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 import { SERVICES } from '../../azure/order';
 import { subnetPrefix } from '../../azure/subnet/service';
 import type { ResourceKind } from '../../azure/resource-service';
+import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { clients, forwardContext, sshKey, step, type StepResult } from './context';
 
@@ -20,7 +21,7 @@ export async function ensureResource(input: { name: string; kind: ResourceKind }
     const key = sshKey();
     const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(ctx.record.natIps ? { natIpCount: ctx.record.natIps.count } : {}), ...(key ? { sshPublicKey: key } : {}) });
     return { outcome: 'ok', id: r.id, changed: r.changed, inProgress: r.inProgress };
-  });
+  }, { activity: DurableNames.ensureResource, forward: input.name, orchestrationId: forwardNames(input.name).orchestrationId });
 }
 
 df.app.activity(DurableNames.ensureResource, { handler: ensureResource });

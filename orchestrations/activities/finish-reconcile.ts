@@ -4,6 +4,7 @@ import { consumerFacing } from '../../azure/private-link-service/service';
 import { loadBalancerId } from '../../azure/load-balancer/spec';
 import { scaleSetId } from '../../azure/scale-set/spec';
 import { privateLinkServiceId } from '../../azure/private-link-service/spec';
+import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { clients, forwardContext, forwardRegistry as ctxRegistry, step, type StepResult } from './context';
 import type { ForwardSnapshot } from './load-forward';
@@ -39,7 +40,7 @@ export async function finishReconcile(input: { name: string; generation: number;
       outcome: 'ok',
       snapshot: { exists: !!now, generation: now?.generation ?? 0, observedGeneration: input.generation, deleting: now?.deleting ?? false },
     };
-  });
+  }, { activity: DurableNames.finishReconcile, forward: input.name, orchestrationId: forwardNames(input.name).orchestrationId });
 }
 
 df.app.activity(DurableNames.finishReconcile, { handler: finishReconcile });

@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import { listNodes } from '../../azure/scale-set/service';
 import type { NodeStatus } from '../../core/status';
+import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { clients, forwardContext, step, type StepResult } from './context';
 
@@ -10,7 +11,7 @@ export async function listForwardNodes(name: string): Promise<StepResult<{ nodes
     const ctx = await forwardContext(name);
     if (!ctx) return { outcome: 'ok', nodes: [] };
     return { outcome: 'ok', nodes: await listNodes(clients(), name, ctx.placement) };
-  });
+  }, { activity: DurableNames.listForwardNodes, forward: name, orchestrationId: forwardNames(name).orchestrationId });
 }
 
 df.app.activity(DurableNames.listForwardNodes, { handler: listForwardNodes });

@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import { deleteARecord, readARecord } from '../../azure/private-dns-record/service';
 import { isOurRecord } from '../../core/dns-plan';
+import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { actionLog, clients, connectionStore, step, type StepResult } from './context';
 
@@ -28,7 +29,7 @@ export async function removeForwardRecords(input: { name: string; now: string })
       }
     }
     return { outcome: 'ok', removed };
-  });
+  }, { activity: DurableNames.removeForwardRecords, forward: input.name, orchestrationId: forwardNames(input.name).orchestrationId });
 }
 
 df.app.activity(DurableNames.removeForwardRecords, { handler: removeForwardRecords });

@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 import { hubPlacement } from '../../core/app-settings';
 import { SERVICES } from '../../azure/order';
 import type { RemoveResult, ResourceKind } from '../../azure/resource-service';
+import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { clients, forwardRegistry, step, type StepResult } from './context';
 
@@ -12,7 +13,7 @@ export async function removeResource(input: { name: string; kind: ResourceKind }
     const p = hubPlacement(process.env, record?.spec.placement ?? {});
     if (!p.ok) return { outcome: 'terminal', code: 'MissingAppSettings', message: p.missing.join(', ') };
     return { outcome: 'ok', result: await SERVICES[input.kind].remove(clients(), input.name, p.placement) };
-  });
+  }, { activity: DurableNames.removeResource, forward: input.name, orchestrationId: forwardNames(input.name).orchestrationId });
 }
 
 df.app.activity(DurableNames.removeResource, { handler: removeResource });

@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 import { upgradeNode } from '../../azure/scale-set/service';
+import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { clients, forwardContext, step, type StepResult } from './context';
 
@@ -10,7 +11,7 @@ export async function upgradeForwardNode(input: { name: string; instanceId: stri
     if (!ctx) return { outcome: 'terminal', code: 'ForwardNotFound', message: input.name };
     await upgradeNode(clients(), input.name, ctx.placement, input.instanceId);
     return { outcome: 'ok' };
-  });
+  }, { activity: DurableNames.upgradeForwardNode, forward: input.name, orchestrationId: forwardNames(input.name).orchestrationId });
 }
 
 df.app.activity(DurableNames.upgradeForwardNode, { handler: upgradeForwardNode });

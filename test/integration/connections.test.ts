@@ -86,6 +86,10 @@ describe('an allowed consumer', () => {
     const log = await actions('web');
     expect(log.map((a) => a.action)).toEqual(expect.arrayContaining(['approve', 'dns-write']));
     expect(log.find((a) => a.action === 'approve')).toMatchObject({ actor: 'event', target: c.name });
+    // The pass's structured line: forward, orchestration, ARM requests (what operators query).
+    const passLine = s.output().split('\n').map((l) => /\{"event":"plf\.step".*\}/.exec(l)?.[0]).filter((x): x is string => !!x).map((x) => JSON.parse(x) as Record<string, unknown>).find((x) => x.activity === 'connectionsPass' && x.forward === 'web' && (x.armWrites as number) > 0);
+    expect(passLine).toMatchObject({ orchestrationId: 'connections:web', outcome: 'ok' });
+    expect(passLine!.armReads as number).toBeGreaterThan(0);
     const body = await get('web');
     expect(condition(body, 'ConnectionsReconciled')).toMatchObject({ status: 'True' });
     expect(condition(body, 'DnsRecordsReady')).toMatchObject({ status: 'True', reason: 'RecordsWritten' });
