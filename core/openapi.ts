@@ -1,3 +1,4 @@
+import { AppRoles } from './auth';
 import { forwardSpecJsonSchema } from './forward-spec';
 
 /**
@@ -12,7 +13,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: ref('Problem') } } };
   const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$' } };
   const forwardResponse = (description: string) => ({ description, headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('Forward') } } });
-  return {
+  const doc: Record<string, unknown> = {
     openapi: '3.1.0',
     info: { title: 'private-link-forwarder', version, description: 'Forwards: TCP services reached from isolated spokes through Private Link.' },
     servers: [{ url: '/api' }],
@@ -44,7 +45,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             { name: 'top', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, description: 'page size' },
             { name: 'continuation', in: 'query', required: false, schema: { type: 'string' }, description: 'the continuation of the previous page (from its nextLink)' },
           ],
-          responses: { 200: { description: 'A page of actions', content: { 'application/json': { schema: ref('ActionList') } } }, 404: problem, 503: problem },
+          responses: { 200: { description: 'A page of actions', content: { 'application/json': { schema: ref('ActionList') } } }, 400: problem, 404: problem, 503: problem },
         },
       },
       '/forwards/{name}/probes': {
@@ -266,8 +267,28 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
-      securitySchemes: { functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' } },
+      securitySchemes: {
+        functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
+        entraId: { type: 'http', scheme: 'bearer', description: `Microsoft Entra ID (App Service authentication, PLF_AUTH=easyauth): app role ${AppRoles.reader} for reads, ${AppRoles.operator} for changes` },
+      },
     },
-    security: [{ functionKey: [] }],
+    security: [{ functionKey: [], entraId: [] }],
   };
+  return withAuthResponses(doc);
+}
+
+/** Every operation but the document itself answers 401 (no sign-in) and 403 (no role) as problem+json. */
+function withAuthResponses(doc: Record<string, unknown>): Record<string, unknown> {
+  const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+    if (p === '/openapi.json') continue;
+    for (const [method, op] of Object.entries(item)) {
+      if (method === 'parameters') continue;
+      const responses = (op as { responses: Record<string, unknown> }).responses;
+      const role = method === 'get' ? AppRoles.reader : AppRoles.operator;
+      responses[401] = { ...problem, description: 'Not signed in (sign-in is on)' };
+      responses[403] = { ...problem, description: `Signed in without the app role ${role}` };
+    }
+  }
+  return doc;
 }

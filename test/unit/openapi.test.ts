@@ -101,6 +101,16 @@ describe('OpenAPI document', () => {
     expect(p.dns.properties?.zoneIds).toMatchObject({ minItems: LIMITS.zoneIds.min, maxItems: LIMITS.zoneIds.max });
   });
 
+  it('every operation but the document itself documents 401 (not signed in) and 403 (no app role)', () => {
+    for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        const codes = Object.keys(op.responses ?? {});
+        expect({ p, method, documented: ['401', '403'].every((c) => codes.includes(c)) }).toEqual({ p, method, documented: p !== '/openapi.json' });
+      }
+    }
+  });
+
   it('lists the actions of a forward, a page at a time', () => {
     const get = doc.paths['/forwards/{name}/actions'].get as { parameters: { name: string; in: string; schema: Schema }[]; responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
     expect(get.parameters.map((p) => [p.name, p.in])).toEqual([
@@ -108,7 +118,7 @@ describe('OpenAPI document', () => {
       ['continuation', 'query'],
     ]);
     expect(get.parameters[0].schema).toEqual({ type: 'integer', minimum: 1, maximum: 200, default: 50 });
-    expect(Object.keys(get.responses).sort()).toEqual(['200', '404', '503']);
+    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '403', '404', '503']);
     expect(get.responses[200].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/ActionList' });
     const page = schemaAccepts('ActionList');
     const action = { time: '2025-01-01T00:00:00Z', actor: 'event', action: 'approve', target: 'pe-1', reason: 'subscription allowed' };
@@ -120,9 +130,9 @@ describe('OpenAPI document', () => {
   it('documents the probe history, a manual run (202 + Location, 409 while one runs) and the probes in status', () => {
     const list = doc.paths['/forwards/{name}/probes'].get as { parameters: { name: string }[]; responses: Record<string, unknown> };
     expect(list.parameters.map((p) => p.name)).toEqual(['top', 'subnetId', 'continuation']);
-    expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '404', '503']);
+    expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401', '403', '404', '503']);
     const run = doc.paths['/forwards/{name}/probes/run'].post as { responses: Record<string, { headers?: Record<string, unknown> }> };
-    expect(Object.keys(run.responses).sort()).toEqual(['202', '400', '404', '409', '503']);
+    expect(Object.keys(run.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '503']);
     expect(run.responses[202].headers).toHaveProperty('Location');
     const page = schemaAccepts('ProbeRunList');
     const result = { runId: 'r', forward: 'web', subnetId: 's', probeKey: 'k', actor: 'api', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z', outcome: 'failed', host: 'onprem.internal.net', ports: [{ port: 8000, ok: false, stage: 'connect', connect: 'timeout', latencyMs: 5000, detail: 'nc: ... Connection timed out' }] };
