@@ -48,6 +48,12 @@ export const probeRun: OrchestrationHandler = function* (ctx: OrchestrationConte
         break;
       }
     }
+    if (!observed && !failure) {
+      // The deadline passed: one last look, so a run whose host died meanwhile (a restart can take
+      // longer than the deadline) is recorded interrupted, and one that just finished keeps its result.
+      const last = yield* runStep<ObserveOutput>(ctx, opts, DurableNames.probeObserve, { group, bootId: start.bootId, ports });
+      if (last.outcome === 'ok' && last.state !== 'running') observed = last;
+    }
     yield* runStep(ctx, opts, DurableNames.probeDeleteGroup, { group });
     const finishedAt = ctx.df.currentUtcDateTime.toISOString();
     const host = start.host ? { host: start.host } : {};
