@@ -4,7 +4,7 @@ import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { badName } from './request-checks';
+import { badName, topOf } from './request-checks';
 
 /** GET /api/forwards/{name}/actions?top=50&continuation=...: the action log, newest first, `{value, nextLink}`. */
 export async function forwardsActions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -14,10 +14,10 @@ export async function forwardsActions(request: HttpRequest, context: InvocationC
   const invalid = badName(name);
   if (invalid) return invalid;
   const topText = request.query.get('top');
-  const top = topText === null ? 50 : Number(topText);
+  const top = topOf(topText, 50, 200) ?? 0;
   const continuation = request.query.get('continuation') ?? undefined;
   const problems = [
-    ...(Number.isInteger(top) && top >= 1 && top <= 200 ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
+    ...(top ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
     ...(continuation === undefined || isContinuation(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
   ];
   if (problems.length) return problem(400, 'Invalid query', `the query has ${problems.length} problem(s)`, problems);

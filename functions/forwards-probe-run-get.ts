@@ -15,7 +15,9 @@ export async function forwardsProbeRunGet(request: HttpRequest, context: Invocat
   if (refused) return refused;
   const invalid = badName(request.params.name);
   if (invalid) return invalid;
-  const { name, runId } = request.params;
+  const name = request.params.name;
+  // GUIDs compare case-insensitively; run ids are stored lower-case.
+  const runId = request.params.runId?.toLowerCase();
   if (!isRunId(runId)) return problem(400, 'Invalid run id', 'a run id is a GUID', [{ path: 'runId', message: 'must be a GUID' }]);
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(name);

@@ -1,9 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { SUBNET_ID } from '../core/probes';
-import { ProbeHistory } from '../store/probe-history';
+import { isRunContinuation, ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
-import { badName } from './request-checks';
+import { badName, topOf } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -16,12 +16,12 @@ export async function forwardsProbes(request: HttpRequest, context: InvocationCo
   if (invalid) return invalid;
   const name = request.params.name;
   const topText = request.query.get('top');
-  const top = topText === null ? 50 : Number(topText);
+  const top = topOf(topText, 50, 200) ?? 0;
   const continuation = request.query.get('continuation') ?? undefined;
   const subnetId = request.query.get('subnetId') ?? undefined;
   const problems = [
-    ...(Number.isInteger(top) && top >= 1 && top <= 200 ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
-    ...(continuation === undefined || /^[A-Za-z0-9_-]{1,200}$/.test(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
+    ...(top ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
+    ...(continuation === undefined || isRunContinuation(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
     ...(subnetId === undefined || SUBNET_ID.test(subnetId) ? [] : [{ path: 'subnetId', message: 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}' }]),
   ];
   if (problems.length) return problem(400, 'Invalid query', `the query has ${problems.length} problem(s)`, problems);

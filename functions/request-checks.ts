@@ -25,3 +25,11 @@ export function badBody(request: HttpRequest, text?: string): HttpResponseInit |
   if (size > MAX_BODY_BYTES) return problem(413, 'Body too large', `the body has ${size} bytes; a forward spec has at most ${MAX_BODY_BYTES}`);
   return undefined;
 }
+
+/** A `top` query value: absent = `fallback`; else a plain decimal integer 1-`max` (no 0x, 1e1, spaces), or undefined. */
+export function topOf(text: string | null, fallback: number, max: number): number | undefined {
+  if (text === null) return fallback;
+  if (!/^\d{1,4}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= max ? n : undefined;
+}

@@ -32,6 +32,11 @@ interface RunEntity {
   body: string;
 }
 
+/** Whether a text is a continuation `page` gave out (base64url of a run's row key). */
+export function isRunContinuation(text: string): boolean {
+  return /^[A-Za-z0-9_-]{1,200}$/.test(text) && /^\d{13}-[0-9a-f-]{36}$/.test(Buffer.from(text, 'base64url').toString('utf8'));
+}
+
 export const runRowKey = (startedAt: string, runId: string) => `${String(MAX_TIME - Date.parse(startedAt)).padStart(13, '0')}-${runId}`;
 
 export class ProbeHistory {

@@ -1,8 +1,9 @@
+import { requestLog, settleRequests, type LoggedRequest } from '../request-log';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { IDS } from '../../test/emulator/helpers/emulator';
-import { eventually, ROOT, startStack, type Stack } from '../../test/integration/helpers/stack';
+import { eventually, ROOT, startStack } from '../../test/integration/helpers/stack';
 
 /**
  * The connections flow under load, through the HTTP API on devhost + Azurite + the emulator (zero
@@ -21,7 +22,7 @@ const POLL_MS = 50;
 const TIMEOUT_MS = Number(process.env.PLF_BENCH_CONN_TIMEOUT_MS ?? 180_000);
 const ENDPOINTS = FORWARDS * PER_FORWARD;
 
-type Entry = { seq?: number; time?: string; method: string; path: string; kind: string; status: number; resourceType?: string };
+type Entry = LoggedRequest;
 interface Conn { name: string; privateEndpointId: string; state: string; decision: string; reason: string; dns?: { fqdn: string; ip?: string; state: string; message?: string }[] }
 interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; connections?: Conn[] } }
 
@@ -63,26 +64,6 @@ function table(entries: Entry[], indent = '    '): string {
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([k, n]) => `${indent}${String(n).padStart(5)}  ${k}`)
     .join('\n');
-}
-
-async function requestLog(s: Stack): Promise<Entry[]> {
-  return (await s.emu.control<{ value: Entry[] }>('GET', '/requests')).body.value;
-}
-
-/** Waits until the request log stops growing (unchanged for `quietMs`), at most `capMs`. */
-async function settle(s: Stack, quietMs: number, capMs: number, minEntries = 0): Promise<Entry[]> {
-  const start = Date.now();
-  let last = -1;
-  let since = Date.now();
-  for (;;) {
-    const log = await requestLog(s);
-    if (log.length !== last) {
-      last = log.length;
-      since = Date.now();
-    } else if (log.length >= minEntries && Date.now() - since >= quietMs) return log;
-    if (Date.now() - start > capMs) return log;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -191,7 +172,7 @@ async function main(): Promise<void> {
     // The passes the run's events started may go on after the status shows everything: they are
     // the run's cost too. Counted until ARM has been quiet for 3 s.
     progress('waiting for ARM to go quiet (3 s without a request)');
-    const runLog = await settle(s, 3000, 60_000);
+    const runLog = await settleRequests(s, 3000, 60_000);
     const quietMs = Date.now() - t0 - runMs;
 
     const latencies = [...decidedAt.entries()].map(([ep, at]) => Math.max(0, at - (createdAt.get(ep) ?? at))).sort((a, b) => a - b);
@@ -248,7 +229,7 @@ async function main(): Promise<void> {
     await s.emu.control('DELETE', '/requests');
     progress('idle sweep pass: POST /admin/functions/connectionsSweep, waiting for its requests to stop');
     const sweepResp = await s.api('POST', '/admin/functions/connectionsSweep', {});
-    const sweepLog = await settle(s, 1500, 10_000, 1);
+    const sweepLog = await settleRequests(s, 1500, 10_000, 1);
     const sweepWrites = sweepLog.filter(isWrite);
     if (process.env.PLF_BENCH_CONN_DUMP) fs.writeFileSync(process.env.PLF_BENCH_CONN_DUMP, JSON.stringify({ createdAt: Object.fromEntries(createdAt), decidedAt: Object.fromEntries(decidedAt), doneCount: doneLog.length, runLog, sweepLog }, null, 1));
     const listsByPls = new Map<string, number>();

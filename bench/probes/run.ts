@@ -1,3 +1,4 @@
+import { settleRequests, type LoggedRequest } from '../request-log';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IDS } from '../../test/emulator/helpers/emulator';
@@ -13,28 +14,9 @@ import { eventually, ROOT, startStack, type Stack } from '../../test/integration
  * Asserts nothing.
  */
 const RUNS = Number(process.env.PLF_BENCH_PROBE_RUNS ?? 10);
-type Entry = { method: string; path: string; kind: string; status: number; resourceType?: string };
+type Entry = LoggedRequest;
 const plsId = (forward: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${forward}-pls`;
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
-
-async function requestLog(s: Stack): Promise<Entry[]> {
-  return (await s.emu.control<{ value: Entry[] }>('GET', '/requests')).body.value;
-}
-
-/** Waits until the request log stops growing for `quietMs` (at most `capMs`). */
-async function settle(s: Stack, quietMs: number, capMs: number): Promise<Entry[]> {
-  const start = Date.now();
-  let last = -1;
-  let since = Date.now();
-  for (;;) {
-    const log = await requestLog(s);
-    if (log.length !== last) {
-      last = log.length;
-      since = Date.now();
-    } else if (Date.now() - since >= quietMs || Date.now() - start > capMs) return log;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const shape = (e: Entry) => `${e.method.padEnd(6)} ${e.resourceType ?? e.path}`;
 
@@ -64,7 +46,7 @@ async function runMany(s: Stack, forward: string, ports: number): Promise<void> 
     times.push(Date.now() - t0);
     outcomes.set(result!.outcome, (outcomes.get(result!.outcome) ?? 0) + 1);
   }
-  const log = (await settle(s, 1000, 10_000)).filter((e) => /ContainerInstance|virtualNetworks/i.test(e.path));
+  const log = (await settleRequests(s, 1000, 10_000)).filter((e) => /ContainerInstance|virtualNetworks/i.test(e.path));
   times.sort((a, b) => a - b);
   console.log(`  ${ports} port(s), ${RUNS} runs (${[...outcomes].map(([k, n]) => `${n} ${k}`).join(', ')})`);
   console.log(`    ARM requests per run: ${(log.length / RUNS).toFixed(2)} (writes ${(log.filter((e) => e.kind !== 'read').length / RUNS).toFixed(2)})`);
@@ -99,10 +81,10 @@ async function main(): Promise<void> {
     // Timer ticks with nothing due (every PT15M, runs just happened): the first one is a cleanup
     // sweep (PLF_PROBE_SWEEP_SECONDS=5 here, and more than 5 s passed), the one right after is idle.
     for (const what of ['tick with the cleanup sweep due', 'idle tick (sweep not due)']) {
-      await settle(s, 1000, 10_000);
+      await settleRequests(s, 1000, 10_000);
       await s.emu.control('DELETE', '/requests');
       await s.api('POST', '/admin/functions/probesTimer', {});
-      const tick = await settle(s, 1000, 10_000);
+      const tick = await settleRequests(s, 1000, 10_000);
       console.log(`probes timer, ${what} (2 forwards with probes, 1 probe subscription): ${tick.length} ARM request(s), ${tick.filter((e) => e.kind !== 'read').length} write(s)`);
       for (const e of tick) console.log(`    ${e.method} ${e.path}`);
     }

@@ -129,6 +129,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
     let dnsProblems: string[] = [];
     if (dnsTouched) {
       summary.dnsChecked = true;
+      const specZones = new Set((spec.dns ? forwardZoneIds(spec.dns, placement) : []).map((z) => z.toLowerCase()));
       const zoneIds = spec.dns ? forwardZoneIds(spec.dns, placement) : [];
       // Zones that held our records before (a zone dropped from the spec is cleaned up too).
       for (const p of previous) for (const v of p.dns ?? []) if (v.state === 'written' && v.zoneId && !zoneIds.some((z) => z.toLowerCase() === v.zoneId.toLowerCase())) zoneIds.push(v.zoneId);
@@ -143,7 +144,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
             dnsProblems.push(`zone ${zoneId} was not found`);
             continue;
           }
-          const inSpec = spec.dns ? forwardZoneIds(spec.dns, placement).some((id) => id.toLowerCase() === zoneId.toLowerCase()) : false;
+          const inSpec = specZones.has(zoneId.toLowerCase());
           zones.push({ zoneId, zoneName: z.zoneName, linkedVirtualNetworkIds: inSpec ? linked : [] });
           records.set(zoneId.toLowerCase(), await readARecord(c, zoneId, recordName));
         }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IDS } from '../emulator/helpers/emulator';
-import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
+import { eventually, putForwardReady, ROOT, startStack, type Stack } from './helpers/stack';
 
 /**
  * The connections flow end to end (devhost + Azurite + emulator, real SDK clients): private
@@ -48,14 +48,7 @@ async function nicIp(where: Spoke, endpoint: string): Promise<string> {
 async function actions(forward: string): Promise<Action[]> {
   return (await s.api<{ value: Action[] }>('GET', `/api/forwards/${forward}/actions?top=200`)).body.value;
 }
-async function putForward(name: string, body: unknown) {
-  const r = await s.api<ForwardBody>('PUT', `/api/forwards/${name}`, body);
-  expect([200, 202]).toContain(r.status);
-  await eventually(async () => {
-    const b = await get(name);
-    return b.status.observedGeneration >= r.body.generation && ['Ready', 'Degraded'].includes(b.status.phase) ? b : undefined;
-  }, `${name} Ready at generation ${r.body.generation}`, 60_000);
-}
+const putForward = (name: string, body: unknown) => putForwardReady(s, name, body);
 const requests = async () => (await s.emu.control<{ value: RequestEntry[] }>('GET', '/requests')).body.value;
 const sweep = () => s.api('POST', '/admin/functions/connectionsSweep', {});
 
@@ -323,6 +316,9 @@ describe('the actions API', () => {
   it.each([
     ['top out of range', '/api/forwards/web/actions?top=0', 400, /top/],
     ['top not a number', '/api/forwards/web/actions?top=ten', 400, /top/],
+    ['top written in hex', '/api/forwards/web/actions?top=0x10', 400, /top/],
+    ['the probe history: a continuation it never gave out', '/api/forwards/web/probes?continuation=garbage', 400, /continuation/],
+    ['the probe history: top in exponent form', '/api/forwards/web/probes?top=1e1', 400, /top/],
     ['a continuation it never gave out', '/api/forwards/web/actions?continuation=%27%20or%201%3D1', 400, /continuation/],
     ['a well-formed continuation it never gave out', '/api/forwards/web/actions?continuation=eyJ4IjoxfQ', 400, /continuation/],
     ['a name that can never be a forward', '/api/forwards/a%2Fb/actions', 400, /name/],

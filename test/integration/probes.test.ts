@@ -5,7 +5,7 @@ import { probeKey } from '../../core/probes';
 import { ProbeStateStore } from '../../store/probe-history';
 import { tableClient } from '../../store/tables';
 import { IDS } from '../emulator/helpers/emulator';
-import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
+import { eventually, putForwardReady, ROOT, startStack, type Stack } from './helpers/stack';
 
 /**
  * Connectivity probes end to end (devhost + Azurite + emulator, real SDK clients): a container
@@ -32,14 +32,7 @@ async function groups(): Promise<string[]> {
   for await (const g of s.emu.containers(IDS.consumerSub).containerGroups.list()) out.push(g.name!);
   return out;
 }
-async function putForward(name: string, body: unknown) {
-  const r = await s.api<ForwardBody>('PUT', `/api/forwards/${name}`, body);
-  expect([200, 202]).toContain(r.status);
-  await eventually(async () => {
-    const b = await get(name);
-    return b.status.observedGeneration >= r.body.generation && ['Ready', 'Degraded'].includes(b.status.phase) ? b : undefined;
-  }, `${name} Ready at generation ${r.body.generation}`, 60_000);
-}
+const putForward = (name: string, body: unknown) => putForwardReady(s, name, body);
 async function startRun(name: string, subnetId?: string): Promise<string> {
   const r = await s.api<{ runId: string; location: string }>('POST', `/api/forwards/${name}/probes/run${subnetId ? `?subnetId=${encodeURIComponent(subnetId)}` : ''}`);
   expect(r.status).toBe(202);

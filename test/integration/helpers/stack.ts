@@ -6,6 +6,7 @@ import { startAzurite, type RunningAzurite } from '../../../devhost/durable/azur
 import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
 import type { EmulatorOptions } from '../../../emulator/server';
+import { eventually } from '../../helpers/wait';
 
 /**
  * The product end to end, as `npm start` runs it: Azurite (tables), the emulator (in this
@@ -149,4 +150,14 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
   return stack;
 }
 
-export { eventually } from '../../helpers/wait';
+export { eventually };
+
+/** PUTs a forward spec and waits until that generation is provisioned (Ready or Degraded); throws naming what it waited for. */
+export async function putForwardReady(s: Stack, name: string, body: unknown): Promise<void> {
+  const r = await s.api<{ generation: number }>('PUT', `/api/forwards/${name}`, body);
+  if (r.status !== 200 && r.status !== 202) throw new Error(`PUT /api/forwards/${name} answered ${r.status}: ${JSON.stringify(r.body)}`);
+  await eventually(async () => {
+    const b = (await s.api<{ status: { phase: string; observedGeneration: number } }>('GET', `/api/forwards/${name}`)).body;
+    return b.status.observedGeneration >= r.body.generation && ['Ready', 'Degraded'].includes(b.status.phase) ? true : undefined;
+  }, `${name} Ready at generation ${r.body.generation}`, 60_000);
+}
