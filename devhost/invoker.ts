@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FunctionInvoker, InvokeOptions, RegisteredFunction } from './contracts';
 import { startApp, type CoreInvocationContext, type LoadedApp, type LoadedFunction, type RpcTypedData } from './loader';
 import type { Logger } from './log';
@@ -84,7 +84,9 @@ export class DevhostInvoker implements FunctionInvoker {
     const log = this.options.log;
     const coreContext: CoreInvocationContext = {
       invocationId,
-      request: { inputData, triggerMetadata, ...(options.retryContext ? { retryContext: options.retryContext } : {}) },
+      // A new trace per invocation, as the host does (an app's OpenTelemetry instrumentation
+      // parents its spans and log records on it).
+      request: { inputData, triggerMetadata, traceContext: { traceParent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`, traceState: '', attributes: {} }, ...(options.retryContext ? { retryContext: options.retryContext } : {}) },
       metadata: fn.metadata,
       log: (level, category, message) => {
         // The app's log hooks see every line first and may change its level or text.

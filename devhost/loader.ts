@@ -43,6 +43,8 @@ export interface CoreInvocationContext {
     triggerMetadata?: Record<string, RpcTypedData>;
     /** Set on a retry under the function's retry policy (the worker's RpcRetryContext). */
     retryContext?: { retryCount: number; maxRetryCount: number; exception?: { message?: string; source?: string; stackTrace?: string } };
+    /** The invocation's W3C trace context (the worker's RpcTraceContext), as the host starts one per invocation. */
+    traceContext?: { traceParent: string; traceState: string; attributes: Record<string, string> };
   };
   metadata: CoreFunctionMetadata;
   state?: string;
@@ -88,12 +90,40 @@ export interface LoadedApp {
 export class AppLoadError extends Error {}
 
 /**
- * Resolves `main` like the worker's glob: a file, or a pattern with `*` (within a name), `?` and
- * `**` (any depth of folders), e.g. `dist/functions/*.js`, or `**` as a folder segment to take
- * every `.js` below `dist/src/functions`.
- * Files come back sorted, so load order is stable. node_modules folders are not searched.
+ * Resolves `main` like the worker's glob (globby): a file, or a pattern with `*` (within a name),
+ * `?`, `**` (any depth of folders) and `{a,b}` alternatives, e.g. `dist/functions/*.js`, or
+ * `dist/functions/{telemetry.js,*.js}` (Microsoft's OpenTelemetry set-up: a file that must load
+ * before the others). As fast-glob does, alternatives without a wildcard come first, in their
+ * order, then the matches of the others, sorted; a file matched twice is loaded once.
+ * node_modules folders are not searched.
  */
 export function resolveMainGlob(appDir: string, main: string): string[] {
+  const patterns = expandBraces(main);
+  const isStatic = (p: string) => !/[*?]/.test(p);
+  const ordered = [...patterns.filter(isStatic), ...patterns.filter((p) => !isStatic(p))];
+  return [...new Set(ordered.flatMap((p) => resolveOne(appDir, p)))];
+}
+
+/** `a/{b,c}/d{1,2}` -> the four patterns, left to right; unbalanced braces stay literal. */
+function expandBraces(pattern: string): string[] {
+  const open = pattern.indexOf('{');
+  if (open < 0) return [pattern];
+  let depth = 0;
+  const commas: number[] = [];
+  for (let i = open; i < pattern.length; i++) {
+    if (pattern[i] === '{') depth++;
+    else if (pattern[i] === ',' && depth === 1) commas.push(i);
+    else if (pattern[i] === '}' && --depth === 0) {
+      const bounds = [open, ...commas, i];
+      const head = pattern.slice(0, open);
+      const tail = pattern.slice(i + 1);
+      return bounds.slice(1).flatMap((end, k) => expandBraces(`${head}${pattern.slice(bounds[k] + 1, end)}${tail}`));
+    }
+  }
+  return [pattern];
+}
+
+function resolveOne(appDir: string, main: string): string[] {
   const absolute = path.resolve(appDir, main);
   if (!/[*?]/.test(absolute)) return fs.existsSync(absolute) ? [absolute] : [];
   const segments = absolute.split(path.sep);

@@ -28,16 +28,47 @@ export interface StorageAccess {
   tlsCa?: string;
 }
 
+/**
+ * The table client for `table` under these settings. Without `access`, one client per table and
+ * settings for the life of the process (and one credential per identity), so a request reuses
+ * the pipeline, its connections and its cached token instead of signing in and creating the
+ * table again; throws (before any request) when the settings name no storage.
+ */
 export function tableClient(env: Env, table: string, access: StorageAccess = {}): TableClient {
+  if (access.credential || access.tlsCa) return buildTableClient(env, table, access);
+  const key = JSON.stringify([table, ...STORAGE_SETTINGS.map((n) => env[n] ?? null)]);
+  let client = clients.get(key);
+  if (!client) {
+    client = buildTableClient(env, table, {});
+    clients.set(key, client);
+  }
+  return client;
+}
+
+const STORAGE_SETTINGS = ['AzureWebJobsStorage', 'AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId'] as const;
+const clients = new Map<string, TableClient>();
+const credentials = new Map<string, TokenCredential>();
+
+function buildTableClient(env: Env, table: string, access: StorageAccess): TableClient {
   const target = storageTarget(env);
   const options: TableServiceClientOptions = access.tlsCa ? { tlsOptions: { ca: access.tlsCa } } : {};
   if (target.kind === 'identity') {
     if (!target.tableEndpoint) throw new Error('AzureWebJobsStorage__tableServiceUri is not a URL');
-    return new TableClient(target.tableEndpoint.replace(/\/+$/, ''), table, access.credential ?? storageCredential(env), options);
+    return new TableClient(target.tableEndpoint.replace(/\/+$/, ''), table, access.credential ?? sharedCredential(env), options);
   }
   const cs = env.AzureWebJobsStorage?.trim();
   if (!cs) throw new Error('AzureWebJobsStorage is not set (neither a connection string nor AzureWebJobsStorage__tableServiceUri / __accountName)');
   return TableClient.fromConnectionString(target.kind === 'development' ? DEVELOPMENT : cs, table, { ...options, allowInsecureConnection: true });
+}
+
+function sharedCredential(env: Env): TokenCredential {
+  const key = `${env.AzureWebJobsStorage__credential ?? ''}|${env.AzureWebJobsStorage__clientId ?? ''}`;
+  let credential = credentials.get(key);
+  if (!credential) {
+    credential = storageCredential(env);
+    credentials.set(key, credential);
+  }
+  return credential;
 }
 
 /** The token credential the identity settings name (`__credential`, `__clientId`). */
@@ -49,16 +80,25 @@ export function storageCredential(env: Env): TokenCredential {
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
-/** Creates the table once per client (concurrent callers share the attempt; a failure is retried next time). */
+const readiness = new WeakMap<TableClient, () => Promise<void>>();
+
+/**
+ * Creates the table once per client (concurrent callers and every store built on the same
+ * client share the attempt; a failure is retried next time).
+ */
 export function tableReady(client: TableClient): () => Promise<void> {
+  const known = readiness.get(client);
+  if (known) return known;
   let ready: Promise<void> | undefined;
-  return () => {
+  const ensure = () => {
     ready ??= client.createTable().catch((err: unknown) => {
       ready = undefined;
       throw err;
     });
     return ready;
   };
+  readiness.set(client, ensure);
+  return ensure;
 }
 
 /** Table keys may not hold / \\ # ? or control characters: such characters are escaped. */

@@ -6,6 +6,7 @@ import { ForwardRegistry, type ForwardRecord } from '../../store/forward-registr
 import type { StepResult } from '../kit/step-result';
 import { ActionLog } from '../../store/action-log';
 import { ConnectionStore } from '../../store/connection-store';
+import { logEvent, type EventFields } from '../kit/structured-log';
 
 /**
  * What activities share: the registry, the Azure clients and the forward's placement, and one
@@ -80,11 +81,12 @@ export interface StepLabel {
 }
 
 /**
- * One structured line per labelled step (JSON, what a log query or an alert keys on): activity,
+ * One structured event per labelled step (what a log query or an alert keys on): activity,
  * forward, orchestration id, outcome (with the ARM code of a failure), ARM reads and writes, ms.
- * No secrets: names, ids, counts and ARM error codes only.
+ * A JSON line locally, an OpenTelemetry record with these fields as attributes on Azure
+ * (kit/structured-log.ts). No secrets: names, ids, counts and ARM error codes only.
  */
-export function stepLine(label: StepLabel, result: StepResult, requests: RequestCount, ms: number): Record<string, unknown> {
+export function stepLine(label: StepLabel, result: StepResult, requests: RequestCount, ms: number): EventFields {
   return {
     event: 'plf.step',
     activity: label.activity,
@@ -99,7 +101,5 @@ export function stepLine(label: StepLabel, result: StepResult, requests: Request
 }
 
 function logStep(label: StepLabel, result: StepResult, requests: RequestCount, ms: number): void {
-  const line = JSON.stringify(stepLine(label, result, requests, ms));
-  if (result.outcome === 'terminal') console.warn(line);
-  else console.info(line);
+  logEvent(stepLine(label, result, requests, ms), { level: result.outcome === 'terminal' ? 'warn' : 'info' });
 }

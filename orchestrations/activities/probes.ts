@@ -24,6 +24,7 @@ import { subnetFacts } from '../../azure/subnet/service';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
 import { DurableNames } from '../names';
 import { clients, connectionStore, forwardRegistry, step, type StepResult } from './context';
+import { logEvent } from '../kit/structured-log';
 
 /**
  * The probe run's activities (orchestrations/probe-run.ts drives them): start (state row,
@@ -164,7 +165,7 @@ export async function recordRun(result: ProbeRunResult, now: string, log: (line:
 
 /**
  * Writes the forward's `probes` section from its probes' state rows (only the probes its spec
- * lists; none = an empty section, no Reachable), logging a JSON line when Reachable changes.
+ * lists; none = an empty section, no Reachable), logging a structured event when Reachable changes.
  */
 export async function writeSection(name: string, now: string, log: (line: string) => void, run?: { runId: string; subnetId: string }): Promise<void> {
   const threshold = probeSettings(process.env).threshold;
@@ -180,7 +181,7 @@ export async function writeSection(name: string, now: string, log: (line: string
   });
   const { before, after } = change;
   if (before?.status !== after?.status || before?.reason !== after?.reason) {
-    log(JSON.stringify({ event: 'plf.probe.reachableChanged', forward: name, status: after?.status ?? null, previousStatus: before?.status ?? null, reason: after?.reason ?? 'NoProbes', message: after?.message ?? 'the forward has no probes', ...(run ?? {}) }));
+    logEvent({ event: 'plf.probe.reachableChanged', forward: name, status: after?.status ?? null, previousStatus: before?.status ?? null, reason: after?.reason ?? 'NoProbes', message: after?.message ?? 'the forward has no probes', ...(run ?? {}) }, { line: log });
   }
 }
 

@@ -1,5 +1,6 @@
 import { DevhostInvoker, decodeTypedData, encodeTriggerValue, retryDelayMs } from '../../devhost/invoker';
-import { loadApp, resolveMainGlob } from '../../devhost/loader';
+import * as path from 'node:path';
+import { loadApp, mainOf, resolveMainGlob } from '../../devhost/loader';
 import { createLogger } from '../../devhost/log';
 import { fixtureMain, repoRoot } from './fixture';
 
@@ -56,8 +57,20 @@ describe('resolving the main glob', () => {
     ['** for any depth of folders', 'dist/test/**/devhost-app/*.js', 5],
     ['** with nothing between', 'dist/test/fixtures/devhost-app/**/*.js', 5],
     ['a folder that does not exist', 'dist/nowhere/*.js', 0],
+    ['{a,b} alternatives', 'dist/test/fixtures/devhost-app/{http,timer}.js', 2],
+    ['a file also matched by a wildcard alternative, loaded once', 'dist/test/fixtures/devhost-app/{http.js,*.js}', 5],
   ])('%s', (_situation, main, count) => {
     expect(resolveMainGlob(repoRoot, main)).toHaveLength(count);
+  });
+
+  it('alternatives without a wildcard load first, as the worker does for an OpenTelemetry set-up file', () => {
+    const files = resolveMainGlob(repoRoot, 'dist/test/fixtures/devhost-app/{*.js,timer.js}').map((f) => path.basename(f));
+    expect(files[0]).toBe('timer.js');
+    expect(files.slice(1)).toEqual([...files.slice(1)].sort());
+  });
+
+  it('the app loads its telemetry set-up before its functions', () => {
+    expect(resolveMainGlob(repoRoot, mainOf(repoRoot)).map((f) => path.relative(repoRoot, f))[0]).toBe(path.join('dist', 'functions', 'telemetry.js'));
   });
 
   it('matches come back sorted and absolute', () => {

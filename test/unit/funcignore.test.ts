@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { resolveMainGlob } from '../../devhost/loader';
 
 /**
  * `.funcignore` decides what the deployed package carries. This derives the files a deploy
@@ -82,10 +83,11 @@ describe('.funcignore', () => {
 
   it("package.json's main still finds every trigger file, and only shipped ones", () => {
     const main = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string }).main;
-    const re = new RegExp(`^${main.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+    // Resolved as the worker's glob does (devhost mirrors it, braces included), on the built tree.
+    const found = resolveMainGlob(ROOT, main).map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
     const triggers = tracked.filter((f) => /^functions\/[^/]+\.ts$/.test(f)).map((f) => `dist/${f.replace(/\.ts$/, '.js')}`);
-    const found = shipped.filter((f) => re.test(f));
-    expect(found.sort()).toEqual(triggers.sort());
+    expect([...found].sort()).toEqual(triggers.sort());
+    expect(found.filter((f) => !shipped.includes(f))).toEqual([]);
   });
 
   it('the compiled product imports nothing that does not ship (no devhost, emulator, test or bench code)', () => {
