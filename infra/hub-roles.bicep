@@ -2,7 +2,7 @@
 // the actions the code performs there (infra/roles.json `hub.actions`, checked against the
 // emulator's request log by test/integration/roles.test.ts) plus the linked actions ARM checks
 // when a scale set joins the subnet and the backend pool (`hub.linkedActions`), instead of Network
-// Contributor + Virtual Machine Contributor. Consumer-side roles are granted by consumer owners.
+// Contributor + Virtual Machine Contributor. Consumer-side roles: infra/consumer/roles.bicep, deployed by consumer owners.
 targetScope = 'resourceGroup'
 
 @description('Principal id of the control plane\'s user-assigned identity.')

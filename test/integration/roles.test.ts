@@ -7,15 +7,16 @@ import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
  * Least privilege: the Azure operations the code performs (the emulator's request log of a
  * forward's whole life here, plus every integration run recorded under .local/arm-operations)
  * must all be granted by the roles infra/roles.json defines — the hub custom role main.bicep
- * creates, and the consumer-side roles README documents. Linked actions ARM checks without a
+ * creates, and the consumer-side roles of infra/consumer/roles.bicep (every `consumer` group: which
+ * group grants what is checked by test/unit/infra.test.ts). Linked actions ARM checks without a
  * request of their own (joining a subnet, a backend pool, a NIC) are listed there explicitly.
  */
 interface Roles {
   hub: { actions: string[]; linkedActions: string[] };
-  consumer: { actions: string[] };
+  consumer: Record<string, string[]>;
 }
 const roles = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/roles.json'), 'utf8')) as Roles;
-const granted = new Set([...roles.hub.actions, ...roles.hub.linkedActions, ...roles.consumer.actions].map((a) => a.toLowerCase()));
+const granted = new Set([...roles.hub.actions, ...roles.hub.linkedActions, ...Object.values(roles.consumer).flat()].map((a) => a.toLowerCase()));
 
 /** Operations only the tests' consumer side performs, with the SDK call the product must never make. */
 const TEST_DRIVER_ONLY: Record<string, RegExp> = {
