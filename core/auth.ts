@@ -12,7 +12,7 @@
  */
 export type AuthMode = 'easyauth' | 'off' | 'unset';
 
-/** App role values of the app registration (README "Deploy to Azure"). Operators may also read. */
+/** App role values of the app registration (README "Deploy to Azure"); infra/app-roles.json declares the same ones for the registration azd creates (test/unit/app-registration.test.ts). Operators may also read. */
 export const AppRoles = { reader: 'Forwards.Read', operator: 'Forwards.Operate' } as const;
 export type Need = keyof typeof AppRoles;
 

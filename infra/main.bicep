@@ -1,6 +1,7 @@
 // The control plane of private-link-forwarder: a Flex Consumption Function App (Node 22) with a
 // user-assigned identity, its storage account (durable task hub + forward registry tables),
-// Application Insights, and role assignments on the hub resource group.
+// Application Insights, role assignments on the hub resource group, and, when no client id is
+// given, the Entra ID app registration that signs callers in (app-registration.bicep).
 // Forwards themselves (LB, VMSS, PLS) are created at run time by the app, not by this template.
 targetScope = 'resourceGroup'
 
@@ -25,8 +26,8 @@ param hubSubnetId string
 @description('Optional SSH public key placed on forwarder nodes; empty means no interactive login at all.')
 param nodeSshPublicKey string = ''
 
-@description('Client id of the Entra ID app registration that signs callers in (App Service authentication). It defines the app roles Forwards.Read and Forwards.Operate (README, "Deploy to Azure").')
-param authClientId string
+@description('Client id of an existing Entra ID app registration that signs callers in (App Service authentication), with the app roles of app-roles.json and the Application ID URI api://<client id>. Empty: app-registration.bicep creates one (README, "Deploy to Azure").')
+param authClientId string = ''
 
 @description('An existing system topic of this subscription (Azure allows one per source): its name, in this resource group. Empty creates one.')
 param existingSystemTopicName string = ''
@@ -140,6 +141,20 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// The app registration that signs callers in: the one given, or, when authClientId is empty, one
+// created in the tenant (Microsoft Graph Bicep extension; the deployer needs the right to
+// register applications: README, "Deploy to Azure"). Its uniqueName is fixed per resource group,
+// so every deployment updates the same registration.
+module appRegistration 'app-registration.bicep' = if (empty(authClientId)) {
+  name: 'plf-app-registration'
+  params: {
+    uniqueName: '${namePrefix}-api-${suffix}'
+    displayName: 'private-link-forwarder API (${environmentName}, ${resourceGroup().name})'
+  }
+}
+
+var signInClientId = empty(authClientId) ? appRegistration!.outputs.clientId : authClientId
+
 // Microsoft Entra ID sign-in in front of the API (Easy Auth). API clients without a token get 401;
 // the functions check the app roles from the principal Easy Auth passes on (PLF_AUTH=easyauth).
 // Event Grid's deliveries and the health probe do not sign in: their paths are excluded (the
@@ -158,10 +173,10 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
       azureActiveDirectory: {
         enabled: true
         registration: {
-          clientId: authClientId
+          clientId: signInClientId
           openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
         }
-        validation: { allowedAudiences: [ 'api://${authClientId}', authClientId ] }
+        validation: { allowedAudiences: [ 'api://${signInClientId}', signInClientId ] }
       }
     }
     login: { tokenStore: { enabled: false } }
@@ -215,3 +230,5 @@ output identityClientId string = identity.properties.clientId
 // Read by hooks/postdeploy.sh (azd puts outputs in the environment under these names).
 output FUNCTION_APP_NAME string = app.name
 output EVENTGRID_SYSTEM_TOPIC_NAME string = systemTopicName
+// The registration callers sign in to (given or created): ask tokens for api://<it>.
+output AUTH_CLIENT_ID string = signInClientId
