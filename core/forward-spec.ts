@@ -393,24 +393,32 @@ export function parseForwardSpec(body: unknown): ParseResult {
     return { ok: false, problems: [{ path: '', message: `could not be validated: ${e instanceof Error ? e.message : String(e)}` }] };
   }
   if (result.success) return { ok: true, spec: result.data };
-  // Linear in the number of issues (a body with 100 000 bad items must not stall the host), and
-  // at most MAX_PROBLEMS named, then one line saying how many more there were.
+  return { ok: false, problems: problemsOf(result.error.issues, REPORTED_AS_A_WHOLE) };
+}
+
+/**
+ * zod's issues as problems, each with its JSON path (an unknown property named by its own path),
+ * without repeats. Linear in the number of issues (a body with 100 000 bad items must not stall
+ * the host), and at most MAX_PROBLEMS named, then one line saying how many more there were.
+ * `wholes`: paths whose items' problems are reported on the list itself.
+ */
+export function problemsOf(issues: readonly z.core.$ZodIssue[], wholes: ReadonlySet<string> = new Set()): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   let more = 0;
   const add = (path: readonly PropertyKey[], message: string) => {
     let at = pathText(path);
-    for (const whole of REPORTED_AS_A_WHOLE) if (at.startsWith(`${whole}[`)) at = whole;
+    for (const whole of wholes) if (at.startsWith(`${whole}[`)) at = whole;
     const key = `${at}\u0000${message}`;
     if (seen.has(key)) return;
     seen.add(key);
     if (problems.length < MAX_PROBLEMS) problems.push({ path: at, message });
     else more++;
   };
-  for (const issue of result.error.issues) {
+  for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') issue.keys.forEach((key) => add([...issue.path, key], issue.message));
     else add(issue.path, issue.message);
   }
   if (more) problems.push({ path: '', message: `and ${more} more problem(s) not listed` });
-  return { ok: false, problems };
+  return problems;
 }

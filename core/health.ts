@@ -133,6 +133,17 @@ export interface ForwardHealthDecision {
   suspend?: { instanceId: string; count: number };
 }
 
+/**
+ * The suspension still in force: the one the health sweep recorded (`suspended`), unless the spec
+ * changed since (a new generation) or an operator resumed recycling after it began (`resumedAt`,
+ * POST .../recycling/resume). The sweep and the resume route both ask this, so they agree on
+ * whether there is anything to resume.
+ */
+export function suspensionInForce<S extends { instanceId: string; generation: number; since: string }>(suspended: S | undefined, generation: number, resumedAt?: string): S | undefined {
+  if (!suspended || suspended.generation !== generation) return undefined;
+  return resumedAt && resumedAt > suspended.since ? undefined : suspended;
+}
+
 const secondsBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 1000;
 
 export function recyclesInLastHour(history: readonly RecycleEntry[], instanceId: string, now: string): number {

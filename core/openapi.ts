@@ -1,10 +1,12 @@
+import { actionBodyJsonSchema, probeRunBodySchema, resumeRecyclingBodySchema } from './action-bodies';
 import { AppRoles } from './auth';
 import { forwardSpecJsonSchema } from './forward-spec';
 
 /**
- * The OpenAPI 3.1 document of the forwards API. The request body's schema (ForwardSpec) is
- * generated from the zod schema that validates PUT bodies (core/forward-spec.ts), so the
- * documented patterns, bounds, defaults and closed objects are the enforced ones. OpenAPI 3.1's
+ * The OpenAPI 3.1 document of the forwards API. The request bodies' schemas (ForwardSpec, and the
+ * action routes' ProbeRunRequest and ResumeRecyclingRequest) are generated from the zod schemas
+ * that validate them (core/forward-spec.ts, core/action-bodies.ts), so the documented patterns,
+ * bounds, defaults and closed objects are the enforced ones. OpenAPI 3.1's
  * schema dialect is JSON Schema 2020-12, which is what zod emits. The response schemas are
  * written here.
  */
@@ -12,6 +14,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: ref('Problem') } } };
   const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$' } };
+  const actionBody = (schema: string) => ({ required: false, content: { 'application/json': { schema: ref(schema) } } });
   const forwardResponse = (description: string) => ({ description, headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('Forward') } } });
   const doc: Record<string, unknown> = {
     openapi: '3.1.0',
@@ -67,11 +70,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           operationId: 'runProbe',
           description: "Starts a run of the forward's probe now (the one in `subnetId`, required when the forward has several). The Location header names where the run, then its result, can be read.",
           parameters: [{ name: 'subnetId', in: 'query', required: false, schema: { type: 'string' }, description: 'the probe to run (a subnet resource id from spec.probes)' }],
+          requestBody: actionBody('ProbeRunRequest'),
           responses: {
             202: { description: 'Started', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('ProbeRunStarted') } } },
-            400: problem,
+            400: { ...problem, description: 'The query or the body has problems (each named), the body is not JSON, or the forward has no such probe' },
             404: problem,
             409: problem,
+            413: problem,
+            415: { ...problem, description: 'A body declared as something other than application/json' },
             503: problem,
           },
         },
@@ -87,8 +93,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
         parameters: [nameParam],
         post: {
           operationId: 'resumeRecycling',
-          description: 'Resumes node recycling after RecycleSuspended (recycles before now no longer count toward the hourly limit); the next health sweep clears the condition. A spec change does the same.',
-          responses: { 202: { description: 'Resumed', content: { 'application/json': { schema: { type: 'object', properties: { resumedAt: { type: 'string', format: 'date-time' } } } } } }, 404: problem, 503: problem },
+          description:
+            'Resumes node recycling after RecycleSuspended (recycles before now no longer count toward the hourly limit); the next health sweep clears the condition. A spec change does the same. Idempotent: with no suspension in force it changes nothing and answers 200 saying so.',
+          requestBody: actionBody('ResumeRecyclingRequest'),
+          responses: {
+            200: { description: 'Nothing to resume (no suspension, ended by a spec change, or already resumed): nothing changed', content: { 'application/json': { schema: ref('RecyclingResume') } } },
+            202: { description: 'Resumed: the suspension is lifted; the next health sweep clears RecycleSuspended', content: { 'application/json': { schema: ref('RecyclingResume') } } },
+            400: { ...problem, description: 'The body has problems (each named) or is not JSON' },
+            404: problem,
+            413: problem,
+            415: { ...problem, description: 'A body declared as something other than application/json' },
+            503: problem,
+          },
         },
       },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
@@ -96,6 +112,19 @@ export function openApiDocument(version: string): Record<string, unknown> {
     components: {
       schemas: {
         ForwardSpec: forwardSpecJsonSchema(),
+        ProbeRunRequest: actionBodyJsonSchema(probeRunBodySchema),
+        ResumeRecyclingRequest: actionBodyJsonSchema(resumeRecyclingBodySchema),
+        RecyclingResume: {
+          type: 'object',
+          required: ['resumed', 'message'],
+          properties: {
+            resumed: { type: 'boolean', description: 'true (202): this request lifted a suspension; false (200): there was none in force, nothing changed' },
+            resumedAt: { type: 'string', format: 'date-time', description: 'when an operator last resumed recycling of the forward (this request, when resumed)' },
+            instanceId: { type: 'string', description: 'with resumed: the node whose suspension was lifted' },
+            suspendedSince: { type: 'string', format: 'date-time', description: 'with resumed: when that suspension began' },
+            message: { type: 'string', description: 'what happened, in words' },
+          },
+        },
         Condition: {
           type: 'object',
           required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],

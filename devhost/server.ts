@@ -16,6 +16,8 @@ import type { TimerScheduler } from './timers';
  *   /runtime/webhooks/eventgrid             Event Grid deliveries and handshakes
  *   /runtime/webhooks/durabletask/...       the durable engine's management API
  * A handler that throws answers 500 with no body (the error goes to the log, never the caller).
+ * A path nothing serves is 404, a method the path does not take 405 (with `Allow`), both as
+ * problem+json naming the method and path (`notFound`, `methodNotAllowed`).
  */
 export interface ServerDeps {
   invoker: DevhostInvoker;
@@ -59,7 +61,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         const url = requestUrl(req);
         path = url.pathname;
         if (path.startsWith('/runtime/webhooks/durabletask/')) {
-          if (!deps.engine) return send(res, 404, { error: 'no durable engine in this host' });
+          if (!deps.engine) return notFound(res, `nothing is served at ${shown(req.method ?? '', path)}: no durable engine runs in this host`);
           return await deps.engine.handleHttp(req, res, path.slice('/runtime/webhooks/durabletask/'.length), body);
         }
         if (deps.isDraining?.()) return send(res, 503, { error: 'devhost is stopping' }, { 'Retry-After': '5', Connection: 'close' });
@@ -70,7 +72,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           return send(res, reply.status, reply.body, reply.headers);
         }
         if (lowerPath === '/admin/functions' || lowerPath === '/admin/functions/') {
-          if (req.method !== 'GET') return send(res, 405, undefined, { Allow: 'GET' });
+          if (req.method !== 'GET') return methodNotAllowed(res, req.method ?? '', path, ['GET']);
           return send(res, 200, deps.functions.map((f) => functionInfo(f)));
         }
         if (lowerPath.startsWith('/admin/functions/')) return await adminInvoke(deps, req.method ?? '', safeDecode(path.slice('/admin/functions/'.length)), body, res);
@@ -85,7 +87,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           const rest = prefix === '' ? path : path.slice(prefix.length);
           return await serveHttpTrigger(deps, routes, rest, url, req, body, res);
         }
-        return send(res, 404, undefined);
+        return notFound(res, `nothing is served at ${shown(req.method ?? '', path)}: HTTP functions are under ${prefix}/ (GET /admin/functions lists them with their routes)`);
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
           send(res, 413, { error: `request body larger than ${MAX_BODY_BYTES} bytes` }, { Connection: 'close' });
@@ -110,12 +112,9 @@ async function serveHttpTrigger(
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const matches = routes.map((r) => ({ r, params: matchRoute(r.route, rest) })).filter((m) => m.params !== undefined);
-  if (matches.length === 0) return send(res, 404, undefined);
+  if (matches.length === 0) return notFound(res, `no function's route matches ${shown(method, url.pathname)} (GET /admin/functions lists the functions with their routes)`);
   const hit = matches.find((m) => m.r.methods.includes(method));
-  if (!hit) {
-    const allowed = [...new Set(matches.flatMap((m) => m.r.methods))].join(', ');
-    return send(res, 405, undefined, { Allow: allowed });
-  }
+  if (!hit) return methodNotAllowed(res, method, url.pathname, [...new Set(matches.flatMap((m) => m.r.methods))]);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   const query: Record<string, string> = {};
@@ -189,9 +188,9 @@ function functionInfo(fn: LoadedFunction): Record<string, unknown> {
 }
 
 async function adminInvoke(deps: ServerDeps, method: string, name: string, body: Buffer, res: http.ServerResponse): Promise<void> {
-  if (method !== 'POST' && method !== 'GET') return send(res, 405, undefined, { Allow: 'GET, POST' });
+  if (method !== 'POST' && method !== 'GET') return methodNotAllowed(res, method, `/admin/functions/${name}`, ['GET', 'POST']);
   const fn = deps.invoker.get(name);
-  if (!fn) return send(res, 404, { error: `no function named "${name}"` });
+  if (!fn) return notFound(res, `no function named "${name.slice(0, 200)}" (GET /admin/functions lists them)`);
   if (method === 'GET') return send(res, 200, functionInfo(fn));
   if (fn.trigger.type === 'httpTrigger') return send(res, 400, { error: `"${name}" is an HTTP function: call its route instead` });
   let input: unknown;
@@ -264,6 +263,30 @@ export function readBody(req: http.IncomingMessage, maxBytes = MAX_BODY_BYTES): 
       if (!req.complete) reject(new Error('the caller closed the connection before sending the whole body'));
     });
   });
+}
+
+/**
+ * devhost's own 404 and 405 (no function serves the path, or not with that method) as RFC 9457
+ * problem details, so a newcomer's curl says what is wrong: the method and the path (never the
+ * query string: it may carry keys), and for 405 the allowed methods (also in `Allow`). The real
+ * host answers these with empty bodies; nothing depends on that.
+ */
+function notFound(res: http.ServerResponse, detail: string): void {
+  sendProblem(res, 404, detail);
+}
+
+function methodNotAllowed(res: http.ServerResponse, method: string, path: string, allowed: string[]): void {
+  sendProblem(res, 405, `${method.slice(0, 20)} is not allowed on ${path.slice(0, 200)}; it allows ${allowed.join(', ')}`, { allowed }, { Allow: allowed.join(', ') });
+}
+
+/** "METHOD /path" for a detail line, bounded (a path is the caller's text). */
+const shown = (method: string, path: string) => `${method.slice(0, 20)} ${path.slice(0, 200)}`;
+
+/** A problem+json answer; `type` about:blank, so `title` is the status phrase (RFC 9457 4.2.1). */
+export function sendProblem(res: http.ServerResponse, status: number, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ type: 'about:blank', title: http.STATUS_CODES[status] ?? 'Error', status, detail, ...extensions });
+  res.writeHead(status, { 'Content-Type': 'application/problem+json', ...headers });
+  res.end(body);
 }
 
 export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,10 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { probeRunBodySchema } from '../core/action-bodies';
 import { SUBNET_ID } from '../core/probes';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
-import { badName } from './request-checks';
+import { badName, badRequest, readActionBody } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -12,7 +13,8 @@ import { json, problem } from './problem';
  * POST /api/forwards/{name}/probes/run[?subnetId=...]: starts a run of the forward's probe now
  * (the one named by `subnetId`, required when the forward has several). 202 with `Location`
  * (GET .../probes/runs/{runId}: the run while it runs, then its result); 409 while a run of that
- * probe is going.
+ * probe is going. The body is none or `{}` (core/action-bodies.ts): anything else is refused
+ * (400 naming its problems with the query's, 413, 415) before the registry is read.
  */
 export async function forwardsProbesRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'operator');
@@ -21,7 +23,10 @@ export async function forwardsProbesRun(request: HttpRequest, context: Invocatio
   if (invalid) return invalid;
   const name = request.params.name;
   const subnetId = request.query.get('subnetId') ?? undefined;
-  if (subnetId !== undefined && !SUBNET_ID.test(subnetId)) return problem(400, 'Invalid query', 'the query has 1 problem(s)', [{ path: 'subnetId', message: 'must be a subnet resource id' }]);
+  const body = await readActionBody(request, probeRunBodySchema);
+  if ('unreadable' in body) return body.unreadable;
+  const bad = badRequest(subnetId !== undefined && !SUBNET_ID.test(subnetId) ? [{ path: 'subnetId', message: 'must be a subnet resource id' }] : [], body.problems);
+  if (bad) return bad;
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(name);
     if (!record || record.deleting) return problem(404, 'Not found', `no forward named "${name}"`);

@@ -1,5 +1,5 @@
 import { healthSettings, hubPlacement, type Env } from '../../core/app-settings';
-import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, type ForwardHealthDecision, type NodeInput, type RecycleEntry } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, suspensionInForce, type ForwardHealthDecision, type NodeInput, type RecycleEntry } from '../../core/health';
 import { setCondition, type Condition, type HealthSection, type NodeHealthRecord } from '../../core/status';
 import { readMetricBatches, type MetricTarget } from '../../azure/metrics/batch';
 import { readInstances, type InstanceView } from '../../azure/scale-set/instances';
@@ -145,7 +145,7 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     });
     const lease = r.scaleSetLease ?? {};
     // A suspension ends with a spec change or an operator's resume.
-    const suspended = prev.suspended && prev.suspended.generation === r.generation && !(r.recycleResumedAt && r.recycleResumedAt > prev.suspended.since) ? prev.suspended : undefined;
+    const suspended = suspensionInForce(prev.suspended, r.generation, r.recycleResumedAt);
     const d = decideForwardHealth({
       now,
       settings,

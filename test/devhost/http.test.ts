@@ -79,20 +79,36 @@ describe('HTTP triggers on /api/<route>', () => {
     expect(await res.text()).toBe('');
   });
 
-  it.each([
-    ['an unknown route', '/api/nowhere', 'GET', 404],
-    ['a path outside the route prefix', '/elsewhere/hello', 'GET', 404],
-    ['a parameter that fails its int constraint', '/api/items/abc', 'GET', 404],
-    ['a route with a method it does not allow', '/api/hello/x', 'DELETE', 405],
-    ['a catch-all route with GET when only POST/PUT are allowed', '/api/echo/x', 'GET', 405],
-  ])('%s: %s %s -> %d', async (_situation, path, method, status) => {
+  it.each<[string, string, string, number, RegExp, string[] | undefined]>([
+    ['an unknown route', '/api/nowhere', 'GET', 404, /^no function's route matches GET \/api\/nowhere \(GET \/admin\/functions lists/, undefined],
+    ['a path outside the route prefix', '/elsewhere/hello', 'GET', 404, /^nothing is served at GET \/elsewhere\/hello: HTTP functions are under \/api\//, undefined],
+    ['a parameter that fails its int constraint', '/api/items/abc', 'GET', 404, /GET \/api\/items\/abc/, undefined],
+    ['an unknown admin function', '/admin/functions/nope', 'POST', 404, /^no function named "nope"/, undefined],
+    ['a route with a method it does not allow', '/api/hello/x', 'DELETE', 405, /^DELETE is not allowed on \/api\/hello\/x; it allows GET$/, ['GET']],
+    ['a catch-all route with GET when only POST/PUT are allowed', '/api/echo/x', 'GET', 405, /^GET is not allowed on \/api\/echo\/x; it allows POST, PUT$/, ['POST', 'PUT']],
+    ['the admin function list with POST', '/admin/functions', 'POST', 405, /^POST is not allowed on \/admin\/functions; it allows GET$/, ['GET']],
+    ['an admin function with PUT', '/admin/functions/hello', 'PUT', 405, /^PUT is not allowed on \/admin\/functions\/hello; it allows GET, POST$/, ['GET', 'POST']],
+  ])('%s: %s %s -> %d with a problem+json body naming it', async (_situation, path, method, status, detail, allowed) => {
     const res = await call(path, { method });
     expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({ type: 'about:blank', title: status === 404 ? 'Not Found' : 'Method Not Allowed', status, detail: expect.stringMatching(detail), ...(allowed ? { allowed } : {}) });
+    expect(res.headers.get('allow')).toBe(allowed ? allowed.join(', ') : null);
   });
 
-  it('405 names the allowed methods in Allow', async () => {
-    const res = await call('/api/echo/x', { method: 'GET' });
-    expect(res.headers.get('allow')).toBe('POST, PUT');
+  it('a 404 names the path, never the query string (it may carry keys)', async () => {
+    const res = await call('/api/nowhere?code=s3cret-key');
+    expect(res.status).toBe(404);
+    const text = await res.text();
+    expect(text).toContain('/api/nowhere');
+    expect(text).not.toContain('s3cret-key');
+  });
+
+  it('HEAD on an unknown route: 404 without a body', async () => {
+    const res = await call('/api/nowhere', { method: 'HEAD' });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe('');
   });
 
   it('a handler that throws answers 500 without leaking the error, and the error is logged', async () => {

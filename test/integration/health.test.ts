@@ -203,9 +203,16 @@ describe('one node at a time', () => {
     expect((await actions('hw7')).filter((a) => a.action === 'reimage')).toHaveLength(3);
     expect((await actions('hw7')).filter((a) => a.action === 'recycle-suspended')).toHaveLength(1);
     // An operator resumes recycling: the condition clears and the node is recycled again.
-    expect((await s.api('POST', '/api/forwards/hw7/recycling/resume')).status).toBe(202);
+    const resume = () => s.api<{ resumed: boolean; instanceId?: string; message: string }>('POST', '/api/forwards/hw7/recycling/resume');
+    const resumed = await resume();
+    expect(resumed.status).toBe(202);
+    expect(resumed.body).toMatchObject({ resumed: true, instanceId: victim.instanceId });
+    // Asked again before a sweep: already resumed, nothing more to do (200, not another 202).
+    expect(await resume()).toMatchObject({ status: 200, body: { resumed: false, message: expect.stringMatching(/already resumed/) } });
     await sweepUntil(async () => ((await actions('hw7')).filter((a) => a.action === 'verify-verified').length === 4 ? true : undefined), 'hw7: recycled after the resume');
     expect(cond(await get('hw7'), 'RecycleSuspended')).toMatchObject({ status: 'False' });
+    // Nothing suspended any more: a resume is a 200 that says so.
+    expect(await resume()).toMatchObject({ status: 200, body: { resumed: false, message: expect.stringMatching(/not suspended: nothing to resume/) } });
   }, 300_000);
 
   it('rolling upgrade in progress + a broken node: no concurrent actions on the scale set', async () => {

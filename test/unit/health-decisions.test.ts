@@ -1,5 +1,5 @@
 import { healthSettings, metricsEndpointFor } from '../../core/app-settings';
-import { decideForwardHealth, decideNatPorts, natUsage, nodeVerdict, type ForwardHealthInput, type MetricPoint, type NatInput, type NodeInput } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, natUsage, nodeVerdict, suspensionInForce, type ForwardHealthInput, type MetricPoint, type NatInput, type NodeInput } from '../../core/health';
 import { buildPrivateLinkService } from '../../azure/private-link-service/spec';
 import { parseForwardSpec } from '../../core/forward-spec';
 import { planBatches } from '../../azure/metrics/batch';
@@ -82,6 +82,20 @@ describe('decideForwardHealth', () => {
     if (want.hold) expect(d.holds.map((h) => h.hold)).toContain(want.hold);
     else if (!want.recycle) expect(d.holds).toEqual([]);
     expect(d.suspend?.instanceId).toBe(want.suspend);
+  });
+});
+
+describe('suspensionInForce: what the sweep honours and the resume route lifts', () => {
+  const recorded = { instanceId: '0', generation: 3, since: at(600) };
+  it.each([
+    ['nothing recorded: nothing in force', undefined, 3, undefined, false],
+    ['recorded at this generation, never resumed: in force', recorded, 3, undefined, true],
+    ['recorded, resumed before it began (an older resume): in force', recorded, 3, at(300), true],
+    ['recorded, resumed at the very moment it began: in force (the resume must come after)', recorded, 3, at(600), true],
+    ['recorded, resumed after it began: lifted', recorded, 3, at(601), false],
+    ['recorded at an older generation (the spec changed since): lifted', recorded, 4, undefined, false],
+  ] as [string, typeof recorded | undefined, number, string | undefined, boolean][])('%s', (_name, suspended, generation, resumedAt, inForce) => {
+    expect(suspensionInForce(suspended, generation, resumedAt)).toBe(inForce ? suspended : undefined);
   });
 });
 

@@ -132,7 +132,7 @@ describe('OpenAPI document', () => {
     expect(list.parameters.map((p) => p.name)).toEqual(['top', 'subnetId', 'continuation']);
     expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401', '403', '404', '503']);
     const run = doc.paths['/forwards/{name}/probes/run'].post as { responses: Record<string, { headers?: Record<string, unknown> }> };
-    expect(Object.keys(run.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '503']);
+    expect(Object.keys(run.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '503']);
     expect(run.responses[202].headers).toHaveProperty('Location');
     const page = schemaAccepts('ProbeRunList');
     const result = { runId: 'r', forward: 'web', subnetId: 's', probeKey: 'k', actor: 'api', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z', outcome: 'failed', host: 'onprem.internal.net', ports: [{ port: 8000, ok: false, stage: 'connect', connect: 'timeout', latencyMs: 5000, detail: 'nc: ... Connection timed out' }] };
@@ -143,6 +143,17 @@ describe('OpenAPI document', () => {
     const base = { phase: 'Ready', observedGeneration: 1, conditions: [], resources: {}, nodes: [] };
     expect(status({ ...base, probes: [{ subnetId: 's', runId: 'r', at: '2025-01-01T00:00:00Z', outcome: 'ok', ports: [{ port: 8000, ok: true, latencyMs: 3 }], nextRunAt: '2025-01-01T00:15:00Z' }] })).toBe(true);
     expect(JSON.stringify(schemas.ForwardStatus)).toContain('Reachable');
+  });
+
+  it('documents resuming recycling: 202 when a suspension was lifted, 200 when there was none (nothing changed)', () => {
+    const resume = doc.paths['/forwards/{name}/recycling/resume'].post as { responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
+    expect(Object.keys(resume.responses).sort()).toEqual(['200', '202', '400', '401', '403', '404', '413', '415', '503']);
+    expect(resume.responses[200].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/RecyclingResume' });
+    expect(resume.responses[202].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/RecyclingResume' });
+    const answer = schemaAccepts('RecyclingResume');
+    expect(answer({ resumed: true, resumedAt: '2025-01-01T00:00:00Z', instanceId: '1', suspendedSince: '2024-12-31T23:00:00Z', message: 'resumed' })).toBe(true);
+    expect(answer({ resumed: false, message: 'recycling is not suspended: nothing to resume' })).toBe(true);
+    expect(answer({ resumedAt: '2025-01-01T00:00:00Z' })).toBe(false);
   });
 
   it('a forward status shows its connections and their DNS records', () => {
