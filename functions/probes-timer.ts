@@ -1,10 +1,9 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { probeSettings } from '../core/app-settings';
-import { isDue, probeInstanceId, probeKey } from '../core/probes';
+import { isDue, probeGroupPlacement, probeInstanceId, probeKey } from '../core/probes';
 import { azureClients } from '../azure/client-factory';
 import { deleteProbeGroup, listProbeGroups } from '../azure/container-group/service';
-import { subscriptionOf } from '../azure/resource-id';
 import { isRunning } from '../orchestrations/kit/singleton-client';
 import { probeHistory, probeStates, recordRun, writeSection } from '../orchestrations/activities/probes';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
@@ -65,14 +64,18 @@ export async function probesTimer(_timer: Timer, context: InvocationContext): Pr
   if (!interrupted && Date.now() - lastSweepAt < settings.sweepEvery * 1000) return;
   lastSweepAt = Date.now();
 
-  const subscriptions = [...new Set(records.flatMap((r) => r.spec.probes.map((p) => subscriptionOf(p.subnetId)?.toLowerCase()).filter((s): s is string => !!s)))];
+  // Where probe groups are created (core/probes.ts probeGroupPlacement): one list per resource group.
+  const placements = new Map<string, { subscriptionId: string; resourceGroup: string }>();
+  for (const p of records.flatMap((r) => r.spec.probes.map((probe) => probeGroupPlacement(probe.subnetId, probe.resourceGroup)))) {
+    if (p) placements.set(`${p.subscriptionId}/${p.resourceGroup}`.toLowerCase(), p);
+  }
   const clients = azureClients(process.env);
-  for (const sub of subscriptions) {
+  for (const [where, p] of placements) {
     let groups;
     try {
-      groups = await listProbeGroups(clients, sub);
+      groups = await listProbeGroups(clients, p.subscriptionId, p.resourceGroup);
     } catch (err) {
-      context.warn(`probes sweep: listing container groups of ${sub} failed: ${(err as Error).message}`);
+      context.warn(`probes sweep: listing container groups of ${where} failed: ${(err as Error).message}`);
       continue;
     }
     for (const g of groups) {

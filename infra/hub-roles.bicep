@@ -14,7 +14,7 @@ resource hubRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'plf-hub-operator')
   properties: {
     roleName: 'Private Link Forwarder hub operator (${resourceGroup().name})'
-    description: 'Creates and maintains private link forwards (LB, VM scale set, PLS), approves connections, reads health metrics.'
+    description: 'Creates and maintains private link forwards (LB, VM scale set, PLS), approves connections, writes their A records in private DNS zones of this group, reads health metrics.'
     type: 'CustomRole'
     assignableScopes: [ resourceGroup().id ]
     permissions: [

@@ -135,14 +135,27 @@ export interface OwnedProbeGroup extends GroupRef {
   probeKey?: string;
 }
 
-/** Our probe groups in a subscription (one list call; tags decide what is ours). */
-export async function listProbeGroups(clients: AzureClients, subscriptionId: string): Promise<OwnedProbeGroup[]> {
+/**
+ * Our probe groups in one resource group (one list call, paged; tags decide what is ours). Per
+ * resource group, not per subscription: the consumer-side probes role is assigned on the probe
+ * resource groups only (infra/consumer/roles.bicep), and a subscription-wide list needs read on
+ * the whole subscription. A resource group that does not exist holds none.
+ */
+export async function listProbeGroups(clients: AzureClients, subscriptionId: string, resourceGroup: string): Promise<OwnedProbeGroup[]> {
   const out: OwnedProbeGroup[] = [];
-  for await (const cg of clients.containerInstance(subscriptionId).containerGroups.list()) {
-    const t = cg.tags ?? {};
-    if (t[TAG_MANAGED_BY] !== MANAGED_BY || !t[TAG_PROBE_RUN] || !t[TAG_FORWARD] || !cg.id) continue;
-    const ref = groupRefOf(cg.id);
-    if (ref) out.push({ ...ref, id: cg.id, forward: t[TAG_FORWARD], runId: t[TAG_PROBE_RUN], ...(t[TAG_PROBE] ? { probeKey: t[TAG_PROBE] } : {}) });
+  try {
+    for await (const cg of clients.containerInstance(subscriptionId).containerGroups.listByResourceGroup(resourceGroup)) collect(cg, out);
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return [];
+    throw err;
   }
   return out;
+}
+
+/** Adds the group to `out` when its tags say it is one of our probe groups. */
+function collect(cg: { id?: string; tags?: Record<string, string> }, out: OwnedProbeGroup[]): void {
+  const t = cg.tags ?? {};
+  if (t[TAG_MANAGED_BY] !== MANAGED_BY || !t[TAG_PROBE_RUN] || !t[TAG_FORWARD] || !cg.id) return;
+  const ref = groupRefOf(cg.id);
+  if (ref) out.push({ ...ref, id: cg.id, forward: t[TAG_FORWARD], runId: t[TAG_PROBE_RUN], ...(t[TAG_PROBE] ? { probeKey: t[TAG_PROBE] } : {}) });
 }

@@ -1,22 +1,44 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { operationOf, recordedOperations } from './helpers/arm-operations';
+import { operationOf, recordedOperations, scopedOperations, scopeOf, type ScopedOperation } from './helpers/arm-operations';
 import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
+import { IDS } from '../emulator/helpers/emulator';
 
 /**
  * Least privilege: the Azure operations the code performs (the emulator's request log of a
- * forward's whole life here, plus every integration run recorded under .local/arm-operations)
- * must all be granted by the roles infra/roles.json defines — the hub custom role main.bicep
- * creates, and the consumer-side roles of infra/consumer/roles.bicep (every `consumer` group: which
- * group grants what is checked by test/unit/infra.test.ts). Linked actions ARM checks without a
- * request of their own (joining a subnet, a backend pool, a NIC) are listed there explicitly.
+ * forward's whole life here, plus every integration run recorded under .local/arm-scoped-operations)
+ * must all be granted by the roles infra/roles.json defines, where infra grants them:
+ * - in the hub resource group, the hub custom role main.bicep assigns there (hub-roles.bicep);
+ * - in any other resource group (a consumer's endpoints, zones, probe groups), the consumer-side
+ *   roles of infra/consumer/roles.bicep, which their owners assign per resource group (which
+ *   group grants what is checked by test/unit/infra.test.ts);
+ * - on a whole subscription, nothing: a subscription-wide list would be refused. Only calls ARM
+ *   authorizes on something narrower pass there: a long-running operation's status (the resource
+ *   that started it) and the metrics batch (data plane, checked per resource id in its body).
+ * Linked actions ARM checks without a request of their own (joining a subnet, a backend pool, a
+ * NIC) are listed in roles.json explicitly.
  */
 interface Roles {
   hub: { actions: string[]; linkedActions: string[] };
   consumer: Record<string, string[]>;
 }
 const roles = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/roles.json'), 'utf8')) as Roles;
-const granted = new Set([...roles.hub.actions, ...roles.hub.linkedActions, ...Object.values(roles.consumer).flat()].map((a) => a.toLowerCase()));
+const lower = (list: string[]) => new Set(list.map((a) => a.toLowerCase()));
+const hubGrants = lower([...roles.hub.actions, ...roles.hub.linkedActions]);
+const consumerGrants = lower(Object.values(roles.consumer).flat());
+const HUB_SCOPE = `${IDS.hubSub}/${IDS.hubRg}`.toLowerCase();
+const NARROWER_THAN_SUBSCRIPTION = [/\/locations\/operations\/read$/i, /\/locations\/operationresults\/read$/i, /^microsoft\.insights\/metrics\/read$/i];
+
+/** Why infra's roles would refuse this operation at this scope, or undefined when they grant it. */
+function refusal({ operation, scope }: ScopedOperation): string | undefined {
+  const op = operation.toLowerCase();
+  if (!scope.includes('/')) {
+    if (NARROWER_THAN_SUBSCRIPTION.some((r) => r.test(op)) && (hubGrants.has(op) || consumerGrants.has(op))) return undefined;
+    return `${operation} on the whole subscription ${scope}: infra grants nothing at subscription scope`;
+  }
+  if (scope === HUB_SCOPE) return hubGrants.has(op) ? undefined : `${operation} in the hub resource group: not in the hub role`;
+  return consumerGrants.has(op) ? undefined : `${operation} in ${scope}: no consumer-side role grants it`;
+}
 
 /** Operations only the tests' consumer side performs, with the SDK call the product must never make. */
 const TEST_DRIVER_ONLY: Record<string, RegExp> = {
@@ -41,6 +63,26 @@ describe('operations -> role actions', () => {
     expect(operationOf('POST', '/subscriptions/s/metrics:getBatch?metricnamespace=Microsoft.Network/loadBalancers')).toBe('Microsoft.Insights/metrics/read');
   });
 
+  it.each([
+    ['a resource in a resource group', '/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/loadBalancers/lb', 's/rg'],
+    ['the resource group itself', '/subscriptions/S/resourceGroups/RG', 's/rg'],
+    ['a list across the subscription', '/subscriptions/S/providers/Microsoft.ContainerInstance/containerGroups', 's'],
+    ['not an ARM path', '/metadata/instance', undefined],
+  ])('scope of %s', (_situation, p, scope) => {
+    expect(scopeOf(p)).toBe(scope);
+  });
+
+  it.each([
+    ['a hub write in the hub resource group', { operation: 'Microsoft.Network/loadBalancers/write', scope: HUB_SCOPE }, true],
+    ['a DNS record in the hub resource group (dns.zoneName)', { operation: 'Microsoft.Network/privateDnsZones/A/write', scope: HUB_SCOPE }, true],
+    ['a DNS record in a consumer resource group', { operation: 'Microsoft.Network/privateDnsZones/A/write', scope: 'c/rg-dns' }, true],
+    ['a load balancer outside the hub resource group', { operation: 'Microsoft.Network/loadBalancers/write', scope: 'c/rg-spoke' }, false],
+    ['a list across a subscription', { operation: 'Microsoft.ContainerInstance/containerGroups/read', scope: 'c' }, false],
+    ['an operation status on the subscription', { operation: 'Microsoft.Network/locations/operations/read', scope: 'a' }, true],
+  ])('roles decide: %s', (_situation, o, grantedHere) => {
+    expect(refusal(o) === undefined).toBe(grantedHere);
+  });
+
   it("a forward's whole life needs only granted actions", async () => {
     const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown>;
     expect((await s.api('PUT', '/api/forwards/roles', example)).status).toBe(202);
@@ -51,9 +93,10 @@ describe('operations -> role actions', () => {
     expect((await s.api('DELETE', '/api/forwards/roles')).status).toBe(202);
     await eventually(async () => ((await s.api('GET', '/api/forwards/roles')).status === 404 ? true : undefined), 'roles gone');
     const log = (await s.emu.control<{ value: { method: string; path: string }[] }>('GET', '/requests')).body.value;
-    seen = [...new Set(log.map((e) => operationOf(e.method, e.path)).filter((o): o is string => !!o))].sort();
+    const ops = scopedOperations(log);
+    seen = [...new Set(ops.map((o) => o.operation))].sort();
     expect(seen.length).toBeGreaterThan(5);
-    expect(seen.filter((o) => !granted.has(o.toLowerCase()))).toEqual([]);
+    expect(ops.map(refusal).filter(Boolean)).toEqual([]);
   }, 240_000);
 
   it('every operation recorded by any integration run is granted', () => {
@@ -64,7 +107,7 @@ describe('operations -> role actions', () => {
       .join('\n');
     const driverOnly = Object.entries(TEST_DRIVER_ONLY).filter(([, call]) => !call.test(product)).map(([op]) => op.toLowerCase());
     expect(Object.keys(TEST_DRIVER_ONLY).length).toBe(driverOnly.length);
-    expect(recordedOperations().filter((o) => !granted.has(o.toLowerCase()) && !driverOnly.includes(o.toLowerCase()))).toEqual([]);
+    expect(recordedOperations().filter((o) => !driverOnly.includes(o.operation.toLowerCase())).map(refusal).filter(Boolean)).toEqual([]);
   });
 
   it('linked actions that never show in a request log are granted explicitly', () => {
