@@ -22,7 +22,7 @@ const filesAt = (folder, depth) => [`${folder}/${'*/'.repeat(depth)}*.${EXT}`];
  * folder, that reaches one of the top-level `folders`: exactly depth+1 `../` then the folder.
  * Relative paths mean different things at different depths (`../store/x` from `core/a.ts` is the
  * top-level store, from `core/sub/a.ts` it would be `core/store/x`), and a plain `**\/store/**`
- * glob would also catch `emulator/state/store`; so every block knows its depth.
+ * glob would also catch `tools/emulator/state/store`; so every block knows its depth.
  */
 const reaches = (depth, folders, tail = '(?:/|$)') =>
   `^(?:\\./)?(?:\\.\\./){${depth + 1}}(?:${folders.join('|')})${tail}`;
@@ -30,19 +30,20 @@ const reaches = (depth, folders, tail = '(?:/|$)') =>
 // ---- 1. layering: functions -> orchestrations -> azure, store -> core -------------------------
 
 const PRODUCT = ['functions', 'orchestrations', 'core', 'dataplane', 'azure', 'store'];
-const TOOLS = ['devhost', 'emulator'];
+/** The local tools beside the product, all under tools/ (tools/devhost, tools/emulator). */
+const TOOLS = ['tools'];
 
 /**
  * What each folder may NOT import of the project (everything else of the project is allowed).
  * Checked against the code when the rule was written: azure/ imports core/ and dataplane/
  * (scale-set customData), store/ imports core/, dataplane/ imports nothing of the project,
- * devhost/ and emulator/ import nothing of the product.
+ * tools/devhost/ and tools/emulator/ import nothing of the product.
  */
 const FORBIDDEN = {
-  functions: { folders: TOOLS, why: 'functions/ may import the product folders, never the tools beside it (devhost/, emulator/).' },
+  functions: { folders: TOOLS, why: 'functions/ may import the product folders, never the tools beside it (tools/devhost/, tools/emulator/).' },
   orchestrations: {
     folders: ['functions', ...TOOLS],
-    why: 'orchestrations/ may import azure/, store/, core/, dataplane/; triggers (functions/) import orchestrations, not the reverse, and the product never imports devhost/ or emulator/.',
+    why: 'orchestrations/ may import azure/, store/, core/, dataplane/; triggers (functions/) import orchestrations, not the reverse, and the product never imports tools/ (devhost, emulator).',
   },
   azure: {
     folders: ['functions', 'orchestrations', 'store', ...TOOLS],
@@ -60,13 +61,13 @@ const FORBIDDEN = {
     folders: PRODUCT.filter((f) => f !== 'dataplane').concat(TOOLS),
     why: 'dataplane/ holds pure renderers of the forwarder node: it imports nothing of the project outside dataplane/.',
   },
-  devhost: {
+  'tools/devhost': {
     folders: PRODUCT,
-    why: 'devhost/ is a tool beside the product: it loads the compiled app the way Azure does (the `main` glob), never by importing it.',
+    why: 'tools/devhost/ is a tool beside the product: it loads the compiled app the way Azure does (the `main` glob), never by importing it.',
   },
-  emulator: {
+  'tools/emulator': {
     folders: PRODUCT,
-    why: 'emulator/ is a tool beside the product: the product reaches it only over HTTPS through the real Azure SDK clients.',
+    why: 'tools/emulator/ is a tool beside the product: the product reaches it only over HTTPS through the real Azure SDK clients.',
   },
 };
 
@@ -76,7 +77,8 @@ const layering = Object.entries(FORBIDDEN).flatMap(([folder, { folders, why }]) 
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: reaches(depth, folders), message: `Layering (DESIGN §3): ${why}` }] },
+        // A folder n levels deep (tools/devhost: 2) reaches the root with depth + n `../`.
+        { patterns: [{ regex: reaches(depth + folder.split('/').length - 1, folders), message: `Layering (DESIGN §3): ${why}` }] },
       ],
     },
   })),

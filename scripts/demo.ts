@@ -269,7 +269,7 @@ async function runningStack(localDir: string): Promise<StackInfo | undefined> {
 async function startOwnStack(keep: boolean): Promise<{ info: StackInfo; child: ChildProcess; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-demo-'));
   const log = fs.openSync(path.join(dir, 'stack.log'), 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/devhost/stack.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/tools/devhost/stack.js')], {
     cwd: ROOT,
     env: { ...process.env, ...DEMO_SETTINGS, PLF_LOCAL_DIR: dir },
     stdio: ['ignore', log, log],

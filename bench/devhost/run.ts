@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { startDevhost } from '../../devhost/index';
-import { createLogger } from '../../devhost/log';
+import { startDevhost } from '../../tools/devhost/index';
+import { createLogger } from '../../tools/devhost/log';
 
 /**
  * devhost's own overhead: HTTP trigger round trips and Event Grid deliveries through real HTTP on

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ComputeManagementClient, type VirtualMachineScaleSet } from '@azure/arm-compute';
 import { NetworkManagementClient, type LoadBalancer } from '@azure/arm-network';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { startEmulator } from '../../emulator/server';
+import { startEmulator } from '../../tools/emulator/server';
 
 /**
  * Emulator throughput through the real @azure/arm-network client:

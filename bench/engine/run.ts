@@ -1,8 +1,8 @@
 import { progress } from '../progress';
 import * as path from 'node:path';
-import { startAzurite } from '../../devhost/durable/azurite';
-import { startDevhost } from '../../devhost/index';
-import { createLogger } from '../../devhost/log';
+import { startAzurite } from '../../tools/devhost/durable/azurite';
+import { startDevhost } from '../../tools/devhost/index';
+import { createLogger } from '../../tools/devhost/log';
 
 /**
  * Durable engine throughput: PLF_BENCH_ORCHESTRATIONS (default 1000) orchestrations of three

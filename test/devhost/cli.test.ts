@@ -4,11 +4,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseCliArgs } from '../../devhost/cli-args';
+import { parseCliArgs } from '../../tools/devhost/cli-args';
 import { fixtureMain, repoRoot } from './fixture';
 
-/** `node dist/devhost/cli.js` as a developer runs it (built by `npm test`'s build). */
-const CLI = path.join(repoRoot, 'dist/devhost/cli.js');
+/** `node dist/tools/devhost/cli.js` as a developer runs it (built by `npm test`'s build). */
+const CLI = path.join(repoRoot, 'dist/tools/devhost/cli.js');
 
 interface Running {
   child: ChildProcess;

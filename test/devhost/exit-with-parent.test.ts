@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { exitWithParentArgs } from '../../devhost/exit-with-parent';
+import { exitWithParentArgs } from '../../tools/devhost/exit-with-parent';
 import { eventually, isAlive } from '../helpers/wait';
 
 /**

@@ -1,5 +1,5 @@
-import { startDevhost, type DevhostOptions, type RunningDevhost } from '../../devhost/index';
-import { createLogger } from '../../devhost/log';
+import { startDevhost, type DevhostOptions, type RunningDevhost } from '../../tools/devhost/index';
+import { createLogger } from '../../tools/devhost/log';
 import { fixtureMain, repoRoot } from './fixture';
 
 /**

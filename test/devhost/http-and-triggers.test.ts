@@ -1,6 +1,6 @@
 import { eventually, startDevhostProcess, type DevhostProcess } from './helpers/devhost-process';
 
-/** devhost serving the fixture app over real HTTP, as `node dist/devhost/cli.js` does. */
+/** devhost serving the fixture app over real HTTP, as `node dist/tools/devhost/cli.js` does. */
 let host: DevhostProcess;
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { formatCookie } from '../../devhost/server';
+import { formatCookie } from '../../tools/devhost/server';
 import { startTestHost, type TestHost } from './harness';
 
 let host: TestHost;

@@ -1,7 +1,7 @@
-import { DevhostInvoker, decodeTypedData, encodeTriggerValue, retryDelayMs } from '../../devhost/invoker';
+import { DevhostInvoker, decodeTypedData, encodeTriggerValue, retryDelayMs } from '../../tools/devhost/invoker';
 import * as path from 'node:path';
-import { loadApp, mainOf, resolveMainGlob } from '../../devhost/loader';
-import { createLogger } from '../../devhost/log';
+import { loadApp, mainOf, resolveMainGlob } from '../../tools/devhost/loader';
+import { createLogger } from '../../tools/devhost/log';
 import { fixtureMain, repoRoot } from './fixture';
 
 const lines: string[] = [];

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyLocalSettings } from '../../devhost/local-settings';
+import { applyLocalSettings } from '../../tools/devhost/local-settings';
 import { fixtureMain, repoRoot } from './fixture';
 import { startTestHost } from './harness';
 

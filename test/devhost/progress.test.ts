@@ -1,4 +1,4 @@
-import { withProgress } from '../../devhost/progress';
+import { withProgress } from '../../tools/devhost/progress';
 
 /** npm start's progress lines while a part starts. */
 const ESC = String.fromCharCode(27);

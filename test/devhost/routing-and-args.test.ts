@@ -1,6 +1,6 @@
-import { parseCliArgs } from '../../devhost/cli-args';
-import { compileRoute, matchRoute } from '../../devhost/http-routes';
-import { parseSchedule } from '../../devhost/timers';
+import { parseCliArgs } from '../../tools/devhost/cli-args';
+import { compileRoute, matchRoute } from '../../tools/devhost/http-routes';
+import { parseSchedule } from '../../tools/devhost/timers';
 
 describe('route templates', () => {
   it.each([

@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stackConfig } from '../../devhost/stack-config';
+import { stackConfig } from '../../tools/devhost/stack-config';
 import { IDS, startTestEmulator } from '../emulator/helpers/emulator';
 import { lbBody } from '../emulator/helpers/network-fixtures';
 import { eventually, isAlive } from '../helpers/wait';
 import { fixtureMain, repoRoot } from './fixture';
 
 /**
- * `npm start`'s stack (node dist/devhost/stack.js) as a child process, every port 0 and its data
+ * `npm start`'s stack (node dist/tools/devhost/stack.js) as a child process, every port 0 and its data
  * in a temporary folder, so it runs beside anything else.
  */
 interface Stack {
@@ -30,7 +30,7 @@ afterAll(() => {
 
 async function startStack(env: Record<string, string> = {}, localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'))): Promise<Stack> {
   dirs.push(localDir);
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/devhost/stack.js')], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/tools/devhost/stack.js')], {
     env: { ...process.env, PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', PLF_LOCAL_DIR: localDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-import { parseCliArgs } from '../../emulator/cli-args';
+import { parseCliArgs } from '../../tools/emulator/cli-args';
 
 /** Flags of `npm run emulator`. */
 describe('parseCliArgs', () => {

@@ -1,6 +1,6 @@
 import { startTestEmulator, IDS, type TestEmulator } from './helpers/emulator';
-import { storedResourceHandlers } from '../../emulator/arm/stored-resource';
-import type { EmulatorProvider } from '../../emulator/providers';
+import { storedResourceHandlers } from '../../tools/emulator/arm/stored-resource';
+import type { EmulatorProvider } from '../../tools/emulator/providers';
 
 /**
  * The ARM front door and the provider extension point, exercised with a throwaway provider

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startTestEmulator, IDS, type TestEmulator } from './helpers/emulator';
 import { lbBody } from './helpers/network-fixtures';
-import { startEmulator } from '../../emulator/server';
-import type { EmulatorProvider } from '../../emulator/providers';
+import { startEmulator } from '../../tools/emulator/server';
+import type { EmulatorProvider } from '../../tools/emulator/providers';
 
 /** Default topology, custom topologies, the state file, reset, and the control API's own routes. */
 const hooks: string[] = [];

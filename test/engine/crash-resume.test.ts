@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startAzurite, type RunningAzurite } from '../../devhost/durable/azurite';
+import { startAzurite, type RunningAzurite } from '../../tools/devhost/durable/azurite';
 import { durableClient, eventually, startDevhostProcess, waitForOutput, type DevhostProcess } from '../devhost/helpers/devhost-process';
 
 /**

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { DefaultAzureCredential, ManagedIdentityCredential, type AccessToken, type TokenCredential } from '@azure/identity';
 import { parseForwardSpec } from '../../core/forward-spec';
-import { generateTls } from '../../emulator/tls';
+import { generateTls } from '../../tools/emulator/tls';
 import { forwardsActions } from '../../functions/forwards-actions';
 import { forwardsDelete } from '../../functions/forwards-delete';
 import { forwardsGet } from '../../functions/forwards-get';

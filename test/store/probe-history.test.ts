@@ -1,7 +1,7 @@
 import { parseForwardSpec } from '../../core/forward-spec';
 import type { ProbeRunResult, ProbesSection } from '../../core/probes';
 import { assembleStatus, emptyStatus, withProbes, type ConnectionsSection } from '../../core/status';
-import { startAzurite, type RunningAzurite } from '../../devhost/durable/azurite';
+import { startAzurite, type RunningAzurite } from '../../tools/devhost/durable/azurite';
 import { ForwardRegistry } from '../../store/forward-registry';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
 

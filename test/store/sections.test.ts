@@ -1,6 +1,6 @@
 import { parseForwardSpec } from '../../core/forward-spec';
 import { emptyStatus, type ConnectionRecord, type ConnectionsSection } from '../../core/status';
-import { startAzurite, type RunningAzurite } from '../../devhost/durable/azurite';
+import { startAzurite, type RunningAzurite } from '../../tools/devhost/durable/azurite';
 import { ActionLog } from '../../store/action-log';
 import { ConnectionStore } from '../../store/connection-store';
 import { ForwardRegistry } from '../../store/forward-registry';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveMainGlob } from '../../devhost/loader';
+import { resolveMainGlob } from '../../tools/devhost/loader';
 
 /**
  * `.funcignore` decides what the deployed package carries. This derives the files a deploy
@@ -76,7 +76,7 @@ describe('.funcignore', () => {
   it('ships nothing else: no tools, tests, benchmarks, sources, infra, docs, scripts or local state', () => {
     const allowed = /^(host\.json|package\.json|node_modules\/.*|dist\/(functions|orchestrations|core|azure|store|dataplane)\/.*\.js)$/;
     expect(shipped.filter((f) => !allowed.test(f))).toEqual([]);
-    for (const prefix of ['dist/devhost/', 'dist/emulator/', 'dist/test/', 'dist/bench/', 'dist/scripts/', '.local/', 'test/', 'bench/', 'devhost/', 'emulator/', 'infra/', 'docs/', 'scripts/']) {
+    for (const prefix of ['dist/tools/', 'dist/test/', 'dist/bench/', 'dist/scripts/', '.local/', 'test/', 'bench/', 'tools/', 'infra/', 'docs/', 'scripts/']) {
       expect({ prefix, shipped: shipped.filter((f) => f.startsWith(prefix)) }).toEqual({ prefix, shipped: [] });
     }
   });

@@ -92,12 +92,12 @@ const failing: [string, string, string, Fires][] = [
   ['azure importing orchestrations', 'azure/x.ts', "import { DurableNames } from '../orchestrations/names';\nexport const n = DurableNames;", [LAYERING, /azure\/ may import core\/ and dataplane\/ only/]],
   ['azure importing functions', 'azure/x.ts', "import { FunctionNames } from '../functions/names';\nexport const n = FunctionNames;", [LAYERING, /azure\/ may import core\/ and dataplane\/ only/]],
   ['an activity importing a trigger', 'orchestrations/activities/x.ts', "import { FunctionNames } from '../../functions/names';\nexport const n = FunctionNames;", [LAYERING, /triggers \(functions\/\) import orchestrations/]],
-  ['the product importing the emulator', 'functions/x.ts', "import { startEmulator } from '../emulator/server';\nexport const s = startEmulator;", [LAYERING, /never the tools beside it/]],
-  ['azure importing the emulator', 'azure/scale-set/x.ts', "import type { EmulatorRuntime } from '../../emulator/arm/types';\nexport type R = EmulatorRuntime;", [LAYERING, /azure\/ may import core\/ and dataplane\/ only/]],
-  ['the product importing devhost', 'orchestrations/kit/steps.ts', "import { startDevhost } from '../../devhost';\nexport const s = startDevhost;", [LAYERING, /product never imports devhost\/ or emulator\//]],
-  ['devhost importing the product', 'devhost/x.ts', "import '../functions/durable';", [LAYERING, /devhost\/ is a tool beside the product/]],
-  ['devhost, one folder down, importing core', 'devhost/durable/x.ts', "import { forwardNames } from '../../core/names';\nexport const f = forwardNames;", [LAYERING, /devhost\/ is a tool beside the product/]],
-  ['the emulator importing the product', 'emulator/providers/network/x.ts', "import { classify } from '../../../azure/errors';\nexport const c = classify;", [LAYERING, /emulator\/ is a tool beside the product/]],
+  ['the product importing the emulator', 'functions/x.ts', "import { startEmulator } from '../tools/emulator/server';\nexport const s = startEmulator;", [LAYERING, /never the tools beside it/]],
+  ['azure importing the emulator', 'azure/scale-set/x.ts', "import type { EmulatorRuntime } from '../../tools/emulator/arm/types';\nexport type R = EmulatorRuntime;", [LAYERING, /azure\/ may import core\/ and dataplane\/ only/]],
+  ['the product importing devhost', 'orchestrations/kit/steps.ts', "import { startDevhost } from '../../tools/devhost';\nexport const s = startDevhost;", [LAYERING, /product never imports tools\//]],
+  ['devhost importing the product', 'tools/devhost/x.ts', "import '../../functions/durable';", [LAYERING, /tools\/devhost\/ is a tool beside the product/]],
+  ['devhost, one folder down, importing core', 'tools/devhost/durable/x.ts', "import { forwardNames } from '../../../core/names';\nexport const f = forwardNames;", [LAYERING, /devhost\/ is a tool beside the product/]],
+  ['the emulator importing the product', 'tools/emulator/providers/network/x.ts', "import { classify } from '../../../../azure/errors';\nexport const c = classify;", [LAYERING, /tools\/emulator\/ is a tool beside the product/]],
 ];
 
 // [situation, file, code]: none of the rules above may fire.
@@ -118,8 +118,8 @@ const passing: [string, string, string][] = [
   ['azure may import core and dataplane', 'azure/scale-set/x.ts', "import { forwardNames } from '../../core/names';\nimport { customDataOf } from '../../dataplane';\nexport const v = [forwardNames, customDataOf];"],
   ['store may import core', 'store/x.ts', "import { setCondition } from '../core/status';\nexport const v = setCondition;"],
   ['core may import core', 'core/x.ts', "import { forwardNames } from './names';\nexport const v = forwardNames;"],
-  ['an emulator folder named like a product folder is not the product', 'emulator/providers/network/x.ts', "import type { StoredResource } from '../../state/store';\nexport type R = StoredResource;"],
-  ['devhost may import devhost', 'devhost/durable/x.ts', "import type { FunctionInvoker } from '../contracts';\nexport type I = FunctionInvoker;"],
+  ['an emulator folder named like a product folder is not the product', 'tools/emulator/providers/network/x.ts', "import type { StoredResource } from '../../state/store';\nexport type R = StoredResource;"],
+  ['devhost may import devhost', 'tools/devhost/durable/x.ts', "import type { FunctionInvoker } from '../contracts';\nexport type I = FunctionInvoker;"],
 ];
 
 describe('lint rules (eslint.config.mjs)', () => {

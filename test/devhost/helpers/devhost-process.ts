@@ -4,7 +4,7 @@ import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
 /**
- * Runs devhost the way a developer does — `node dist/devhost/cli.js` as its own process — on
+ * Runs devhost the way a developer does — `node dist/tools/devhost/cli.js` as its own process — on
  * the fixture app (test/fixtures/app, compiled by `npm test`'s build), and reads its log.
  */
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -18,7 +18,7 @@ export interface DevhostProcess {
 }
 
 export async function startDevhostProcess(args: string[] = [], env: Record<string, string> = {}): Promise<DevhostProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/devhost/cli.js'), '--app', FIXTURE_APP, '--port', '0', ...args], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/tools/devhost/cli.js'), '--app', FIXTURE_APP, '--port', '0', ...args], {
     env: { ...process.env, FIXTURE_TICK_SCHEDULE: '0 0 0 1 1 *', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

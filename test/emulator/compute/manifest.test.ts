@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { customDataOf, type DataPlaneView } from '../../../dataplane';
-import { manifestFromCustomData } from '../../../emulator/providers/compute/manifest';
+import { manifestFromCustomData } from '../../../tools/emulator/providers/compute/manifest';
 
 /**
  * The forwarding-manifest contract between the data plane (which renders a node's customData) and

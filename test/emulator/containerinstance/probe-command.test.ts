@@ -1,5 +1,5 @@
-import { parseProbeCommand, runProbe, shellWords } from '../../../emulator/providers/containerinstance/probe-command';
-import type { Verdict } from '../../../emulator/datapath/trace';
+import { parseProbeCommand, runProbe, shellWords } from '../../../tools/emulator/providers/containerinstance/probe-command';
+import type { Verdict } from '../../../tools/emulator/datapath/trace';
 
 /**
  * The probe commands a simulated container understands (busybox nc, optionally timed, optionally

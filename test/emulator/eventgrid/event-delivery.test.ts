@@ -1,9 +1,9 @@
 import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { startWebhook, type Webhook } from '../helpers/webhook';
 import { createForward, lbBody } from '../helpers/network-fixtures';
-import { storedResourceHandlers } from '../../../emulator/arm/stored-resource';
-import { longRunningAction } from '../../../emulator/arm/actions';
-import type { EmulatorProvider } from '../../../emulator/providers';
+import { storedResourceHandlers } from '../../../tools/emulator/arm/stored-resource';
+import { longRunningAction } from '../../../tools/emulator/arm/actions';
+import type { EmulatorProvider } from '../../../tools/emulator/providers';
 
 /**
  * Event Grid delivery: handshake, filters, retries with backoff, the duplicate/reorder/delay

@@ -8,7 +8,7 @@ import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { MetricsClient } from '@azure/monitor-query-metrics';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/server';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../tools/emulator/server';
 
 /**
  * Shared test helper for emulator suites: starts the emulator in-process on a random port with

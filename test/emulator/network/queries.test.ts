@@ -1,6 +1,6 @@
 import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { createForward } from '../helpers/network-fixtures';
-import { ipOwnerInVnet, privateLinkServiceFrontends, resolveName, rulesForPort } from '../../../emulator/providers/network/queries';
+import { ipOwnerInVnet, privateLinkServiceFrontends, resolveName, rulesForPort } from '../../../tools/emulator/providers/network/queries';
 
 /** The read-only network queries the data path builds on, over state created with the real SDKs. */
 let t: TestEmulator;

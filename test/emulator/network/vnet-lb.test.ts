@@ -1,7 +1,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { lbBody } from '../helpers/network-fixtures';
-import { joinBackendPool } from '../../../emulator/providers/network/common';
+import { joinBackendPool } from '../../../tools/emulator/providers/network/common';
 
 /** Virtual networks, subnets, NICs and load balancers through the real @azure/arm-network client. */
 let t: TestEmulator;

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startAzurite, type RunningAzurite } from '../../../devhost/durable/azurite';
+import { startAzurite, type RunningAzurite } from '../../../tools/devhost/durable/azurite';
 import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
-import type { EmulatorOptions } from '../../../emulator/server';
+import type { EmulatorOptions } from '../../../tools/emulator/server';
 import { eventually } from '../../helpers/wait';
 
 /**
@@ -35,7 +35,7 @@ export interface Stack {
 }
 
 async function spawnDevhost(env: Record<string, string>, log: (s: string) => void): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/devhost/cli.js'), '--app', ROOT, '--port', '0', '--store', 'tables'], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/tools/devhost/cli.js'), '--app', ROOT, '--port', '0', '--store', 'tables'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

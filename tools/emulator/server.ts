@@ -23,7 +23,7 @@ import { loadTopology, type Topology } from './topology/topology';
 export interface EmulatorOptions {
   /** Default 8443; 0 picks a free port. */
   port?: number;
-  /** Path of a topology JSON file, or the topology object; default emulator/topology/default.json. */
+  /** Path of a topology JSON file, or the topology object; default tools/emulator/topology/default.json. */
   topology?: string | object;
   /** When set, state is loaded from here at start (if present) and saved after changes and at stop. */
   stateFile?: string;

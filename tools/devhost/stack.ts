@@ -16,7 +16,7 @@ import { stackConfig, type StackPort } from './stack-config';
  * settings pointing at both. Registers an emulator Event Grid subscription for every Event Grid
  * function of the app. Prints the URLs and a first curl. Ctrl-C (or SIGTERM) stops all three.
  */
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 // The default hub of the emulator's built-in topology (emulator/README.md).
 const HUB = {
@@ -151,10 +151,10 @@ interface EmulatorProcess {
   caFile: string;
 }
 
-/** Runs `node dist/emulator/cli.js` and waits for its `ARM on URL (CA file)` line. */
+/** Runs `node dist/tools/emulator/cli.js` and waits for its `ARM on URL (CA file)` line. */
 function startEmulatorProcess(port: number, caFile: string, stateFile: string, onSpawn: (child: ChildProcess) => void): Promise<EmulatorProcess> {
   fs.mkdirSync(path.dirname(caFile), { recursive: true });
-  const child = spawn(process.execPath, [...exitWithParentArgs(), path.join(REPO_ROOT, 'dist/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile], {
+  const child = spawn(process.execPath, [...exitWithParentArgs(), path.join(REPO_ROOT, 'dist/tools/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile], {
     cwd: REPO_ROOT,
     // stdin is the pipe that ends the emulator when this process ends, however it ends.
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import type { EmulatorOptions } from './server';
  * CLI can print them all at once.
  */
 export const USAGE =
-  'usage: node dist/emulator/cli.js [--port 8443] [--topology file.json] [--state file.json] [--ca-file .local/emulator/ca.pem] [--lro-delay-ms 1000] [--page-size 100]';
+  'usage: node dist/tools/emulator/cli.js [--port 8443] [--topology file.json] [--state file.json] [--ca-file .local/emulator/ca.pem] [--lro-delay-ms 1000] [--page-size 100]';
 
 const FLAGS = ['port', 'topology', 'state', 'ca-file', 'lro-delay-ms', 'page-size'];
 const NUMERIC = ['port', 'lro-delay-ms', 'page-size'];

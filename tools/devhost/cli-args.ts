@@ -1,5 +1,5 @@
 /**
- * `node dist/devhost/cli.js [--app DIR] [--main GLOB] [--port N] [--json] [--store memory|tables]
+ * `node dist/tools/devhost/cli.js [--app DIR] [--main GLOB] [--port N] [--json] [--store memory|tables]
  *  [--storage-connection S] [--hub NAME]` — parsed without side effects so it can be tested.
  */
 export interface CliOptions {
