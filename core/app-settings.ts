@@ -175,6 +175,16 @@ export function probeSettings(env: Env): ProbeSettings {
 }
 
 /**
+ * NCRONTAB of the reconcile sweep (PLF_RECONCILE_SCHEDULE, 6 fields, default every 2 minutes):
+ * the timer that makes sure every forward has its reconcile orchestration running. A value that
+ * is not 6 fields falls back to the default.
+ */
+export function reconcileSchedule(env: Env): string {
+  const schedule = env.PLF_RECONCILE_SCHEDULE?.trim();
+  return schedule && /^\S+( \S+){5}$/.test(schedule) ? schedule : '0 */2 * * * *';
+}
+
+/**
  * The connections flow's timing: `schedule` (NCRONTAB, PLF_CONNECTIONS_SCHEDULE, default every
  * 5 minutes) of the sweep that runs the same reconcile for every forward; `verify` seconds
  * (PLF_CONNECTIONS_VERIFY_SECONDS, default 3600) after which a pass re-reads a connection's

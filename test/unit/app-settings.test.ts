@@ -1,4 +1,4 @@
-import { armTarget, storageTarget } from '../../core/app-settings';
+import { armTarget, reconcileSchedule, storageTarget } from '../../core/app-settings';
 
 describe('armTarget', () => {
   it.each([
@@ -46,5 +46,16 @@ describe('storageTarget', () => {
     const target = storageTarget(env);
     expect(target).toEqual(expected);
     expect(JSON.stringify(target)).not.toContain('c2VjcmV0');
+  });
+});
+
+describe('reconcileSchedule', () => {
+  it.each([
+    ['unset: every two minutes', {}, '0 */2 * * * *'],
+    ['a six-field NCRONTAB', { PLF_RECONCILE_SCHEDULE: ' 0 */10 * * * * ' }, '0 */10 * * * *'],
+    ['five fields (cron, not NCRONTAB): the default', { PLF_RECONCILE_SCHEDULE: '*/2 * * * *' }, '0 */2 * * * *'],
+    ['empty: the default', { PLF_RECONCILE_SCHEDULE: '' }, '0 */2 * * * *'],
+  ])('%s', (_situation, env, schedule) => {
+    expect(reconcileSchedule(env)).toBe(schedule);
   });
 });
