@@ -6,17 +6,24 @@ import { safeKey, tableClient, tableReady, type StorageAccess } from './tables';
 /**
  * What the connections flow knows of each private endpoint connection of a forward, one row per
  * connection (partition = forward), so a forward may hold the 1000 connections a private link
- * service takes without outgrowing one entity. The endpoint and NIC ids are columns too: the
- * Event Grid trigger maps an endpoint or NIC event to its forward from here, without ARM.
+ * service takes without outgrowing one entity.
+ *
+ * The Event Grid trigger maps an endpoint or NIC event to its forward from here, without ARM:
+ * an index partition (`~resource`, which no forward name can be) holds one row per endpoint id
+ * and NIC id (row key = the lower-case id) naming the forward, so the look-up is one point read
+ * however many forwards and connections there are, not a scan of the table. The index is written
+ * after the forward's rows and only for rows that changed (an unchanged pass writes nothing). It
+ * may lag or, after a race, name a forward that no longer holds the connection: an event is only
+ * a wake-up call, and a connection the index does not know is routed through ARM
+ * (orchestrations/route-resource-event.ts).
  */
 const TABLE = 'plfConnections';
+const INDEX = '~resource';
 
 interface Row {
   partitionKey: string;
   rowKey: string;
   data: string;
-  endpointId: string;
-  nicId: string;
 }
 
 export class ConnectionStore {
@@ -51,26 +58,48 @@ export class ConnectionStore {
     const ops: TransactionAction[] = [
       ...next
         .filter((r) => before.get(r.name) !== JSON.stringify(r))
-        .map((r): TransactionAction => ['upsert', { partitionKey: pk, rowKey: safeKey(r.name), data: JSON.stringify(r), endpointId: r.privateEndpointId.toLowerCase(), nicId: (r.nicId ?? '').toLowerCase() }, 'Replace']),
+        .map((r): TransactionAction => ['upsert', { partitionKey: pk, rowKey: safeKey(r.name), data: JSON.stringify(r) }, 'Replace']),
       ...previous.filter((r) => !keep.has(r.name)).map((r): TransactionAction => ['delete', { partitionKey: pk, rowKey: safeKey(r.name) }]),
     ];
     // One entity-group transaction per 100 changes (the Tables limit), all in the forward's partition.
     for (let i = 0; i < ops.length; i += 100) await this.client.submitTransaction(ops.slice(i, i + 100));
+    // Then the index: the ids of changed rows point here; ids no row of this forward uses any more go.
+    const ids = (r: ConnectionRecord) => [r.privateEndpointId, r.nicId].filter((x): x is string => !!x).map((x) => x.toLowerCase());
+    const changed = next.filter((r) => before.get(r.name) !== JSON.stringify(r));
+    const stillUsed = new Set(next.flatMap(ids));
+    const pointHere = [...new Set(changed.flatMap(ids))];
+    const dropped = [...new Set(previous.flatMap(ids))].filter((id) => !stillUsed.has(id));
+    const upserts = pointHere.map((id): TransactionAction => ['upsert', { partitionKey: INDEX, rowKey: safeKey(id), forward }, 'Replace']);
+    for (let i = 0; i < upserts.length; i += 100) await this.client.submitTransaction(upserts.slice(i, i + 100));
+    for (const id of dropped) await this.dropIndex(id, forward);
   }
 
-  /** The forward whose connection uses this private endpoint or NIC (ids compared case-insensitively). */
+  /** Deletes the index row of `id` if it still names `forward` (another forward may have taken the connection meanwhile). */
+  private async dropIndex(id: string, forward: string): Promise<void> {
+    try {
+      const e = await this.client.getEntity<{ forward: string }>(INDEX, safeKey(id));
+      if (e.forward === forward) await this.client.deleteEntity(INDEX, safeKey(id), { etag: e.etag });
+    } catch (err) {
+      // Gone already, or rewritten between the read and the delete (412): either way not ours to delete.
+      if (!(err instanceof RestError && (err.statusCode === 404 || err.statusCode === 412))) throw err;
+    }
+  }
+
+  /** The forward whose connection uses this private endpoint or NIC (ids compared case-insensitively): one point read of the index. */
   async forwardOf(resourceId: string): Promise<string | undefined> {
     await this.init();
-    const id = esc(resourceId.toLowerCase());
-    for await (const e of this.client.listEntities<Row>({ queryOptions: { filter: `endpointId eq '${id}' or nicId eq '${id}'`, select: ['PartitionKey', 'data'] } })) {
-      return e.partitionKey === undefined ? undefined : decodeKey(String(e.partitionKey));
+    try {
+      const e = await this.client.getEntity<{ forward: string }>(INDEX, safeKey(resourceId.toLowerCase()), { queryOptions: { select: ['forward'] } });
+      return e.forward || undefined;
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
     }
-    return undefined;
   }
 
   async removeAll(forward: string): Promise<void> {
     const rows = await this.list(forward);
-    for (const r of rows) await this.deleteRow(safeKey(forward), safeKey(r.name));
+    await this.replace(forward, rows, []);
   }
 
   private async deleteRow(pk: string, rk: string): Promise<void> {
@@ -83,4 +112,3 @@ export class ConnectionStore {
 }
 
 const esc = (s: string) => s.replace(/'/g, "''");
-const decodeKey = (k: string) => k.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));

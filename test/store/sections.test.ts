@@ -63,6 +63,43 @@ describe('connection rows', () => {
     expect(await store.forwardOf(row('pe-2').privateEndpointId.toUpperCase())).toBe('fa');
     expect(await store.forwardOf(row('pe-2').nicId!)).toBe('fa');
     expect(await store.forwardOf(row('pe-1').privateEndpointId)).toBeUndefined();
+    expect(await store.forwardOf(row('pe-1').nicId!)).toBeUndefined();
+  });
+
+  it.each([
+    ['an endpoint that moved to another forward keeps pointing at the one that wrote it last', async (store: ConnectionStore) => {
+      await store.replace('fb', [], [row('pe-9')]);
+      await store.replace('fc', [], [row('pe-9')]);
+      return { id: row('pe-9').privateEndpointId, forward: 'fc' };
+    }],
+    ['a forward that lets go of an endpoint another forward took leaves the other\'s index row', async (store: ConnectionStore) => {
+      await store.replace('fg', [], [row('pe-5')]);
+      await store.replace('fh', [], [row('pe-5')]);
+      await store.replace('fg', await store.list('fg'), []);
+      return { id: row('pe-5').privateEndpointId, forward: 'fh' };
+    }],
+    ['a NIC learned on a later pass is indexed then', async (store: ConnectionStore) => {
+      const first = row('pe-8', { nicId: undefined });
+      await store.replace('fd', [], [first]);
+      await store.replace('fd', [first], [row('pe-8')]);
+      return { id: row('pe-8').nicId!, forward: 'fd' };
+    }],
+    ['a forward removed whole leaves no index rows', async (store: ConnectionStore) => {
+      await store.replace('fe', [], [row('pe-7')]);
+      await store.removeAll('fe');
+      return { id: row('pe-7').privateEndpointId, forward: undefined };
+    }],
+    ['an unchanged pass writes nothing and the index still answers', async (store: ConnectionStore) => {
+      await store.replace('ff', [], [row('pe-6')]);
+      const rows = await store.list('ff');
+      await store.replace('ff', rows, rows);
+      return { id: row('pe-6').nicId!, forward: 'ff' };
+    }],
+  ])('index: %s', async (_situation, act) => {
+    const store = ConnectionStore.fromEnv(env);
+    const { id, forward } = await act(store);
+    expect(await store.forwardOf(id)).toBe(forward);
+    if (!forward) expect(await store.list('fe')).toEqual([]);
   });
 });
 

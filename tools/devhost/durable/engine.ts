@@ -500,11 +500,13 @@ export class DurableEngine {
       const arm = () => {
         const delay = Math.min(Math.max(0, Date.parse(item.fireAt) - this.now().getTime()), 2 ** 31 - 1);
         const handle = setTimeout(() => {
-          if (Date.parse(item.fireAt) > this.now().getTime() + 5) return arm();
+          // Node may run a timeout a millisecond early; a durable timer never fires before FireAt.
+          const now = this.now();
+          if (Date.parse(item.fireAt) > now.getTime()) return arm();
           this.timers.delete(key);
           void this.completeWork(instanceId, item, {
             id: randomUUID(),
-            event: event(EventType.TimerFired, { TimerId: item.taskId, FireAt: item.fireAt }),
+            event: event(EventType.TimerFired, { TimerId: item.taskId, FireAt: item.fireAt }, -1, now),
             ...(item.chain !== undefined ? { isolate: true, retry: { chain: item.chain, step: 'timerFired' as const } } : {}),
           });
         }, delay);
