@@ -171,6 +171,22 @@ export function needsAttention(c: Pick<Condition, 'type' | 'status'>): boolean {
  * The phase shown: the reconcile loop says Ready once its resources are provisioned; the health
  * watch, which owns node health now, turns that into Degraded while nodes or targets fail.
  */
+/**
+ * The phase a converged reconcile pass records: Ready, or Degraded while a node is not healthy by
+ * its instance view (the health watch's NodesHealthy may not have judged it yet, e.g. a node just
+ * created).
+ */
+export function reconciledPhase(nodes: readonly NodeStatus[]): Phase {
+  return nodes.some((n) => n.health !== 'healthy') ? 'Degraded' : 'Ready';
+}
+
+/** The Ready condition of a converged pass; when the phase is Degraded its message says which nodes and why. */
+export function reconciledCondition(generation: number, nodes: readonly NodeStatus[]): Omit<Condition, 'lastTransitionTime'> {
+  const unhealthy = nodes.filter((n) => n.health !== 'healthy');
+  const why = unhealthy.length ? `; ${unhealthy.length} of ${nodes.length} node(s) not healthy by their instance view (${unhealthy.map((n) => `${n.instanceId}: ${n.health}`).join(', ')})` : '';
+  return { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${generation} is provisioned${why}` };
+}
+
 export function shownPhase(phase: Phase, conditions: readonly Condition[]): Phase {
   const failing = conditions.some((c) => (c.type === 'NodesHealthy' || c.type === 'TargetsReachable') && c.status === 'False');
   return phase === 'Ready' && failing ? 'Degraded' : phase;

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { setCondition, type ForwardStatus, type NodeStatus } from '../../core/status';
+import { reconciledCondition, reconciledPhase, setCondition, type ForwardStatus, type NodeStatus } from '../../core/status';
 import { consumerFacing } from '../../azure/private-link-service/service';
 import { loadBalancerId } from '../../azure/load-balancer/spec';
 import { scaleSetId } from '../../azure/scale-set/spec';
@@ -21,12 +21,11 @@ export async function finishReconcile(input: { name: string; generation: number;
     if (!ctx) return { outcome: 'ok', snapshot: { exists: false, generation: 0, observedGeneration: 0, deleting: false } };
     const { record, placement: p } = ctx;
     const facing = await consumerFacing(clients(), input.name, p);
-    const unhealthy = input.nodes.filter((x) => x.health !== 'healthy');
     // NodesHealthy belongs to the health watch's section (core/status.ts assembleStatus); the phase
     // (Ready / Degraded) stays this loop's, from the instance views it just read.
-    const conditions = setCondition(record.status.conditions.filter((c) => c.type !== 'NodesHealthy'), { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${input.generation} is provisioned` }, input.now);
+    const conditions = setCondition(record.status.conditions.filter((c) => c.type !== 'NodesHealthy'), reconciledCondition(input.generation, input.nodes), input.now);
     const status: ForwardStatus = {
-      phase: unhealthy.length ? 'Degraded' : 'Ready',
+      phase: reconciledPhase(input.nodes),
       observedGeneration: input.generation,
       conditions,
       resources: { loadBalancerId: loadBalancerId(input.name, p), scaleSetId: scaleSetId(input.name, p), privateLinkServiceId: privateLinkServiceId(input.name, p) },

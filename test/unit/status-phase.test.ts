@@ -1,4 +1,4 @@
-import { needsAttention, shownPhase, type Condition } from '../../core/status';
+import { needsAttention, reconciledCondition, reconciledPhase, shownPhase, type Condition, type NodeStatus } from '../../core/status';
 
 /** The phase and the conditions a person is pointed at, from all sections. */
 const c = (type: string, status: Condition['status']): Condition => ({ type, status, reason: 'r', message: 'm', lastTransitionTime: 't' });
@@ -12,6 +12,18 @@ describe('shown phase', () => {
     ['failed stays failed', 'Failed', [c('NodesHealthy', 'False')], 'Failed'],
   ] as const)('%s', (_situation, phase, conditions, shown) => {
     expect(shownPhase(phase, conditions)).toBe(shown);
+  });
+});
+
+describe('a converged reconcile pass', () => {
+  const node = (instanceId: string, health: NodeStatus['health']): NodeStatus => ({ instanceId, health });
+  it.each([
+    ['every node healthy: Ready, nothing to explain', [node('0', 'healthy'), node('1', 'healthy')], 'Ready', 'generation 3 is provisioned'],
+    ['a node just created, not yet healthy: Degraded, and the message says which', [node('0', 'healthy'), node('2', 'unknown')], 'Degraded', 'generation 3 is provisioned; 1 of 2 node(s) not healthy by their instance view (2: unknown)'],
+    ['every node unhealthy: Degraded naming all', [node('0', 'unhealthy'), node('1', 'unhealthy')], 'Degraded', 'generation 3 is provisioned; 2 of 2 node(s) not healthy by their instance view (0: unhealthy, 1: unhealthy)'],
+  ] as const)('%s', (_situation, nodes, phase, message) => {
+    expect(reconciledPhase(nodes)).toBe(phase);
+    expect(reconciledCondition(3, nodes)).toEqual({ type: 'Ready', status: 'True', reason: 'Reconciled', message });
   });
 });
 
