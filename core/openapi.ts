@@ -15,6 +15,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: ref('Problem') } } };
   const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$' } };
   const actionBody = (schema: string) => ({ required: false, content: { 'application/json': { schema: ref(schema) } } });
+  const badName = { ...problem, description: 'The name cannot be a forward name (or another path parameter is malformed)' };
+  const unsupported = { ...problem, description: 'A body declared as something other than application/json, in a charset other than UTF-8, or content-encoded (gzip...): each header at fault named' };
   const forwardResponse = (description: string) => ({ description, headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('Forward') } } });
   const doc: Record<string, unknown> = {
     openapi: '3.1.0',
@@ -28,15 +30,37 @@ export function openApiDocument(version: string): Record<string, unknown> {
         parameters: [nameParam],
         put: {
           operationId: 'putForward',
-          parameters: [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }],
+          description:
+            'Creates or replaces the forward. Preconditions are optional and only the client\'s: If-Match (the ETag read, or `*`: it must exist) and If-None-Match (`*`: create only) answer 412 when they do not hold. Without them, concurrent PUTs all succeed: the last writer wins and each write bumps the generation.',
+          parameters: [
+            { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'the ETag of the version read (412 when it changed since), or * (412 when the forward does not exist)' },
+            { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' }, description: '* : create only (412 when the forward exists); an ETag: 412 while the forward is that version' },
+            { name: 'Content-Encoding', in: 'header', required: false, schema: { type: 'string', enum: ['identity'] }, description: 'the body is read as sent: any other encoding (gzip...) is 415' },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: ref('ForwardSpec') } } },
-          responses: { 200: forwardResponse('Unchanged (identical spec)'), 202: forwardResponse('Accepted: the spec is stored and being reconciled'), 400: problem, 412: problem, 503: problem },
+          responses: {
+            200: forwardResponse('Unchanged (identical spec)'),
+            202: forwardResponse('Accepted: the spec is stored and being reconciled'),
+            400: { ...problem, description: 'The name and the body have problems, each named (`in`: path or body), or the body is not JSON' },
+            409: { ...problem, description: 'Other writers kept changing the forward while it was written (rare); try again' },
+            412: { ...problem, description: 'If-Match or If-None-Match does not hold' },
+            413: { ...problem, description: 'A body over 256 KiB' },
+            415: unsupported,
+            503: problem,
+          },
         },
-        get: { operationId: 'getForward', responses: { 200: forwardResponse('The forward'), 404: problem, 503: problem } },
+        get: { operationId: 'getForward', responses: { 200: forwardResponse('The forward'), 400: badName, 404: problem, 503: problem } },
         delete: {
           operationId: 'deleteForward',
-          parameters: [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }],
-          responses: { 202: forwardResponse('Accepted: teardown in reverse order'), 404: problem, 412: problem, 503: problem },
+          parameters: [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'the ETag of the version read (412 when it changed since)' }],
+          responses: {
+            202: forwardResponse('Accepted: teardown in reverse order'),
+            400: badName,
+            404: problem,
+            409: { ...problem, description: 'Other writers kept changing the forward while it was marked (rare); try again' },
+            412: { ...problem, description: 'If-Match does not hold' },
+            503: problem,
+          },
         },
       },
       '/forwards/{name}/actions': {
@@ -73,11 +97,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
           requestBody: actionBody('ProbeRunRequest'),
           responses: {
             202: { description: 'Started', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('ProbeRunStarted') } } },
-            400: { ...problem, description: 'The query or the body has problems (each named), the body is not JSON, or the forward has no such probe' },
+            400: { ...problem, description: 'The name, the query or the body have problems (each named, with `in`), the body is not JSON, or the forward has no such probe' },
             404: problem,
             409: problem,
             413: problem,
-            415: { ...problem, description: 'A body declared as something other than application/json' },
+            415: unsupported,
             503: problem,
           },
         },
@@ -99,12 +123,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: {
             200: { description: 'Nothing to resume (no suspension, ended by a spec change, or already resumed): nothing changed', content: { 'application/json': { schema: ref('RecyclingResume') } } },
             202: { description: 'Resumed: the suspension is lifted; the next health sweep clears RecycleSuspended', content: { 'application/json': { schema: ref('RecyclingResume') } } },
-            400: { ...problem, description: 'The body has problems (each named) or is not JSON' },
+            400: { ...problem, description: 'The name or the body have problems (each named, with `in`), or the body is not JSON' },
             404: problem,
             413: problem,
-            415: { ...problem, description: 'A body declared as something other than application/json' },
+            415: unsupported,
             503: problem,
           },
+        },
+      },
+      '/health': {
+        get: {
+          operationId: 'health',
+          description: 'The health probe (infra points App Service health checks here): the version and the Azure endpoint and storage the app is set up for. Anonymous: sign-in excludes this path.',
+          responses: { 200: { description: 'Up', content: { 'application/json': { schema: ref('Health') } } } },
+        },
+      },
+      '/ui': {
+        get: {
+          operationId: 'statusPage',
+          description: "The status page: every forward's phase, nodes, connections and problems, rendered on the server.",
+          responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } }, 503: problem },
         },
       },
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
@@ -292,7 +330,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
             title: { type: 'string' },
             status: { type: 'integer' },
             detail: { type: 'string' },
-            problems: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            problems: {
+              type: 'array',
+              description: 'every problem found, each with where it is',
+              items: {
+                type: 'object',
+                required: ['path', 'message'],
+                properties: {
+                  path: { type: 'string', description: 'the JSON path in the body ("" its root), the query or path parameter, or the header' },
+                  message: { type: 'string' },
+                  in: { type: 'string', enum: ['path', 'query', 'body'], description: 'with a 400: where the problem is' },
+                },
+              },
+            },
+          },
+        },
+        Health: {
+          type: 'object',
+          required: ['status', 'version'],
+          properties: {
+            status: { type: 'string', enum: ['ok'] },
+            version: { type: 'string' },
+            node: { type: 'string', description: 'the Node.js version' },
+            arm: { type: 'object', description: 'the Azure Resource Manager endpoint used', required: ['kind', 'endpoint'], properties: { kind: { type: 'string', enum: ['azure', 'emulator'] }, endpoint: { type: 'string' }, caFile: { type: 'string' } } },
+            storage: { type: 'object', description: 'the table storage used (never a key)', required: ['kind'], properties: { kind: { type: 'string', enum: ['development', 'connection-string', 'identity', 'unset'] }, tableEndpoint: { type: 'string' }, accountName: { type: 'string' } } },
           },
         },
       },
@@ -306,11 +367,22 @@ export function openApiDocument(version: string): Record<string, unknown> {
   return withAuthResponses(doc);
 }
 
-/** Every operation but the document itself answers 401 (no sign-in) and 403 (no role) as problem+json. */
+/**
+ * Every operation but the anonymous ones (the document itself, the health probe) answers 401 (no
+ * sign-in) and 403 (no role) as problem+json.
+ *
+ * 405 is not documented per operation: it is not the product's answer but the host's, for a
+ * method no trigger registered on a path — the Azure Functions host answers such a request 404
+ * (a route matches only with its methods), devhost 405 with Allow. The methods an operation
+ * takes are the document's operations; no client needs a 405 listed under each one.
+ */
+/** The paths that do not sign in (functions with authLevel anonymous, excluded from Easy Auth in infra/main.bicep). */
+export const ANONYMOUS = new Set(['/openapi.json', '/health']);
+
 function withAuthResponses(doc: Record<string, unknown>): Record<string, unknown> {
   const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
   for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
-    if (p === '/openapi.json') continue;
+    if (ANONYMOUS.has(p)) continue;
     for (const [method, op] of Object.entries(item)) {
       if (method === 'parameters') continue;
       const responses = (op as { responses: Record<string, unknown> }).responses;

@@ -4,23 +4,23 @@ import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { badName, topOf } from './request-checks';
+import { badRequest, queryValues, topOf } from './request-checks';
 
 /** GET /api/forwards/{name}/actions?top=50&continuation=...: the action log, newest first, `{value, nextLink}`. */
 export async function forwardsActions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
   const name = request.params.name;
-  const invalid = badName(name);
-  if (invalid) return invalid;
-  const topText = request.query.get('top');
-  const top = topOf(topText, 50, 200) ?? 0;
-  const continuation = request.query.get('continuation') ?? undefined;
+  const query = queryValues(request, ['top', 'continuation']);
+  const { continuation } = query.values;
+  const top = topOf(query.values.top, 50, 200) ?? 0;
   const problems = [
+    ...query.problems,
     ...(top ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
     ...(continuation === undefined || isContinuation(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
   ];
-  if (problems.length) return problem(400, 'Invalid query', `the query has ${problems.length} problem(s)`, problems);
+  const bad = badRequest({ name, query: problems });
+  if (bad) return bad;
   try {
     if (!(await ForwardRegistry.fromEnv(process.env).get(name))) return problem(404, 'Not found', `no forward named "${name}"`);
     const page = await ActionLog.fromEnv(process.env).page(name, top, continuation);

@@ -1,11 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ForwardNotFoundError, ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
+import { ConcurrentWritesError, ForwardNotFoundError, ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { badName } from './request-checks';
+import { badName, precondition } from './request-checks';
 import { signalReconcile } from './singletons';
 
 /** DELETE /api/forwards/{name}: marks it deleting (intent first) and signals the teardown; 202. */
@@ -17,10 +17,11 @@ export async function forwardsDelete(request: HttpRequest, context: InvocationCo
   if (invalid) return invalid;
   let record;
   try {
-    record = await ForwardRegistry.fromEnv(process.env).markDeleting(name, request.headers.get('if-match') ?? undefined);
+    record = await ForwardRegistry.fromEnv(process.env).markDeleting(name, precondition(request, 'if-match'));
   } catch (err) {
     if (err instanceof ForwardNotFoundError) return problem(404, 'Not found', `no forward named "${name}"`);
     if (err instanceof PreconditionFailedError) return problem(412, 'Precondition failed', err.message);
+    if (err instanceof ConcurrentWritesError) return problem(409, 'Conflict', err.message);
     context.error(`registry write failed for ${name}: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the forward registry could not be written; try again');
   }

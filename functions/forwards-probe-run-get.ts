@@ -5,7 +5,7 @@ import type { ProbeRunInput } from '../orchestrations/activities/probes';
 import { ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
-import { badName } from './request-checks';
+import { badRequest } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -13,12 +13,11 @@ import { json, problem } from './problem';
 export async function forwardsProbeRunGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
-  const invalid = badName(request.params.name);
-  if (invalid) return invalid;
   const name = request.params.name;
   // GUIDs compare case-insensitively; run ids are stored lower-case.
   const runId = request.params.runId?.toLowerCase();
-  if (!isRunId(runId)) return problem(400, 'Invalid run id', 'a run id is a GUID', [{ path: 'runId', message: 'must be a GUID' }]);
+  const invalid = badRequest({ name, path: isRunId(runId) ? [] : [{ path: 'runId', message: 'must be a GUID' }] });
+  if (invalid || !isRunId(runId)) return invalid ?? problem(400, 'Invalid path', 'a run id is a GUID');
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(name);
     if (!record) return problem(404, 'Not found', `no forward named "${name}"`);

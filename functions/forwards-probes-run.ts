@@ -5,7 +5,7 @@ import { SUBNET_ID } from '../core/probes';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
-import { badName, badRequest, readActionBody } from './request-checks';
+import { badRequest, queryValues, readActionBody } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -14,18 +14,17 @@ import { json, problem } from './problem';
  * (the one named by `subnetId`, required when the forward has several). 202 with `Location`
  * (GET .../probes/runs/{runId}: the run while it runs, then its result); 409 while a run of that
  * probe is going. The body is none or `{}` (core/action-bodies.ts): anything else is refused
- * (400 naming its problems with the query's, 413, 415) before the registry is read.
+ * (400 naming its problems with the name's and the query's, 413, 415) before the registry is read.
  */
 export async function forwardsProbesRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'operator');
   if (refused) return refused;
-  const invalid = badName(request.params.name);
-  if (invalid) return invalid;
   const name = request.params.name;
-  const subnetId = request.query.get('subnetId') ?? undefined;
+  const query = queryValues(request, ['subnetId']);
+  const subnetId = query.values.subnetId;
   const body = await readActionBody(request, probeRunBodySchema);
   if ('unreadable' in body) return body.unreadable;
-  const bad = badRequest(subnetId !== undefined && !SUBNET_ID.test(subnetId) ? [{ path: 'subnetId', message: 'must be a subnet resource id' }] : [], body.problems);
+  const bad = badRequest({ name, query: [...query.problems, ...(subnetId !== undefined && !SUBNET_ID.test(subnetId) ? [{ path: 'subnetId', message: 'must be a subnet resource id' }] : [])], body: body.problems });
   if (bad) return bad;
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(name);

@@ -3,7 +3,7 @@ import { SUBNET_ID } from '../core/probes';
 import { isRunContinuation, ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
-import { badName, topOf } from './request-checks';
+import { badRequest, queryValues, topOf } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -12,19 +12,18 @@ import { json, problem } from './problem';
 export async function forwardsProbes(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
-  const invalid = badName(request.params.name);
-  if (invalid) return invalid;
   const name = request.params.name;
-  const topText = request.query.get('top');
-  const top = topOf(topText, 50, 200) ?? 0;
-  const continuation = request.query.get('continuation') ?? undefined;
-  const subnetId = request.query.get('subnetId') ?? undefined;
+  const query = queryValues(request, ['top', 'subnetId', 'continuation']);
+  const { continuation, subnetId } = query.values;
+  const top = topOf(query.values.top, 50, 200) ?? 0;
   const problems = [
+    ...query.problems,
     ...(top ? [] : [{ path: 'top', message: 'must be an integer 1-200' }]),
     ...(continuation === undefined || isRunContinuation(continuation) ? [] : [{ path: 'continuation', message: 'is not a continuation this API gave out' }]),
     ...(subnetId === undefined || SUBNET_ID.test(subnetId) ? [] : [{ path: 'subnetId', message: 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}' }]),
   ];
-  if (problems.length) return problem(400, 'Invalid query', `the query has ${problems.length} problem(s)`, problems);
+  const bad = badRequest({ name, query: problems });
+  if (bad) return bad;
   try {
     if (!(await ForwardRegistry.fromEnv(process.env).get(name))) return problem(404, 'Not found', `no forward named "${name}"`);
     const page = await ProbeHistory.fromEnv(process.env).page(name, top, { ...(continuation ? { continuation } : {}), ...(subnetId ? { subnetId } : {}) });

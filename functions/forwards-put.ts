@@ -1,44 +1,39 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { forwardNameProblems, parseForwardSpec } from '../core/forward-spec';
-import { ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
+import { parseForwardSpec } from '../core/forward-spec';
+import { ConcurrentWritesError, ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { badBody } from './request-checks';
+import { badRequest, precondition, readJsonBody } from './request-checks';
 import { signalConnections, signalReconcile } from './singletons';
 
 /**
- * PUT /api/forwards/{name}: validate (400 listing every problem), write the spec with
- * generation+1 under the etag (If-Match -> 412 on mismatch), then start or signal the forward's
- * orchestration. 202 + Location for a change; an identical body is a no-op answered 200.
+ * PUT /api/forwards/{name}: validate (one 400 naming every problem of the name and the body),
+ * write the spec with generation+1, then start or signal the forward's orchestration. 202 +
+ * Location for a change; an identical body is a no-op answered 200. Preconditions are the
+ * client's: If-Match (this version, or `*`: it exists) and If-None-Match (`*`: create only) answer
+ * 412 when they do not hold; without them a write that raced another is retried (last writer wins).
  */
 export async function forwardsPut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'operator');
   if (refused) return refused;
   const name = request.params.name;
-  const early = badBody(request);
-  if (early) return early;
-  let body: unknown;
-  try {
-    const text = await request.text();
-    const late = badBody(request, text);
-    if (late) return late;
-    body = text.trim() ? JSON.parse(text) : undefined;
-  } catch {
-    return problem(400, 'Invalid JSON', 'the request body is not valid JSON');
-  }
-  const parsed = parseForwardSpec(body);
-  const problems = [...forwardNameProblems(name), ...(parsed.ok ? [] : parsed.problems)];
-  if (problems.length || !parsed.ok) return problem(400, 'Invalid forward', `the forward spec has ${problems.length} problem(s)`, problems);
+  const read = await readJsonBody(request);
+  if ('unreadable' in read) return read.unreadable;
+  // Text that is not JSON is a body problem named with the name's, as the spec's problems are.
+  const parsed = 'body' in read ? parseForwardSpec(read.body) : { ok: false as const, problems: read.problems };
+  const bad = badRequest({ name, body: parsed.ok ? [] : parsed.problems, bodyTitle: 'body' in read ? 'Invalid forward' : 'Invalid JSON' });
+  if (bad || !parsed.ok) return bad ?? problem(400, 'Invalid forward', 'the forward spec has problems');
 
   let outcome;
   try {
     // Built inside the try: a missing or unreachable storage setting is a 503, never a bare 500.
-    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, request.headers.get('if-match') ?? undefined);
+    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, precondition(request, 'if-match'), precondition(request, 'if-none-match'));
   } catch (err) {
     if (err instanceof PreconditionFailedError) return problem(412, 'Precondition failed', err.message);
+    if (err instanceof ConcurrentWritesError) return problem(409, 'Conflict', err.message);
     context.error(`registry write failed for ${name}: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the forward registry could not be written; try again');
   }

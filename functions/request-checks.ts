@@ -8,26 +8,56 @@ import { problem } from './problem';
  * Checks every forwards route makes before touching the registry: a name that can never be a
  * forward is a 400 (not a registry lookup that fails), a PUT body must be JSON of a sane size, and
  * an action route's body (POST .../probes/run, .../recycling/resume) is none or what it takes.
+ * The problems of the name, the query and the body are named together in one 400 (`badRequest`);
+ * only a body that cannot be read at all (413, 415) answers alone.
  */
+
+/** Where a problem is: the route's path ({name}), its query, or its body. */
+export type ProblemSource = 'path' | 'query' | 'body';
+/** A problem as the API names it: with where it is, since a body property may share a path's name. */
+export type LocatedProblem = Problem & { in: ProblemSource };
 
 /** 400 problem+json naming why the route's {name} cannot be a forward, or undefined. */
 export function badName(name: string | undefined): HttpResponseInit | undefined {
-  const problems = forwardNameProblems(name);
-  return problems.length ? problem(400, 'Invalid forward name', `"${String(name).slice(0, 80)}" cannot be a forward name`, problems) : undefined;
+  return badRequest({ name });
+}
+
+/** A conditional request header (If-Match, If-None-Match) as the store takes it: a blank one is none. */
+export function precondition(request: HttpRequest, header: 'if-match' | 'if-none-match'): string | undefined {
+  return request.headers.get(header)?.trim() || undefined;
 }
 
 /** A forward spec is a few kilobytes; far larger bodies are refused before they are parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-/** 415 when the body is declared as something other than JSON; 413 when it is too large. */
+/** 415 when the body is declared as something other than UTF-8 JSON, or encoded; 413 when it is too large. */
 export function badBody(request: HttpRequest, text?: string): HttpResponseInit | undefined {
   return notJson(request) ?? tooLarge(request, text, MAX_BODY_BYTES, 'a forward spec');
 }
 
+/**
+ * 415 naming every header that makes the body something this API does not read: a Content-Type
+ * other than JSON, a charset other than UTF-8 (RFC 8259 8.1: JSON exchanged between systems is
+ * UTF-8), and any Content-Encoding but identity (gzip, deflate, br...: the body is read as it
+ * comes; RFC 7694 says to answer with the Accept-Encoding this server takes).
+ */
 function notJson(request: HttpRequest): HttpResponseInit | undefined {
+  const problems: Problem[] = [];
   const type = request.headers.get('content-type');
-  if (type && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type.trim())) return problem(415, 'Unsupported media type', `the body must be application/json, not ${type.slice(0, 80)}`);
-  return undefined;
+  if (type) {
+    const [media, ...params] = type.split(';').map((x) => x.trim());
+    if (!/^application\/([\w.+-]+\+)?json$/i.test(media)) problems.push({ path: 'Content-Type', message: `the body must be application/json, not ${type.slice(0, 80)}` });
+    for (const param of params) {
+      const [key, ...rest] = param.split('=');
+      const value = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
+      if (key.trim().toLowerCase() === 'charset' && value.toLowerCase() !== 'utf-8') problems.push({ path: 'Content-Type', message: `the body must be UTF-8 (charset=utf-8 or none), not charset=${value.slice(0, 40)}` });
+    }
+  }
+  const encodings = (request.headers.get('content-encoding') ?? '').split(',').map((x) => x.trim().toLowerCase()).filter((x) => x && x !== 'identity');
+  if (encodings.length) problems.push({ path: 'Content-Encoding', message: `the body must not be encoded (send it as plain JSON), not ${encodings.join(', ').slice(0, 80)}` });
+  if (!problems.length) return undefined;
+  const refused = problem(415, 'Unsupported media type', `the body must be UTF-8 JSON, not encoded: ${problems.map((p) => p.message).join('; ')}`, problems);
+  return encodings.length ? { ...refused, headers: { ...(refused.headers as Record<string, string>), 'Accept-Encoding': 'identity' } } : refused;
 }
 
 function tooLarge(request: HttpRequest, text: string | undefined, max: number, what: string): HttpResponseInit | undefined {
@@ -40,12 +70,40 @@ function tooLarge(request: HttpRequest, text: string | undefined, max: number, w
 /** An action route's body is `{}` at most (and some whitespace): anything near this is not one. */
 export const MAX_ACTION_BODY_BYTES = 4 * 1024;
 
+/** The body problem of text that is not JSON (named with the name's and the query's). */
+const notJsonProblem = (hint: string): Problem => ({ path: '', message: `is not valid JSON${hint}` });
+
+/**
+ * A PUT's JSON body: the answer for a body that cannot be read (413 too large, 415 not UTF-8
+ * JSON), or the parsed value (undefined: no body), or the problem of text that is not JSON, for
+ * the route to name with the name's (`badRequest`).
+ */
+export async function readJsonBody(request: HttpRequest): Promise<{ unreadable: HttpResponseInit } | { body: unknown } | { problems: Problem[] }> {
+  const early = badBody(request);
+  if (early) return { unreadable: early };
+  let text: string;
+  try {
+    text = await request.text();
+  } catch {
+    return { unreadable: problem(400, 'Unreadable body', 'the request body could not be read') };
+  }
+  const late = badBody(request, text);
+  if (late) return { unreadable: late };
+  if (!text.trim()) return { body: undefined };
+  try {
+    return { body: JSON.parse(text) as unknown };
+  } catch {
+    return { problems: [notJsonProblem('')] };
+  }
+}
+
 /**
  * The body of an action route, which takes none or `{}` (core/action-bodies.ts): either the
  * answer for a body that cannot be read — 413 too large, 415 declared as something other than
- * JSON, 400 not JSON — or the problems `schema` finds in it (empty: fine), for the route to name
- * together with its query's (`badRequest`). No body, or only whitespace, is fine whatever its
- * declared type (`curl -X POST -d ''` declares a form); a body without a declared type must be JSON.
+ * UTF-8 JSON or encoded — or the problems `schema` finds in it (empty: fine; text that is not
+ * JSON is one), for the route to name together with its name's and query's (`badRequest`). No
+ * body, or only whitespace, is fine whatever its declared type (`curl -X POST -d ''` declares a
+ * form); a body without a declared type must be JSON.
  */
 export async function readActionBody(request: HttpRequest, schema: z.ZodType): Promise<{ unreadable: HttpResponseInit } | { problems: Problem[] }> {
   const early = tooLarge(request, undefined, MAX_ACTION_BODY_BYTES, 'an action request');
@@ -65,22 +123,63 @@ export async function readActionBody(request: HttpRequest, schema: z.ZodType): P
   try {
     body = JSON.parse(text);
   } catch {
-    return { unreadable: problem(400, 'Invalid JSON', 'the request body is not valid JSON (send no body, or {})') };
+    return { problems: [notJsonProblem(' (send no body, or {})')] };
   }
   return { problems: actionBodyProblems(schema, body) };
 }
 
-/** 400 naming every problem of the query and of the body at once, or undefined when there are none. */
-export function badRequest(query: Problem[], body: Problem[]): HttpResponseInit | undefined {
-  const all = [...query, ...body];
-  if (!all.length) return undefined;
-  const what = !body.length ? 'query' : !query.length ? 'body' : 'request';
-  return problem(400, `Invalid ${what}`, `the ${what === 'body' ? 'request body' : what} has ${all.length} problem(s)`, all);
+/** What a route found wrong with its request, by where: the {name}, the query, the body. */
+export interface RequestProblems {
+  /** The route's {name}: checked here (forwardNameProblems) when given. */
+  name?: string | undefined;
+  /** Problems of the route's other path parameters (a run id). */
+  path?: Problem[];
+  query?: Problem[];
+  body?: Problem[];
+  /** The title when only the body has problems (default 'Invalid body'). */
+  bodyTitle?: string;
+}
+
+/**
+ * One 400 naming every problem of the name, the query and the body at once (each with `in`:
+ * path, query or body), or undefined when there are none. The title says which part is wrong:
+ * 'Invalid forward name' (or 'Invalid path'), 'Invalid query', the body's title, or 'Invalid request' for several.
+ */
+export function badRequest(checks: RequestProblems): HttpResponseInit | undefined {
+  const parts: [ProblemSource, Problem[], string, string][] = [
+    ['path', [...('name' in checks ? forwardNameProblems(checks.name) : []), ...(checks.path ?? [])], 'Invalid path', 'the path'],
+    ['query', checks.query ?? [], 'Invalid query', 'the query'],
+    ['body', checks.body ?? [], checks.bodyTitle ?? 'Invalid body', 'the request body'],
+  ];
+  const wrong = parts.filter(([, problems]) => problems.length);
+  if (!wrong.length) return undefined;
+  const all: LocatedProblem[] = wrong.flatMap(([source, problems]) => problems.map((p) => ({ ...p, in: source })));
+  if (wrong.length > 1) return problem(400, 'Invalid request', `the request has ${all.length} problem(s): ${wrong.map(([, , , what]) => what).join(', ')}`, all);
+  const [[source, , title, what]] = wrong;
+  // A bad name alone keeps its own title, as it had before the path's other parameters were checked here.
+  if (source === 'path' && all.every((p) => p.path === 'name')) return problem(400, 'Invalid forward name', `"${String(checks.name).slice(0, 80)}" cannot be a forward name`, all);
+  return problem(400, title, `${what} has ${all.length} problem(s)`, all);
+}
+
+/**
+ * The query values a route takes, each given at most once: `values[key]` is the value (undefined:
+ * absent), and a parameter given twice (`?top=20&top=30`) is a problem of its own — which value
+ * was meant cannot be known — and is left out of `values`, so it is not checked again as a value.
+ */
+export function queryValues<K extends string>(request: HttpRequest, keys: readonly K[]): { values: Partial<Record<K, string>>; problems: Problem[] } {
+  const values: Partial<Record<K, string>> = {};
+  const problems: Problem[] = [];
+  for (const key of keys) {
+    const given = request.query.getAll(key);
+    if (given.length > 1) problems.push({ path: key, message: `is given more than once (${given.length} times); give it once` });
+    else if (given.length === 1) values[key] = given[0];
+  }
+  return { values, problems };
 }
 
 /** A `top` query value: absent = `fallback`; else a plain decimal integer 1-`max` (no 0x, 1e1, spaces), or undefined. */
-export function topOf(text: string | null, fallback: number, max: number): number | undefined {
-  if (text === null) return fallback;
+export function topOf(text: string | null | undefined, fallback: number, max: number): number | undefined {
+  if (text === null || text === undefined) return fallback;
   if (!/^\d{1,4}$/.test(text)) return undefined;
   const n = Number(text);
   return n >= 1 && n <= max ? n : undefined;

@@ -62,8 +62,32 @@ export interface NatIps {
   lastRaisedAt?: string;
 }
 
+/** A precondition the client sent (If-Match / If-None-Match) does not hold: the API's 412. */
 export class PreconditionFailedError extends Error {}
 export class ForwardNotFoundError extends Error {}
+/** An unconditional write lost every one of its attempts to other writers: the API's 409 (try again). */
+export class ConcurrentWritesError extends Error {}
+
+/** How often an unconditional spec write (or delete mark) is tried when others write meanwhile. */
+export const PUT_ATTEMPTS = 8;
+
+/** A short random pause before a retry, so writers that collided do not collide again in step. */
+function jitter(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+}
+
+/** Why the client's preconditions fail against the stored version (undefined: they hold). */
+function preconditionFailure(existing: ForwardRecord | undefined, ifMatch: string | undefined, ifNoneMatch: string | undefined): string | undefined {
+  if (ifMatch !== undefined) {
+    if (!existing) return 'If-Match: the forward does not exist';
+    if (ifMatch !== '*' && existing.etag !== ifMatch) return 'If-Match: the forward changed since it was read';
+  }
+  if (ifNoneMatch !== undefined && existing) {
+    if (ifNoneMatch === '*') return 'If-None-Match: *: the forward already exists (create only)';
+    if (existing.etag === ifNoneMatch) return 'If-None-Match: the forward is still the version named';
+  }
+  return undefined;
+}
 
 const PARTITION = 'forward';
 const TABLE = 'plfForwards';
@@ -122,36 +146,70 @@ export class ForwardRegistry {
 
   /**
    * Creates or replaces the spec. An identical spec changes nothing (no generation bump).
-   * `ifMatch` (the ETag a client read) makes the write conditional: 412 when it no longer matches.
+   * Preconditions come only from the client (HTTP If-Match / If-None-Match, RFC 9110 13.1):
+   * `ifMatch` an etag (the write applies only to that version; `*`: only if the forward exists),
+   * `ifNoneMatch` `*` (create only: fails if it exists) or an etag (fails while it is that
+   * version); a precondition that does not hold is a PreconditionFailedError (the API's 412).
+   *
+   * The write itself is always guarded by the etag of the version it was computed from, so it
+   * never loses a generation. When it loses that race (another PUT, or a flow's status write,
+   * came between the read and the write), that is not the client's business: the forward is read
+   * again and the client's preconditions judged on that version — an If-Match etag no longer
+   * holds (412), `If-Match: *` still does — and the write retried, up to PUT_ATTEMPTS times.
+   * Without preconditions the last writer wins and each write bumps the generation.
    */
-  async putSpec(name: string, spec: ForwardSpec, ifMatch?: string): Promise<PutOutcome> {
+  async putSpec(name: string, spec: ForwardSpec, ifMatch?: string, ifNoneMatch?: string): Promise<PutOutcome> {
     await this.init();
-    const existing = await this.get(name);
-    if (ifMatch && ifMatch !== '*' && (!existing || existing.etag !== ifMatch)) throw new PreconditionFailedError(existing ? 'the forward changed since it was read' : 'the forward does not exist');
-    if (ifMatch === '*' && !existing) throw new PreconditionFailedError('the forward does not exist');
-    if (existing && !existing.deleting && JSON.stringify(existing.spec) === JSON.stringify(spec)) return { kind: 'unchanged', record: existing };
-    const now = new Date().toISOString();
-    const specColumns = { partitionKey: PARTITION, rowKey: name, spec: JSON.stringify(spec), generation: (existing?.generation ?? 0) + 1, deleting: false, updatedAt: now };
-    try {
-      // An update merges the spec columns only: the flows' status sections stay as they are.
-      if (existing) await this.client.updateEntity(specColumns, 'Merge', { etag: existing.etag });
-      else await this.client.createEntity<Entity>({ ...specColumns, status: JSON.stringify(emptyStatus()), createdAt: now });
-    } catch (err) {
-      if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 409)) throw new PreconditionFailedError('the forward was changed concurrently; read it again');
-      throw err;
+    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
+      if (attempt) await jitter(attempt);
+      const existing = await this.get(name);
+      const failed = preconditionFailure(existing, ifMatch, ifNoneMatch);
+      if (failed) throw new PreconditionFailedError(failed);
+      if (existing && !existing.deleting && JSON.stringify(existing.spec) === JSON.stringify(spec)) return { kind: 'unchanged', record: existing };
+      const now = new Date().toISOString();
+      const specColumns = { partitionKey: PARTITION, rowKey: name, spec: JSON.stringify(spec), generation: (existing?.generation ?? 0) + 1, deleting: false, updatedAt: now };
+      try {
+        // An update merges the spec columns only: the flows' status sections stay as they are.
+        // The record answered is the version this write made (a later writer's is not ours).
+        if (existing) {
+          const res = await this.client.updateEntity(specColumns, 'Merge', { etag: existing.etag });
+          return { kind: 'updated', record: { ...existing, spec, generation: specColumns.generation, deleting: false, updatedAt: now, etag: String(res.etag) } };
+        }
+        const created = { ...specColumns, status: JSON.stringify(emptyStatus()), createdAt: now };
+        const res = await this.client.createEntity<Entity>(created);
+        return { kind: 'created', record: toRecord({ ...created, etag: String(res.etag) }) };
+      } catch (err) {
+        // 412: the entity changed since it was read; 409: it was created since; 404: removed since.
+        // Read again: the client's preconditions are judged on the version now stored.
+        if (!(err instanceof RestError && [404, 409, 412].includes(err.statusCode ?? 0))) throw err;
+      }
     }
-    return { kind: existing ? 'updated' : 'created', record: (await this.get(name))! };
+    throw new ConcurrentWritesError(`the forward kept changing while it was written (${PUT_ATTEMPTS} attempts); try again`);
   }
 
-  /** Marks a forward for deletion (the orchestration tears it down, then calls `remove`). */
+  /**
+   * Marks a forward for deletion (the orchestration tears it down, then calls `remove`). Like
+   * `putSpec`: `ifMatch` is the client's precondition (412 when it does not hold on the version
+   * stored); a write that raced another is retried on a fresh read.
+   */
   async markDeleting(name: string, ifMatch?: string): Promise<ForwardRecord> {
     await this.init();
-    const existing = await this.get(name);
-    if (!existing) throw new ForwardNotFoundError(name);
-    if (ifMatch && ifMatch !== '*' && existing.etag !== ifMatch) throw new PreconditionFailedError('the forward changed since it was read');
-    if (existing.deleting) return existing;
-    await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, deleting: true, generation: existing.generation + 1, updatedAt: new Date().toISOString() }, 'Merge', { etag: existing.etag });
-    return (await this.get(name))!;
+    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
+      if (attempt) await jitter(attempt);
+      const existing = await this.get(name);
+      if (!existing) throw new ForwardNotFoundError(name);
+      if (ifMatch && ifMatch !== '*' && existing.etag !== ifMatch) throw new PreconditionFailedError('the forward changed since it was read');
+      if (existing.deleting) return existing;
+      const now = new Date().toISOString();
+      try {
+        const res = await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, deleting: true, generation: existing.generation + 1, updatedAt: now }, 'Merge', { etag: existing.etag });
+        return { ...existing, deleting: true, generation: existing.generation + 1, updatedAt: now, etag: String(res.etag) };
+      } catch (err) {
+        // Read again: a removed forward is a 404, a changed one is judged against If-Match again.
+        if (!(err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404))) throw err;
+      }
+    }
+    throw new ConcurrentWritesError(`the forward kept changing while it was marked for deletion (${PUT_ATTEMPTS} attempts); try again`);
   }
 
   /** Writes the reconcile loop's section; the merge touches no other column. */

@@ -32,13 +32,13 @@ const history = async () => (await s.api<{ value: { runId: string }[] }>('GET', 
 const JSON_TYPE = { 'content-type': 'application/json' };
 /** Refused on both routes: [situation, content type, body, status, problem paths]. */
 const REFUSED: [string, Record<string, string>, string, number, string[]][] = [
-  ['malformed JSON', JSON_TYPE, '{"now":', 400, []],
+  ['malformed JSON', JSON_TYPE, '{"now":', 400, ['']],
   ['a JSON array', JSON_TYPE, '[]', 400, ['']],
   ['an unknown property', JSON_TYPE, '{"force": true}', 400, ['force']],
   ['several unknown properties, every one named', JSON_TYPE, '{"force": true, "reason": "because"}', 400, ['force', 'reason']],
   ['JSON without a content type', {}, '{"force": true}', 400, ['force']],
-  ['a text/plain body', { 'content-type': 'text/plain' }, 'go', 415, []],
-  ['a form body (curl -d a=1)', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=1', 415, []],
+  ['a text/plain body', { 'content-type': 'text/plain' }, 'go', 415, ['Content-Type']],
+  ['a form body (curl -d a=1)', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=1', 415, ['Content-Type']],
   ['a body over the action limit', JSON_TYPE, JSON.stringify({ pad: 'x'.repeat(8192) }), 413, []],
 ];
 /** Accepted on both routes: [situation, content type, body]. */

@@ -66,7 +66,7 @@ describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 served under /api with the forwards operations', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers).toEqual([{ url: '/api' }]);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/forwards', '/forwards/{name}', '/forwards/{name}/actions', '/forwards/{name}/probes', '/forwards/{name}/probes/run', '/forwards/{name}/probes/runs/{runId}', '/forwards/{name}/recycling/resume', '/openapi.json']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/forwards', '/forwards/{name}', '/forwards/{name}/actions', '/forwards/{name}/probes', '/forwards/{name}/probes/run', '/forwards/{name}/probes/runs/{runId}', '/forwards/{name}/recycling/resume', '/health', '/openapi.json', '/ui']);
     expect(Object.keys(doc.paths['/forwards/{name}']).sort()).toEqual(['delete', 'get', 'parameters', 'put']);
   });
 
@@ -101,12 +101,12 @@ describe('OpenAPI document', () => {
     expect(p.dns.properties?.zoneIds).toMatchObject({ minItems: LIMITS.zoneIds.min, maxItems: LIMITS.zoneIds.max });
   });
 
-  it('every operation but the document itself documents 401 (not signed in) and 403 (no app role)', () => {
+  it('every operation but the anonymous ones (the document, the health probe) documents 401 (not signed in) and 403 (no app role)', () => {
     for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>)) {
       for (const [method, op] of Object.entries(item)) {
         if (method === 'parameters') continue;
         const codes = Object.keys(op.responses ?? {});
-        expect({ p, method, documented: ['401', '403'].every((c) => codes.includes(c)) }).toEqual({ p, method, documented: p !== '/openapi.json' });
+        expect({ p, method, documented: ['401', '403'].every((c) => codes.includes(c)) }).toEqual({ p, method, documented: !['/openapi.json', '/health'].includes(p) });
       }
     }
   });
@@ -175,6 +175,79 @@ describe('OpenAPI document', () => {
     expect(status({ ...base, connections: [{ ...connection, dns: [{ ...connection.dns[0], state: 'lost' }] }] })).toBe(false);
     expect(JSON.stringify(schemas.Condition)).toContain('ConnectionsReconciled');
     expect(JSON.stringify(schemas.Condition)).toContain('DnsRecordsReady');
+  });
+});
+
+/**
+ * The HTTP triggers as functions/*.ts register them (route, methods) and the statuses each can
+ * answer, read from its source: literal `problem(NNN` / `json(NNN` / `status: NNN`, and those of
+ * the request helpers it calls (functions/request-checks.ts, functions/auth.ts). A trigger added,
+ * a method added, or a new answer without its line in the document fails here.
+ */
+const FUNCTIONS = path.join(__dirname, '../../functions');
+const HELPER_STATUSES: [RegExp, number[]][] = [
+  [/\bdenied\(/, [401, 403]],
+  [/\bbadName\(|\bbadRequest\(/, [400]],
+  [/\breadJsonBody\(|\breadActionBody\(/, [400, 413, 415]],
+];
+const triggers = fs
+  .readdirSync(FUNCTIONS)
+  .filter((f) => f.endsWith('.ts'))
+  .flatMap((file) => {
+    const text = fs.readFileSync(path.join(FUNCTIONS, file), 'utf8');
+    return [...text.matchAll(/app\.http\([^{]*\{[^}]*?route: '([^']+)'[^}]*?methods: \[([^\]]*)\]/g)].flatMap((m) => {
+      const statuses = new Set<number>();
+      for (const call of text.matchAll(/\b(?:problem|json)\(([^,]+),|\bstatus: (\d{3})\b/g)) for (const n of (call[1] ?? call[2]).match(/\b[1-5]\d\d\b/g) ?? []) statuses.add(Number(n));
+      for (const [uses, codes] of HELPER_STATUSES) if (uses.test(text)) codes.forEach((c) => statuses.add(c));
+      return [...m[2].matchAll(/'(\w+)'/g)].map((method) => ({ file, path: `/${m[1]}`, method: method[1].toLowerCase(), statuses: [...statuses].sort() }));
+    });
+  });
+
+describe('the document describes every HTTP trigger, and every answer it can give', () => {
+  it('finds the triggers', () => expect(triggers.length).toBeGreaterThan(10));
+
+  it('each registered route and method is an operation of the document, and each operation is registered', () => {
+    const registered = triggers.map((t) => `${t.method.toUpperCase()} ${t.path}`).sort();
+    const documented = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).filter((k) => k !== 'parameters').map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    expect(documented).toEqual(registered);
+  });
+
+  it.each(triggers.map((t) => [`${t.method.toUpperCase()} ${t.path} (${t.file})`, t] as const))('%s: every status it can answer is documented', (_name, t) => {
+    const op = doc.paths[t.path]?.[t.method] as { responses?: Record<string, unknown> } | undefined;
+    const documented = Object.keys(op?.responses ?? {}).map(Number);
+    expect({ op: _name, undocumented: t.statuses.filter((c) => !documented.includes(c)) }).toEqual({ op: _name, undocumented: [] });
+  });
+
+  it.each([
+    ['/forwards/{name}', 'put', ['400', '409', '412', '413', '415']],
+    ['/forwards/{name}', 'get', ['400', '404']],
+    ['/forwards/{name}', 'delete', ['400', '404', '409', '412']],
+  ])('%s %s documents the refusals %j', (p, method, codes) => {
+    const responses = (doc.paths[p][method] as { responses: Record<string, unknown> }).responses;
+    expect(codes.filter((c) => !(c in responses))).toEqual([]);
+  });
+
+  it('PUT documents its preconditions (If-Match, If-None-Match) and that the body is not encoded', () => {
+    const put = doc.paths['/forwards/{name}'].put as { parameters: { name: string; in: string }[] };
+    expect(put.parameters.map((x) => [x.name, x.in])).toEqual([
+      ['If-Match', 'header'],
+      ['If-None-Match', 'header'],
+      ['Content-Encoding', 'header'],
+    ]);
+  });
+
+  it('the status page is text/html and the health probe answers its documented shape', () => {
+    const ui = doc.paths['/ui'].get as { responses: Record<string, { content?: Record<string, unknown> }> };
+    expect(Object.keys(ui.responses[200].content ?? {})).toEqual(['text/html']);
+    const health = schemaAccepts('Health');
+    expect(health({ status: 'ok', version: '1.2.3', node: 'v20.0.0', arm: { kind: 'azure', endpoint: 'https://management.azure.com' }, storage: { kind: 'identity', tableEndpoint: 'https://a.table.core.windows.net', accountName: 'a' } })).toBe(true);
+    expect(health({ status: 'ok', version: '1.2.3', arm: 'azure' })).toBe(false);
+  });
+
+  it('a problem says where each of its problems is', () => {
+    const p = schemaAccepts('Problem');
+    expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'name', message: 'm', in: 'path' }, { path: '', message: 'is not valid JSON', in: 'body' }] })).toBe(true);
+    expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'name', message: 'm', in: 'header' }] })).toBe(false);
   });
 });
 

@@ -1,0 +1,124 @@
+import { parseForwardSpec, type ForwardSpec } from '../../core/forward-spec';
+import { emptyStatus } from '../../core/status';
+import { startAzurite, type RunningAzurite } from '../../tools/devhost/durable/azurite';
+import { ForwardRegistry, PreconditionFailedError, type PutOutcome } from '../../store/forward-registry';
+
+/**
+ * Spec writes against Azurite: a 412 answers only a precondition the client sent (If-Match,
+ * If-None-Match). Without one, a write that races another writer (another PUT, a flow's status
+ * write) is retried on a fresh read and succeeds: the last writer wins, and every write bumps the
+ * generation. With one, it is judged again on the version now stored: an etag read before the
+ * race no longer matches (412), `*` still does (written).
+ */
+let azurite: RunningAzurite;
+let env: Record<string, string>;
+const specFor = (i: number): ForwardSpec => {
+  const r = parseForwardSpec({ ports: [{ port: 8000 + i }], targets: ['192.168.42.65'] });
+  if (!r.ok) throw new Error('bad spec');
+  return r.spec;
+};
+
+beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
+  env = { AzureWebJobsStorage: azurite.connectionString };
+}, 60_000);
+afterAll(() => azurite?.stop());
+afterEach(() => jest.restoreAllMocks());
+
+/** The registry, with another flow's status write landing between its first read and its write. */
+function withStatusWriteAfterFirstRead(r: ForwardRegistry, name: string): ForwardRegistry {
+  const read = r.get.bind(r);
+  const other = ForwardRegistry.fromEnv(env);
+  let first = true;
+  jest.spyOn(r, 'get').mockImplementation(async (n: string) => {
+    const got = await read(n);
+    if (first && n === name && got) {
+      first = false;
+      await other.setStatus(name, { ...emptyStatus(), phase: 'Ready', observedGeneration: got.generation });
+    }
+    return got;
+  });
+  return r;
+}
+
+describe('concurrent PUTs without a precondition all succeed, last writer wins', () => {
+  it.each([2, 8])('%i PUTs of different specs at once: each is written once, generations 1..n', async (n) => {
+    const name = `race-${n}`;
+    const r = ForwardRegistry.fromEnv(env);
+    await r.remove(name);
+    const outcomes = await Promise.allSettled(Array.from({ length: n }, (_, i) => ForwardRegistry.fromEnv(env).putSpec(name, specFor(i))));
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    const done = outcomes.map((o) => (o as PromiseFulfilledResult<PutOutcome>).value);
+    expect(done.map((o) => o.record.generation).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(done.filter((o) => o.kind === 'created')).toHaveLength(1);
+    const stored = (await r.get(name))!;
+    expect(stored.generation).toBe(n);
+    // The last writer's spec is the one stored, and what it was answered is the stored version.
+    const last = done.find((o) => o.record.generation === n)!;
+    expect(stored.spec).toEqual(last.record.spec);
+    expect(stored.etag).toBe(last.record.etag);
+  });
+});
+
+describe('a write that races another writer', () => {
+  it.each<[string, { ifMatch?: 'read' | '*'; ifNoneMatch?: 'read' }, 'updated' | '412']>([
+    ['no precondition: retried on a fresh read, written', {}, 'updated'],
+    ['If-Match: * (exists): retried, it still exists, written', { ifMatch: '*' }, 'updated'],
+    ['If-Match with the etag read: the version changed, 412', { ifMatch: 'read' }, '412'],
+  ])('%s', async (_situation, pre, expected) => {
+    const name = 'raced';
+    await ForwardRegistry.fromEnv(env).remove(name);
+    const before = await ForwardRegistry.fromEnv(env).putSpec(name, specFor(0));
+    const r = withStatusWriteAfterFirstRead(ForwardRegistry.fromEnv(env), name);
+    const ifMatch = pre.ifMatch === 'read' ? before.record.etag : pre.ifMatch;
+    const write = r.putSpec(name, specFor(1), ifMatch);
+    if (expected === '412') {
+      await expect(write).rejects.toBeInstanceOf(PreconditionFailedError);
+      expect((await r.get(name))!.generation).toBe(1);
+    } else {
+      await expect(write).resolves.toMatchObject({ kind: 'updated', record: { generation: 2 } });
+      const stored = (await r.get(name))!;
+      // Both writes survive: the status section and the new spec.
+      expect({ generation: stored.generation, phase: stored.status.phase, port: stored.spec.ports[0].port }).toEqual({ generation: 2, phase: 'Ready', port: 8001 });
+    }
+  });
+
+  it('a delete mark without If-Match that races a status write is retried, not a storage error', async () => {
+    const name = 'raced-delete';
+    await ForwardRegistry.fromEnv(env).putSpec(name, specFor(0));
+    const r = withStatusWriteAfterFirstRead(ForwardRegistry.fromEnv(env), name);
+    await expect(r.markDeleting(name)).resolves.toMatchObject({ deleting: true, generation: 2 });
+  });
+});
+
+describe('the client\'s preconditions', () => {
+  it.each<[string, boolean, { ifMatch?: string; ifNoneMatch?: string }, 'created' | 'updated' | '412']>([
+    ['If-None-Match: * on a missing forward: created', false, { ifNoneMatch: '*' }, 'created'],
+    ['If-None-Match: * on an existing forward: 412 (create only)', true, { ifNoneMatch: '*' }, '412'],
+    ['If-None-Match with the current etag: 412', true, { ifNoneMatch: 'current' }, '412'],
+    ['If-None-Match with another etag: written', true, { ifNoneMatch: 'W/"other"' }, 'updated'],
+    ['If-Match: * on a missing forward: 412', false, { ifMatch: '*' }, '412'],
+    ['If-Match: * on an existing forward: written', true, { ifMatch: '*' }, 'updated'],
+    ['If-Match with the current etag: written', true, { ifMatch: 'current' }, 'updated'],
+    ['If-Match with a stale etag: 412', true, { ifMatch: 'W/"stale"' }, '412'],
+    ['If-Match with an etag on a missing forward: 412', false, { ifMatch: 'W/"stale"' }, '412'],
+  ])('%s', async (_situation, exists, pre, expected) => {
+    const name = 'pre';
+    const r = ForwardRegistry.fromEnv(env);
+    await r.remove(name);
+    const etag = exists ? (await r.putSpec(name, specFor(0))).record.etag : undefined;
+    const value = (v?: string) => (v === 'current' ? etag : v);
+    const write = r.putSpec(name, specFor(1), value(pre.ifMatch), value(pre.ifNoneMatch));
+    if (expected === '412') await expect(write).rejects.toBeInstanceOf(PreconditionFailedError);
+    else await expect(write).resolves.toMatchObject({ kind: expected });
+    expect((await r.get(name))?.spec.ports[0].port).toBe(expected === '412' ? (exists ? 8000 : undefined) : 8001);
+  });
+
+  it('concurrent creates with If-None-Match: *: exactly one is created, the others are 412', async () => {
+    const name = 'create-once';
+    await ForwardRegistry.fromEnv(env).remove(name);
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => ForwardRegistry.fromEnv(env).putSpec(name, specFor(i), undefined, '*')));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason instanceof PreconditionFailedError)).toBe(true);
+  });
+});
