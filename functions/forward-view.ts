@@ -1,5 +1,5 @@
 import { assembleStatus, withProbes, type ConnectionRecord, type ForwardStatus } from '../core/status';
-import type { ForwardRecord } from '../store/forward-registry';
+import { specEtag, type ForwardRecord } from '../store/forward-registry';
 
 /**
  * What the API answers about a forward (no etag in the body: it is the ETag header). The status
@@ -19,5 +19,5 @@ export function statusOf(r: ForwardRecord, rows?: readonly ConnectionRecord[]): 
 }
 
 export function etagHeader(r: ForwardRecord): Record<string, string> {
-  return { ETag: r.etag };
+  return { ETag: specEtag(r) };
 }

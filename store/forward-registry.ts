@@ -76,15 +76,27 @@ function jitter(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
 }
 
+/**
+ * The API's ETag of a forward: the version of what a client writes — its generation (raised by
+ * every real spec change and by a delete), with its creation time so a forward deleted and
+ * created again never matches an old ETag. Status writes by the flows leave it alone, so a
+ * client that GETs a forward and PUTs it back with If-Match is refused (412) only when the spec
+ * changed meanwhile, not because a reconcile pass or a health sweep wrote status. The entity etag
+ * (`etag`) stays what every write is guarded by.
+ */
+export function specEtag(r: Pick<ForwardRecord, 'generation' | 'createdAt'>): string {
+  return `"${r.generation}.${Date.parse(r.createdAt).toString(36)}"`;
+}
+
 /** Why the client's preconditions fail against the stored version (undefined: they hold). */
 function preconditionFailure(existing: ForwardRecord | undefined, ifMatch: string | undefined, ifNoneMatch: string | undefined): string | undefined {
   if (ifMatch !== undefined) {
     if (!existing) return 'If-Match: the forward does not exist';
-    if (ifMatch !== '*' && existing.etag !== ifMatch) return 'If-Match: the forward changed since it was read';
+    if (ifMatch !== '*' && specEtag(existing) !== ifMatch) return 'If-Match: the forward changed since it was read';
   }
   if (ifNoneMatch !== undefined && existing) {
     if (ifNoneMatch === '*') return 'If-None-Match: *: the forward already exists (create only)';
-    if (existing.etag === ifNoneMatch) return 'If-None-Match: the forward is still the version named';
+    if (specEtag(existing) === ifNoneMatch) return 'If-None-Match: the forward is still the version named';
   }
   return undefined;
 }
@@ -198,7 +210,7 @@ export class ForwardRegistry {
       if (attempt) await jitter(attempt);
       const existing = await this.get(name);
       if (!existing) throw new ForwardNotFoundError(name);
-      if (ifMatch && ifMatch !== '*' && existing.etag !== ifMatch) throw new PreconditionFailedError('the forward changed since it was read');
+      if (ifMatch && ifMatch !== '*' && specEtag(existing) !== ifMatch) throw new PreconditionFailedError('the forward changed since it was read');
       if (existing.deleting) return existing;
       const now = new Date().toISOString();
       try {

@@ -1,14 +1,15 @@
 import { parseForwardSpec, type ForwardSpec } from '../../core/forward-spec';
 import { emptyStatus } from '../../core/status';
 import { startAzurite, type RunningAzurite } from '../../tools/devhost/durable/azurite';
-import { ForwardRegistry, PreconditionFailedError, type PutOutcome } from '../../store/forward-registry';
+import { ForwardRegistry, PreconditionFailedError, specEtag, type PutOutcome } from '../../store/forward-registry';
 
 /**
  * Spec writes against Azurite: a 412 answers only a precondition the client sent (If-Match,
  * If-None-Match). Without one, a write that races another writer (another PUT, a flow's status
  * write) is retried on a fresh read and succeeds: the last writer wins, and every write bumps the
- * generation. With one, it is judged again on the version now stored: an etag read before the
- * race no longer matches (412), `*` still does (written).
+ * generation. With one, it is judged again on the version now stored: the API's ETag is the
+ * spec's version (`specEtag`), so an ETag read before a status write still matches (written), one
+ * read before another spec write does not (412), and `*` always does.
  */
 let azurite: RunningAzurite;
 let env: Record<string, string>;
@@ -25,16 +26,17 @@ beforeAll(async () => {
 afterAll(() => azurite?.stop());
 afterEach(() => jest.restoreAllMocks());
 
-/** The registry, with another flow's status write landing between its first read and its write. */
-function withStatusWriteAfterFirstRead(r: ForwardRegistry, name: string): ForwardRegistry {
+/** The registry, with another writer's write landing between its first read and its write: a flow's status, or another client's spec. */
+function withStatusWriteAfterFirstRead(r: ForwardRegistry, name: string, other: 'status' | 'spec' = 'status'): ForwardRegistry {
   const read = r.get.bind(r);
-  const other = ForwardRegistry.fromEnv(env);
+  const writer = ForwardRegistry.fromEnv(env);
   let first = true;
   jest.spyOn(r, 'get').mockImplementation(async (n: string) => {
     const got = await read(n);
     if (first && n === name && got) {
       first = false;
-      await other.setStatus(name, { ...emptyStatus(), phase: 'Ready', observedGeneration: got.generation });
+      if (other === 'status') await writer.setStatus(name, { ...emptyStatus(), phase: 'Ready', observedGeneration: got.generation });
+      else await writer.putSpec(name, specFor(7));
     }
     return got;
   });
@@ -61,25 +63,28 @@ describe('concurrent PUTs without a precondition all succeed, last writer wins',
 });
 
 describe('a write that races another writer', () => {
-  it.each<[string, { ifMatch?: 'read' | '*'; ifNoneMatch?: 'read' }, 'updated' | '412']>([
-    ['no precondition: retried on a fresh read, written', {}, 'updated'],
-    ['If-Match: * (exists): retried, it still exists, written', { ifMatch: '*' }, 'updated'],
-    ['If-Match with the etag read: the version changed, 412', { ifMatch: 'read' }, '412'],
-  ])('%s', async (_situation, pre, expected) => {
+  it.each<[string, 'status' | 'spec', { ifMatch?: 'read' | '*' }, 'updated' | '412']>([
+    ['no precondition, a status write meanwhile: retried on a fresh read, written', 'status', {}, 'updated'],
+    ['If-Match: * (exists), a status write meanwhile: retried, it still exists, written', 'status', { ifMatch: '*' }, 'updated'],
+    ['If-Match with the ETag read, a status write meanwhile: the spec is the version read, written', 'status', { ifMatch: 'read' }, 'updated'],
+    ['If-Match with the ETag read, another spec write meanwhile: 412', 'spec', { ifMatch: 'read' }, '412'],
+    ['no precondition, another spec write meanwhile: last writer wins', 'spec', {}, 'updated'],
+  ])('%s', async (_situation, other, pre, expected) => {
     const name = 'raced';
     await ForwardRegistry.fromEnv(env).remove(name);
     const before = await ForwardRegistry.fromEnv(env).putSpec(name, specFor(0));
-    const r = withStatusWriteAfterFirstRead(ForwardRegistry.fromEnv(env), name);
-    const ifMatch = pre.ifMatch === 'read' ? before.record.etag : pre.ifMatch;
+    const r = withStatusWriteAfterFirstRead(ForwardRegistry.fromEnv(env), name, other);
+    const ifMatch = pre.ifMatch === 'read' ? specEtag(before.record) : pre.ifMatch;
     const write = r.putSpec(name, specFor(1), ifMatch);
+    const afterRace = other === 'spec' ? 2 : 1;
     if (expected === '412') {
       await expect(write).rejects.toBeInstanceOf(PreconditionFailedError);
-      expect((await r.get(name))!.generation).toBe(1);
+      expect((await r.get(name))!.generation).toBe(afterRace);
     } else {
-      await expect(write).resolves.toMatchObject({ kind: 'updated', record: { generation: 2 } });
+      await expect(write).resolves.toMatchObject({ kind: 'updated', record: { generation: afterRace + 1 } });
       const stored = (await r.get(name))!;
-      // Both writes survive: the status section and the new spec.
-      expect({ generation: stored.generation, phase: stored.status.phase, port: stored.spec.ports[0].port }).toEqual({ generation: 2, phase: 'Ready', port: 8001 });
+      // Both writes survive: the other writer's (status or generation) and this spec.
+      expect({ generation: stored.generation, port: stored.spec.ports[0].port, ...(other === 'status' ? { phase: stored.status.phase } : {}) }).toEqual({ generation: afterRace + 1, port: 8001, ...(other === 'status' ? { phase: 'Ready' } : {}) });
     }
   });
 
@@ -96,6 +101,7 @@ describe('the client\'s preconditions', () => {
     ['If-None-Match: * on a missing forward: created', false, { ifNoneMatch: '*' }, 'created'],
     ['If-None-Match: * on an existing forward: 412 (create only)', true, { ifNoneMatch: '*' }, '412'],
     ['If-None-Match with the current etag: 412', true, { ifNoneMatch: 'current' }, '412'],
+    ['If-Match with the entity\'s storage etag (not the API ETag): 412', true, { ifMatch: 'storage' }, '412'],
     ['If-None-Match with another etag: written', true, { ifNoneMatch: 'W/"other"' }, 'updated'],
     ['If-Match: * on a missing forward: 412', false, { ifMatch: '*' }, '412'],
     ['If-Match: * on an existing forward: written', true, { ifMatch: '*' }, 'updated'],
@@ -106,8 +112,9 @@ describe('the client\'s preconditions', () => {
     const name = 'pre';
     const r = ForwardRegistry.fromEnv(env);
     await r.remove(name);
-    const etag = exists ? (await r.putSpec(name, specFor(0))).record.etag : undefined;
-    const value = (v?: string) => (v === 'current' ? etag : v);
+    const etag = exists ? specEtag((await r.putSpec(name, specFor(0))).record) : undefined;
+    const stored = exists ? await r.get(name) : undefined;
+    const value = (v?: string) => (v === 'current' ? etag : v === 'storage' ? stored?.etag : v);
     const write = r.putSpec(name, specFor(1), value(pre.ifMatch), value(pre.ifNoneMatch));
     if (expected === '412') await expect(write).rejects.toBeInstanceOf(PreconditionFailedError);
     else await expect(write).resolves.toMatchObject({ kind: expected });
