@@ -50,7 +50,11 @@ export const DEFAULT_API_URL = 'http://127.0.0.1:7071';
 export function resolveApiUrl(env: Readonly<Record<string, string | undefined>>, repoRoot: string): { url: string; from: string } {
   const localDir = path.resolve(repoRoot, env.PLF_LOCAL_DIR?.trim() || '.local');
   const info = readStackFile(localDir);
-  if (info) return { url: info.devhost, from: path.relative(process.cwd(), stackFilePath(localDir)) || stackFilePath(localDir) };
+  if (info) {
+    const file = stackFilePath(localDir);
+    const rel = path.relative(process.cwd(), file);
+    return { url: info.devhost, from: rel.startsWith('..') || path.isAbsolute(rel) ? file : rel };
+  }
   const fromEnv = env.PLF_API_URL?.trim();
   if (fromEnv) return { url: fromEnv.replace(/\/+$/, ''), from: 'PLF_API_URL' };
   return { url: DEFAULT_API_URL, from: 'the default; no running stack found' };
