@@ -5,6 +5,8 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { stopChild } from '../tools/devhost/processes';
+import { readyStack, type StackInfo } from '../tools/devhost/stack-file';
 
 /**
  * `npm run demo [-- --keep]`: the whole story once, on the embedded default (the local stack):
@@ -12,9 +14,10 @@ import { parseArgs } from 'node:util';
  * left pending; the spoke reaches a target by name; a probe runs from the spoke; a broken node is
  * recycled; every target down is recognised as an outage with nothing recycled; the forward is
  * deleted and nothing is left.
- * Uses a running `npm start` stack when there is one (found through .local/stack.json) and leaves
- * it as it was; otherwise starts its own on free ports with the fast settings it needs and stops
- * it at the end (`--keep` leaves it running and prints the status page URL). Every step prints
+ * Always starts its own stack, on free ports with the fast settings it needs and its data in a
+ * temporary folder, so it never changes or depends on a stack the user runs (`npm start`: its
+ * forwards, its DNS names, its settings). At the end it stops that stack and removes the folder;
+ * `--keep` leaves both and prints the status page URL and the folder. Every step prints
  * what it did, what the product answered and how long it took, with a progress line while it
  * waits; the exit code is non-zero when any step did not behave. A tool beside the product: it
  * talks to the public API and to the emulator's control API only.
@@ -38,7 +41,6 @@ export const DEMO_SETTINGS: Record<string, string> = {
   PLF_HEALTH_WINDOW_SECONDS: '120',
 };
 
-interface StackInfo { pid: number; devhost: string; emulator: string; caFile: string }
 interface Http { status: number; body: unknown }
 
 const out = (s: string) => process.stdout.write(s);
@@ -248,54 +250,41 @@ async function story(d: Demo): Promise<void> {
     if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
     return 'load balancer, scale set, private link service and A record all gone';
   });
-  // The consumers' endpoints are theirs: the demo removes them so a shared stack is left as it was.
+  // The consumers' endpoints are removed too, so a stack kept with --keep starts clean.
   for (const [sub, rg, pe] of [['00000000-0000-0000-0000-00000000c001', 'rg-spoke', 'pe-demo-allowed'], ['00000000-0000-0000-0000-00000000c002', 'rg-spoke2', 'pe-demo-foreign']]) {
     await d.emu('DELETE', `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateEndpoints/${pe}?api-version=2024-05-01`).catch(() => undefined);
   }
 }
 
-/** A running `npm start` stack (its .local/stack.json, its process alive, its API answering), or undefined. */
-async function runningStack(localDir: string): Promise<StackInfo | undefined> {
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(localDir, 'stack.json'), 'utf8')) as StackInfo;
-    process.kill(info.pid, 0);
-    const h = await request(info.devhost, 'GET', '/api/health');
-    return h.status === 200 ? info : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function startOwnStack(keep: boolean): Promise<{ info: StackInfo; child: ChildProcess; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-demo-'));
-  const log = fs.openSync(path.join(dir, 'stack.log'), 'a');
+  const logFile = path.join(dir, 'stack.log');
+  const log = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/tools/devhost/stack.js')], {
     cwd: ROOT,
-    env: { ...process.env, ...DEMO_SETTINGS, PLF_LOCAL_DIR: dir },
+    // A kept stack outlives the demo on purpose: it must not stop when its parent (this) ends.
+    env: { ...process.env, ...DEMO_SETTINGS, PLF_LOCAL_DIR: dir, ...(keep ? { PLF_STACK_STOP_WITH_PARENT: '0' } : {}) },
     stdio: ['ignore', log, log],
     detached: keep,
   });
+  fs.closeSync(log);
   const t = Date.now();
-  for (;;) {
-    const info = await runningStack(dir);
-    if (info) return { info, child, dir };
-    if (child.exitCode !== null) throw new Error(`the stack exited (${child.exitCode}); its log: ${path.join(dir, 'stack.log')}`);
-    if (Date.now() - t > 120_000) throw new Error(`the stack did not start in 120 s; its log: ${path.join(dir, 'stack.log')}`);
-    if (process.stdout.isTTY) out(`\r  … starting the local stack (${since(t)})\x1b[K`);
-    await new Promise((r) => setTimeout(r, 300));
+  try {
+    for (;;) {
+      const info = await readyStack(dir);
+      if (info) return { info, child, dir };
+      if (child.exitCode !== null) throw new Error(`the stack exited (${child.exitCode})`);
+      if (Date.now() - t > 120_000) throw new Error('the stack did not start in 120 s');
+      if (process.stdout.isTTY) out(`\r  … starting the local stack (${since(t)})\x1b[K`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } catch (err) {
+    // Its log goes with the folder: show its end here.
+    const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+    await stopChild(child, 15_000);
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}; the end of its log:\n${tail}`);
   }
-}
-
-function stopStack(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function main(): Promise<number> {
@@ -307,26 +296,25 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  const existing = await runningStack(path.resolve(ROOT, process.env.PLF_LOCAL_DIR ?? '.local'));
   let own: { info: StackInfo; child: ChildProcess; dir: string } | undefined;
   try {
-    if (existing) out(`demo: using the running stack at ${existing.devhost} (left as it is afterwards)\n`);
-    else {
-      out('demo: no running stack found; starting one on free ports with fast settings\n');
-      own = await startOwnStack(keep);
-      out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${own.info.devhost}, emulator ${own.info.emulator}\n`);
-    }
-    const info = existing ?? own!.info;
+    out('demo: starting its own local stack on free ports with fast settings (a running `npm start` stack is not touched)\n');
+    own = await startOwnStack(keep);
+    const info = own.info;
+    out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${info.devhost}, emulator ${info.emulator} (data and log in ${own.dir}${keep ? '' : ', removed at the end'})\n`);
     const d = new Demo(info, fs.readFileSync(info.caFile));
     await story(d);
     out(`\n${d.failures.length ? `demo: ${d.failures.length} step(s) did not behave: ${d.failures.join('; ')}` : 'demo: every step behaved'} (${since(started)})\n`);
-    if (keep) out(`demo: the stack keeps running — status page ${info.devhost}/api/ui${own ? ` (stop it: kill ${own.child.pid})` : ''}\n`);
+    if (keep) out(`demo: the stack keeps running — status page ${info.devhost}/api/ui; data and log in ${own.dir} (stop it: kill ${own.child.pid}; then rm -r ${own.dir})\n`);
     return d.failures.length ? 1 : 0;
   } catch (err) {
     out(`\ndemo: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    if (own && !keep) await stopStack(own.child);
+    if (own && !keep) {
+      await stopChild(own.child, 15_000);
+      fs.rmSync(own.dir, { recursive: true, force: true });
+    }
     if (own && keep) own.child.unref();
   }
 }

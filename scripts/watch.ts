@@ -1,19 +1,32 @@
 #!/usr/bin/env node
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { needsAttention } from '../core/status';
+import { resolveApiUrl } from '../tools/devhost/stack-file';
 
 /**
- * `npm run watch -- <forward> [--url http://127.0.0.1:7071] [--interval-ms 1000] [--timeout-s 600] [--once]`:
+ * `npm run watch -- <forward> [--url URL] [--interval-ms 1000] [--timeout-s 600] [--once]`:
  * follows one forward live in the terminal — phase, each condition change with its reason, new
  * actions from its action log — until it settles (observed generation = generation, a final
  * phase, and nothing changed for three polls), then exits 0; 1 when it ends Failed, 2 on bad usage
- * or when the API cannot be reached, 3 on timeout. A tool beside the product: it only calls the
- * public HTTP API.
+ * or when the API cannot be reached, 3 on timeout. The API is --url, else the running `npm start`
+ * stack's (.local/stack.json), else PLF_API_URL, else http://127.0.0.1:7071 (tools/devhost/stack-file.ts,
+ * as npm run demo finds its stack). A condition is marked ✓ when it is as it should be and ✗ when it
+ * asks for attention, with the polarity the status page uses (core/status.ts: a True
+ * RecycleSuspended is the bad one). A tool beside the product: it only calls the public HTTP API.
  */
 interface Condition { type: string; status: string; reason: string; message: string }
 interface Forward { name: string; generation: number; deleting: boolean; status: { phase: string; observedGeneration: number; conditions: Condition[]; nodes?: { instanceId: string; health: string }[]; connections?: { state: string }[] } }
 interface Action { time: string; actor: string; action: string; target: string; reason: string }
 
 const SETTLED = new Set(['Ready', 'Degraded', 'Failed']);
+
+/** ✓ as it should be, ✗ asks for attention, ? not known (core/status.ts needsAttention). */
+function mark(c: Condition): string {
+  const status = c.status;
+  if (status !== 'True' && status !== 'False') return '?';
+  return needsAttention({ type: c.type, status }) ? '✗' : '✓';
+}
 
 export function describeChanges(prev: Forward | undefined, next: Forward): string[] {
   const out: string[] = [];
@@ -24,7 +37,7 @@ export function describeChanges(prev: Forward | undefined, next: Forward): strin
   }
   for (const c of s.conditions) {
     const was = prev?.status.conditions.find((x) => x.type === c.type);
-    if (!was || was.status !== c.status || was.reason !== c.reason || was.message !== c.message) out.push(`${c.status === 'True' ? '✓' : c.status === 'False' ? '✗' : '?'} ${c.type} ${c.reason}: ${c.message}`);
+    if (!was || was.status !== c.status || was.reason !== c.reason || was.message !== c.message) out.push(`${mark(c)} ${c.type} ${c.reason}: ${c.message}`);
   }
   return out;
 }
@@ -32,7 +45,7 @@ export function describeChanges(prev: Forward | undefined, next: Forward): strin
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ allowPositionals: true, options: { url: { type: 'string', default: process.env.PLF_API_URL ?? 'http://127.0.0.1:7071' }, 'interval-ms': { type: 'string', default: '1000' }, 'timeout-s': { type: 'string', default: '600' }, once: { type: 'boolean', default: false } } });
+    args = parseArgs({ allowPositionals: true, options: { url: { type: 'string' }, 'interval-ms': { type: 'string', default: '1000' }, 'timeout-s': { type: 'string', default: '600' }, once: { type: 'boolean', default: false } } });
   } catch (err) {
     process.stderr.write(`watch: ${(err as Error).message}\nusage: npm run watch -- <forward> [--url URL] [--interval-ms N] [--timeout-s N] [--once]\n`);
     return 2;
@@ -44,7 +57,9 @@ async function main(): Promise<number> {
     process.stderr.write('usage: npm run watch -- <forward> [--url URL] [--interval-ms N>=100] [--timeout-s N>0] [--once]\n');
     return 2;
   }
-  const base = String(args.values.url).replace(/\/+$/, '');
+  const api = args.values.url ? { url: args.values.url, from: '--url' } : resolveApiUrl(process.env, path.resolve(__dirname, '..', '..'));
+  const base = api.url.replace(/\/+$/, '');
+  process.stderr.write(`watch: API ${base} (${api.from})\n`);
   const started = Date.now();
   let prev: Forward | undefined;
   const seen = new Set<string>();
@@ -55,15 +70,25 @@ async function main(): Promise<number> {
     try {
       res = await fetch(`${base}/api/forwards/${name}`);
     } catch (err) {
-      process.stderr.write(`watch: cannot reach ${base} (${(err as Error).message}); is the stack running (npm start)?\n`);
+      process.stderr.write(`watch: cannot reach ${base} (${api.from}): ${(err as Error).message}; is the stack running (npm start)? --url or PLF_API_URL chooses another\n`);
       return 2;
     }
     const elapsed = `${((Date.now() - started) / 1000).toFixed(1)}s`;
-    if (res.status === 404) {
-      process.stdout.write(`[${elapsed}] ${name}: not found${prev ? ' (deleted)' : ''}\n`);
-      return prev ? 0 : 2;
+    if (res.status === 404 && prev) {
+      process.stdout.write(`[${elapsed}] ${name}: not found (deleted)\n`);
+      return 0;
     }
-    const f = (await res.json()) as Forward;
+    const f = res.ok ? ((await res.json().catch(() => undefined)) as Forward | undefined) : undefined;
+    if (!f?.status?.conditions) {
+      // Not this product's answer (something else on the port) or no such forward: say which.
+      const ours = await fetch(`${base}/api/health`).then((r) => r.ok).catch(() => false);
+      process.stderr.write(
+        res.status === 404 && ours
+          ? `watch: no forward ${name} at ${base} (${api.from})\n`
+          : `watch: ${base} (${api.from}) does not answer as this API (GET /api/forwards/${name} -> ${res.status}); is the stack running (npm start)? --url or PLF_API_URL chooses another\n`,
+      );
+      return 2;
+    }
     const lines = describeChanges(prev, f);
     const acts = await fetch(`${base}/api/forwards/${name}/actions?top=20`).then((r) => (r.ok ? (r.json() as Promise<{ value: Action[] }>) : { value: [] })).catch(() => ({ value: [] as Action[] }));
     const fresh = acts.value.filter((a) => !seen.has(JSON.stringify(a))).reverse();

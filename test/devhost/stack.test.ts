@@ -109,6 +109,7 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
       stack.child.kill('SIGTERM');
     }
     expect(await stack.exit).toBe(0);
+    expect(stack.out()).toMatch(/stack: stack stopped \(SIGTERM\): devhost .*, the emulator .*, azurite /);
     // Every part is gone: the ports no longer answer.
     await expect(fetch(`${stack.devhostUrl}/api/health`)).rejects.toThrow();
     await expect(arm(stack, 'GET', '/_emulator/health')).rejects.toThrow();
@@ -126,6 +127,35 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
     expect(children.filter(isAlive)).toEqual([]);
     await expect(arm(stack, 'GET', '/_emulator/health')).rejects.toThrow();
     await expect(fetch(stack.tableEndpoint)).rejects.toThrow();
+  });
+
+  it('its parent ends without signalling it (kill <npm pid>): it stops everything and says so', async () => {
+    // As under npm: a shell between the stack and whoever started it. `; exit` keeps sh from
+    // exec-ing node, so killing sh re-parents the stack and sends it nothing.
+    const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+    dirs.push(localDir);
+    const sh = spawn('/bin/sh', ['-c', `"${process.execPath}" "${path.join(repoRoot, 'dist/tools/devhost/stack.js')}"; exit $?`], {
+      env: { ...process.env, PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', PLF_LOCAL_DIR: localDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    sh.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    sh.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    await eventually(() => /stack: ready\./.test(out), 'the stack ready', 45_000, 100);
+    const [stackPid] = childPids(sh.pid!);
+    const devhostUrl = /devhost listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1];
+    const tableEndpoint = /stack: azurite tables on (\S+)/.exec(out)![1];
+    const [, emulatorUrl, caFile] = /stack: emulator \(ARM\) on (https:\/\/127\.0\.0\.1:\d+) \(CA ([^)]+)\)/.exec(out)!;
+    const parts = childPids(stackPid);
+    expect(parts).toHaveLength(2);
+    sh.kill('SIGKILL');
+    await eventually(() => !isAlive(stackPid), 'the stack to end', 20_000, 100);
+    expect(parts.filter(isAlive)).toEqual([]);
+    expect(out).toMatch(/stack: stack stopped \(its parent process \d+ ended\): devhost \(http:\/\/127\.0\.0\.1:\d+\), the emulator \(pid \d+\), azurite \(\S+\)/);
+    expect(fs.existsSync(path.join(localDir, 'stack.json'))).toBe(false);
+    await expect(fetch(`${devhostUrl}/api/health`)).rejects.toThrow();
+    await expect(fetch(tableEndpoint)).rejects.toThrow();
+    await expect(arm({ emulatorUrl, caFile } as Stack, 'GET', '/_emulator/health')).rejects.toThrow();
   });
 
   it('says which resources the emulator loaded Failed because it was killed mid-operation', async () => {

@@ -1,4 +1,8 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describeChanges } from '../../scripts/watch';
+import { resolveApiUrl } from '../../tools/devhost/stack-file';
 
 /** `npm run watch`: what it prints between two reads of a forward. */
 const f = (phase: string, conditions: { type: string; status: string; reason: string; message: string }[], gen = 1, observed = 1) => ({ name: 'web', generation: gen, deleting: false, status: { phase, observedGeneration: observed, conditions } });
@@ -9,8 +13,27 @@ describe('watch output', () => {
     ['the first read shows the phase and every condition', undefined, f('Ready', [ready]), ['phase Ready (generation 1/1; 0/0 nodes healthy, 0 approved / 0 pending)', '✓ Ready Reconciled: generation 1 is provisioned']],
     ['nothing changed: nothing printed', f('Ready', [ready]), f('Ready', [ready]), []],
     ['a condition flips: only it is printed', f('Ready', [ready]), f('Ready', [{ ...ready, status: 'False', reason: 'Reconciling', message: 'reconciling generation 2' }]), ['✗ Ready Reconciling: reconciling generation 2']],
+    ['polarity as on the status page: RecycleSuspended False is good, True asks for attention, Unknown is unknown', f('Ready', [ready]), f('Ready', [ready, { type: 'RecycleSuspended', status: 'False', reason: 'NotSuspended', message: 'recycling is active' }, { type: 'NodesHealthy', status: 'Unknown', reason: 'NoData', message: 'no metrics yet' }]), ['✓ RecycleSuspended NotSuspended: recycling is active', '? NodesHealthy NoData: no metrics yet']],
+    ['RecycleSuspended True is marked ✗', f('Ready', [ready]), f('Ready', [ready, { type: 'RecycleSuspended', status: 'True', reason: 'TargetOutage', message: 'every target is down' }]), ['✗ RecycleSuspended TargetOutage: every target is down']],
     ['a new generation: the phase line again', f('Ready', [ready]), f('Updating', [ready], 2, 1), ['phase Updating (generation 1/2; 0/0 nodes healthy, 0 approved / 0 pending)']],
   ])('%s', (_situation, prev, next, lines) => {
     expect(describeChanges(prev, next)).toEqual(lines);
+  });
+});
+
+describe('which API watch talks to without --url', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-watch-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (pid: number) => fs.writeFileSync(path.join(dir, 'stack.json'), JSON.stringify({ pid, devhost: 'http://127.0.0.1:7123', emulator: 'https://127.0.0.1:8123', caFile: '/x/ca.pem' }));
+
+  it.each([
+    ['a running stack: its stack.json wins over PLF_API_URL', () => write(process.pid), { PLF_LOCAL_DIR: dir, PLF_API_URL: 'http://example.test:1' }, 'http://127.0.0.1:7123', /stack\.json$/],
+    ['a stale stack.json (its process gone): PLF_API_URL', () => write(2 ** 22 + 1), { PLF_LOCAL_DIR: dir, PLF_API_URL: 'http://example.test:1/' }, 'http://example.test:1', /^PLF_API_URL$/],
+    ['no stack.json and no PLF_API_URL: the default', () => fs.rmSync(path.join(dir, 'stack.json'), { force: true }), { PLF_LOCAL_DIR: dir }, 'http://127.0.0.1:7071', /default/],
+  ])('%s', (_s, arrange, env, url, from) => {
+    arrange();
+    const r = resolveApiUrl(env, '/repo');
+    expect(r.url).toBe(url);
+    expect(r.from).toMatch(from);
   });
 });

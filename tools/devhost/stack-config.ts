@@ -10,6 +10,9 @@ import * as path from 'node:path';
  *   PLF_LOCAL_DIR      default <repo>/.local   azurite data, emulator CA and state
  *   PLF_LOG_JSON=1     devhost logs as JSON lines
  *   PLF_STACK_MAIN     the app's compiled entry glob, relative to the repo (default: package.json "main")
+ *   PLF_STACK_STOP_WITH_PARENT=0   keep running when the process that started it ends (default:
+ *                      stop, so `kill <npm pid>` does not leave the stack behind; npm run demo
+ *                      -- --keep sets 0 for the stack it leaves running)
  */
 export interface StackPort {
   port: number;
@@ -24,6 +27,8 @@ export interface StackConfig {
   localDir: string;
   json: boolean;
   main?: string;
+  /** Stop when the parent process goes away (re-parented), as on Ctrl-C. */
+  stopWithParent: boolean;
 }
 
 export const STACK_DEFAULT_PORTS = { devhost: 7071, emulator: 8443, azurite: 10002 } as const;
@@ -45,6 +50,7 @@ export function stackConfig(env: Readonly<Record<string, string | undefined>>, r
     azurite: port('PLF_AZURITE_PORT', STACK_DEFAULT_PORTS.azurite),
     localDir: path.resolve(repoRoot, env.PLF_LOCAL_DIR?.trim() || '.local'),
     json: env.PLF_LOG_JSON === '1' || env.PLF_LOG_JSON === 'true',
+    stopWithParent: !['0', 'false'].includes(env.PLF_STACK_STOP_WITH_PARENT?.trim() ?? ''),
     ...(env.PLF_STACK_MAIN?.trim() ? { main: env.PLF_STACK_MAIN.trim() } : {}),
   };
   const fixed = (['devhost', 'emulator', 'azurite'] as const).filter((k) => config[k].port !== 0);

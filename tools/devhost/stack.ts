@@ -2,19 +2,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from './durable/azurite';
 import { exitWithParentArgs } from './exit-with-parent';
 import { startDevhost, type RunningDevhost } from './index';
+import { portIsFree, stopChild } from './processes';
 import { withProgress } from './progress';
+import { stackFilePath } from './stack-file';
 import { stackConfig, type StackPort } from './stack-config';
 
 /**
  * `npm start`: the whole local stack — Azurite (tables, data under .local/azurite), the emulator
  * (a local Azure, as a child process) and devhost running the app from the repo root with its
  * settings pointing at both. Registers an emulator Event Grid subscription for every Event Grid
- * function of the app. Prints the URLs and a first curl. Ctrl-C (or SIGTERM) stops all three.
+ * function of the app. Prints the URLs and a first curl. Ctrl-C, SIGTERM or the end of the process that
+ * started it (`kill <npm pid>`) stops all three, with one line saying what it stopped.
  */
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -43,18 +45,41 @@ async function main(): Promise<void> {
   const config = parsed.config;
   const parts: { azurite?: RunningAzurite; emulator?: ChildProcess; devhost?: RunningDevhost } = {};
   let stopping = false;
-  const stackFile = path.join(config.localDir, 'stack.json');
-  const stopAll = async (code: number) => {
+  const stackFile = stackFilePath(config.localDir);
+  const stopAll = async (code: number, why: string) => {
     if (stopping) process.exit(code || 130);
     stopping = true;
+    clearInterval(parentWatch);
     fs.rmSync(stackFile, { force: true });
-    await parts.devhost?.stop().catch(() => undefined);
-    if (parts.emulator) await stopChild(parts.emulator);
-    await parts.azurite?.stop().catch(() => undefined);
+    const stopped: string[] = [];
+    if (parts.devhost) {
+      await parts.devhost.stop().catch(() => undefined);
+      stopped.push(`devhost (${parts.devhost.url})`);
+    }
+    if (parts.emulator) {
+      await stopChild(parts.emulator, 5000);
+      stopped.push(`the emulator (pid ${parts.emulator.pid})`);
+    }
+    if (parts.azurite) {
+      await parts.azurite.stop().catch(() => undefined);
+      stopped.push(`azurite (${parts.azurite.tableEndpoint})`);
+    }
+    say(`stack stopped (${why}): ${stopped.length ? stopped.join(', ') : 'nothing was running yet'}`);
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', () => void stopAll(0, 'SIGINT'));
+  process.on('SIGTERM', () => void stopAll(0, 'SIGTERM'));
+  // `kill <npm pid>` (IDEs, `timeout`, process managers) ends npm and its shell but sends nothing
+  // here: this process is re-parented. A changed parent pid stops the stack as a signal would.
+  // (On Ctrl-C the whole group gets SIGINT and npm may end first: stopping is then under way.)
+  const parentPid = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (!stopping && process.ppid !== parentPid) void stopAll(0, `its parent process ${parentPid} ended`);
+  }, 500);
+  parentWatch.unref();
+  if (!config.stopWithParent) clearInterval(parentWatch);
+  // A closed terminal or pipe must not turn the shutdown line into a crash.
+  process.stdout.on('error', () => undefined);
   // An exit without the signals above: the emulator child does not outlive it. A SIGKILL or an OOM
   // kill runs no handler; there the children end through their stdin (exit-with-parent.ts).
   process.on('exit', () => parts.emulator?.kill('SIGKILL'));
@@ -70,7 +95,7 @@ async function main(): Promise<void> {
     emulator.child.once('exit', (code) => {
       if (stopping) return;
       process.stderr.write(`stack: the emulator exited (${code}); stopping\n`);
-      void stopAll(1);
+      void stopAll(1, 'the emulator exited');
     });
     say(`emulator (ARM) on ${emulator.url} (CA ${emulator.caFile})`);
 
@@ -125,7 +150,7 @@ async function main(): Promise<void> {
     say(`watch it get approved and named: curl ${devhostUrl}/api/forwards/onprem-web  (status.connections) and curl ${devhostUrl}/api/forwards/onprem-web/actions`);
   } catch (err) {
     process.stderr.write(`stack: ${(err as Error).message}\n`);
-    await stopAll(1);
+    await stopAll(1, 'it did not start');
   }
 }
 
@@ -135,14 +160,6 @@ async function choosePort(p: StackPort, what: string, envName: string): Promise<
   if (p.explicit) throw new Error(`port ${p.port} for ${what} (${envName}) is taken; choose another or 0 for any free port`);
   say(`port ${p.port} for ${what} is taken; using a free port instead (set ${envName} to choose)`);
   return 0;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 interface EmulatorProcess {
@@ -189,18 +206,6 @@ function startEmulatorProcess(port: number, caFile: string, stateFile: string, o
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', onExit);
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }
 

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { exitWithParentArgs } from '../exit-with-parent';
+import { freePort, stopChild } from '../processes';
 
 /**
  * Starts Microsoft's storage emulator (npm `azurite`, table service only) as a child process on
@@ -41,7 +41,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
         port,
         tableEndpoint,
         connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};TableEndpoint=${tableEndpoint};`,
-        stop: () => stopChild(child),
+        stop: () => stopChild(child, 3000),
       };
     } catch (err) {
       lastError = err as Error;
@@ -81,28 +81,5 @@ function launch(main: string, port: number, options: AzuriteOptions): Promise<Ch
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('exit', (code) => fail(new Error(`exited with ${code}: ${output.trim()}`)));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
   });
 }

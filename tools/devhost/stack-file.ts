@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * `<local dir>/stack.json`: where a running `npm start` stack listens, written by stack.ts once it
+ * is ready and removed when it stops; the tools beside it (npm run demo, npm run watch) read it
+ * here, so they agree on which stack they talk to.
+ */
+export interface StackInfo {
+  pid: number;
+  devhost: string;
+  emulator: string;
+  caFile: string;
+  azurite?: string;
+}
+
+export const stackFilePath = (localDir: string) => path.join(localDir, 'stack.json');
+
+/** The stack.json in `localDir` when it names a live process; undefined otherwise (none, unreadable or stale). */
+export function readStackFile(localDir: string): StackInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(stackFilePath(localDir), 'utf8')) as StackInfo;
+    if (typeof info.pid !== 'number' || typeof info.devhost !== 'string') return undefined;
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stack recorded in `localDir` once its API answers /api/health with 200; undefined before. */
+export async function readyStack(localDir: string): Promise<StackInfo | undefined> {
+  const info = readStackFile(localDir);
+  if (!info) return undefined;
+  try {
+    const res = await fetch(`${info.devhost}/api/health`, { signal: AbortSignal.timeout(5000) });
+    await res.body?.cancel();
+    return res.status === 200 ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:7071';
+
+/**
+ * Which API a tool talks to when not told on its command line: the running stack's (stack.json in
+ * PLF_LOCAL_DIR, default <repo>/.local), then PLF_API_URL, then the default port.
+ */
+export function resolveApiUrl(env: Readonly<Record<string, string | undefined>>, repoRoot: string): { url: string; from: string } {
+  const localDir = path.resolve(repoRoot, env.PLF_LOCAL_DIR?.trim() || '.local');
+  const info = readStackFile(localDir);
+  if (info) {
+    const file = stackFilePath(localDir);
+    const rel = path.relative(process.cwd(), file);
+    return { url: info.devhost, from: rel.startsWith('..') || path.isAbsolute(rel) ? file : rel };
+  }
+  const fromEnv = env.PLF_API_URL?.trim();
+  if (fromEnv) return { url: fromEnv.replace(/\/+$/, ''), from: 'PLF_API_URL' };
+  return { url: DEFAULT_API_URL, from: 'the default; no running stack found' };
+}
