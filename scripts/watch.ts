@@ -9,9 +9,9 @@ import { resolveApiUrl } from '../tools/devhost/stack-file';
  * follows one forward live in the terminal — phase, each condition change with its reason, new
  * actions from its action log — until it settles (observed generation = generation, a final
  * phase, and nothing changed for three polls), then exits 0; 1 when it ends Failed, 2 on bad usage
- * or when the API cannot be reached, 3 on timeout. The API is --url, else the running `npm start`
- * stack's (.local/stack.json), else PLF_API_URL, else http://127.0.0.1:7071 (tools/devhost/stack-file.ts,
- * as npm run demo finds its stack). A condition is marked ✓ when it is as it should be and ✗ when it
+ * or when the API cannot be reached, 3 on timeout. The API is --url, else PLF_API_URL, else the
+ * running `npm start` stack's (.local/stack.json), else http://127.0.0.1:7071
+ * (tools/devhost/stack-file.ts). A condition is marked ✓ when it is as it should be and ✗ when it
  * asks for attention, with the polarity the status page uses (core/status.ts: a True
  * RecycleSuspended is the bad one). A tool beside the product: it only calls the public HTTP API.
  */

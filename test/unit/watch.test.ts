@@ -27,8 +27,9 @@ describe('which API watch talks to without --url', () => {
   const write = (pid: number) => fs.writeFileSync(path.join(dir, 'stack.json'), JSON.stringify({ pid, devhost: 'http://127.0.0.1:7123', emulator: 'https://127.0.0.1:8123', caFile: '/x/ca.pem' }));
 
   it.each([
-    ['a running stack: its stack.json wins over PLF_API_URL', () => write(process.pid), { PLF_LOCAL_DIR: dir, PLF_API_URL: 'http://example.test:1' }, 'http://127.0.0.1:7123', /stack\.json$/],
-    ['a stale stack.json (its process gone): PLF_API_URL', () => write(2 ** 22 + 1), { PLF_LOCAL_DIR: dir, PLF_API_URL: 'http://example.test:1/' }, 'http://example.test:1', /^PLF_API_URL$/],
+    ['PLF_API_URL set: it wins over a running stack (an explicit choice)', () => write(process.pid), { PLF_LOCAL_DIR: dir, PLF_API_URL: 'http://example.test:1' }, 'http://example.test:1', /^PLF_API_URL$/],
+    ['a running stack and no PLF_API_URL: its stack.json', () => write(process.pid), { PLF_LOCAL_DIR: dir }, 'http://127.0.0.1:7123', /stack\.json$/],
+    ['a stale stack.json (its process gone): the default', () => write(2 ** 22 + 1), { PLF_LOCAL_DIR: dir }, 'http://127.0.0.1:7071', /default/],
     ['no stack.json and no PLF_API_URL: the default', () => fs.rmSync(path.join(dir, 'stack.json'), { force: true }), { PLF_LOCAL_DIR: dir }, 'http://127.0.0.1:7071', /default/],
   ])('%s', (_s, arrange, env, url, from) => {
     arrange();

@@ -44,10 +44,13 @@ export async function readyStack(localDir: string): Promise<StackInfo | undefine
 export const DEFAULT_API_URL = 'http://127.0.0.1:7071';
 
 /**
- * Which API a tool talks to when not told on its command line: the running stack's (stack.json in
- * PLF_LOCAL_DIR, default <repo>/.local), then PLF_API_URL, then the default port.
+ * Which API a tool talks to when not told on its command line: PLF_API_URL when set (an explicit
+ * choice wins), else the running stack's (stack.json in PLF_LOCAL_DIR, default <repo>/.local),
+ * else the default port.
  */
 export function resolveApiUrl(env: Readonly<Record<string, string | undefined>>, repoRoot: string): { url: string; from: string } {
+  const fromEnv = env.PLF_API_URL?.trim();
+  if (fromEnv) return { url: fromEnv.replace(/\/+$/, ''), from: 'PLF_API_URL' };
   const localDir = path.resolve(repoRoot, env.PLF_LOCAL_DIR?.trim() || '.local');
   const info = readStackFile(localDir);
   if (info) {
@@ -55,7 +58,5 @@ export function resolveApiUrl(env: Readonly<Record<string, string | undefined>>,
     const rel = path.relative(process.cwd(), file);
     return { url: info.devhost, from: rel.startsWith('..') || path.isAbsolute(rel) ? file : rel };
   }
-  const fromEnv = env.PLF_API_URL?.trim();
-  if (fromEnv) return { url: fromEnv.replace(/\/+$/, ''), from: 'PLF_API_URL' };
   return { url: DEFAULT_API_URL, from: 'the default; no running stack found' };
 }
