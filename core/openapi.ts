@@ -351,9 +351,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
           properties: {
             status: { type: 'string', enum: ['ok'] },
             version: { type: 'string' },
-            node: { type: 'string', description: 'the Node.js version' },
-            arm: { type: 'object', description: 'the Azure Resource Manager endpoint used', required: ['kind', 'endpoint'], properties: { kind: { type: 'string', enum: ['azure', 'emulator'] }, endpoint: { type: 'string' }, caFile: { type: 'string' } } },
-            storage: { type: 'object', description: 'the table storage used (never a key)', required: ['kind'], properties: { kind: { type: 'string', enum: ['development', 'connection-string', 'identity', 'unset'] }, tableEndpoint: { type: 'string' }, accountName: { type: 'string' } } },
+            node: { type: 'string', description: 'the Node.js version (only with sign-in off: the local stack)' },
+            arm: { type: 'object', description: 'the Azure Resource Manager endpoint used (only with sign-in off)', required: ['kind', 'endpoint'], properties: { kind: { type: 'string', enum: ['azure', 'emulator'] }, endpoint: { type: 'string' }, caFile: { type: 'string' } } },
+            storage: { type: 'object', description: 'the table storage used, never a key (only with sign-in off)', required: ['kind'], properties: { kind: { type: 'string', enum: ['development', 'connection-string', 'identity', 'unset'] }, tableEndpoint: { type: 'string' }, accountName: { type: 'string' } } },
           },
         },
       },

@@ -1,21 +1,26 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { armTarget, storageTarget } from '../core/app-settings';
+import { authMode } from '../core/auth';
 import { appVersion } from './app-version';
 import { FunctionNames } from './names';
 
 // Read once at load: the package version cannot change while the app runs.
 const version = appVersion();
 
-/** GET /api/health: the app's version and which Azure endpoint and storage it is configured for. */
+/**
+ * GET /api/health (anonymous: the platform's health probe and Easy Auth's excluded path): status
+ * and the app's version. Only with sign-in off (PLF_AUTH=off, the local stack) does it also say
+ * which Node.js, Azure endpoint and storage the app runs with (never a key); deployed, an
+ * anonymous caller learns nothing of the infrastructure.
+ */
 export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  const local = authMode(process.env) === 'off';
   return {
     status: 200,
     jsonBody: {
       status: 'ok',
       version,
-      node: process.version,
-      arm: armTarget(process.env),
-      storage: storageTarget(process.env),
+      ...(local ? { node: process.version, arm: armTarget(process.env), storage: storageTarget(process.env) } : {}),
     },
   };
 }

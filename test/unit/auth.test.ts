@@ -5,6 +5,7 @@ import { forwardsDelete } from '../../functions/forwards-delete';
 import { forwardsGet } from '../../functions/forwards-get';
 import { forwardsList } from '../../functions/forwards-list';
 import { forwardsPut } from '../../functions/forwards-put';
+import { health } from '../../functions/health';
 
 /**
  * Sign-in: with PLF_AUTH=easyauth the functions read the app roles from the principal Easy Auth
@@ -89,5 +90,23 @@ describe('the API with PLF_AUTH=easyauth', () => {
     } finally {
       Object.assign(process.env, env);
     }
+  });
+});
+
+describe('GET /api/health (anonymous)', () => {
+  const saved = process.env.PLF_AUTH;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.PLF_AUTH;
+    else process.env.PLF_AUTH = saved;
+  });
+  it.each([
+    ['deployed (sign-in on): status and version only', 'easyauth', ['status', 'version']],
+    ['sign-in unset: status and version only', undefined, ['status', 'version']],
+    ['the local stack (sign-in off): also Node.js, ARM endpoint and storage', 'off', ['arm', 'node', 'status', 'storage', 'version']],
+  ])('%s', async (_situation, mode, keys) => {
+    if (mode === undefined) delete process.env.PLF_AUTH;
+    else process.env.PLF_AUTH = mode;
+    const r = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext());
+    expect(Object.keys(r.jsonBody as object).sort()).toEqual(keys);
   });
 });
