@@ -231,10 +231,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
             connections: { type: 'array', items: ref('Connection') },
             probes: {
               type: 'array',
-              description: "each probe's last run and next scheduled run (the condition Reachable sums them up: False after PLF_PROBE_FAILURE_THRESHOLD failed runs in a row)",
+              description: "each probe of the spec with its next scheduled run and, once it ran, its last run (runId, at, outcome, ports); the condition Reachable sums them up: False after PLF_PROBE_FAILURE_THRESHOLD failed runs in a row",
               items: {
                 type: 'object',
-                required: ['subnetId', 'runId', 'at', 'outcome', 'ports'],
+                required: ['subnetId'],
                 properties: {
                   subnetId: { type: 'string' },
                   runId: { type: 'string' },

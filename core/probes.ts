@@ -266,9 +266,13 @@ export interface ProbeState extends ScheduleState {
   running?: { runId: string; startedAt: string };
 }
 
+/** One probe in the status: its last run's summary (absent before the first run) and when it is due next. */
+export type ProbeListing = Partial<ProbeRunSummary> & { subnetId: string; nextRunAt?: string };
+
 export interface ProbesSection {
   conditions: Condition[];
-  probes: (ProbeRunSummary & { subnetId: string; nextRunAt?: string })[];
+  /** Every probe the spec lists, in spec order, from the first timer tick that sees it. */
+  probes: ProbeListing[];
 }
 
 /** Codes that say the probe cannot run as configured: shown at once, not after N failures. */
@@ -304,7 +308,10 @@ const REASON_OF_STAGE: Record<string, string> = { dns: 'DnsFailed', connect: 'Co
  * run as configured; True when every probe's last run passed; Unknown before any run.
  */
 export function probesSection(prev: Condition[], states: readonly (ProbeState & { every: string })[], threshold: number, now: string): ProbesSection {
-  const probes = states.filter((s) => s.last).map((s) => ({ subnetId: s.subnetId, ...s.last!, ...(nextRunAt(s.every, s) ? { nextRunAt: nextRunAt(s.every, s) } : {}) }));
+  const probes = states.map((s): ProbeListing => {
+    const next = nextRunAt(s.every, s);
+    return { subnetId: s.subnetId, ...(s.last ?? {}), ...(next ? { nextRunAt: next } : {}) };
+  });
   const blocked = states.find((s) => s.blocked);
   const failing = states.find((s) => s.consecutiveFailures >= threshold && s.last);
   let condition: Omit<Condition, 'lastTransitionTime'>;

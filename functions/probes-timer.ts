@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { probeSettings } from '../core/app-settings';
-import { isDue, probeGroupPlacement, probeInstanceId, probeKey } from '../core/probes';
+import { isDue, nextRunAt, probeGroupPlacement, probeInstanceId, probeKey } from '../core/probes';
 import { azureClients } from '../azure/client-factory';
 import { deleteProbeGroup, listProbeGroups } from '../azure/container-group/service';
 import { isRunning } from '../orchestrations/kit/singleton-client';
@@ -12,12 +12,13 @@ import { FunctionNames } from './names';
 
 /**
  * The one probes timer (PLF_PROBES_SCHEDULE, default every minute) for all forwards:
- * 1. per probe (its state row): a probe seen for the first time is recorded as added; a run marked
+ * 1. per probe (its state row): a probe seen for the first time is recorded as added (and shown in
+ *    the forward's status with its first nextRunAt); a run marked
  *    in progress whose orchestration is gone (host lost, instance purged) is recorded
  *    `interrupted`; a due probe (one `every` after its last run or its addition) is started, or
  *    skipped while its last run still goes (not stacked);
  * 2. cleanup sweep, every PLF_PROBE_SWEEP_SECONDS (and at once after an interrupted run): lists our
- *    probe groups (one list per subscription holding probe subnets) and deletes those whose run is
+ *    probe groups (one list per resource group holding probe groups) and deletes those whose run is
  *    not live, or older than PLF_PROBE_GROUP_MAX_AGE_SECONDS whatever their run says.
  * An idle tick between sweeps reads tables only: no ARM request.
  */
@@ -38,14 +39,21 @@ export async function probesTimer(_timer: Timer, context: InvocationContext): Pr
     const gone = states.filter((st) => !keys.has(st.probeKey) && !st.running);
     for (const st of gone) await probeStates().remove(r.name, st.probeKey);
     if (gone.length) states = states.filter((st) => !gone.includes(st));
-    if (r.probes && (r.probes.probes.some((p) => !keys.has(probeKey(p.subnetId))) || (!keys.size && r.probes.conditions.length))) await writeSection(r.name, now, (line) => context.log(line));
+    const added = r.spec.probes.filter((p) => !states.some((s) => s.probeKey === probeKey(p.subnetId)));
+    for (const probe of added) {
+      const st = { subnetId: probe.subnetId, probeKey: probeKey(probe.subnetId), addedAt: now, consecutiveFailures: 0 };
+      await probeStates().put(r.name, st);
+      states = [...states, st];
+    }
+    // The section shows every probe of the spec with its next run (a new probe, a changed
+    // `every`), and no removed one: rewritten when what it shows is not that.
+    const shown = (r.probes?.probes ?? []).map((p) => `${probeKey(p.subnetId)} ${p.nextRunAt ?? ''}`);
+    const wanted = r.spec.probes.map((p) => `${probeKey(p.subnetId)} ${nextRunAt(p.every, states.find((s) => s.probeKey === probeKey(p.subnetId))!) ?? ''}`);
+    if (shown.join('\n') !== wanted.join('\n') || (!keys.size && r.probes?.conditions.length)) await writeSection(r.name, now, (line) => context.log(line));
     for (const probe of r.spec.probes) {
       const key = probeKey(probe.subnetId);
       const st = states.find((s) => s.probeKey === key);
-      if (!st) {
-        await probeStates().put(r.name, { subnetId: probe.subnetId, probeKey: key, addedAt: now, consecutiveFailures: 0 });
-        continue;
-      }
+      if (!st || added.includes(probe)) continue; // added just now: due one `every` from now
       const live = await isRunning(client, probeInstanceId(r.name, probe.subnetId));
       if (st.running && !live) {
         const run = await probeHistory().get(r.name, st.running.runId);

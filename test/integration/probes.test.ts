@@ -264,6 +264,21 @@ describe('infrastructure', () => {
 });
 
 describe('the probes timer', () => {
+  it('shows a new probe in the status with its first run one `every` away, before it ever ran; a changed `every` moves it', async () => {
+    const spec = { ...example, dns: undefined, probes: [{ subnetId: IDS.spokeJump, every: 'PT30M' }] };
+    const put = await s.api('PUT', '/api/forwards/sched', spec);
+    expect(put.status).toBe(202);
+    await timer();
+    const added = (await states().get('sched', probeKey(IDS.spokeJump)))!.addedAt;
+    const shown = async () => (await s.api<{ status: { probes?: unknown[] } }>('GET', '/api/forwards/sched')).body.status.probes;
+    expect(await shown()).toEqual([{ subnetId: IDS.spokeJump, nextRunAt: new Date(Date.parse(added) + 30 * 60_000).toISOString() }]);
+    expect(await reachable('sched')).toMatchObject({ status: 'Unknown', reason: 'NoRuns' });
+    expect((await s.api('PUT', '/api/forwards/sched', { ...spec, probes: [{ subnetId: IDS.spokeJump, every: 'PT1H' }] })).status).toBe(202);
+    await timer();
+    expect(await shown()).toEqual([{ subnetId: IDS.spokeJump, nextRunAt: new Date(Date.parse(added) + 60 * 60_000).toISOString() }]);
+    expect((await s.api('DELETE', '/api/forwards/sched')).status).toBe(202);
+  });
+
   it('starts a probe only once one `every` has passed since its last run (manual runs count), as a scheduled run', async () => {
     await s.emu.control('DELETE', '/requests');
     await timer();

@@ -6,6 +6,7 @@ import { forwardsProbesRun } from '../../functions/forwards-probes-run';
 import { forwardsResumeRecycling } from '../../functions/forwards-resume-recycling';
 import { MAX_ACTION_BODY_BYTES } from '../../functions/request-checks';
 import { ForwardRegistry, type ForwardRecord } from '../../store/forward-registry';
+import { useEnv } from '../helpers/env';
 
 /**
  * The action routes, POST /api/forwards/{name}/probes/run and .../recycling/resume, called as the
@@ -36,20 +37,7 @@ interface ProblemBody {
 }
 const problemOf = (res: HttpResponseInit) => JSON.parse(res.body as string) as ProblemBody;
 
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const k of ['PLF_AUTH', 'AzureWebJobsStorage', 'AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__accountName']) saved[k] = process.env[k];
-  process.env.PLF_AUTH = 'off';
-  delete process.env.AzureWebJobsStorage;
-  delete process.env.AzureWebJobsStorage__tableServiceUri;
-  delete process.env.AzureWebJobsStorage__accountName;
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useEnv({ PLF_AUTH: 'off', AzureWebJobsStorage: undefined, AzureWebJobsStorage__tableServiceUri: undefined, AzureWebJobsStorage__accountName: undefined });
 
 describe.each(ROUTES)('POST .../%s: a body that is not none or {} is refused before the registry', (route, handler: Handler) => {
   it.each<[string, Record<string, string>, string, number, string, string[]]>([

@@ -161,7 +161,11 @@ describe('probes section: Reachable', () => {
   const okPort: PortResult = { port: 8000, ok: true, latencyMs: 3, detail: '' };
   const reachable = (s: ReturnType<typeof probesSection>) => s.conditions.find((c) => c.type === 'Reachable');
 
-  it('no run yet: Unknown NoRuns', () => expect(reachable(probesSection([], [state()], 2, now))).toMatchObject({ status: 'Unknown', reason: 'NoRuns' }));
+  it('no run yet: Unknown NoRuns, the probe listed with its first run and no result', () => {
+    const s = probesSection([], [state()], 2, now);
+    expect(reachable(s)).toMatchObject({ status: 'Unknown', reason: 'NoRuns' });
+    expect(s.probes).toEqual([{ subnetId: SUBNET, nextRunAt: '2026-01-01T00:15:00.000Z' }]);
+  });
   it('every probe passed its last run: True, with each probe last result and next run', () => {
     const s = probesSection([], [{ ...afterRun(state(), result('ok', [okPort])), every: 'PT15M' }], 2, now);
     expect(reachable(s)).toMatchObject({ status: 'True', reason: 'ProbesPassing' });

@@ -7,6 +7,7 @@ import { forwardsProbes } from '../../functions/forwards-probes';
 import { forwardsProbesRun } from '../../functions/forwards-probes-run';
 import { forwardsPut } from '../../functions/forwards-put';
 import { forwardsResumeRecycling } from '../../functions/forwards-resume-recycling';
+import { useEnv } from '../helpers/env';
 
 /**
  * The checks every forwards route makes before the registry (functions/request-checks.ts), called
@@ -32,20 +33,7 @@ interface ProblemBody {
 }
 const problemOf = (res: HttpResponseInit) => JSON.parse(res.body as string) as ProblemBody;
 
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  for (const k of ['PLF_AUTH', 'AzureWebJobsStorage', 'AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__accountName']) saved[k] = process.env[k];
-  process.env.PLF_AUTH = 'off';
-  delete process.env.AzureWebJobsStorage;
-  delete process.env.AzureWebJobsStorage__tableServiceUri;
-  delete process.env.AzureWebJobsStorage__accountName;
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useEnv({ PLF_AUTH: 'off', AzureWebJobsStorage: undefined, AzureWebJobsStorage__tableServiceUri: undefined, AzureWebJobsStorage__accountName: undefined });
 
 describe('PUT /api/forwards/{name}: a body declared as something this API does not read is a 415 naming each header', () => {
   it.each<[string, Record<string, string>, string[]]>([
