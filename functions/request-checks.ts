@@ -161,10 +161,15 @@ export function badRequest(checks: RequestProblems): HttpResponseInit | undefine
   return problem(400, title, `${what} has ${all.length} problem(s)`, all);
 }
 
+/** Query parameters the platform reads, never the route: `code`, a function key (Azure Functions HTTP key authorization). */
+const PLATFORM_QUERY = new Set(['code']);
+
 /**
  * The query values a route takes, each given at most once: `values[key]` is the value (undefined:
  * absent), and a parameter given twice (`?top=20&top=30`) is a problem of its own — which value
  * was meant cannot be known — and is left out of `values`, so it is not checked again as a value.
+ * A parameter the route does not take (other than `code`) is a problem too, named with the ones it
+ * takes.
  */
 export function queryValues<K extends string>(request: HttpRequest, keys: readonly K[]): { values: Partial<Record<K, string>>; problems: Problem[] } {
   const values: Partial<Record<K, string>> = {};
@@ -174,6 +179,9 @@ export function queryValues<K extends string>(request: HttpRequest, keys: readon
     if (given.length > 1) problems.push({ path: key, message: `is given more than once (${given.length} times); give it once` });
     else if (given.length === 1) values[key] = given[0];
   }
+  // A misspelt parameter (?tpo=5) would otherwise be ignored without a word.
+  const unknown = [...new Set(request.query.keys())].filter((k) => !(keys as readonly string[]).includes(k) && !PLATFORM_QUERY.has(k));
+  for (const key of unknown) problems.push({ path: key, message: `is not a query parameter of this route (it takes ${keys.join(', ')})` });
   return { values, problems };
 }
 

@@ -98,6 +98,20 @@ describe('one 400 names every problem of the name, the query and the body', () =
   });
 });
 
+describe('a query parameter the route does not take is named, with the ones it takes', () => {
+  it.each<[string, Handler, string, string[]]>([
+    ['actions ?tpo=20 (misspelt)', forwardsActions, 'web/actions?tpo=20', ['tpo']],
+    ['probes ?top=5&subnet=x&foo=1', forwardsProbes, 'web/probes?top=5&subnet=x&foo=1', ['subnet', 'foo']],
+    ['probes/run ?subnetID=x (case matters)', forwardsProbesRun, 'web/probes/run?subnetID=x', ['subnetID']],
+  ])('%s', async (_situation, handler, route, paths) => {
+    const res = await handler(request(route.includes('/run') ? 'POST' : 'GET', route, { name: 'web' }), context());
+    expect(res.status).toBe(400);
+    const p = problemOf(res);
+    expect(p.problems?.map((x) => x.path)).toEqual(paths);
+    for (const x of p.problems ?? []) expect(x.message).toMatch(/is not a query parameter of this route \(it takes /);
+  });
+});
+
 describe('a query parameter given more than once is named as such, not as a bad value', () => {
   it.each<[string, Handler, string, string[]]>([
     ['actions ?top=20&top=30', forwardsActions, 'web/actions?top=20&top=30', ['top']],
@@ -116,6 +130,7 @@ describe('a query parameter given more than once is named as such, not as a bad 
   it.each<[string, Handler, string]>([
     ['actions ?top=20', forwardsActions, 'web/actions?top=20'],
     ['probes ?top=20&subnetId=...', forwardsProbes, `web/probes?top=20&subnetId=${SUBNET}`],
+    ['probes ?top=20&code=<function key> (the platform reads code)', forwardsProbes, 'web/probes?top=20&code=abc'],
   ])('%s once is fine (the request goes on to the registry)', async (_situation, handler, route) => {
     expect((await handler(request('GET', route, { name: 'web' }), context())).status).toBe(503);
   });
