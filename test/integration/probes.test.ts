@@ -269,13 +269,16 @@ describe('the probes timer', () => {
     const put = await s.api('PUT', '/api/forwards/sched', spec);
     expect(put.status).toBe(202);
     await timer();
-    const added = (await states().get('sched', probeKey(IDS.spokeJump)))!.addedAt;
-    const shown = async () => (await s.api<{ status: { probes?: unknown[] } }>('GET', '/api/forwards/sched')).body.status.probes;
-    expect(await shown()).toEqual([{ subnetId: IDS.spokeJump, nextRunAt: new Date(Date.parse(added) + 30 * 60_000).toISOString() }]);
+    const added = (await eventually(() => states().get('sched', probeKey(IDS.spokeJump)), 'the timer recorded the probe')).addedAt;
+    const shows = (minutes: number) => {
+      const want = JSON.stringify([{ subnetId: IDS.spokeJump, nextRunAt: new Date(Date.parse(added) + minutes * 60_000).toISOString() }]);
+      return eventually(async () => (JSON.stringify((await s.api<{ status: { probes?: unknown[] } }>('GET', '/api/forwards/sched')).body.status.probes) === want ? true : undefined), `status.probes ${want}`);
+    };
+    await shows(30);
     expect(await reachable('sched')).toMatchObject({ status: 'Unknown', reason: 'NoRuns' });
     expect((await s.api('PUT', '/api/forwards/sched', { ...spec, probes: [{ subnetId: IDS.spokeJump, every: 'PT1H' }] })).status).toBe(202);
     await timer();
-    expect(await shown()).toEqual([{ subnetId: IDS.spokeJump, nextRunAt: new Date(Date.parse(added) + 60 * 60_000).toISOString() }]);
+    await shows(60);
     expect((await s.api('DELETE', '/api/forwards/sched')).status).toBe(202);
   });
 
