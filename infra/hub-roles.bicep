@@ -13,7 +13,7 @@ var roles = loadJsonContent('roles.json')
 resource hubRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'plf-hub-operator')
   properties: {
-    roleName: 'Private Link Forwarder hub operator (${resourceGroup().name})'
+    roleName: 'Private Link Forwarder hub operator (${resourceGroup().name}, ${subscription().subscriptionId})'
     description: 'Creates and maintains private link forwards (LB, VM scale set, PLS), approves connections, writes their A records in private DNS zones of this group, reads health metrics.'
     type: 'CustomRole'
     assignableScopes: [ resourceGroup().id ]
