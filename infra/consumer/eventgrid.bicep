@@ -2,7 +2,8 @@
 // sends that subscription's endpoint and NIC events to the control plane, so new connections are
 // decided the moment they appear instead of at the next sweep. Holds no secret: the
 // AzureFunction endpoint type is addressed by resource id. Deploy into any resource group of the
-// consumer subscription:
+// consumer subscription, or, with existingSystemTopicName, into the resource group of that topic
+// (it is looked up in the deployment's resource group):
 //   az deployment group create -g <rg> -f infra/consumer/eventgrid.bicep \
 //     -p functionAppName=<app> functionAppResourceGroup=<rg> functionAppSubscriptionId=<provider sub>
 // Without it, the connections sweep (PLF_CONNECTIONS_SCHEDULE, every 5 minutes by default) still
@@ -13,7 +14,7 @@ param functionAppName string
 param functionAppResourceGroup string
 param functionAppSubscriptionId string
 
-@description('An existing system topic of this subscription (Azure allows one per source); empty creates one.')
+@description('An existing system topic of this subscription (Azure allows one per source), in the resource group deployed to; empty creates one.')
 param existingSystemTopicName string = ''
 
 var topicName = empty(existingSystemTopicName) ? 'plf-consumer-${uniqueString(subscription().id)}' : existingSystemTopicName
