@@ -184,8 +184,11 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
 }
 
 // Storage roles the Functions host and the durable task hub need with identity-based connections.
+// Blob Data Owner, not Contributor: the host takes its timer and singleton locks as blob leases
+// and creates its containers ("Connecting to host storage with an identity", learn.microsoft.com/
+// azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity).
 var storageRoles = [
-  'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
 ]
