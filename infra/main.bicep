@@ -104,6 +104,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   kind: 'functionapp,linux'
   identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
   tags: union(tags, { 'azd-service-name': 'api' })
+  // The deployment container only appears in a URL string (no implicit dependency), and the host
+  // starts at once: both its package container and its storage roles come first, as in
+  // Microsoft's Flex Consumption samples.
+  dependsOn: [deployments, storageRoleAssignments]
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
