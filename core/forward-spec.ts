@@ -195,10 +195,12 @@ const portMapping = closed(
   .check(always((v, report) => (isRecord(v) && v.targetPort === undefined && v.port !== undefined && !isPort(v.port) ? report(['targetPort'], PORT_MESSAGE) : undefined)))
   .transform((p): PortMapping => ({ port: p.port, targetPort: p.targetPort ?? p.port }));
 
-const PORTS_REQUIRED = `is required: a list of 1-${LIMITS.ports} {port, targetPort}`;
+/** Absent: "is required: ..."; present but not a list, or empty: "must be ..." (what was given is there). */
+const listMessage = (what: string) => ({ error: (iss: { input?: unknown }) => `${iss.input === undefined ? 'is required:' : 'must be'} ${what}` });
+const PORTS_LIST = listMessage(`a list of 1-${LIMITS.ports} {port, targetPort}`);
 const ports = z
-  .array(portMapping, PORTS_REQUIRED)
-  .min(1, PORTS_REQUIRED)
+  .array(portMapping, PORTS_LIST)
+  .min(1, PORTS_LIST)
   .max(LIMITS.ports, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : '?'} mappings; at most ${LIMITS.ports}` })
   .check(noDuplicates((m) => (isRecord(m) && isPort(m.port) ? String(m.port) : undefined), () => ['port']))
   .describe('listen ports, unique');
@@ -212,10 +214,10 @@ const target = z
     const reason = octets && reservedAddressReason(octets);
     if (reason) ctx.addIssue({ code: 'custom', message: `${t} ${reason}` });
   });
-const TARGETS_REQUIRED = `is required: a list of 1-${LIMITS.targets} IPv4 addresses`;
+const TARGETS_LIST = listMessage(`a list of 1-${LIMITS.targets} IPv4 addresses`);
 const targets = z
-  .array(target, TARGETS_REQUIRED)
-  .min(1, TARGETS_REQUIRED)
+  .array(target, TARGETS_LIST)
+  .min(1, TARGETS_LIST)
   .max(LIMITS.targets, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : '?'} addresses; at most ${LIMITS.targets}` })
   .check(noDuplicates((t) => (parseIpv4(t) && !reservedAddressReason(parseIpv4(t) as number[]) ? (t as string) : undefined)))
   .meta({ uniqueItems: true, description: 'IPv4 only, unique; no 0.0.0.0/8, loopback, link-local, 168.63.129.16, multicast, reserved or broadcast addresses' });
@@ -312,7 +314,12 @@ const probe = closed(
   'must be an object {subnetId, every, resourceGroup}',
 );
 const PROBES_MESSAGE = `must be a list of at most ${LIMITS.probes} {subnetId, every, resourceGroup}`;
-const probes = z.array(probe, PROBES_MESSAGE).max(LIMITS.probes, PROBES_MESSAGE).default(() => []);
+// One probe per subnet: runs, state and `?subnetId=` are keyed by the subnet.
+const probes = z
+  .array(probe, PROBES_MESSAGE)
+  .max(LIMITS.probes, PROBES_MESSAGE)
+  .check(noDuplicates((p) => (isRecord(p) && typeof p.subnetId === 'string' && SUBNET_ID.test(p.subnetId) ? p.subnetId.toLowerCase() : undefined), () => ['subnetId']))
+  .default(() => []);
 
 const placement = closed(
   {
