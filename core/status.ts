@@ -149,6 +149,7 @@ export function assembleStatus(
   connections: ConnectionsSection | undefined,
   rows: readonly ConnectionRecord[],
   health?: { section?: HealthSection; recycle?: RecycleSection },
+  deleting = false,
 ): ForwardStatus {
   // The health section owns NodesHealthy, TargetsReachable, RecycleSuspended, NatPortsAvailable:
   // its conditions win over any the reconcile section still carries.
@@ -156,7 +157,7 @@ export function assembleStatus(
   const own = reconcile.conditions.filter((c) => !later.some((x) => x.type === c.type));
   const conditions = [...own, ...(connections?.conditions ?? []).filter((c) => !health?.section?.conditions.some((x) => x.type === c.type)), ...(health?.section?.conditions ?? [])];
   const nodes = health?.section || health?.recycle ? mergeNodeHealth(reconcile.nodes, health.section, health.recycle) : reconcile.nodes;
-  return { ...reconcile, phase: shownPhase(reconcile.phase, conditions), conditions, nodes, ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
+  return { ...reconcile, phase: shownPhase(reconcile.phase, conditions, deleting), conditions, nodes, ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
 }
 
 /** Conditions whose True is the bad news (every other condition is good when True). */
@@ -167,10 +168,6 @@ export function needsAttention(c: Pick<Condition, 'type' | 'status'>): boolean {
   return TRUE_IS_BAD.has(c.type) ? c.status === 'True' : c.status !== 'True';
 }
 
-/**
- * The phase shown: the reconcile loop says Ready once its resources are provisioned; the health
- * watch, which owns node health now, turns that into Degraded while nodes or targets fail.
- */
 /**
  * The phase a converged reconcile pass records: Ready, or Degraded while a node is not healthy by
  * its instance view (the health watch's NodesHealthy may not have judged it yet, e.g. a node just
@@ -187,7 +184,13 @@ export function reconciledCondition(generation: number, nodes: readonly NodeStat
   return { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${generation} is provisioned${why}` };
 }
 
-export function shownPhase(phase: Phase, conditions: readonly Condition[]): Phase {
+/**
+ * The phase shown: Deleting from the moment a DELETE is accepted (the reconcile loop may not have
+ * started the teardown yet); else the reconcile loop's, where Ready turns Degraded while the health
+ * watch, which owns node health, sees nodes or targets fail.
+ */
+export function shownPhase(phase: Phase, conditions: readonly Condition[], deleting = false): Phase {
+  if (deleting) return 'Deleting';
   const failing = conditions.some((c) => (c.type === 'NodesHealthy' || c.type === 'TargetsReachable') && c.status === 'False');
   return phase === 'Ready' && failing ? 'Degraded' : phase;
 }

@@ -13,7 +13,7 @@ export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]
 /** The status as every view shows it: each flow's section assembled (connections only when `rows` were read). */
 export function statusOf(r: ForwardRecord, rows?: readonly ConnectionRecord[]): ForwardStatus {
   const health = { ...(r.health ? { section: r.health } : {}), ...(r.recycle ? { recycle: r.recycle } : {}) };
-  const status = assembleStatus(r.status, r.connections, rows ?? [], health);
+  const status = assembleStatus(r.status, r.connections, rows ?? [], health, r.deleting);
   if (!rows) delete status.connections;
   return withProbes(status, r.probes);
 }

@@ -18,6 +18,8 @@ export async function healthSweep(_timer: Timer, context: InvocationContext): Pr
   for (const r of s.recycles) await startRecycle(client, r.name, r.instanceId, r.reason);
   // A raised NAT IP count is applied by the forward's reconcile (so drift repair keeps it).
   for (const name of s.natRaised) await signalReconcile(client, name);
+  // Nodes healthy again under a Degraded phase: the reconcile records Ready from fresh instance views.
+  for (const name of s.reobserve.filter((n) => !s.natRaised.includes(n))) await signalReconcile(client, name);
   context.log(
     `health sweep: ${s.forwards} forward(s), ${s.metricsCalls} metrics batch call(s), ${s.armReads} ARM read(s), ${s.recycles.length} recycle(s)` +
       (s.outages.length ? `, target outage: ${s.outages.join(', ')}` : '') +

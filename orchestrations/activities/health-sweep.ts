@@ -31,6 +31,12 @@ export interface SweepSummary {
   outages: string[];
   /** Forwards whose NAT IP count was raised (their reconcile applies it). */
   natRaised: string[];
+  /**
+   * Forwards whose reconcile recorded Degraded (a node not healthy by its instance view) and whose
+   * nodes this sweep found healthy again (NodesHealthy turned True, e.g. after a recycle): their
+   * reconcile re-observes now rather than at the next drift check.
+   */
+  reobserve: string[];
 }
 
 const LEASE_ACTIVE = (until: string | undefined, now: string) => !!until && until > now;
@@ -79,7 +85,7 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
   const now = nowDate.toISOString();
   const registry = forwardRegistry();
   const records = (await registry.list()).filter((r) => !r.deleting && r.status.resources.loadBalancerId);
-  const summary: SweepSummary = { forwards: records.length, metricsCalls: 0, armReads: 0, skipped: [], recycles: [], outages: [], natRaised: [] };
+  const summary: SweepSummary = { forwards: records.length, metricsCalls: 0, armReads: 0, skipped: [], recycles: [], outages: [], natRaised: [], reobserve: [] };
   const placements = new Map(records.map((r) => [r.name, hubPlacement(env, r.spec.placement ?? {})]));
   const targets: MetricTarget[] = records.flatMap((r) => {
     const p = placements.get(r.name)!;
@@ -210,6 +216,8 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
       lastSweepAt: now,
     };
     if (actions.length) await actionLog().append(r.name, actions);
+    const healthyNow = (cs: readonly Condition[]) => cs.some((c) => c.type === 'NodesHealthy' && c.status === 'True');
+    if (r.status.phase === 'Degraded' && healthyNow(conditions) && !healthyNow(prev.conditions)) summary.reobserve.push(r.name);
     // (the NAT IP count is applied by the forward's reconcile: the timer signals it)
     const { lastSweepAt: _a, ...cmpNew } = section;
     const { lastSweepAt: _b, skipped: _c, ...cmpOld } = prev;

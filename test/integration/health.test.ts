@@ -87,6 +87,23 @@ describe('a broken node', () => {
     expect(log.find((a) => a.action === 'reimage')).toMatchObject({ actor: 'sweep', target: victim.instanceId, reason: expect.stringMatching(/consecutive metric samples/) });
   }, 240_000);
 
+  it('a reconcile pass while it is broken records Degraded; once the sweep finds it healthy again, Ready follows at once, not at the next drift check', async () => {
+    const b = await putForward('hw9', 2);
+    await allHealthy('hw9', 2);
+    const victim = b.status.nodes[0];
+    expect((await s.emu.control('POST', '/nodes/break', { target: victim.ip })).status).toBe(200);
+    // The same spec again: a reconcile pass now, which reads the broken node's instance view.
+    expect((await s.api('PUT', '/api/forwards/hw9', { ...example, nodes: { ...example.nodes, count: 2 } })).status).toBe(200);
+    await eventually(async () => (cond(await get('hw9'), 'Ready')?.message.includes('not healthy by their instance view') ? true : undefined), 'hw9: the reconcile recorded Degraded', 30_000);
+    await sweepUntil(async () => ((await actions('hw9')).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), 'hw9: reimaged and verified');
+    await allHealthy('hw9', 2);
+    const ready = await eventually(async () => {
+      const now = await get('hw9');
+      return now.status.phase === 'Ready' ? now : undefined;
+    }, 'hw9: phase Ready again (PLF_DRIFT_CHECK_SECONDS is 600 here)', 30_000);
+    expect(cond(ready, 'Ready')?.message).toBe(`generation ${b.generation} is provisioned`);
+  }, 240_000);
+
   it('persistent: reimaged, still broken, replaced; the forward ends with its node count, all healthy', async () => {
     const b = await putForward('hw2', 2);
     await allHealthy('hw2', 2);

@@ -13,6 +13,11 @@ describe('shown phase', () => {
   ] as const)('%s', (_situation, phase, conditions, shown) => {
     expect(shownPhase(phase, conditions)).toBe(shown);
   });
+  it.each([
+    ['a DELETE accepted before the teardown started: Deleting, not Ready', 'Ready'],
+    ['a DELETE of a forward still provisioning: Deleting', 'Provisioning'],
+    ['a DELETE of a failed forward: Deleting', 'Failed'],
+  ] as const)('%s', (_situation, phase) => expect(shownPhase(phase, [c('NodesHealthy', 'True')], true)).toBe('Deleting'));
 });
 
 describe('a converged reconcile pass', () => {
