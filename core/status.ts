@@ -163,8 +163,15 @@ export function assembleStatus(
 /** Conditions whose True is the bad news (every other condition is good when True). */
 export const TRUE_IS_BAD = new Set(['RecycleSuspended']);
 
-/** Whether a condition asks for attention: False (or Unknown) for most, True for TRUE_IS_BAD ones. */
-export function needsAttention(c: Pick<Condition, 'type' | 'status'>): boolean {
+/** Reasons of an Unknown that only says "not yet": nothing has had its first chance to run. */
+export const NOT_YET_REASONS = new Set(['NoRuns', 'NoNodes']);
+
+/**
+ * Whether a condition asks for attention: False (or Unknown) for most, True for TRUE_IS_BAD ones;
+ * an Unknown that only says "not yet" (a probe before its first run) does not.
+ */
+export function needsAttention(c: Pick<Condition, 'type' | 'status'> & { reason?: string }): boolean {
+  if (c.status === 'Unknown' && c.reason !== undefined && NOT_YET_REASONS.has(c.reason)) return false;
   return TRUE_IS_BAD.has(c.type) ? c.status === 'True' : c.status !== 'True';
 }
 

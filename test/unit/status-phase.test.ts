@@ -36,6 +36,8 @@ describe('needs attention', () => {
   it.each([
     ['a False condition', c('Ready', 'False'), true],
     ['an Unknown condition', c('Reachable', 'Unknown'), true],
+    ['Reachable Unknown NoRuns (no probe ran yet): not yet, not a problem', { ...c('Reachable', 'Unknown'), reason: 'NoRuns' }, false],
+    ['Reachable Unknown Failing (below the threshold): a problem', { ...c('Reachable', 'Unknown'), reason: 'Failing' }, true],
     ['a True condition', c('Ready', 'True'), false],
     ['RecycleSuspended False (recycling active)', c('RecycleSuspended', 'False'), false],
     ['RecycleSuspended True', c('RecycleSuspended', 'True'), true],
