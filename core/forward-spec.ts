@@ -300,7 +300,7 @@ const dns = closed(
 const probe = closed(
   {
     subnetId: text(SUBNET_ID, 'must be a subnet resource id .../virtualNetworks/{vnet}/subnets/{subnet}'),
-    every: text(DURATION, 'must be an ISO 8601 duration like PT15M')
+    every: text(DURATION, 'must be an ISO 8601 duration in days, hours, minutes or seconds (PnDTnHnMnS) like PT15M')
       .superRefine((every, ctx) => {
         const seconds = isoDurationSeconds(every);
         if (seconds !== undefined && (seconds < LIMITS.probeEverySeconds.min || seconds > LIMITS.probeEverySeconds.max)) ctx.addIssue({ code: 'custom', message: 'must be between PT5M and P1D' });
