@@ -15,8 +15,23 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: ref('Problem') } } };
   const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$' } };
   const actionBody = (schema: string) => ({ required: false, content: { 'application/json': { schema: ref(schema) } } });
-  const badName = { ...problem, description: 'The name cannot be a forward name (or another path parameter is malformed)' };
-  const unsupported = { ...problem, description: 'A body declared as something other than application/json, in a charset other than UTF-8, or content-encoded (gzip...): each header at fault named' };
+  const unsupported = { ...problem, description: 'A body declared as something other than application/json (a +json type such as application/merge-patch+json included), in a charset other than UTF-8, or content-encoded (gzip...): each header at fault named' };
+  // Every route refuses a query parameter it does not take (a 400 naming it; `code`, the function key, aside).
+  const badQuery = { ...problem, description: 'A query parameter this operation does not take (it takes none), each named with `in: query`' };
+  const ifMatch = (star: string) => ({
+    name: 'If-Match',
+    in: 'header',
+    required: false,
+    schema: { type: 'string' },
+    description: `${star}, or a comma-separated list of entity tags, e.g. the ETag a GET answered (412 unless one of them is the current ETag, compared strongly: a W/ tag never matches); anything else is a 400 naming the header`,
+  });
+  const ifNoneMatch = (what: string) => ({
+    name: 'If-None-Match',
+    in: 'header',
+    required: false,
+    schema: { type: 'string' },
+    description: `${what}; anything else is a 400 naming the header`,
+  });
   const forwardResponse = (description: string) => ({ description, headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('Forward') } } });
   const doc: Record<string, unknown> = {
     openapi: '3.1.0',
@@ -24,24 +39,24 @@ export function openApiDocument(version: string): Record<string, unknown> {
     servers: [{ url: '/api' }],
     paths: {
       '/forwards': {
-        get: { operationId: 'listForwards', responses: { 200: { description: 'Every forward with its phase', content: { 'application/json': { schema: ref('ForwardList') } } }, 503: problem } },
+        get: { operationId: 'listForwards', responses: { 200: { description: 'Every forward with its phase', content: { 'application/json': { schema: ref('ForwardList') } } }, 400: badQuery, 503: problem } },
       },
       '/forwards/{name}': {
         parameters: [nameParam],
         put: {
           operationId: 'putForward',
           description:
-            'Creates or replaces the forward. Preconditions are optional and only the client\'s: If-Match (the ETag read, or `*`: it must exist) and If-None-Match (`*`: create only) answer 412 when they do not hold. Without them, concurrent PUTs all succeed: the last writer wins and each write bumps the generation.',
+            'Creates or replaces the forward with the whole spec (application/json; there is no PATCH). It takes no query parameter. Preconditions are optional and only the client\'s (RFC 9110 13.1): If-Match (`*`: it must exist; entity tags: one must be its current ETag) and If-None-Match (`*`: create only; entity tags: it must be none of those versions) answer 412 when they do not hold, 400 when malformed. Without them, concurrent PUTs all succeed: the last writer wins and each write bumps the generation.',
           parameters: [
-            { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'the ETag of the version read (412 when it changed since), or * (412 when the forward does not exist)' },
-            { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' }, description: '* : create only (412 when the forward exists); an ETag: 412 while the forward is that version' },
+            ifMatch('* (412 when the forward does not exist)'),
+            ifNoneMatch('* : create only (412 when the forward exists); a comma-separated list of entity tags: 412 while the forward is one of those versions (compared weakly)'),
             { name: 'Content-Encoding', in: 'header', required: false, schema: { type: 'string', enum: ['identity'] }, description: 'the body is read as sent: any other encoding (gzip...) is 415' },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: ref('ForwardSpec') } } },
           responses: {
             200: forwardResponse('Unchanged (identical spec)'),
             202: forwardResponse('Accepted: the spec is stored and being reconciled'),
-            400: { ...problem, description: 'The name and the body have problems, each named (`in`: path or body), or the body is not JSON' },
+            400: { ...problem, description: 'The name, the query (it takes none), If-Match/If-None-Match (malformed) and the body have problems, each named (`in`: path, query, header or body), or the body is not JSON' },
             409: { ...problem, description: 'Other writers kept changing the forward while it was written (rare); try again' },
             412: { ...problem, description: 'If-Match or If-None-Match does not hold' },
             413: { ...problem, description: 'A body over 256 KiB' },
@@ -49,14 +64,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
             503: problem,
           },
         },
-        get: { operationId: 'getForward', responses: { 200: forwardResponse('The forward'), 400: badName, 404: problem, 503: problem } },
+        get: { operationId: 'getForward', responses: { 200: forwardResponse('The forward'), 400: { ...problem, description: 'The name cannot be a forward name, or a query parameter is given (it takes none)' }, 404: problem, 503: problem } },
         delete: {
           operationId: 'deleteForward',
-          parameters: [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'the ETag of the version read (412 when it changed since)' }],
+          description: 'Marks the forward for deletion; its teardown follows. It takes no query parameter. If-Match and If-None-Match are evaluated as on PUT (412 when they do not hold, 400 when malformed); a forward that does not exist is 404 whatever they say (RFC 9110 13.2.1).',
+          parameters: [ifMatch('* (the forward exists; a missing one is 404)'), ifNoneMatch('* : 412, the forward exists; a comma-separated list of entity tags: 412 while the forward is one of those versions (compared weakly)')],
           responses: {
             202: forwardResponse('Accepted: teardown in reverse order'),
-            400: badName,
-            404: problem,
+            400: { ...problem, description: 'The name, the query (it takes none) or If-Match/If-None-Match (malformed) have problems, each named (`in`: path, query or header)' },
+            404: { ...problem, description: 'No such forward (with or without If-Match)' },
             409: { ...problem, description: 'Other writers kept changing the forward while it was marked (rare); try again' },
             412: { ...problem, description: 'If-Match does not hold' },
             503: problem,
@@ -93,7 +109,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           operationId: 'runProbe',
           description: "Starts a run of the forward's probe now (the one in `subnetId`, required when the forward has several). The Location header names where the run, then its result, can be read.",
-          parameters: [{ name: 'subnetId', in: 'query', required: false, schema: { type: 'string' }, description: 'the probe to run (a subnet resource id from spec.probes)' }],
+          parameters: [{ name: 'subnetId', in: 'query', required: false, schema: { type: 'string' }, description: 'the probe to run (a subnet resource id from spec.probes); the only query parameter it takes' }],
           requestBody: actionBody('ProbeRunRequest'),
           responses: {
             202: { description: 'Started', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('ProbeRunStarted') } } },
@@ -110,7 +126,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         parameters: [nameParam, { name: 'runId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
         get: {
           operationId: 'getProbeRun',
-          responses: { 200: { description: 'The run: running, or finished with its result', content: { 'application/json': { schema: ref('ProbeRunState') } } }, 400: problem, 404: problem, 503: problem },
+          responses: { 200: { description: 'The run: running, or finished with its result', content: { 'application/json': { schema: ref('ProbeRunState') } } }, 400: { ...problem, description: 'The name or the run id is malformed, or a query parameter is given (it takes none)' }, 404: problem, 503: problem },
         },
       },
       '/forwards/{name}/recycling/resume': {
@@ -123,7 +139,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: {
             200: { description: 'Nothing to resume (no suspension, ended by a spec change, or already resumed): nothing changed', content: { 'application/json': { schema: ref('RecyclingResume') } } },
             202: { description: 'Resumed: the suspension is lifted; the next health sweep clears RecycleSuspended', content: { 'application/json': { schema: ref('RecyclingResume') } } },
-            400: { ...problem, description: 'The name or the body have problems (each named, with `in`), or the body is not JSON' },
+            400: { ...problem, description: 'The name, the query (it takes none) or the body have problems (each named, with `in`), or the body is not JSON' },
             404: problem,
             413: problem,
             415: unsupported,
@@ -135,17 +151,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: {
           operationId: 'health',
           description: 'The health probe (infra points App Service health checks here): the version and the Azure endpoint and storage the app is set up for. Anonymous: sign-in excludes this path.',
-          responses: { 200: { description: 'Up', content: { 'application/json': { schema: ref('Health') } } } },
+          responses: { 200: { description: 'Up', content: { 'application/json': { schema: ref('Health') } } }, 400: badQuery },
         },
       },
       '/ui': {
         get: {
           operationId: 'statusPage',
           description: "The status page: every forward's phase, nodes, connections and problems, rendered on the server.",
-          responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } }, 503: problem },
+          responses: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } }, 400: badQuery, 503: problem },
         },
       },
-      '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } }, 400: badQuery } } },
     },
     components: {
       schemas: {
@@ -339,7 +355,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 properties: {
                   path: { type: 'string', description: 'the JSON path in the body ("" its root), the query or path parameter, or the header' },
                   message: { type: 'string' },
-                  in: { type: 'string', enum: ['path', 'query', 'body'], description: 'with a 400: where the problem is' },
+                  in: { type: 'string', enum: ['path', 'query', 'header', 'body'], description: 'with a 400: where the problem is' },
                 },
               },
             },

@@ -5,13 +5,13 @@ import { etagHeader, forwardView } from './forward-view';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { badName } from './request-checks';
+import { badRequest, queryValues } from './request-checks';
 
 /** GET /api/forwards/{name}: spec, generation, status (phase, conditions, resources, alias, nodes, connections with their decision and DNS record). */
 export async function forwardsGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
-  const invalid = badName(request.params.name);
+  const invalid = badRequest({ name: request.params.name, query: queryValues(request, []).problems });
   if (invalid) return invalid;
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(request.params.name);

@@ -3,11 +3,14 @@ import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
+import { badRequest, queryValues } from './request-checks';
 
-/** GET /api/forwards: every forward with its phase. */
+/** GET /api/forwards: every forward with its phase. It takes no query parameter (400 naming one). */
 export async function forwardsList(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
+  const bad = badRequest({ query: queryValues(request, []).problems });
+  if (bad) return bad;
   try {
     const records = await ForwardRegistry.fromEnv(process.env).list();
     return json(200, {

@@ -5,7 +5,7 @@ import type { ProbeRunInput } from '../orchestrations/activities/probes';
 import { ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
-import { badRequest } from './request-checks';
+import { badRequest, queryValues } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -16,7 +16,7 @@ export async function forwardsProbeRunGet(request: HttpRequest, context: Invocat
   const name = request.params.name;
   // GUIDs compare case-insensitively; run ids are stored lower-case.
   const runId = request.params.runId?.toLowerCase();
-  const invalid = badRequest({ name, path: isRunId(runId) ? [] : [{ path: 'runId', message: 'must be a GUID' }] });
+  const invalid = badRequest({ name, path: isRunId(runId) ? [] : [{ path: 'runId', message: 'must be a GUID' }], query: queryValues(request, []).problems });
   if (invalid || !isRunId(runId)) return invalid ?? problem(400, 'Invalid path', 'a run id is a GUID');
   try {
     const record = await ForwardRegistry.fromEnv(process.env).get(name);

@@ -6,15 +6,17 @@ import { etagHeader, forwardView } from './forward-view';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
-import { badRequest, precondition, readJsonBody } from './request-checks';
+import { badRequest, preconditions, queryValues, readJsonBody } from './request-checks';
 import { signalConnections, signalReconcile } from './singletons';
 
 /**
- * PUT /api/forwards/{name}: validate (one 400 naming every problem of the name and the body),
- * write the spec with generation+1, then start or signal the forward's orchestration. 202 +
- * Location for a change; an identical body is a no-op answered 200. Preconditions are the
- * client's: If-Match (this version, or `*`: it exists) and If-None-Match (`*`: create only) answer
- * 412 when they do not hold; without them a write that raced another is retried (last writer wins).
+ * PUT /api/forwards/{name}: validate (one 400 naming every problem of the name, the query — it
+ * takes none —, the If-Match/If-None-Match headers and the body), write the spec with
+ * generation+1, then start or signal the forward's orchestration. 202 + Location for a change; an
+ * identical body is a no-op answered 200. Preconditions are the client's (RFC 9110 13.1): If-Match
+ * (`*`: it exists; entity tags: one is this version, compared strongly) and If-None-Match (`*`:
+ * create only; entity tags: it is none of those versions) answer 412 when they do not hold;
+ * without them a write that raced another is retried (last writer wins).
  */
 export async function forwardsPut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'operator');
@@ -24,13 +26,14 @@ export async function forwardsPut(request: HttpRequest, context: InvocationConte
   if ('unreadable' in read) return read.unreadable;
   // Text that is not JSON is a body problem named with the name's, as the spec's problems are.
   const parsed = 'body' in read ? parseForwardSpec(read.body) : { ok: false as const, problems: read.problems };
-  const bad = badRequest({ name, body: parsed.ok ? [] : parsed.problems, bodyTitle: 'body' in read ? 'Invalid forward' : 'Invalid JSON' });
+  const pre = preconditions(request, ['if-match', 'if-none-match']);
+  const bad = badRequest({ name, query: queryValues(request, []).problems, header: pre.problems, body: parsed.ok ? [] : parsed.problems, bodyTitle: 'body' in read ? 'Invalid forward' : 'Invalid JSON' });
   if (bad || !parsed.ok) return bad ?? problem(400, 'Invalid forward', 'the forward spec has problems');
 
   let outcome;
   try {
     // Built inside the try: a missing or unreachable storage setting is a 503, never a bare 500.
-    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, precondition(request, 'if-match'), precondition(request, 'if-none-match'));
+    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, pre.conditions);
   } catch (err) {
     if (err instanceof PreconditionFailedError) return problem(412, 'Precondition failed', err.message);
     if (err instanceof ConcurrentWritesError) return problem(409, 'Conflict', err.message);

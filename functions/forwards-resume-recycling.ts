@@ -3,7 +3,7 @@ import { resumeRecyclingBodySchema } from '../core/action-bodies';
 import { suspensionInForce } from '../core/health';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
-import { badRequest, readActionBody } from './request-checks';
+import { badRequest, queryValues, readActionBody } from './request-checks';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 
@@ -11,7 +11,8 @@ import { json, problem } from './problem';
  * POST /api/forwards/{name}/recycling/resume: an operator resumes recycling after RecycleSuspended
  * (the other way out is a spec change). Recycles before this moment no longer count toward the
  * hourly limit; the next health sweep clears the condition. The body is none or `{}`
- * (core/action-bodies.ts); anything else is refused (400 naming its problems with the name's, 413, 415) before the registry is read.
+ * (core/action-bodies.ts), and no query parameter; anything else is refused (400 naming its problems
+ * with the name's and the query's, 413, 415) before the registry is read.
  *
  * With no suspension in force (none recorded, ended by a spec change, or already resumed) the
  * answer is 200 with `resumed: false` and a message saying why, and nothing is written: resuming
@@ -26,7 +27,7 @@ export async function forwardsResumeRecycling(request: HttpRequest, context: Inv
   const name = request.params.name;
   const body = await readActionBody(request, resumeRecyclingBodySchema);
   if ('unreadable' in body) return body.unreadable;
-  const bad = badRequest({ name, body: body.problems });
+  const bad = badRequest({ name, query: queryValues(request, []).problems, body: body.problems });
   if (bad) return bad;
   try {
     const registry = ForwardRegistry.fromEnv(process.env);

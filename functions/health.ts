@@ -3,6 +3,7 @@ import { armTarget, storageTarget } from '../core/app-settings';
 import { authMode } from '../core/auth';
 import { appVersion } from './app-version';
 import { FunctionNames } from './names';
+import { badRequest, queryValues } from './request-checks';
 
 // Read once at load: the package version cannot change while the app runs.
 const version = appVersion();
@@ -11,9 +12,12 @@ const version = appVersion();
  * GET /api/health (anonymous: the platform's health probe and Easy Auth's excluded path): status
  * and the app's version. Only with sign-in off (PLF_AUTH=off, the local stack) does it also say
  * which Node.js, Azure endpoint and storage the app runs with (never a key); deployed, an
- * anonymous caller learns nothing of the infrastructure.
+ * anonymous caller learns nothing of the infrastructure. Like every route, it refuses a query
+ * parameter it does not take (it takes none) with a 400 naming it.
  */
-export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+export async function health(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  const bad = badRequest({ query: queryValues(request, []).problems });
+  if (bad) return bad;
   const local = authMode(process.env) === 'off';
   return {
     status: 200,

@@ -1,30 +1,44 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
 import { actionBodyProblems } from '../core/action-bodies';
+import { parseEntityTagCondition, type Preconditions } from '../core/conditional-requests';
 import { forwardNameProblems, type Problem } from '../core/forward-spec';
 import { problem } from './problem';
 
 /**
- * Checks every forwards route makes before touching the registry: a name that can never be a
- * forward is a 400 (not a registry lookup that fails), a PUT body must be JSON of a sane size, and
- * an action route's body (POST .../probes/run, .../recycling/resume) is none or what it takes.
- * The problems of the name, the query and the body are named together in one 400 (`badRequest`);
- * only a body that cannot be read at all (413, 415) answers alone.
+ * Checks every route makes before touching the registry: a name that can never be a forward is a
+ * 400 (not a registry lookup that fails), the query holds only the parameters the route takes,
+ * each once (every HTTP route, even one that takes none: `queryValues`), If-Match/If-None-Match
+ * are well-formed, a PUT body must be JSON of a sane size, and an action route's body (POST
+ * .../probes/run, .../recycling/resume) is none or what it takes. The problems of the name, the
+ * query, the headers and the body are named together in one 400 (`badRequest`); only a body that
+ * cannot be read at all (413, 415) answers alone.
  */
 
-/** Where a problem is: the route's path ({name}), its query, or its body. */
-export type ProblemSource = 'path' | 'query' | 'body';
+/** Where a problem is: the route's path ({name}), its query, a request header, or its body. */
+export type ProblemSource = 'path' | 'query' | 'header' | 'body';
 /** A problem as the API names it: with where it is, since a body property may share a path's name. */
 export type LocatedProblem = Problem & { in: ProblemSource };
 
-/** 400 problem+json naming why the route's {name} cannot be a forward, or undefined. */
-export function badName(name: string | undefined): HttpResponseInit | undefined {
-  return badRequest({ name });
-}
+const CONDITION_HEADERS = { 'if-match': ['ifMatch', 'If-Match'], 'if-none-match': ['ifNoneMatch', 'If-None-Match'] } as const;
 
-/** A conditional request header (If-Match, If-None-Match) as the store takes it: a blank one is none. */
-export function precondition(request: HttpRequest, header: 'if-match' | 'if-none-match'): string | undefined {
-  return request.headers.get(header)?.trim() || undefined;
+/**
+ * The client's preconditions (If-Match, If-None-Match: `*` or a list of entity tags, RFC 9110
+ * 13.1) as the store evaluates them, and a problem (`in: header`) for each one that is malformed
+ * — a 400, never a 412, which would claim the forward changed. A blank field is none.
+ */
+export function preconditions(request: HttpRequest, headers: readonly (keyof typeof CONDITION_HEADERS)[]): { conditions: Preconditions; problems: Problem[] } {
+  const conditions: Preconditions = {};
+  const problems: Problem[] = [];
+  for (const header of headers) {
+    const value = request.headers.get(header)?.trim();
+    if (!value) continue;
+    const [key, shown] = CONDITION_HEADERS[header];
+    const parsed = parseEntityTagCondition(value);
+    if ('problem' in parsed) problems.push({ path: shown, message: parsed.problem });
+    else conditions[key] = parsed.condition;
+  }
+  return { conditions, problems };
 }
 
 /** A forward spec is a few kilobytes; far larger bodies are refused before they are parsed. */
@@ -37,16 +51,21 @@ export function badBody(request: HttpRequest, text?: string): HttpResponseInit |
 
 /**
  * 415 naming every header that makes the body something this API does not read: a Content-Type
- * other than JSON, a charset other than UTF-8 (RFC 8259 8.1: JSON exchanged between systems is
- * UTF-8), and any Content-Encoding but identity (gzip, deflate, br...: the body is read as it
- * comes; RFC 7694 says to answer with the Accept-Encoding this server takes).
+ * other than application/json (a +json type is not the same thing: application/merge-patch+json
+ * or json-patch+json is a patch, and a PUT read as a whole spec would drop what the patch leaves
+ * out), a charset other than UTF-8 (RFC 8259 8.1: JSON exchanged between systems is UTF-8), and
+ * any Content-Encoding but identity (gzip, deflate, br...: the body is read as it comes; RFC 7694
+ * says to answer with the Accept-Encoding this server takes).
  */
 function notJson(request: HttpRequest): HttpResponseInit | undefined {
   const problems: Problem[] = [];
   const type = request.headers.get('content-type');
   if (type) {
     const [media, ...params] = type.split(';').map((x) => x.trim());
-    if (!/^application\/([\w.+-]+\+)?json$/i.test(media)) problems.push({ path: 'Content-Type', message: `the body must be application/json, not ${type.slice(0, 80)}` });
+    if (media.toLowerCase() !== 'application/json') {
+      const patch = /patch\+json$/i.test(media) ? ' (a patch: PUT takes the whole spec, and there is no PATCH)' : '';
+      problems.push({ path: 'Content-Type', message: `the body must be application/json, not ${type.slice(0, 80)}${patch}` });
+    }
     for (const param of params) {
       const [key, ...rest] = param.split('=');
       const value = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
@@ -128,27 +147,31 @@ export async function readActionBody(request: HttpRequest, schema: z.ZodType): P
   return { problems: actionBodyProblems(schema, body) };
 }
 
-/** What a route found wrong with its request, by where: the {name}, the query, the body. */
+/** What a route found wrong with its request, by where: the {name}, the query, the headers, the body. */
 export interface RequestProblems {
   /** The route's {name}: checked here (forwardNameProblems) when given. */
   name?: string | undefined;
   /** Problems of the route's other path parameters (a run id). */
   path?: Problem[];
   query?: Problem[];
+  /** Malformed request headers (If-Match, If-None-Match), each named by its header name. */
+  header?: Problem[];
   body?: Problem[];
   /** The title when only the body has problems (default 'Invalid body'). */
   bodyTitle?: string;
 }
 
 /**
- * One 400 naming every problem of the name, the query and the body at once (each with `in`:
- * path, query or body), or undefined when there are none. The title says which part is wrong:
- * 'Invalid forward name' (or 'Invalid path'), 'Invalid query', the body's title, or 'Invalid request' for several.
+ * One 400 naming every problem of the name, the query, the headers and the body at once (each
+ * with `in`: path, query, header or body), or undefined when there are none. The title says which
+ * part is wrong: 'Invalid forward name' (or 'Invalid path'), 'Invalid query', 'Invalid header',
+ * the body's title, or 'Invalid request' for several.
  */
 export function badRequest(checks: RequestProblems): HttpResponseInit | undefined {
   const parts: [ProblemSource, Problem[], string, string][] = [
     ['path', [...('name' in checks ? forwardNameProblems(checks.name) : []), ...(checks.path ?? [])], 'Invalid path', 'the path'],
     ['query', checks.query ?? [], 'Invalid query', 'the query'],
+    ['header', checks.header ?? [], 'Invalid header', 'the headers'],
     ['body', checks.body ?? [], checks.bodyTitle ?? 'Invalid body', 'the request body'],
   ];
   const wrong = parts.filter(([, problems]) => problems.length);
@@ -161,27 +184,48 @@ export function badRequest(checks: RequestProblems): HttpResponseInit | undefine
   return problem(400, title, `${what} has ${all.length} problem(s)`, all);
 }
 
-/** Query parameters the platform reads, never the route: `code`, a function key (Azure Functions HTTP key authorization). */
+/** Query parameters the platform reads, never the route: `code`, a function key (Azure Functions HTTP key authorization; the host reads it whatever its case). */
 const PLATFORM_QUERY = new Set(['code']);
+
+/**
+ * The query as the client sent it: every name as spelled, every value, repeats kept. Not
+ * `request.query`: on the Azure Functions host that is the host's view (ASP.NET Core's
+ * IQueryCollection turned into one string per name: names merged case-insensitively, repeated
+ * values joined with commas, so `?top=20&top=30` arrives as `top=20,30` and `?top=1&TOP=2` as
+ * `top=1,2`), and a repeat cannot be told from a value with a comma. `request.url` carries the
+ * query string as sent (the host builds it from the raw request's path and query string).
+ */
+export function sentQuery(request: HttpRequest): URLSearchParams {
+  try {
+    return new URL(request.url).searchParams;
+  } catch {
+    // The library's request always has an absolute URL; should it not, the host's view is all there is.
+    return request.query;
+  }
+}
 
 /**
  * The query values a route takes, each given at most once: `values[key]` is the value (undefined:
  * absent), and a parameter given twice (`?top=20&top=30`) is a problem of its own — which value
  * was meant cannot be known — and is left out of `values`, so it is not checked again as a value.
  * A parameter the route does not take (other than `code`) is a problem too, named with the ones it
- * takes.
+ * takes (none: `keys` empty, as for most routes). Names are case-sensitive (`?TOP=5` is not
+ * `top`). Every HTTP route calls this before anything else it checks: a parameter it ignored
+ * (`PUT ...?dryRun=true`) would do what the client did not ask.
  */
 export function queryValues<K extends string>(request: HttpRequest, keys: readonly K[]): { values: Partial<Record<K, string>>; problems: Problem[] } {
+  const query = sentQuery(request);
   const values: Partial<Record<K, string>> = {};
   const problems: Problem[] = [];
   for (const key of keys) {
-    const given = request.query.getAll(key);
+    const given = query.getAll(key);
     if (given.length > 1) problems.push({ path: key, message: `is given more than once (${given.length} times); give it once` });
     else if (given.length === 1) values[key] = given[0];
   }
   // A misspelt parameter (?tpo=5) would otherwise be ignored without a word.
-  const unknown = [...new Set(request.query.keys())].filter((k) => !(keys as readonly string[]).includes(k) && !PLATFORM_QUERY.has(k));
-  for (const key of unknown) problems.push({ path: key, message: `is not a query parameter of this route (it takes ${keys.join(', ')})` });
+  const takes = keys.length ? `it takes ${keys.join(', ')}` : 'it takes none';
+  const unknown = [...new Set(query.keys())].filter((k) => !(keys as readonly string[]).includes(k) && !PLATFORM_QUERY.has(k.toLowerCase()));
+  for (const key of unknown) problems.push({ path: key.slice(0, 80), message: `is not a query parameter of this route (${takes})` });
   return { values, problems };
 }
 

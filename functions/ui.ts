@@ -6,12 +6,15 @@ import { needsAttention } from '../core/status';
 import { denied } from './auth';
 import { FunctionNames } from './names';
 import { problem } from './problem';
+import { badRequest, queryValues } from './request-checks';
 import { renderStatusPage, type ForwardSummary } from './ui-page';
 
-/** GET /api/ui: the status page, with every forward's summary rendered on the server. */
+/** GET /api/ui: the status page, with every forward's summary rendered on the server. It takes no query parameter (400 naming one). */
 export async function ui(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
+  const bad = badRequest({ query: queryValues(request, []).problems });
+  if (bad) return bad;
   try {
     const records = await ForwardRegistry.fromEnv(process.env).list();
     const summaries: ForwardSummary[] = records.map((r) => {

@@ -1,6 +1,7 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
+import { failedPrecondition, type Preconditions } from '../core/conditional-requests';
 import { emptyStatus, type ConnectionsSection, type ForwardStatus, type HealthSection, type RecycleSection } from '../core/status';
 import { tableClient, tableReady, type StorageAccess } from './tables';
 import type { ProbesSection } from '../core/probes';
@@ -88,19 +89,6 @@ export function specEtag(r: Pick<ForwardRecord, 'generation' | 'createdAt'>): st
   return `"${r.generation}.${Date.parse(r.createdAt).toString(36)}"`;
 }
 
-/** Why the client's preconditions fail against the stored version (undefined: they hold). */
-function preconditionFailure(existing: ForwardRecord | undefined, ifMatch: string | undefined, ifNoneMatch: string | undefined): string | undefined {
-  if (ifMatch !== undefined) {
-    if (!existing) return 'If-Match: the forward does not exist';
-    if (ifMatch !== '*' && specEtag(existing) !== ifMatch) return 'If-Match: the forward changed since it was read';
-  }
-  if (ifNoneMatch !== undefined && existing) {
-    if (ifNoneMatch === '*') return 'If-None-Match: *: the forward already exists (create only)';
-    if (specEtag(existing) === ifNoneMatch) return 'If-None-Match: the forward is still the version named';
-  }
-  return undefined;
-}
-
 const PARTITION = 'forward';
 const TABLE = 'plfForwards';
 
@@ -158,10 +146,11 @@ export class ForwardRegistry {
 
   /**
    * Creates or replaces the spec. An identical spec changes nothing (no generation bump).
-   * Preconditions come only from the client (HTTP If-Match / If-None-Match, RFC 9110 13.1):
-   * `ifMatch` an etag (the write applies only to that version; `*`: only if the forward exists),
-   * `ifNoneMatch` `*` (create only: fails if it exists) or an etag (fails while it is that
-   * version); a precondition that does not hold is a PreconditionFailedError (the API's 412).
+   * Preconditions come only from the client (HTTP If-Match / If-None-Match, parsed and evaluated
+   * as RFC 9110 13.1 says by core/conditional-requests.ts against `specEtag`): If-Match `*` (only
+   * if the forward exists) or entity tags (only if one is this version), If-None-Match `*` (create
+   * only) or entity tags (not while it is one of those versions); a precondition that does not
+   * hold is a PreconditionFailedError (the API's 412).
    *
    * The write itself is always guarded by the etag of the version it was computed from, so it
    * never loses a generation. When it loses that race (another PUT, or a flow's status write,
@@ -170,12 +159,12 @@ export class ForwardRegistry {
    * holds (412), `If-Match: *` still does — and the write retried, up to PUT_ATTEMPTS times.
    * Without preconditions the last writer wins and each write bumps the generation.
    */
-  async putSpec(name: string, spec: ForwardSpec, ifMatch?: string, ifNoneMatch?: string): Promise<PutOutcome> {
+  async putSpec(name: string, spec: ForwardSpec, conditions: Preconditions = {}): Promise<PutOutcome> {
     await this.init();
     for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
       if (attempt) await jitter(attempt);
       const existing = await this.get(name);
-      const failed = preconditionFailure(existing, ifMatch, ifNoneMatch);
+      const failed = failedPrecondition(existing && specEtag(existing), conditions);
       if (failed) throw new PreconditionFailedError(failed);
       if (existing && !existing.deleting && JSON.stringify(existing.spec) === JSON.stringify(spec)) return { kind: 'unchanged', record: existing };
       const now = new Date().toISOString();
@@ -201,16 +190,19 @@ export class ForwardRegistry {
 
   /**
    * Marks a forward for deletion (the orchestration tears it down, then calls `remove`). Like
-   * `putSpec`: `ifMatch` is the client's precondition (412 when it does not hold on the version
-   * stored); a write that raced another is retried on a fresh read.
+   * `putSpec`: `conditions` are the client's (If-Match, If-None-Match; 412 when they do not hold
+   * on the version stored); a write that raced another is retried on a fresh read. A forward that
+   * does not exist is a ForwardNotFoundError (404) whatever the conditions: RFC 9110 13.2.1 has a
+   * server ignore preconditions when the request without them would fail otherwise (here: 404).
    */
-  async markDeleting(name: string, ifMatch?: string): Promise<ForwardRecord> {
+  async markDeleting(name: string, conditions: Preconditions = {}): Promise<ForwardRecord> {
     await this.init();
     for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
       if (attempt) await jitter(attempt);
       const existing = await this.get(name);
       if (!existing) throw new ForwardNotFoundError(name);
-      if (ifMatch && ifMatch !== '*' && specEtag(existing) !== ifMatch) throw new PreconditionFailedError('the forward changed since it was read');
+      const failed = failedPrecondition(specEtag(existing), conditions);
+      if (failed) throw new PreconditionFailedError(failed);
       if (existing.deleting) return existing;
       const now = new Date().toISOString();
       try {

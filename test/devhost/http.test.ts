@@ -24,6 +24,19 @@ describe('HTTP triggers on /api/<route>', () => {
     expect(await res.json()).toEqual(expected);
   });
 
+  // As the real host: ASP.NET Core's query collection (names case-insensitive, the first spelling
+  // kept) sent to the worker one string per name, repeated values comma-joined; the url keeps
+  // the query string as sent, repeats and all.
+  it.each<[string, string, Record<string, string>, [string, string][]]>([
+    ['a name given twice: one value, comma-joined', '?top=20&top=30', { top: '20,30' }, [['top', '20'], ['top', '30']]],
+    ['a name given in two cases: merged under the first spelling', '?top=1&TOP=2', { top: '1,2' }, [['top', '1'], ['TOP', '2']]],
+    ['a value with a comma, once: indistinguishable in the map from a repeat', '?top=1%2C2', { top: '1,2' }, [['top', '1,2']]],
+    ['empty values and a bare name stay, as empty strings', '?a=&b', { a: '', b: '' }, [['a', ''], ['b', '']]],
+  ])('%s: GET /api/query%s', async (_situation, search, query, sent) => {
+    const res = await call(`/api/query${search}`);
+    expect(await res.json()).toEqual({ query, sent });
+  });
+
   it('a literal route wins over a parameter route for the same path shape', async () => {
     const res = await call('/api/items/special');
     expect(res.status).toBe(200);

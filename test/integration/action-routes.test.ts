@@ -10,6 +10,10 @@ import { eventually, putForwardReady, ROOT, startStack, type Stack } from './hel
  * POST .../recycling/resume take no body or `{}`. Anything else is a 4xx problem+json naming its
  * problems, and nothing is started or written; and resuming recycling when nothing is suspended
  * is a 200 that changes nothing. Bodies are sent as bytes, so no content type is added to them.
+ * Then the query of every route through the host: devhost hands the app the query as the Azure
+ * Functions host does (a repeated parameter comma-joined in `request.query`), and the product
+ * still names a repeat as "given more than once", and a parameter a route does not take, before
+ * anything is started or written.
  */
 let s: Stack;
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown>;
@@ -60,6 +64,39 @@ beforeAll(async () => {
   await putForwardReady(s, 'web', example);
 }, 180_000);
 afterAll(() => s?.stop());
+
+describe('the query through the host: repeats and parameters a route does not take', () => {
+  const get = (p: string) => fetch(`${s.url}${p}`).then(async (res) => ({ status: res.status, type: res.headers.get('content-type'), body: JSON.parse(await res.text()) as Answer['body'] }));
+  const subnet = encodeURIComponent(IDS.spokeJump);
+
+  it.each<[string, () => Promise<Answer>, string, RegExp]>([
+    ['GET .../probes?top=20&top=30', () => get('/api/forwards/web/probes?top=20&top=30'), 'top', /given more than once \(2 times\)/],
+    ['GET .../actions?top=20&top=30&top=40', () => get('/api/forwards/web/actions?top=20&top=30&top=40'), 'top', /given more than once \(3 times\)/],
+    ['POST .../probes/run?subnetId=S&subnetId=S (the same subnet twice)', () => post(`/api/forwards/web/probes/run?subnetId=${subnet}&subnetId=${subnet}`), 'subnetId', /given more than once/],
+    ['GET .../probes?top=5&TOP=6: TOP is not top (the host would merge them)', () => get('/api/forwards/web/probes?top=5&TOP=6'), 'TOP', /not a query parameter of this route \(it takes top, subnetId, continuation\)/],
+    ['POST .../recycling/resume?force=1', () => post('/api/forwards/web/recycling/resume?force=1'), 'force', /not a query parameter of this route \(it takes none\)/],
+    ['GET /api/forwards?top=1', () => get('/api/forwards?top=1'), 'top', /it takes none/],
+    ['GET /api/forwards/web?foo=1', () => get('/api/forwards/web?foo=1'), 'foo', /it takes none/],
+    ['GET .../probes/runs/{id}?x=1', () => get('/api/forwards/web/probes/runs/0b9f4e7c-3a2d-4c1b-9e8f-7a6b5c4d3e2f?x=1'), 'x', /it takes none/],
+    ['GET /api/health?x=1', () => get('/api/health?x=1'), 'x', /it takes none/],
+    ['GET /api/openapi.json?x=1', () => get('/api/openapi.json?x=1'), 'x', /it takes none/],
+    ['GET /api/ui?x=1', () => get('/api/ui?x=1'), 'x', /it takes none/],
+  ])('%s: 400 naming it, nothing started or written', async (_situation, send, name, message) => {
+    const before = (await registry().get('web'))!;
+    const r = await send();
+    expectProblem(r, 400, [name]);
+    expect(r.body.problems![0].message).toMatch(message);
+    expect(await probeInstance()).toBe(404);
+    const after = (await registry().get('web'))!;
+    expect({ generation: after.generation, recycleResumedAt: after.recycleResumedAt }).toEqual({ generation: before.generation, recycleResumedAt: before.recycleResumedAt });
+  });
+
+  it('a value holding a comma, given once, is a value (not a repeat): ?top=20,30 is not an integer', async () => {
+    const r = await get('/api/forwards/web/probes?top=20%2C30');
+    expectProblem(r, 400, ['top']);
+    expect(r.body.problems![0].message).toMatch(/must be an integer 1-200/);
+  });
+});
 
 describe('POST .../probes/run', () => {
   it.each(REFUSED)('%s: refused, no run started', async (_situation, headers, body, status, paths) => {

@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { InvocationContext, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import Ajv2020 from 'ajv/dist/2020';
 import { actionBodyProblems, probeRunBodySchema, resumeRecyclingBodySchema } from '../../core/action-bodies';
 import { openApiDocument } from '../../core/openapi';
@@ -7,6 +7,7 @@ import { forwardsResumeRecycling } from '../../functions/forwards-resume-recycli
 import { MAX_ACTION_BODY_BYTES } from '../../functions/request-checks';
 import { ForwardRegistry, type ForwardRecord } from '../../store/forward-registry';
 import { useEnv } from '../helpers/env';
+import { hostRequest } from '../helpers/host-request';
 
 /**
  * The action routes, POST /api/forwards/{name}/probes/run and .../recycling/resume, called as the
@@ -24,9 +25,9 @@ const ROUTES = [
 type Handler = (typeof ROUTES)[number][1];
 
 const context = () => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
-/** The body as bytes, as the host passes it: a string body would get a text/plain type it never had. */
+/** As the host passes it (`hostRequest`): the body as bytes, the query as the host's map. */
 function post(route: string, headers: Record<string, string>, body?: string, query = ''): HttpRequest {
-  return new HttpRequest({ method: 'POST', url: `http://127.0.0.1/api/forwards/web/${route}${query}`, params: { name: 'web' }, headers, ...(body !== undefined ? { body: { bytes: Buffer.from(body) } } : {}) });
+  return hostRequest('POST', `http://127.0.0.1/api/forwards/web/${route}${query}`, { name: 'web' }, headers, body);
 }
 interface ProblemBody {
   type: string;
@@ -86,6 +87,8 @@ describe('POST .../probes/run: the query and the body are checked together', () 
     ['a malformed subnetId and a clean body: the query named', '?subnetId=x', '{}', 'Invalid query', ['subnetId']],
     ['a malformed subnetId and an unknown body property: both named at once', '?subnetId=x', '{"now": true}', 'Invalid request', ['subnetId', 'now']],
     ['the probe named in the body instead of the query', '', JSON.stringify({ subnetId: SUBNET }), 'Invalid body', ['subnetId']],
+    ['the same subnetId twice (the host joins them: "S,S"): given more than once, not a bad value', `?subnetId=${SUBNET}&subnetId=${SUBNET}`, '{}', 'Invalid query', ['subnetId']],
+    ['an unknown parameter and an unknown body property: both named', '?now=1', '{"now": true}', 'Invalid request', ['now', 'now']],
   ])('%s', async (_situation, query, body, title, paths) => {
     const res = await forwardsProbesRun(post('probes/run', JSON_TYPE, body, query), context());
     expect(res.status).toBe(400);

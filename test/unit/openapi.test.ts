@@ -187,7 +187,7 @@ describe('OpenAPI document', () => {
 const FUNCTIONS = path.join(__dirname, '../../functions');
 const HELPER_STATUSES: [RegExp, number[]][] = [
   [/\bdenied\(/, [401, 403]],
-  [/\bbadName\(|\bbadRequest\(/, [400]],
+  [/\bbadRequest\(|\bqueryValues\(|\bpreconditions\(/, [400]],
   [/\breadJsonBody\(|\breadActionBody\(/, [400, 413, 415]],
 ];
 const triggers = fs
@@ -199,7 +199,9 @@ const triggers = fs
       const statuses = new Set<number>();
       for (const call of text.matchAll(/\b(?:problem|json)\(([^,]+),|\bstatus: (\d{3})\b/g)) for (const n of (call[1] ?? call[2]).match(/\b[1-5]\d\d\b/g) ?? []) statuses.add(Number(n));
       for (const [uses, codes] of HELPER_STATUSES) if (uses.test(text)) codes.forEach((c) => statuses.add(c));
-      return [...m[2].matchAll(/'(\w+)'/g)].map((method) => ({ file, path: `/${m[1]}`, method: method[1].toLowerCase(), statuses: [...statuses].sort() }));
+      // The query parameters it takes: queryValues(request, ['top', ...]) (none when it passes []).
+      const query = [...(/\bqueryValues\(request, \[([^\]]*)\]/.exec(text)?.[1] ?? '').matchAll(/'(\w+)'/g)].map((q) => q[1]);
+      return [...m[2].matchAll(/'(\w+)'/g)].map((method) => ({ file, path: `/${m[1]}`, method: method[1].toLowerCase(), statuses: [...statuses].sort(), query }));
     });
   });
 
@@ -236,6 +238,27 @@ describe('the document describes every HTTP trigger, and every answer it can giv
     ]);
   });
 
+  it('DELETE documents the same preconditions, each a list of entity tags or *', () => {
+    const del = doc.paths['/forwards/{name}'].delete as { parameters: { name: string; in: string; description: string }[] };
+    expect(del.parameters.map((x) => [x.name, x.in])).toEqual([
+      ['If-Match', 'header'],
+      ['If-None-Match', 'header'],
+    ]);
+    for (const x of del.parameters) expect(x.description).toMatch(/list of entity tags.*400/);
+  });
+
+  it('no operation documents a query parameter its route does not read', () => {
+    // The routes read theirs through queryValues(request, [...]); each documented one is in that list.
+    const read = new Map(triggers.map((t) => [`${t.method} ${t.path}`, t.query]));
+    for (const [p, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        const documented = ((op as { parameters?: { name: string; in: string }[] }).parameters ?? []).filter((x) => x.in === 'query').map((x) => x.name);
+        expect({ op: `${method} ${p}`, query: documented }).toEqual({ op: `${method} ${p}`, query: read.get(`${method} ${p}`) });
+      }
+    }
+  });
+
   it('the status page is text/html and the health probe answers its documented shape', () => {
     const ui = doc.paths['/ui'].get as { responses: Record<string, { content?: Record<string, unknown> }> };
     expect(Object.keys(ui.responses[200].content ?? {})).toEqual(['text/html']);
@@ -247,7 +270,8 @@ describe('the document describes every HTTP trigger, and every answer it can giv
   it('a problem says where each of its problems is', () => {
     const p = schemaAccepts('Problem');
     expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'name', message: 'm', in: 'path' }, { path: '', message: 'is not valid JSON', in: 'body' }] })).toBe(true);
-    expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'name', message: 'm', in: 'header' }] })).toBe(false);
+    expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'If-Match', message: 'm', in: 'header' }, { path: 'x', message: 'm', in: 'query' }] })).toBe(true);
+    expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'name', message: 'm', in: 'cookie' }] })).toBe(false);
   });
 });
 

@@ -79,3 +79,24 @@ export function byPrecedence(a: CompiledRoute, b: CompiledRoute): number {
   }
   return 0;
 }
+
+/**
+ * The query of an HTTP trigger's request as the real host hands it to the worker (RpcHttp
+ * `nullableQuery`; the Node worker asks for nullable maps, capability
+ * UseNullableValueDictionaryForHttp, so an empty value stays ''). The host reads ASP.NET Core's
+ * `HttpRequest.Query` (azure-functions-host GrpcMessageConversionExtensions.ToRpcHttp), whose names
+ * compare case-insensitively (QueryFeature's accumulator: StringComparer.OrdinalIgnoreCase; the
+ * first spelling is kept), and sends each name's values as one string: StringValues.ToString(),
+ * the values joined with commas. So `?top=20&top=30` arrives as `{top: '20,30'}` and
+ * `?top=1&TOP=2` as `{top: '1,2'}`; the request's url keeps the query string as sent.
+ */
+export function hostQuery(params: URLSearchParams): Record<string, string> {
+  const values = new Map<string, { name: string; values: string[] }>();
+  for (const [name, value] of params) {
+    const key = name.toLowerCase();
+    const seen = values.get(key);
+    if (seen) seen.values.push(value);
+    else values.set(key, { name, values: [value] });
+  }
+  return Object.fromEntries([...values.values()].map((v) => [v.name, v.values.join(',')]));
+}

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { DurableEngineHost } from './contracts';
 import { handleEventGridWebhook } from './eventgrid';
-import { byPrecedence, compileRoute, matchRoute, type CompiledRoute } from './http-routes';
+import { byPrecedence, compileRoute, hostQuery, matchRoute, type CompiledRoute } from './http-routes';
 import { DevhostInvoker, UnknownFunctionError } from './invoker';
 import type { LoadedFunction, RpcTypedData } from './loader';
 import type { Logger } from './log';
@@ -117,9 +117,8 @@ async function serveHttpTrigger(
   if (!hit) return methodNotAllowed(res, method, url.pathname, [...new Set(matches.flatMap((m) => m.r.methods))]);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  const query: Record<string, string> = {};
-  // A repeated key arrives comma-joined, as ASP.NET's StringValues gives it to the worker.
-  for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+  // As the real host builds it: names merged case-insensitively, repeated values comma-joined.
+  const query = hostQuery(url.searchParams);
   const rpcRequest: RpcTypedData = {
     http: {
       method,
