@@ -90,7 +90,15 @@ function tooLarge(request: HttpRequest, text: string | undefined, max: number, w
 export const MAX_ACTION_BODY_BYTES = 4 * 1024;
 
 /** The body problem of text that is not JSON (named with the name's and the query's). */
-const notJsonProblem = (hint: string): Problem => ({ path: '', message: `is not valid JSON${hint}` });
+/**
+ * Text that is not JSON, with where the parser stopped: V8's SyntaxError says `at position N (line
+ * L column C)`, or that the text ended early; only that part is kept (never the text itself).
+ */
+const notJsonProblem = (err: unknown, hint: string): Problem => {
+  const message = err instanceof Error ? err.message : '';
+  const where = /at position \d+(?: \(line \d+ column \d+\))?/.exec(message)?.[0] ?? (/end of (JSON )?input|Unterminated/i.test(message) ? 'it ends early' : undefined);
+  return { path: '', message: `is not valid JSON${where ? ` (${where})` : ''}${hint}` };
+};
 
 /**
  * A PUT's JSON body: the answer for a body that cannot be read (413 too large, 415 not UTF-8
@@ -111,8 +119,8 @@ export async function readJsonBody(request: HttpRequest): Promise<{ unreadable: 
   if (!text.trim()) return { body: undefined };
   try {
     return { body: JSON.parse(text) as unknown };
-  } catch {
-    return { problems: [notJsonProblem('')] };
+  } catch (err) {
+    return { problems: [notJsonProblem(err, '')] };
   }
 }
 
@@ -141,8 +149,8 @@ export async function readActionBody(request: HttpRequest, schema: z.ZodType): P
   let body: unknown;
   try {
     body = JSON.parse(text);
-  } catch {
-    return { problems: [notJsonProblem(' (send no body, or {})')] };
+  } catch (err) {
+    return { problems: [notJsonProblem(err, ' (send no body, or {})')] };
   }
   return { problems: actionBodyProblems(schema, body) };
 }

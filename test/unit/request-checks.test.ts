@@ -86,6 +86,21 @@ describe('POST action routes: an encoded or non-UTF-8 body is a 415 too', () => 
   });
 });
 
+describe('text that is not JSON: where the parser stopped, never the text', () => {
+  it.each<[string, Handler, string, string, RegExp]>([
+    ['PUT {bad: a property name expected at position 1', forwardsPut, 'web', '{bad', /^is not valid JSON \(at position 1(?: \(line 1 column 2\))?\)$/],
+    ['PUT a spec cut off: it ends early', forwardsPut, 'web', '{"ports": [', /^is not valid JSON \(it ends early\)$/],
+    ['PUT a second line with a stray comma', forwardsPut, 'web', '{"ports": []\n,}', /^is not valid JSON \(at position \d+( \(line 2 column \d+\))?\)$/],
+    ['POST resume {bad: the position and what to send', forwardsResumeRecycling, 'web/recycling/resume', '{bad', /^is not valid JSON \(at position 1(?: \(line 1 column 2\))?\) \(send no body, or \{\}\)$/],
+  ])('%s', async (_situation, handler, route, body, message) => {
+    const res = await handler(request(route.includes('/') ? 'POST' : 'PUT', route, { name: 'web' }, JSON_TYPE, body), context());
+    expect(res.status).toBe(400);
+    const p = problemOf(res).problems?.find((x) => x.in === 'body');
+    expect(p?.message).toMatch(message);
+    expect(p?.message).not.toContain('bad');
+  });
+});
+
 describe('one 400 names every problem of the name, the query and the body', () => {
   it.each<[string, Handler, HttpRequest, string, [string, string][]]>([
     ['PUT Bad_Name with {bad: the name and the JSON', forwardsPut, request('PUT', 'Bad_Name', { name: 'Bad_Name' }, JSON_TYPE, '{bad'), 'Invalid request', [['path', 'name'], ['body', '']]],
