@@ -188,6 +188,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             reason: { type: 'string' },
             message: { type: 'string' },
             lastTransitionTime: { type: 'string', format: 'date-time' },
+            observedGeneration: { type: 'integer', description: 'Ready: the spec generation it was written for, so a Failed phase names the generation that failed (status.observedGeneration moves only when a generation is provisioned)' },
           },
         },
         ConnectionDnsRecord: {

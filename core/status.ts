@@ -14,6 +14,12 @@ export interface Condition {
   reason: string;
   message: string;
   lastTransitionTime: string;
+  /**
+   * The spec generation the condition was written for (the reconcile loop's Ready). It says which
+   * generation a Failed phase belongs to, which status.observedGeneration cannot: that one only
+   * moves when a generation is provisioned, so it stays 0 when the first one fails.
+   */
+  observedGeneration?: number;
 }
 
 export interface NodeStatus {
@@ -188,7 +194,7 @@ export function reconciledPhase(nodes: readonly NodeStatus[]): Phase {
 export function reconciledCondition(generation: number, nodes: readonly NodeStatus[]): Omit<Condition, 'lastTransitionTime'> {
   const unhealthy = nodes.filter((n) => n.health !== 'healthy');
   const why = unhealthy.length ? `; ${unhealthy.length} of ${nodes.length} node(s) not healthy by their instance view (${unhealthy.map((n) => `${n.instanceId}: ${n.health}`).join(', ')})` : '';
-  return { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${generation} is provisioned${why}` };
+  return { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${generation} is provisioned${why}`, observedGeneration: generation };
 }
 
 /**

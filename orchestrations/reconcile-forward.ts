@@ -51,13 +51,17 @@ function* changeOrDrift(ctx: OrchestrationContext, input: ReconcileInput): Gen<v
   yield* eventOrTimeout(ctx, SPEC_CHANGED_EVENT, input.driftSeconds * 1000);
 }
 
-function status(ctx: OrchestrationContext, name: string, phase: Phase, condition: { type: string; ok: boolean; reason: string; message: string }, error?: { code: string; message: string }): Gen<void> {
+/**
+ * Writes the phase and the Ready condition for spec generation `generation`: the condition carries
+ * it, so a reader can tell a Failed of the generation it waits for from one of an older spec.
+ */
+function status(ctx: OrchestrationContext, name: string, generation: number, phase: Phase, condition: { type: string; ok: boolean; reason: string; message: string }, error?: { code: string; message: string }): Gen<void> {
   const { ok, ...rest } = condition;
-  return writeCondition(ctx, { forward: name, phase, condition: { ...rest, status: ok ? 'True' : 'False' }, ...(error ? { error } : {}) });
+  return writeCondition(ctx, { forward: name, phase, condition: { ...rest, status: ok ? 'True' : 'False', observedGeneration: generation }, ...(error ? { error } : {}) });
 }
 
-function* teardown(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult> {
-  yield* status(ctx, input.name, 'Deleting', { type: 'Ready', ok: false, reason: 'Deleting', message: 'deleting the forward in reverse order' });
+function* teardown(ctx: OrchestrationContext, input: ReconcileInput, generation: number): Gen<StepResult> {
+  yield* status(ctx, input.name, generation, 'Deleting', { type: 'Ready', ok: false, reason: 'Deleting', message: 'deleting the forward in reverse order' });
   // Our DNS records first: they name endpoints of a service that is about to go.
   const records = yield* runStep(ctx, input, DurableNames.removeForwardRecords, { name: input.name, now: ctx.df.currentUtcDateTime.toISOString() });
   if (records.outcome !== 'ok') return records;
@@ -111,16 +115,16 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
   if (!snap.exists) return { result: 'absent' };
 
   if (snap.deleting) {
-    const r = yield* teardown(ctx, input);
+    const r = yield* teardown(ctx, input, snap.generation);
     if (r.outcome === 'ok') return { result: 'deleted' };
-    yield* status(ctx, input.name, 'Failed', { type: 'Ready', ok: false, reason: 'DeleteFailed', message: r.outcome === 'terminal' ? r.message : 'delete failed' }, r.outcome === 'terminal' ? { code: r.code, message: r.message } : undefined);
+    yield* status(ctx, input.name, snap.generation, 'Failed', { type: 'Ready', ok: false, reason: 'DeleteFailed', message: r.outcome === 'terminal' ? r.message : 'delete failed' }, r.outcome === 'terminal' ? { code: r.code, message: r.message } : undefined);
     yield ctx.df.waitForExternalEvent(SPEC_CHANGED_EVENT);
     ctx.df.continueAsNew(input);
     return undefined;
   }
 
   const phase: Phase = snap.observedGeneration === 0 ? 'Provisioning' : 'Updating';
-  if (snap.observedGeneration !== snap.generation) yield* status(ctx, input.name, phase, { type: 'Ready', ok: false, reason: 'Reconciling', message: `reconciling generation ${snap.generation}` });
+  if (snap.observedGeneration !== snap.generation) yield* status(ctx, input.name, snap.generation, phase, { type: 'Ready', ok: false, reason: 'Reconciling', message: `reconciling generation ${snap.generation}` });
 
   // One owner of the scale set's instances at a time: take the lease before the ensure + roll
   // phase (waiting while a recycle of this forward holds it), release it after (see recycle-node.ts).
@@ -159,7 +163,7 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
 
   if (failure) {
     const f = failure.outcome === 'terminal' || failure.outcome === 'retry' ? failureOf(failure) : { code: 'Unknown', message: 'reconcile did not finish' };
-    yield* status(ctx, input.name, 'Failed', { type: 'Ready', ok: false, reason: f.code, message: f.message }, f);
+    yield* status(ctx, input.name, snap.generation, 'Failed', { type: 'Ready', ok: false, reason: f.code, message: f.message }, f);
     // Wait for a new spec (or the drift interval, for failures that clear by themselves).
     yield* changeOrDrift(ctx, input);
     ctx.df.continueAsNew(input);

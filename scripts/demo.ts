@@ -17,7 +17,8 @@ import { readyStack, type StackInfo } from '../tools/devhost/stack-file';
  * Always starts its own stack, on free ports with the fast settings it needs and its data in a
  * temporary folder, so it never changes or depends on a stack the user runs (`npm start`: its
  * forwards, its DNS names, its settings). At the end it stops that stack and removes the folder;
- * `--keep` leaves both and prints the status page URL and the folder. Every step prints
+ * `--keep` leaves both, skips the delete step (so the status page it prints has the forward and
+ * its consumers to show) and prints the status page URL and the folder. Every step prints
  * what it did, what the product answered and how long it took, with a progress line while it
  * waits; the exit code is non-zero when any step did not behave. A tool beside the product: it
  * talks to the public API and to the emulator's control API only.
@@ -116,7 +117,8 @@ class Demo {
 
 interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; privateLinkServiceAlias?: string; nodes: { instanceId: string; ip?: string; health: string }[]; conditions: { type: string; status: string; reason: string; message: string }[]; connections?: { privateEndpointId: string; state: string; decision: string; reason: string; dns?: { fqdn: string; ip?: string; state: string }[] }[] } }
 
-async function story(d: Demo): Promise<void> {
+/** `keep`: the stack stays for a look at the status page, so the forward and its endpoints stay too. */
+async function story(d: Demo, keep: boolean): Promise<void> {
   const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as { consumers: Record<string, unknown> } & Record<string, unknown>;
   const spec = { ...example, consumers: { ...example.consumers, visibleTo: ['00000000-0000-0000-0000-00000000c001', '00000000-0000-0000-0000-00000000c002'] } };
   const get = async () => (await d.api('GET', `/api/forwards/${FORWARD}`)).body as ForwardBody;
@@ -234,6 +236,10 @@ async function story(d: Demo): Promise<void> {
   });
   await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: grain });
 
+  if (keep) {
+    out(`\n– delete ${FORWARD}: skipped with --keep, so the status page has the forward and its two consumer endpoints to show (delete it yourself: curl -X DELETE ${d.stack.devhost}/api/forwards/${FORWARD})\n`);
+    return;
+  }
   await d.step(`delete ${FORWARD}: nothing is left`, async () => {
     const r = await d.api('DELETE', `/api/forwards/${FORWARD}`);
     if (r.status !== 202) throw new Error(`DELETE answered ${r.status}`);
@@ -250,7 +256,7 @@ async function story(d: Demo): Promise<void> {
     if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
     return 'load balancer, scale set, private link service and A record all gone';
   });
-  // The consumers' endpoints are removed too, so a stack kept with --keep starts clean.
+  // The consumers' endpoints are removed too: nothing of the story is left.
   for (const [sub, rg, pe] of [['00000000-0000-0000-0000-00000000c001', 'rg-spoke', 'pe-demo-allowed'], ['00000000-0000-0000-0000-00000000c002', 'rg-spoke2', 'pe-demo-foreign']]) {
     await d.emu('DELETE', `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateEndpoints/${pe}?api-version=2024-05-01`).catch(() => undefined);
   }
@@ -303,9 +309,9 @@ async function main(): Promise<number> {
     const info = own.info;
     out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${info.devhost}, emulator ${info.emulator} (data and log in ${own.dir}${keep ? '' : ', removed at the end'})\n`);
     const d = new Demo(info, fs.readFileSync(info.caFile));
-    await story(d);
+    await story(d, keep);
     out(`\n${d.failures.length ? `demo: ${d.failures.length} step(s) did not behave: ${d.failures.join('; ')}` : 'demo: every step behaved'} (${since(started)})\n`);
-    if (keep) out(`demo: the stack keeps running — status page ${info.devhost}/api/ui; data and log in ${own.dir} (stop it: kill ${own.child.pid}; then rm -r ${own.dir})\n`);
+    if (keep) out(`demo: the stack keeps running with the forward ${FORWARD} — status page ${info.devhost}/api/ui; data and log in ${own.dir} (stop it: kill ${own.child.pid}; then rm -r ${own.dir})\n`);
     return d.failures.length ? 1 : 0;
   } catch (err) {
     out(`\ndemo: ${(err as Error).message}\n`);

@@ -7,19 +7,35 @@ import { resolveApiUrl } from '../tools/devhost/stack-file';
 /**
  * `npm run watch -- <forward> [--url URL] [--interval-ms 1000] [--timeout-s 600] [--once]`:
  * follows one forward live in the terminal — phase, each condition change with its reason, new
- * actions from its action log — until it settles (observed generation = generation, a final
- * phase, and nothing changed for three polls), then exits 0; 1 when it ends Failed, 2 on bad usage
+ * actions from its action log — until it settles (its current generation reached a final phase,
+ * see settled(), and nothing changed for three polls), then exits 0; 1 when it ends Failed, 2 on bad usage
  * or when the API cannot be reached, 3 on timeout. The API is --url, else PLF_API_URL, else the
  * running `npm start` stack's (.local/stack.json), else http://127.0.0.1:7071
  * (tools/devhost/stack-file.ts). A condition is marked ✓ when it is as it should be and ✗ when it
  * asks for attention, with the polarity the status page uses (core/status.ts: a True
  * RecycleSuspended is the bad one). A tool beside the product: it only calls the public HTTP API.
  */
-interface Condition { type: string; status: string; reason: string; message: string }
+interface Condition { type: string; status: string; reason: string; message: string; observedGeneration?: number }
 interface Forward { name: string; generation: number; deleting: boolean; status: { phase: string; observedGeneration: number; conditions: Condition[]; nodes?: { instanceId: string; health: string }[]; connections?: { state: string }[] } }
 interface Action { time: string; actor: string; action: string; target: string; reason: string }
 
 const SETTLED = new Set(['Ready', 'Degraded', 'Failed']);
+
+/**
+ * Whether the forward's current generation reached a final phase. Ready and Degraded are reached
+ * when observedGeneration catches up with generation. Failed never moves observedGeneration (a
+ * first generation that fails leaves it 0), so a Failed counts when its Ready condition was
+ * written for the current generation — not a Failed of an older spec the loop has not replaced
+ * yet — or, in status written before conditions carried a generation, as Ready does.
+ */
+export function settled(f: Forward): boolean {
+  const s = f.status;
+  if (s.phase === 'Failed') {
+    const failedFor = s.conditions.find((c) => c.type === 'Ready')?.observedGeneration;
+    if (failedFor !== undefined) return failedFor === f.generation;
+  }
+  return SETTLED.has(s.phase) && !f.deleting && s.observedGeneration === f.generation;
+}
 
 /** ✓ as it should be, ✗ asks for attention, ? not known (core/status.ts needsAttention). */
 function mark(c: Condition): string {
@@ -98,8 +114,7 @@ async function main(): Promise<number> {
     for (const l of lines) process.stdout.write(`[${elapsed}] ${l}\n`);
     quiet = lines.length ? 0 : quiet + 1;
     if (!lines.length && process.stdout.isTTY) process.stdout.write(`\r[${elapsed}] waiting… phase ${f.status.phase}\x1b[K\r`);
-    const settled = SETTLED.has(f.status.phase) && !f.deleting && f.status.observedGeneration === f.generation;
-    if (args.values.once || (settled && quiet >= 3)) {
+    if (args.values.once || (settled(f) && quiet >= 3)) {
       process.stdout.write(`[${elapsed}] ${name} settled: ${f.status.phase}\n`);
       return f.status.phase === 'Failed' ? 1 : 0;
     }

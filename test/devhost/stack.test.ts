@@ -206,6 +206,103 @@ describe('npm start: Azurite + emulator + devhost with the app', () => {
   });
 });
 
+/** Runs a command to its end with the stack's test environment plus `env`: exit code, output, duration. */
+function runToEnd(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, ms: Date.now() - started })));
+}
+
+/** What a second stack must not change in the first one's folder: its CA, stack.json and lock. */
+function folderSnapshot(dir: string): Record<string, string> {
+  const read = (f: string) => `${fs.readFileSync(path.join(dir, f), 'utf8')} @${fs.statSync(path.join(dir, f)).mtimeMs}`;
+  return { ca: read('emulator/ca.pem'), stackJson: read('stack.json'), lock: read('stack.lock') };
+}
+
+describe('one stack per local folder: a second start on a folder in use refuses at once and touches nothing', () => {
+  let first: Stack;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+    first = await startStack({}, dir);
+  }, 60_000);
+  afterAll(async () => {
+    first.child.kill('SIGTERM');
+    await first.exit;
+  });
+
+  it.each([
+    ['the stack itself started again (node dist/tools/devhost/stack.js)', process.execPath, () => [path.join(repoRoot, 'dist/tools/devhost/stack.js')]],
+    // Before its build: half a minute of tsc rewriting dist/ under the running stack otherwise.
+    ['npm start again: refused before it builds', 'npm', () => ['start']],
+  ])('%s', async (_situation, command, args) => {
+    const before = folderSnapshot(dir);
+    const second = await runToEnd(command, args(), { PLF_LOCAL_DIR: dir });
+    expect(second.code).not.toBe(0);
+    const line = `stack: a stack already runs from ${dir} (pid ${first.child.pid}, API ${first.devhostUrl}); stop it (Ctrl-C in its terminal, or kill ${first.child.pid}) or run a second stack with a folder of its own: PLF_LOCAL_DIR=${dir}-2 npm start`;
+    expect(second.out.split('\n')).toContain(line);
+    expect(second.out).not.toMatch(/tsc -p|starting Azurite|emulator \(ARM\) on/);
+    expect(second.ms).toBeLessThan(10_000);
+    // The first stack's CA (which its app trusts), its stack.json and lock are as they were, and it still serves.
+    expect(folderSnapshot(dir)).toEqual(before);
+    expect((await fetch(`${first.devhostUrl}/api/health`)).status).toBe(200);
+    expect(await arm(first, 'GET', '/_emulator/health')).toBe(200);
+  }, 60_000);
+});
+
+describe('one stack per local folder: when the folder is free', () => {
+  it.each([
+    ['a stale stack.json and lock (their stack was SIGKILLed: pid dead): the start goes ahead', true],
+    ['a free folder: the start goes ahead', false],
+  ])('%s', async (_situation, stale) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+    const dead = 2 ** 22 + 1; // above Linux's largest pid_max: never a live process
+    if (stale) {
+      fs.writeFileSync(path.join(dir, 'stack.lock'), JSON.stringify({ pid: dead }));
+      fs.writeFileSync(path.join(dir, 'stack.json'), JSON.stringify({ pid: dead, devhost: 'http://127.0.0.1:1', emulator: 'https://127.0.0.1:2', caFile: '/x' }));
+    }
+    const stack = await startStack({}, dir);
+    try {
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'stack.lock'), 'utf8'))).toMatchObject({ pid: stack.child.pid });
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'stack.json'), 'utf8'))).toMatchObject({ pid: stack.child.pid, devhost: stack.devhostUrl });
+    } finally {
+      stack.child.kill('SIGTERM');
+    }
+    expect(await stack.exit).toBe(0);
+    // Stopped, it frees the folder: no lock and no stack.json left.
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('stack.'))).toEqual([]);
+  }, 60_000);
+
+  it('two starts at the same moment on one folder: exactly one runs, the other refuses', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
+    dirs.push(dir);
+    const spawnOne = () => {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'dist/tools/devhost/stack.js')], {
+        env: { ...process.env, PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', PLF_LOCAL_DIR: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const run = { child, out: '', exit: new Promise<number | null>((resolve) => child.once('exit', resolve)) };
+      child.stdout!.on('data', (c: Buffer) => (run.out += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (run.out += c.toString()));
+      return run;
+    };
+    const both = [spawnOne(), spawnOne()];
+    try {
+      const refused = await Promise.race(both.map((r) => r.exit.then(() => r)));
+      expect(refused.out).toMatch(/^stack: a stack already runs from \S+ \(pid \d+, still starting\);/m);
+      const runner = both.find((r) => r !== refused)!;
+      expect(refused.out).toContain(`(pid ${runner.child.pid}, still starting)`);
+      await eventually(() => /stack: ready\./.test(runner.out), 'the other stack ready', 45_000, 100);
+    } finally {
+      for (const r of both) r.child.kill('SIGTERM');
+    }
+    expect(await Promise.all(both.map((r) => r.exit))).toEqual(expect.arrayContaining([0, 1]));
+  }, 60_000);
+});
+
 describe('stack settings from the environment', () => {
   it.each([
     ['defaults', {}, { devhost: { port: 7071, explicit: false }, emulator: { port: 8443, explicit: false }, azurite: { port: 10002, explicit: false }, localDir: path.join(repoRoot, '.local'), json: false }],

@@ -28,7 +28,7 @@ describe('a converged reconcile pass', () => {
     ['every node unhealthy: Degraded naming all', [node('0', 'unhealthy'), node('1', 'unhealthy')], 'Degraded', 'generation 3 is provisioned; 2 of 2 node(s) not healthy by their instance view (0: unhealthy, 1: unhealthy)'],
   ] as const)('%s', (_situation, nodes, phase, message) => {
     expect(reconciledPhase(nodes)).toBe(phase);
-    expect(reconciledCondition(3, nodes)).toEqual({ type: 'Ready', status: 'True', reason: 'Reconciled', message });
+    expect(reconciledCondition(3, nodes)).toEqual({ type: 'Ready', status: 'True', reason: 'Reconciled', message, observedGeneration: 3 });
   });
 });
 

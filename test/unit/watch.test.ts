@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeChanges } from '../../scripts/watch';
+import { describeChanges, settled } from '../../scripts/watch';
 import { resolveApiUrl } from '../../tools/devhost/stack-file';
 
 /** `npm run watch`: what it prints between two reads of a forward. */
-const f = (phase: string, conditions: { type: string; status: string; reason: string; message: string }[], gen = 1, observed = 1) => ({ name: 'web', generation: gen, deleting: false, status: { phase, observedGeneration: observed, conditions } });
+const f = (phase: string, conditions: { type: string; status: string; reason: string; message: string; observedGeneration?: number }[], gen = 1, observed = 1) => ({ name: 'web', generation: gen, deleting: false, status: { phase, observedGeneration: observed, conditions } });
 const ready = { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'generation 1 is provisioned' };
 
 describe('watch output', () => {
@@ -18,6 +18,25 @@ describe('watch output', () => {
     ['a new generation: the phase line again', f('Ready', [ready]), f('Updating', [ready], 2, 1), ['phase Updating (generation 1/2; 0/0 nodes healthy, 0 approved / 0 pending)']],
   ])('%s', (_situation, prev, next, lines) => {
     expect(describeChanges(prev, next)).toEqual(lines);
+  });
+});
+
+describe('when watch stops: the current generation reached a final phase', () => {
+  const failed = (generation: number | undefined) => ({ type: 'Ready', status: 'False', reason: 'ResourceGroupNotFound', message: "Resource group 'rg-nope' could not be found.", ...(generation === undefined ? {} : { observedGeneration: generation }) });
+  it.each([
+    ['the first generation failed (nothing provisioned, observedGeneration 0): settled', f('Failed', [failed(1)], 1, 0), true],
+    ['a later generation failed after an earlier one was provisioned: settled', f('Failed', [failed(3)], 3, 2), true],
+    ['Failed of an older spec the loop has not picked the new one up from yet: not settled', f('Failed', [failed(1)], 2, 0), false],
+    ['a delete that failed (the delete is its own generation): settled', { ...f('Failed', [{ ...failed(2), reason: 'DeleteFailed' }], 2, 1), deleting: true }, true],
+    ['Failed written before conditions carried a generation, observed = generation: settled', f('Failed', [failed(undefined)], 1, 1), true],
+    ['Failed written before conditions carried a generation, observed behind: not settled', f('Failed', [failed(undefined)], 1, 0), false],
+    ['Ready for the current generation: settled', f('Ready', [{ ...ready, observedGeneration: 1 }]), true],
+    ['Degraded for the current generation: settled', f('Degraded', [ready]), true],
+    ['Ready of the previous generation while the new one is reconciled: not settled', f('Ready', [ready], 2, 1), false],
+    ['still provisioning: not settled', f('Provisioning', [{ ...ready, status: 'False', reason: 'Reconciling', observedGeneration: 1 }], 1, 0), false],
+    ['Ready but being deleted: not settled', { ...f('Ready', [ready]), deleting: true }, false],
+  ])('%s', (_situation, forward, expected) => {
+    expect(settled(forward)).toBe(expected);
   });
 });
 

@@ -9,6 +9,7 @@ import { startDevhost, type RunningDevhost } from './index';
 import { portIsFree, stopChild } from './processes';
 import { withProgress } from './progress';
 import { stackFilePath } from './stack-file';
+import { acquireStackLock, refusalMessage } from './stack-lock';
 import { stackConfig, type StackPort } from './stack-config';
 
 /**
@@ -16,7 +17,8 @@ import { stackConfig, type StackPort } from './stack-config';
  * (a local Azure, as a child process) and devhost running the app from the repo root with its
  * settings pointing at both. Registers an emulator Event Grid subscription for every Event Grid
  * function of the app. Prints the URLs and a first curl. Ctrl-C, SIGTERM or the end of the process that
- * started it (`kill <npm pid>`) stops all three, with one line saying what it stopped.
+ * started it (`kill <npm pid>`) stops all three, with one line saying what it stopped. One stack
+ * per local folder: a second start on a folder in use refuses before touching it (stack-lock.ts).
  */
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -43,6 +45,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = parsed.config;
+  // Before anything in the folder is touched: a stack already running from it keeps it.
+  const lock = acquireStackLock(config.localDir);
+  if (!lock.ok) {
+    process.stderr.write(`${refusalMessage(config.localDir, lock.holder)}\n`);
+    process.exit(1);
+  }
   const parts: { azurite?: RunningAzurite; emulator?: ChildProcess; devhost?: RunningDevhost } = {};
   let stopping = false;
   const stackFile = stackFilePath(config.localDir);
@@ -64,6 +72,8 @@ async function main(): Promise<void> {
       await parts.azurite.stop().catch(() => undefined);
       stopped.push(`azurite (${parts.azurite.tableEndpoint})`);
     }
+    // Last: the folder is free once nothing uses its files any more.
+    lock.release();
     say(`stack stopped (${why}): ${stopped.length ? stopped.join(', ') : 'nothing was running yet'}`);
     process.exit(code);
   };
