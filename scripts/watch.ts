@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { forwardNameProblems } from '../core/forward-spec';
 import { needsAttention } from '../core/status';
 import { resolveApiUrl } from '../tools/devhost/stack-file';
 
@@ -58,6 +59,17 @@ export function describeChanges(prev: Forward | undefined, next: Forward): strin
   return out;
 }
 
+/** What is wrong with the command line, each named (empty: fine). */
+export function argProblems(positionals: readonly string[], intervalMs: number, timeoutS: number): string[] {
+  const [name, ...extra] = positionals;
+  return [
+    ...(name === undefined ? ['the forward to watch is missing'] : forwardNameProblems(name).map((p) => `forward "${name}" ${p.message}`)),
+    ...(extra.length ? [`one forward at a time: ${extra.map((x) => `"${x}"`).join(', ')} not taken`] : []),
+    ...(intervalMs >= 100 ? [] : ['--interval-ms must be a number >= 100']),
+    ...(timeoutS > 0 ? [] : ['--timeout-s must be a number > 0']),
+  ];
+}
+
 async function main(): Promise<number> {
   let args;
   try {
@@ -69,8 +81,9 @@ async function main(): Promise<number> {
   const name = args.positionals[0];
   const interval = Number(args.values['interval-ms']);
   const timeout = Number(args.values['timeout-s']);
-  if (!name || !/^[a-z][a-z0-9-]{0,39}$/.test(name) || !(interval >= 100) || !(timeout > 0)) {
-    process.stderr.write('usage: npm run watch -- <forward> [--url URL] [--interval-ms N>=100] [--timeout-s N>0] [--once]\n');
+  const problems = argProblems(args.positionals, interval, timeout);
+  if (problems.length) {
+    process.stderr.write(`${problems.map((p) => `watch: ${p}`).join('\n')}\nusage: npm run watch -- <forward> [--url URL] [--interval-ms N>=100] [--timeout-s N>0] [--once]\n`);
     return 2;
   }
   const api = args.values.url ? { url: args.values.url, from: '--url' } : resolveApiUrl(process.env, path.resolve(__dirname, '..', '..'));

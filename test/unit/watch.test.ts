@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeChanges, settled } from '../../scripts/watch';
+import { argProblems, describeChanges, settled } from '../../scripts/watch';
 import { resolveApiUrl } from '../../tools/devhost/stack-file';
 
 /** `npm run watch`: what it prints between two reads of a forward. */
@@ -56,4 +56,14 @@ describe('which API watch talks to without --url', () => {
     expect(r.url).toBe(url);
     expect(r.from).toMatch(from);
   });
+});
+
+describe('the command line: each problem named', () => {
+  it.each<[string, string[], number, number, string[]]>([
+    ['a forward name: fine', ['web'], 1000, 600, []],
+    ['no forward', [], 1000, 600, ['the forward to watch is missing']],
+    ['a name the API would refuse', ['Bad_Name'], 1000, 600, ['forward "Bad_Name" must be 1-40 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen']],
+    ['two forwards', ['web', 'db'], 1000, 600, ['one forward at a time: "db" not taken']],
+    ['an interval too short and a timeout not a number', ['web'], 50, Number('x'), ['--interval-ms must be a number >= 100', '--timeout-s must be a number > 0']],
+  ])('%s', (_situation, positionals, interval, timeout, problems) => expect(argProblems(positionals, interval, timeout)).toEqual(problems));
 });
