@@ -39,6 +39,13 @@ interface ProblemBody {
   problems?: { path: string; message: string; in?: string }[];
 }
 const problemOf = (res: HttpResponseInit) => JSON.parse(res.body as string) as ProblemBody;
+/** A 400 with this title naming exactly these [in, path] problems, in order. */
+function expectNamed(res: HttpResponseInit, title: string, named: [string, string][]): void {
+  expect(res.status).toBe(400);
+  const p = problemOf(res);
+  expect(p.title).toBe(title);
+  expect(p.problems?.map((x) => [x.in, x.path])).toEqual(named);
+}
 
 useEnv({ PLF_AUTH: 'off', AzureWebJobsStorage: undefined, AzureWebJobsStorage__tableServiceUri: undefined, AzureWebJobsStorage__accountName: undefined });
 
@@ -115,13 +122,7 @@ describe('one 400 names every problem of the name, the query and the body', () =
     ['GET Bad_Name/probes/runs/not-a-guid: both path parameters', forwardsProbeRunGet, request('GET', 'Bad_Name/probes/runs/x', { name: 'Bad_Name', runId: 'x' }), 'Invalid path', [['path', 'name'], ['path', 'runId']]],
     ['GET Bad_Name: the name', forwardsGet, request('GET', 'Bad_Name', { name: 'Bad_Name' }), 'Invalid forward name', [['path', 'name']]],
     ['DELETE Bad_Name: the name', forwardsDelete, request('DELETE', 'Bad_Name', { name: 'Bad_Name' }), 'Invalid forward name', [['path', 'name']]],
-  ])('%s', async (_situation, handler, req, title, named) => {
-    const res = await handler(req, context());
-    expect(res.status).toBe(400);
-    const p = problemOf(res);
-    expect(p.title).toBe(title);
-    expect(p.problems?.map((x) => [x.in, x.path])).toEqual(named);
-  });
+  ])('%s', async (_situation, handler, req, title, named) => expectNamed(await handler(req, context()), title, named));
 });
 
 describe('a query parameter the route does not take is named, with the ones it takes', () => {
@@ -215,13 +216,7 @@ describe('every route refuses a query parameter it does not take, before anythin
     ['GET web?foo=1', forwardsGet, request('GET', 'web?foo=1', { name: 'web' }), 'Invalid query', [['query', 'foo']]],
     ['GET web/probes/runs/x?x=1: the run id and the query', forwardsProbeRunGet, request('GET', 'web/probes/runs/x?x=1', { name: 'web', runId: 'x' }), 'Invalid request', [['path', 'runId'], ['query', 'x']]],
     ['GET web/probes?top=5&TOP=6: names are case-sensitive, TOP is not top', forwardsProbes, request('GET', 'web/probes?top=5&TOP=6', { name: 'web' }), 'Invalid query', [['query', 'TOP']]],
-  ])('%s', async (_situation, handler, req, title, named) => {
-    const res = await handler(req, context());
-    expect(res.status).toBe(400);
-    const p = problemOf(res);
-    expect(p.title).toBe(title);
-    expect(p.problems?.map((x) => [x.in, x.path])).toEqual(named);
-  });
+  ])('%s', async (_situation, handler, req, title, named) => expectNamed(await handler(req, context()), title, named));
 
   it('GET /api/forwards?top=1: the list takes no query (it is not paged)', async () => {
     const p = problemOf(await forwardsList(hostRequest('GET', 'http://127.0.0.1/api/forwards?top=1', {}), context()));
