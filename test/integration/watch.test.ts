@@ -25,16 +25,25 @@ function watch(name: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
 }
 
+// A terminal ARM error on the scale set's PUT, in the hub resource group (where the roles test
+// expects every product call: a made-up resource group would be a call no role grants).
+const TERMINAL = { kind: 'error', status: 400, code: 'InvalidParameter', message: 'The VM size is not allowed here.', method: 'PUT', resourceType: 'Microsoft.Compute/virtualMachineScaleSets', rate: 1 };
+
 it.each([
-  ['its first generation fails (the resource group does not exist): exits 1 on Failed', 'nope', { ...example, nodes: { count: 1 }, placement: { resourceGroup: 'rg-nope' } }, 1, /nope settled: Failed/, /✗ Ready ResourceGroupNotFound: /],
-  ['it reaches Ready: exits 0', 'fine', { ...example, nodes: { count: 1 } }, 0, /fine settled: Ready/, /✓ Ready Reconciled: generation 1 is provisioned/],
-])('%s', async (_situation, name, spec, code, settledLine, conditionLine) => {
-  const put = await s.api('PUT', `/api/forwards/${name}`, spec);
-  expect(put.status).toBe(202);
-  const started = Date.now();
-  const r = await watch(name);
-  expect(r).toEqual({ code, out: expect.stringMatching(settledLine) });
-  expect(r.out).toMatch(conditionLine);
-  // Settled, not timed out: well inside watch's own 40 s.
-  expect(Date.now() - started).toBeLessThan(30_000);
+  ['its first generation fails (a terminal ARM error): exits 1 on Failed', 'nope', TERMINAL, 1, /nope settled: Failed/, /✗ Ready InvalidParameter: /],
+  ['it reaches Ready: exits 0', 'fine', undefined, 0, /fine settled: Ready/, /✓ Ready Reconciled: generation 1 is provisioned/],
+])('%s', async (_situation, name, fault, code, settledLine, conditionLine) => {
+  if (fault) expect((await s.emu.control('POST', '/faults', fault)).status).toBe(201);
+  try {
+    const put = await s.api('PUT', `/api/forwards/${name}`, { ...example, nodes: { count: 1 } });
+    expect(put.status).toBe(202);
+    const started = Date.now();
+    const r = await watch(name);
+    expect(r).toEqual({ code, out: expect.stringMatching(settledLine) });
+    expect(r.out).toMatch(conditionLine);
+    // Settled, not timed out: well inside watch's own 40 s.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  } finally {
+    await s.emu.control('DELETE', '/faults');
+  }
 }, 60_000);
