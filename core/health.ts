@@ -77,6 +77,12 @@ export interface NodeInput {
   firstSeenAt?: string;
   /** The last recycle action on it (reimage). */
   lastRecycleAt?: string;
+  /**
+   * Metric points before this time are not the node's: it joined after a replace, and
+   * DipAvailability is split by BackendIPAddress, so an IP the replaced node had carries that
+   * node's points.
+   */
+  pointsSince?: string;
 }
 
 export interface RecycleEntry {
@@ -153,7 +159,7 @@ export function recyclesInLastHour(history: readonly RecycleEntry[], instanceId:
 export function decideForwardHealth(input: ForwardHealthInput): ForwardHealthDecision {
   const k = Math.max(1, input.settings.unhealthySamples);
   const nodes: NodeDecision[] = input.nodes.map((n) => {
-    const v = nodeVerdict(n.points, n.lastRecycleAt);
+    const v = nodeVerdict(n.points, [n.lastRecycleAt, n.pointsSince].filter((x): x is string => !!x).sort().pop());
     const hung = isHung(n.evidence);
     return { instanceId: n.instanceId, ...(n.ip ? { ip: n.ip } : {}), ...v, hung, broken: hung || v.badStreak >= k };
   });

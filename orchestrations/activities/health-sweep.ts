@@ -136,8 +136,10 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     }
     const nodesNow: { instanceId: string; ip?: string }[] = instances ?? known;
     const history = recycleHistory(r);
+    const lastReplaceAt = (r.recycle?.history ?? []).filter((h) => h.action === 'replace').map((h) => h.time).sort().pop();
     const nodes: NodeInput[] = nodesNow.map((n) => {
       const seen = prev.nodes.find((x) => x.instanceId === n.instanceId);
+      const firstSeenAt = seen?.firstSeenAt ?? now;
       const lastRecycle = history.filter((h) => h.instanceId === n.instanceId && h.action === 'reimage').map((h) => h.time).sort().pop();
       const ev = instances?.find((x) => x.instanceId === n.instanceId);
       return {
@@ -145,8 +147,11 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
         ...(n.ip ? { ip: n.ip } : {}),
         points: n.ip ? (read.byDimension[n.ip] ?? []) : [],
         ...(ev ? { evidence: { ...(ev.powerState ? { powerState: ev.powerState } : {}), ...(ev.agentReady !== undefined ? { agentReady: ev.agentReady } : {}) } } : {}),
-        firstSeenAt: seen?.firstSeenAt ?? now,
+        firstSeenAt,
         ...(lastRecycle ? { lastRecycleAt: lastRecycle } : {}),
+        // A node first seen after a replace may have the replaced node's IP, and with it that
+        // node's bad points (metrics are split by IP): it is judged on points from then on.
+        ...(lastReplaceAt && firstSeenAt > lastReplaceAt ? { pointsSince: firstSeenAt } : {}),
       };
     });
     const lease = r.scaleSetLease ?? {};

@@ -57,6 +57,7 @@ describe('decideForwardHealth', () => {
     ['single node stopped: recycled', base([node('0', [], { evidence: { powerState: 'stopped' } })]), { recycle: '0' }],
     ['broken node inside its grace period after create: not recycled', base([node('0', BROKEN, { firstSeenAt: at(500) }), node('1', GOOD)]), { hold: 'grace-period' }],
     ['grace period 0 accepted: a new broken node is recycled', base([node('0', BROKEN, { firstSeenAt: at(600) }), node('1', GOOD)], { settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3 } }), { recycle: '0' }],
+    ['a replacement holding the replaced node\'s IP, its bad points from before it joined: judged on its own points only, not recycled', base([node('0', BROKEN, { pointsSince: at(600) }), node('1', GOOD)], { settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3 } }), {}],
     ['broken node right after the reconcile rolled nodes: not recycled (grace)', base([node('0', BROKEN), node('1', GOOD)], { lastRolledAt: at(550) }), { hold: 'grace-period' }],
     ['another recycle of the forward runs: not recycled', base([node('0', BROKEN), node('1', GOOD)], { recycleRunning: true }), { hold: 'recycle-running' }],
     ['the reconcile is rolling nodes: not recycled', base([node('0', BROKEN), node('1', GOOD)], { reconcileHoldsScaleSet: true }), { hold: 'reconcile-rolling' }],
