@@ -89,10 +89,10 @@ function tooLarge(request: HttpRequest, text: string | undefined, max: number, w
 /** An action route's body is `{}` at most (and some whitespace): anything near this is not one. */
 export const MAX_ACTION_BODY_BYTES = 4 * 1024;
 
-/** The body problem of text that is not JSON (named with the name's and the query's). */
 /**
- * Text that is not JSON, with where the parser stopped: V8's SyntaxError says `at position N (line
- * L column C)`, or that the text ended early; only that part is kept (never the text itself).
+ * The body problem of text that is not JSON (named with the name's and the query's), with where
+ * the parser stopped: V8's SyntaxError says `at position N (line L column C)`, or that the text
+ * ended early; only that part is kept (never the text itself).
  */
 const notJsonProblem = (err: unknown, hint: string): Problem => {
   const message = err instanceof Error ? err.message : '';
