@@ -116,6 +116,15 @@ describe('private link service', () => {
     expect(e.message).toContain('nat1');
   });
 
+  it('a service on a Basic load balancer -> 400 naming the load balancer and its SKU (NET-8); nothing is created', async () => {
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a', { sku: { name: 'Basic' } }));
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a')));
+    expect([e.statusCode, e.code]).toEqual([400, 'InvalidParameter']);
+    expect(e.message).toContain('/loadBalancers/lb-a');
+    expect(e.message).toContain('Basic');
+    await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-x')).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('get of a missing service -> 404 ResourceNotFound', async () => {
     const e = await rejects(hub().privateLinkServices.get(IDS.hubRg, 'nope'));
     expect([e.statusCode, e.code]).toEqual([404, 'ResourceNotFound']);
@@ -285,10 +294,13 @@ describe('private endpoints and connections', () => {
   });
 
   it.each([
-    ['Pending -> Rejected', 'Rejected', undefined, 200],
-    ['Rejected -> Approved is refused', 'Approved', 'Rejected', 400],
-    ['unknown status', 'Maybe', undefined, 400],
-  ])('connection update %s', async (_n, status, before, code) => {
+    ['Pending -> Rejected', 'Rejected', undefined, 200, undefined],
+    ['Pending -> Approved', 'Approved', undefined, 200, undefined],
+    ['Rejected -> Approved is refused (NET-4)', 'Approved', 'Rejected', 400, 'BadRequest'],
+    ['Rejected -> Pending is refused too (NET-4)', 'Pending', 'Rejected', 400, 'BadRequest'],
+    ['Rejected -> Rejected again', 'Rejected', 'Rejected', 200, undefined],
+    ['unknown status', 'Maybe', undefined, 400, 'InvalidParameter'],
+  ])('connection update %s', async (_n, status, before, code, errorCode) => {
     const pls = await createForward(hub(), 'a');
     await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
       location: IDS.location,
@@ -299,7 +311,73 @@ describe('private endpoints and connections', () => {
     if (before) await hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, { privateLinkServiceConnectionState: { status: before } });
     const call = hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, { privateLinkServiceConnectionState: { status } });
     if (code === 200) expect((await call).privateLinkServiceConnectionState?.status).toBe(status);
-    else expect((await rejects(call)).statusCode).toBe(code);
+    else {
+      const e = await rejects(call);
+      expect([e.statusCode, e.code]).toEqual([code, errorCode]);
+      if (before) expect((await hub().privateLinkServices.getPrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string)).privateLinkServiceConnectionState?.status).toBe(before);
+    }
+  });
+
+  /** LB + PLS and one Pending consumer endpoint; returns the connection as listed by the provider. */
+  async function pendingConnection(): Promise<{ name: string; id: string; peId: string }> {
+    const pls = await createForward(hub(), 'a');
+    const pe = await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', {
+      location: IDS.location,
+      subnet: { id: IDS.spokeLinked },
+      manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+    });
+    const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
+    return { name: conn.name as string, id: conn.id as string, peId: pe.id as string };
+  }
+
+  it.each([
+    ['a name the service never had', async () => 'pe-a.00000000-0000-0000-0000-000000000000'],
+    [
+      'a connection the provider deleted since it was listed',
+      async (name: string) => {
+        await hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, 'pls-a', name);
+        return name;
+      },
+    ],
+    [
+      'a connection whose endpoint the consumer deleted since it was listed',
+      async (name: string) => {
+        await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a');
+        return name;
+      },
+    ],
+  ])('approving %s -> 400 PrivateEndpointConnectionCannotBeCreatedByServiceProvider, nothing is created (NET-3)', async (_n, target) => {
+    const conn = await pendingConnection();
+    const name = await target(conn.name);
+    const e = await rejects(hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', name, { name, privateLinkServiceConnectionState: { status: 'Approved', description: 'ok' } }));
+    expect([e.statusCode, e.code]).toEqual([400, 'PrivateEndpointConnectionCannotBeCreatedByServiceProvider']);
+    await expect(hub().privateLinkServices.getPrivateEndpointConnection(IDS.hubRg, 'pls-a', name)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('approving a connection of a service that does not exist -> 404 ResourceNotFound naming the service', async () => {
+    const e = await rejects(hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-none', 'c', { privateLinkServiceConnectionState: { status: 'Approved' } }));
+    expect([e.statusCode, e.code]).toEqual([404, 'ResourceNotFound']);
+    expect(e.message).toContain('pls-none');
+  });
+
+  it.each([
+    ['the published body (name + properties.privateEndpoint.id of this connection)', (c: { name: string; peId: string }) => ({ name: c.name, properties: { privateEndpoint: { id: c.peId } } }), 200, []],
+    ['the body the SDK sends (name; privateEndpoint is read-only)', (c: { name: string; peId: string }) => ({ name: c.name, properties: {} }), 200, []],
+    ['a name that is not the one in the URL', (c: { name: string; peId: string }) => ({ name: `${c.name}-other`, properties: { privateEndpoint: { id: c.peId } } }), 400, ['-other']],
+    ['another endpoint id and another name (both named)', (c: { name: string; peId: string }) => ({ name: 'x', properties: { privateEndpoint: { id: `${c.peId}-other` } } }), 400, ["name 'x'", `${'pe-a'}-other`]],
+  ] as const)('approval body: %s (NET-5)', async (_n, shape, status, named) => {
+    const conn = await pendingConnection();
+    const b = shape(conn);
+    const r = await t.raw<{ error?: { code: string; message: string }; properties?: { privateLinkServiceConnectionState: { status: string } } }>('PUT', `${conn.id}?api-version=2024-07-01`, {
+      body: { ...b, properties: { ...b.properties, privateLinkServiceConnectionState: { status: 'Approved', description: 'ok' } } },
+    });
+    expect(r.status).toBe(status);
+    if (status === 200) expect(r.body.properties?.privateLinkServiceConnectionState.status).toBe('Approved');
+    else {
+      expect(r.body.error?.code).toBe('InvalidParameter');
+      for (const n of named) expect(r.body.error?.message).toContain(n);
+      expect((await hub().privateLinkServices.getPrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name)).privateLinkServiceConnectionState?.status).toBe('Pending');
+    }
   });
 
   it('stale If-Match on a connection update -> 412', async () => {
@@ -366,12 +444,68 @@ describe('private endpoints and connections', () => {
 
 describe('dependency conflicts', () => {
   it.each([
-    ['load balancer behind a private link service', async () => hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a'), 'LoadBalancerInUseByPrivateLinkService'],
-    ['subnet holding NAT IPs and a frontend', async () => hub().subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'shared'), 'InUseSubnetCannotBeDeleted'],
-    ['virtual network whose subnet is in use', async () => hub().virtualNetworks.beginDeleteAndWait(IDS.hubRg, 'vnet-hub'), 'InUseSubnetCannotBeDeleted'],
-  ])('deleting a %s -> 409', async (_n, del, code) => {
+    ['load balancer behind a private link service (NET-2)', async () => hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a'), 400, 'CannotDeleteLoadBalancerWithPrivateLinkService'],
+    ['subnet holding NAT IPs and a frontend', async () => hub().subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'shared'), 409, 'InUseSubnetCannotBeDeleted'],
+    ['virtual network whose subnet is in use', async () => hub().virtualNetworks.beginDeleteAndWait(IDS.hubRg, 'vnet-hub'), 409, 'InUseSubnetCannotBeDeleted'],
+  ])('deleting a %s -> %s %s', async (_n, del, status, code) => {
     await createForward(hub(), 'a');
     const e = await rejects(del());
-    expect([e.statusCode, e.code]).toEqual([409, code]);
+    expect([e.statusCode, e.code]).toEqual([status, code]);
+  });
+});
+
+describe('deleting a private link service that has connections (NET-1, NET-6)', () => {
+  /** A forward with one endpoint per wanted state (consumer subscription, manual requests). */
+  async function withConnections(states: Array<'Pending' | 'Approved'>): Promise<string[]> {
+    const pls = await createForward(hub(), 'a');
+    const peIds: string[] = [];
+    for (const [i, st] of states.entries()) {
+      const pe = await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, `pe-${i}`, {
+        location: IDS.location,
+        subnet: { id: IDS.spokeLinked },
+        manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
+      });
+      peIds.push(pe.id as string);
+      if (st === 'Approved') {
+        const conn = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections?.find((c) => c.privateEndpoint?.id === pe.id);
+        await hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn?.name as string, { privateLinkServiceConnectionState: { status: 'Approved' } });
+      }
+    }
+    return peIds;
+  }
+
+  it.each([
+    ['one Pending connection', ['Pending'], '1 private endpoint connection.'],
+    ['an Approved and a Pending connection', ['Approved', 'Pending'], '2 private endpoint connections.'],
+  ] as const)('with %s -> 400 PrivateLinkServiceWithPrivateEndpointConnectionsCannotBeDeleted; service and connections stay', async (_n, states, count) => {
+    await withConnections([...states]);
+    const e = await rejects(hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a'));
+    expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceWithPrivateEndpointConnectionsCannotBeDeleted']);
+    expect(e.message).toContain(count);
+    const pls = await hub().privateLinkServices.get(IDS.hubRg, 'pls-a');
+    expect(pls.provisioningState).toBe('Succeeded');
+    expect(pls.privateEndpointConnections?.map((c) => c.privateLinkServiceConnectionState?.status).sort()).toEqual([...states].sort());
+  });
+
+  it('a connection delete is long-running (202 + Location); while it runs the service still cannot be deleted; after it, the service can', async () => {
+    const [peId] = await withConnections(['Approved']);
+    const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
+    await t.control('PUT', '/settings', { lroDelayMs: 3_600_000 });
+    try {
+      const del = await t.raw('DELETE', `${conn.id}?api-version=2024-07-01`);
+      expect(del.status).toBe(202);
+      expect(del.headers.location).toBeDefined();
+      expect((await hub().privateLinkServices.getPrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string)).provisioningState).toBe('Deleting');
+      const blocked = await t.raw<{ error: { code: string } }>('DELETE', `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/pls-a?api-version=2024-07-01`);
+      expect([blocked.status, blocked.body.error.code]).toEqual([400, 'PrivateLinkServiceWithPrivateEndpointConnectionsCannotBeDeleted']);
+      await t.control('POST', '/operations/settle');
+    } finally {
+      await t.control('PUT', '/settings', { lroDelayMs: 0 });
+    }
+    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a');
+    await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).rejects.toMatchObject({ statusCode: 404 });
+    // The endpoint outlives the service and shows its connection as Disconnected.
+    const pe = await consumer().privateEndpoints.get(IDS.spokeRg, peId.split('/').pop() as string);
+    expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Disconnected');
   });
 });

@@ -107,6 +107,21 @@ describe('A record sets', () => {
     expect(r.ttl).toBe(60);
   });
 
+  it.each([
+    ['create (PUT)', async () => dns().recordSets.createOrUpdate(IDS.hubRg, IDS.zone, 'A', 'x', record('10.1.0.4', { managedby: 'plf', 'managed by': 'plf', 'plf forward': 'a' }))],
+    [
+      'update (PATCH)',
+      async () => {
+        await dns().recordSets.createOrUpdate(IDS.hubRg, IDS.zone, 'A', 'x', record('10.1.0.4', { managedby: 'plf' }));
+        return dns().recordSets.update(IDS.hubRg, IDS.zone, 'A', 'x', { metadata: { managedby: 'plf', 'managed by': 'plf', 'plf forward': 'a' } });
+      },
+    ],
+  ])('metadata keys with a space are dropped without an error on %s (DNS-1)', async (_n, write) => {
+    const r = await write();
+    expect(r.metadata).toEqual({ managedby: 'plf' });
+    expect((await dns().recordSets.get(IDS.hubRg, IDS.zone, 'A', 'x')).metadata).toEqual({ managedby: 'plf' });
+  });
+
   it('update (PATCH) merges: metadata changes, records stay', async () => {
     await dns().recordSets.createOrUpdate(IDS.hubRg, IDS.zone, 'A', 'x', record('10.1.0.4'));
     const r = await dns().recordSets.update(IDS.hubRg, IDS.zone, 'A', 'x', { metadata: { owner: 'me' } });

@@ -12,8 +12,9 @@ import { randomUUID } from 'node:crypto';
  * rules, with the cross references ARM adds (rule ids on frontends, pools and probes).
  * IP-based pools (`loadBalancerBackendAddresses` with ipAddress + virtualNetwork/subnet) are stored
  * as given and only matter to private link services (see ipBasedPools).
- * Deleting an LB whose frontend a private link service uses, or whose pool still has members,
- * answers 409.
+ * Deleting an LB whose frontend a private link service uses answers 400
+ * CannotDeleteLoadBalancerWithPrivateLinkService (AZURE-RULES NET-2); one whose pool still has
+ * members answers 409.
  */
 const CHILD_TYPES = {
   frontendIPConfigurations: 'Microsoft.Network/loadBalancers/frontendIPConfigurations',

@@ -19,7 +19,11 @@ import { ipBasedPools, lbDeleteGuards, lbWriteGuards } from './load-balancers';
  *   auto-approval: a listed subscription (or `*`) gets Approved, as does an automatic
  *   (non-manual) request from the service's own subscription; everyone else arrives Pending.
  * - Approving/rejecting (PUT on the connection) publishes write events for the connection AND
- *   the endpoint; a rejected connection cannot be approved again.
+ *   the endpoint; a rejected connection cannot be approved again (NET-4); a PUT of a connection
+ *   name the service does not have is refused (NET-3): only an endpoint creates a connection.
+ * - A service that still has connections cannot be deleted (NET-1): the provider deletes them
+ *   first (each a long-running delete, NET-6). Nothing cascades.
+ * Rule ids (NET-n) are the rows of tools/emulator/AZURE-RULES.md.
  */
 export const PLS_CONN_TYPE = T.plsConn;
 
@@ -66,6 +70,7 @@ function validate(ctx: ArmContext, id: string, p: Json, existing?: StoredResourc
         lb.type === T.lb &&
         ((props(lb).frontendIPConfigurations as Json[]) ?? []).some((f) => String(f.name).toLowerCase() === parsed.names[1].toLowerCase());
       if (!ok) problems.push(`Resource ${feId ?? `loadBalancerFrontendIpConfigurations[${i}]`} referenced by resource ${id} was not found.`);
+      else if (!isStandard(lb)) problems.push(basicLbProblem(lb, id));
       else lbs.set(lb.id.toLowerCase(), lb);
     });
   const ipBased = [...lbs.values()].flatMap((lb) => ipBasedProblems(lb.id, props(lb), id));
@@ -104,6 +109,20 @@ function validate(ctx: ArmContext, id: string, p: Json, existing?: StoredResourc
 }
 
 const IP_BASED_POOL = 'PrivateLinkServiceCannotUseIpBasedBackendPool';
+
+/**
+ * NET-8: a private link service fronts a Standard load balancer only (Learn, "What is Azure Private
+ * Link service?": "Private Link service is attached to a Standard Load Balancer"; Basic is not
+ * supported). The exact code is undocumented: 400 InvalidParameter naming the load balancer.
+ */
+function isStandard(lb: StoredResource): boolean {
+  const sku = lb.body.sku;
+  return !isObject(sku) || String(sku.name ?? 'Standard').toLowerCase() === 'standard';
+}
+
+function basicLbProblem(lb: StoredResource, plsId: string): string {
+  return `Private link service ${plsId} cannot use load balancer ${lb.id}: its SKU is ${String((lb.body.sku as Json).name)}; a private link service needs a Standard load balancer.`;
+}
 
 /** One sentence per IP-based backend pool of `lbId` (a PLS cannot front such a load balancer). */
 function ipBasedProblems(lbId: string, lbProps: Json, plsId: string): string[] {
@@ -211,12 +230,21 @@ const plsType = storedResourceHandlers({
   afterWrite(ctx, r) {
     plsNic(ctx.emu, r, r.internal.natIps as Array<{ name: string; ip: string; subnetId: string }>);
   },
+  beforeDelete(ctx, r) {
+    // NET-1: refused while any connection exists (one still being deleted counts). Code, status and
+    // message as Learn shows them ("A load balancer with a private link service or a private link
+    // service with private endpoint connections can't be deleted", AKS troubleshooting).
+    const n = connectionsOf(ctx.emu, r.id).length;
+    if (n > 0) {
+      throw new ArmError(
+        400,
+        'PrivateLinkServiceWithPrivateEndpointConnectionsCannotBeDeleted',
+        `Private link service ${r.id} cannot be deleted since it has ${n} private endpoint connection${n === 1 ? '' : 's'}. Please delete all private endpoint connections before deleting the private link service.`,
+      );
+    }
+  },
   afterDelete(ctx, r) {
     ctx.emu.state.delete(r.internal.nicId as string);
-    for (const c of connectionsOf(ctx.emu, r.id)) {
-      ctx.emu.state.delete(c.id);
-      publishConnectionChange(ctx.emu, c, 'delete');
-    }
   },
   render(ctx, r, out) {
     (out.properties as Json).privateEndpointConnections = connectionsOf(ctx.emu, r.id).map(renderConnection);
@@ -288,15 +316,38 @@ const connStored = storedResourceHandlers({
   },
 });
 
-/** PUT = approve/reject an existing connection (synchronous in ARM: 200 with the connection). */
+/**
+ * PUT = approve/reject an existing connection (synchronous in ARM: 200 with the connection).
+ * - The service must exist (404 ResourceNotFound naming it); a connection name it does not have
+ *   is 400 PrivateEndpointConnectionCannotBeCreatedByServiceProvider (NET-3, azure-sdk-for-go#9484):
+ *   the provider can only change connections that endpoints created.
+ * - Body as the published example (PrivateLinkServiceUpdatePrivateEndpointConnection.json): `name`
+ *   and `properties.privateEndpoint.id` (read-only in the spec: the SDK leaves it out), when sent,
+ *   must be this connection's (NET-5; Azure's answer to a mismatch is undocumented: 400).
+ * - Rejected is final (NET-4).
+ */
 function updateConnection(ctx: ArmContext) {
   const body = requireObjectBody(ctx);
-  const conn = ctx.emu.state.get(ctx.req.path.id);
-  checkPreconditions(preconditionHeaders(ctx), conn?.etag, `privateLinkServices/${ctx.req.path.names.join('/privateEndpointConnections/')}`);
-  if (!conn) throw resourceNotFound(T.plsConn, ctx.req.path.names.join('/'), ctx.req.path.resourceGroup);
+  const path = ctx.req.path;
+  const pls = ctx.emu.state.get(path.parentId);
+  if (!pls || pls.type !== T.pls) throw resourceNotFound(T.pls, path.names[0], path.resourceGroup);
+  const conn = ctx.emu.state.get(path.id);
+  checkPreconditions(preconditionHeaders(ctx), conn?.etag, `privateLinkServices/${path.names.join('/privateEndpointConnections/')}`);
+  if (!conn) {
+    throw new ArmError(
+      400,
+      'PrivateEndpointConnectionCannotBeCreatedByServiceProvider',
+      `Private endpoint connection ${path.names[1]} does not exist on private link service ${pls.id}; a private endpoint connection cannot be created by the service provider, only by a private endpoint.`,
+    );
+  }
   const p = (isObject(body.properties) ? body.properties : {}) as Json;
   const st = p.privateLinkServiceConnectionState;
   const problems: string[] = [];
+  if (body.name !== undefined && String(body.name).toLowerCase() !== conn.name.toLowerCase()) problems.push(`name '${String(body.name)}' is not the name of the connection in the URL (${conn.name}).`);
+  const peId = refId(p.privateEndpoint);
+  if (p.privateEndpoint !== undefined && peId?.toLowerCase() !== String(conn.internal.peId ?? '').toLowerCase()) {
+    problems.push(`properties.privateEndpoint.id ${peId ?? '(none)'} is not the private endpoint of connection ${conn.name} (${String(conn.internal.peId)}).`);
+  }
   if (!isObject(st)) problems.push('properties.privateLinkServiceConnectionState is required.');
   else {
     if (!STATUSES.includes(String(st.status))) problems.push(`privateLinkServiceConnectionState.status must be one of ${STATUSES.join(', ')}.`);
@@ -305,8 +356,11 @@ function updateConnection(ctx: ArmContext) {
   if (problems.length) throw invalidParameters(problems);
   const state = st as Json;
   const cur = (props(conn).privateLinkServiceConnectionState ?? {}) as Json;
-  if (cur.status === 'Rejected' && state.status === 'Approved') {
-    throw new ArmError(400, 'CannotApproveRejectedPrivateEndpointConnection', `Private endpoint connection ${conn.id} was rejected and cannot be approved; the consumer must create a new private endpoint.`);
+  if (cur.status === 'Rejected' && state.status !== 'Rejected') {
+    // NET-4: NRP's own code is undocumented; this is the documented answer of the same rule
+    // elsewhere (azure-docs PR #86823: "(BadRequest) Approving rejected private endpoint
+    // connections is not supported."). Any way out of Rejected is refused (stricter).
+    throw new ArmError(400, 'BadRequest', `Approving rejected private endpoint connections is not supported. Connection ${conn.id} is Rejected; the consumer must create a new private endpoint.`);
   }
   if (ctx.emu.lro.pendingFor(conn.id)) throw conflict('AnotherOperationInProgress', `Another operation on ${conn.id} is in progress.`);
   props(conn).privateLinkServiceConnectionState = {
@@ -322,16 +376,18 @@ function updateConnection(ctx: ArmContext) {
 
 const connType: ResourceTypeHandler = { type: T.plsConn, get: connStored.get, list: connStored.list, delete: connStored.delete, put: updateConnection };
 
-// An LB frontend used by a PLS cannot go away with its LB.
+// NET-2: an LB frontend used by a PLS cannot go away with its LB. Code, status and message as Learn
+// shows them (AKS troubleshooting, "A load balancer with a private link service ... can't be deleted").
 lbDeleteGuards.push((ctx, lb) => {
   const prefix = `${lb.id}/frontendIPConfigurations/`.toLowerCase();
   const users = ctx.emu.state
     .list(T.pls)
     .filter((pls) => ((props(pls).loadBalancerFrontendIpConfigurations as Json[]) ?? []).some((f) => refId(f)?.toLowerCase().startsWith(prefix)));
   if (users.length) {
-    throw conflict(
-      'LoadBalancerInUseByPrivateLinkService',
-      `It is not allowed to delete load balancer ${lb.id} because its frontend IP configuration is used by private link service ${users.map((u) => u.id).join(', ')}. Delete the private link service first.`,
+    throw new ArmError(
+      400,
+      'CannotDeleteLoadBalancerWithPrivateLinkService',
+      `Cannot delete load balancer ${lb.id} since it is referenced by private link service ${users.map((u) => u.id).join(', ')}. Please delete private link service prior to deleting load balancer.`,
     );
   }
 });

@@ -16,7 +16,8 @@ import { rgId } from '../resources';
  * record sets A (create/update/get/list/delete, synchronous like the real service) plus the
  * zone's SOA. Etags are plain GUIDs as Private DNS answers them; If-Match / If-None-Match: *
  * work on every write. Record-set names are stored lower-case, as the service returns them.
- * A zone with virtual network links cannot be deleted (409).
+ * A zone with virtual network links cannot be deleted (409). Record-set metadata keys with a space
+ * are dropped without an error, as the service does (AZURE-RULES DNS-1).
  */
 type Json = Record<string, unknown>;
 const ZONE = 'Microsoft.Network/privateDnsZones';
@@ -140,6 +141,14 @@ const linkType = storedResourceHandlers({
   },
 });
 
+/**
+ * DNS-1: the service drops metadata keys that contain a space and still answers 200/201 — the write
+ * "succeeds" without them (azure-rest-api-specs#8555). Other keys are kept as sent.
+ */
+function storedMetadata(m: unknown): Json {
+  return isObject(m) ? Object.fromEntries(Object.entries(m).filter(([k]) => !/\s/.test(k))) : {};
+}
+
 function validateRecord(body: Json): string[] {
   const rp = p(body);
   const problems: string[] = [];
@@ -169,7 +178,7 @@ const aStored = storedResourceHandlers({
     return {
       body: {
         properties: {
-          metadata: rp.metadata ?? {},
+          metadata: storedMetadata(rp.metadata),
           ttl: rp.ttl ?? 3600,
           fqdn: `${name === '@' ? '' : `${name}.`}${zoneName.toLowerCase()}.`,
           isAutoRegistered: false,
