@@ -54,6 +54,19 @@ const TERMINAL_CODES = new Set(
   ].map((c) => c.toLowerCase()),
 );
 
+/**
+ * ARM error codes that mean "the thing addressed is gone" although the status is not 404: read as
+ * notFound, like a 404.
+ */
+const GONE_CODES = new Set(
+  [
+    // 400 to an approve/reject PUT of a connection the service does not have (its endpoint was
+    // deleted between the list and the PUT): NRP says it "cannot be created by the service
+    // provider" (azure-sdk-for-go#9484; tools/emulator/AZURE-RULES.md NET-3).
+    'PrivateEndpointConnectionCannotBeCreatedByServiceProvider',
+  ].map((c) => c.toLowerCase()),
+);
+
 interface ErrorLike {
   statusCode?: number;
   code?: string;
@@ -84,6 +97,7 @@ export function classify(err: unknown): Classified {
   const message = (e.message ?? String(err)).slice(0, 2000);
   const lc = code.toLowerCase();
   if (status === 404 && lc !== 'resourcegroupnotfound' && lc !== 'subscriptionnotfound') return { kind: 'notFound', code, message };
+  if (GONE_CODES.has(lc)) return { kind: 'notFound', code, message };
   if (RETRYABLE_CODES.has(lc)) return { kind: 'retryable', code, message, ...withRetryAfter(e) };
   if (TERMINAL_CODES.has(lc)) return { kind: 'terminal', code, message };
   if (status === 429 || status === 408 || (status !== undefined && status >= 500)) return { kind: 'retryable', code, message, ...withRetryAfter(e) };

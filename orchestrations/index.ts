@@ -14,6 +14,7 @@ import './activities/remove-forward';
 import './activities/remove-forward-records';
 import './activities/probes';
 import './activities/remove-resource';
+import './activities/remove-service-connections';
 import './activities/resource-state';
 import './activities/upgrade-node';
 import './activities/write-status';

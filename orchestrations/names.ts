@@ -8,6 +8,7 @@ export const DurableNames = {
   ensureResource: 'ensureResource',
   resourceState: 'resourceState',
   removeResource: 'removeResource',
+  removeServiceConnections: 'removeServiceConnections',
   listForwardNodes: 'listForwardNodes',
   upgradeForwardNode: 'upgradeForwardNode',
   writeForwardStatus: 'writeForwardStatus',

@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { DELETE_ORDER, ENSURE_ORDER } from '../azure/order';
+import { CONNECTIONS_BLOCK_DELETE, DELETE_ORDER, ENSURE_ORDER } from '../azure/order';
 import type { ProvisioningState, RemoveResult, ResourceKind } from '../azure/resource-service';
 import type { NodeStatus, Phase } from '../core/status';
 import { DurableNames, SPEC_CHANGED_EVENT } from './names';
@@ -12,8 +12,9 @@ import type { ForwardSnapshot } from './activities/load-forward';
  * The singleton reconcile loop of one forward (instance id `forward:{name}`), deterministic:
  * every decision comes from activity results and the orchestration clock.
  *
- *   load the spec's generation -> deleting? remove our DNS records, tear down in reverse order,
- *      remove the entry (and its connection rows and action log), end
+ *   load the spec's generation -> deleting? remove our DNS records, tear down in reverse order
+ *      (the PLS's private endpoint connections before the PLS), remove the entry (and its
+ *      connection rows and action log), end
  *   -> ensure LB, scale set, PLS in order (each write is started by an activity and polled on a
  *      durable timer, never awaited inside an activity)
  *   -> roll nodes that do not run the latest model, one at a time, each back to healthy first
@@ -60,17 +61,51 @@ function status(ctx: OrchestrationContext, name: string, generation: number, pha
   return writeCondition(ctx, { forward: name, phase, condition: { ...rest, status: ok ? 'True' : 'False', observedGeneration: generation }, ...(error ? { error } : {}) });
 }
 
+/** Times the PLS delete may meet a connection that arrived after the connections were deleted. */
+const MAX_CONNECTION_ROUNDS = 5;
+
+/**
+ * Deletes the PLS's private endpoint connections and polls until none is left (each delete is a
+ * long-running operation; a connection that arrives meanwhile is deleted on the next poll).
+ */
+function* drainConnections(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult> {
+  return yield* pollUntil<{ remaining: number }>(ctx, input, {
+    observe: () => runStep(ctx, input, DurableNames.removeServiceConnections, { name: input.name }),
+    verdict: (r) => (r.remaining === 0 ? 'done' : 'wait'),
+    maxPolls: MAX_POLLS,
+    what: 'private endpoint connections',
+  });
+}
+
+/** Starts deleting one resource and polls until it is gone. */
+function* removeOne(ctx: OrchestrationContext, input: ReconcileInput, kind: ResourceKind): Gen<StepResult> {
+  const r = yield* runStep<{ result: RemoveResult }>(ctx, input, DurableNames.removeResource, { name: input.name, kind });
+  if (r.outcome !== 'ok' || r.result !== 'deleting') return r;
+  return yield* until(ctx, input, kind, (s) => s === 'Absent');
+}
+
 function* teardown(ctx: OrchestrationContext, input: ReconcileInput, generation: number): Gen<StepResult> {
   yield* status(ctx, input.name, generation, 'Deleting', { type: 'Ready', ok: false, reason: 'Deleting', message: 'deleting the forward in reverse order' });
   // Our DNS records first: they name endpoints of a service that is about to go.
   const records = yield* runStep(ctx, input, DurableNames.removeForwardRecords, { name: input.name, now: ctx.df.currentUtcDateTime.toISOString() });
   if (records.outcome !== 'ok') return records;
   for (const kind of DELETE_ORDER) {
-    const r = yield* runStep<{ result: RemoveResult }>(ctx, input, DurableNames.removeResource, { name: input.name, kind });
-    if (r.outcome !== 'ok') return r;
-    if (r.result === 'deleting') {
-      const gone = yield* until(ctx, input, kind, (s) => s === 'Absent');
-      if (gone.outcome !== 'ok') return gone;
+    if (kind !== 'privateLinkService') {
+      const r = yield* removeOne(ctx, input, kind);
+      if (r.outcome !== 'ok') return r;
+      continue;
+    }
+    // Azure refuses to delete a PLS that has private endpoint connections (Approved, Pending or
+    // Rejected, even one being deleted): delete them all and wait until none is left, then the PLS.
+    // A consumer may connect in between: ARM then refuses the PLS delete (CONNECTIONS_BLOCK_DELETE)
+    // and the round starts over, a bounded number of times.
+    for (let round = 1; ; round++) {
+      const drained = yield* drainConnections(ctx, input);
+      if (drained.outcome !== 'ok') return drained;
+      const r = yield* removeOne(ctx, input, kind);
+      if (r.outcome === 'terminal' && r.code === CONNECTIONS_BLOCK_DELETE && round < MAX_CONNECTION_ROUNDS) continue;
+      if (r.outcome !== 'ok') return r;
+      break;
     }
   }
   yield ctx.df.callActivity(DurableNames.removeForward, input.name);

@@ -1,6 +1,8 @@
 import type { HubPlacement } from '../../core/app-settings';
 import type { AzureClients } from '../client-factory';
 import { forwardNames, isOwnedBy } from '../../core/names';
+import { listConnections, startDeletingConnection } from '../private-endpoint/connections';
+import { parseResourceId } from '../resource-id';
 import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredPrivateLinkService, privateLinkServiceId } from './spec';
 
@@ -30,6 +32,27 @@ export const privateLinkServiceService: ResourceService = {
     return 'deleting';
   },
 };
+
+/**
+ * Teardown's step before the PLS delete: starts deleting every private endpoint connection of the
+ * forward's PLS (they block its delete: azure/order.ts CONNECTIONS_BLOCK_DELETE) and answers how many still exist;
+ * the orchestration calls it again until none is left. Level-triggered: a connection that arrived
+ * since the last call is deleted too; one already Deleting is not deleted twice (ARM would answer
+ * 409 AnotherOperationInProgress); one that vanished meanwhile (404) is gone. A PLS that is absent
+ * or not ours has nothing of ours to delete: 0. One list call plus one DELETE per connection.
+ */
+export async function removeConnections(clients: AzureClients, forward: string, p: HubPlacement): Promise<{ remaining: number }> {
+  const name = forwardNames(forward).privateLinkService;
+  const pls = await readOrUndefined(() => clients.network(p.subscriptionId).privateLinkServices.get(p.resourceGroup, name));
+  if (!pls || !isOwnedBy(pls.tags, forward)) return { remaining: 0 };
+  const ref = parseResourceId(privateLinkServiceId(forward, p))!;
+  let remaining = 0;
+  for (const c of await listConnections(clients, ref)) {
+    if (!c.name) continue;
+    if (c.deleting || (await startDeletingConnection(clients, ref, c.name)) === 'deleting') remaining++;
+  }
+  return { remaining };
+}
 
 /**
  * What consumers need of a forward, read from ARM: the PLS alias they connect to and the LB

@@ -106,13 +106,20 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
       };
     });
     const decisions = decideConnections({ ...spec.consumers, onDisallow: spec.consumers.onDisallow ?? 'keep' }, facts);
+    // Connections that vanished between the list and our approve/reject (their endpoint was
+    // deleted): gone, like one the next list would not show; the pass carries on without them.
+    const vanished = new Set<string>();
     await Promise.all(
       decisions.map((d) =>
         limit(async () => {
           const r = rows.get(d.name)!;
           const change = stateChange(d.decision, r.state);
           if (change) {
-            await setConnectionState(c, pls, d.name, change, connectionDescription(change, d.reason));
+            if ((await setConnectionState(c, pls, d.name, change, connectionDescription(change, d.reason))) === 'gone') {
+              vanished.add(d.name);
+              rows.delete(d.name);
+              return;
+            }
             await act(change === 'Approved' ? 'approve' : 'reject', d.name, d.reason);
             if (change === 'Approved') summary.approved++;
             else summary.rejected++;
@@ -122,6 +129,9 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
         }),
       ),
     );
+
+    const present = listed.filter((conn) => !vanished.has(conn.name));
+    summary.connections = present.length;
 
     // 4. DNS records: only when something that concerns them changed (or the drift check is due).
     const gone = previous.filter((p) => !rows.has(p.name));
@@ -149,7 +159,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
           records.set(zoneId.toLowerCase(), await readARecord(c, zoneId, recordName));
         }
         // The NIC's IP of approved endpoints: read when unknown or when something about it changed.
-        const approved = listed.map((conn) => rows.get(conn.name)!).filter((r) => r.state === 'Approved' && !!spec.dns);
+        const approved = present.map((conn) => rows.get(conn.name)!).filter((r) => r.state === 'Approved' && !!spec.dns);
         await Promise.all(
           approved
             .filter((r) => r.nicId && (!r.ip || dirty.has(r.name)))
@@ -189,7 +199,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
     }
 
     // 5. Remember what was seen and show it (rows and section are written only when they differ).
-    const next = listed.map((conn) => rows.get(conn.name)!);
+    const next = present.map((conn) => rows.get(conn.name)!);
     await store.replace(input.name, previous, next);
     const section = connectionsSection(record.connections, next, { generation: record.generation, hasDns: !!spec.dns, dnsProblems, now: input.now });
     if (section !== 'unchanged') await forwardRegistry().setConnectionsStatus(input.name, section);

@@ -357,6 +357,32 @@ describe('bad requests to the forwards API', () => {
 });
 
 describe('the forward deleted', () => {
+  it('with an Approved and a Pending connection: the connections are deleted first, then PLS, scale set and LB; its record goes; nothing of it is left; the endpoints stay, Disconnected', async () => {
+    await putForward('bye', { ...example, nodes: { ...(example.nodes as object), count: 1 }, consumers: { ...example.consumers, maxConnections: 1 }, dns: { ...example.dns, recordName: 'bye-server' } });
+    expect((await createEndpoint(SPOKE, 'pe-bye-1', 'bye')).status).toBeLessThan(300);
+    await connection('bye', 'pe-bye-1', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written', 'Approved and named');
+    expect((await createEndpoint(SPOKE, 'pe-bye-2', 'bye')).status).toBeLessThan(300);
+    await connection('bye', 'pe-bye-2', (x) => x.state === 'Pending' && x.reason !== '', 'left Pending (limit reached)');
+    const listed = (await s.emu.network(IDS.hubSub).privateLinkServices.get(IDS.hubRg, 'plf-bye-pls')).privateEndpointConnections ?? [];
+    expect(listed.map((c) => c.privateLinkServiceConnectionState?.status).sort()).toEqual(['Approved', 'Pending']);
+    expect(await record('internal.net', 'bye-server')).toBeDefined();
+
+    await s.emu.control('DELETE', '/requests');
+    expect((await s.api('DELETE', '/api/forwards/bye')).status).toBe(202);
+    await eventually(async () => ((await s.api('GET', '/api/forwards/bye')).status === 404 ? true : undefined), 'bye gone', 90_000);
+
+    // Deleted in order: every connection (a PLS with connections cannot be deleted), then the rest.
+    const deletes = (await requests()).filter((r) => r.method === 'DELETE' && r.path.includes('/plf-bye-')).map((r) => r.path.split('?')[0].split('/').slice(-2, -1)[0]);
+    expect(deletes).toEqual(['privateEndpointConnections', 'privateEndpointConnections', 'privateLinkServices', 'virtualMachineScaleSets', 'loadBalancers']);
+    const state = (await s.emu.control<{ resources: { id: string; body: { tags?: Record<string, string> } }[] }>('GET', '/state')).body;
+    expect(state.resources.filter((r) => r.body.tags?.['plf-forward'] === 'bye' || r.id.toLowerCase().includes('/plf-bye-')).map((r) => r.id)).toEqual([]);
+    expect(await record('internal.net', 'bye-server')).toBeUndefined();
+    for (const pe of ['pe-bye-1', 'pe-bye-2']) {
+      const e = await s.emu.network(SPOKE.sub).privateEndpoints.get(SPOKE.rg, pe);
+      expect([pe, e.privateLinkServiceConnections?.[0]?.privateLinkServiceConnectionState?.status ?? e.manualPrivateLinkServiceConnections?.[0]?.privateLinkServiceConnectionState?.status]).toEqual([pe, 'Disconnected']);
+    }
+  }, 180_000);
+
   it('its records are removed with it', async () => {
     expect(await record('internal.net', 'onprem-server')).toBeDefined();
     expect((await s.api('DELETE', '/api/forwards/web')).status).toBe(202);

@@ -16,6 +16,7 @@ describe('classify', () => {
     ['403 AuthorizationFailed', { statusCode: 403, code: 'AuthorizationFailed' }, { kind: 'terminal', code: 'AuthorizationFailed' }],
     ['an unknown 400', { statusCode: 400, code: 'SomethingNew' }, { kind: 'terminal', code: 'SomethingNew' }],
     ['404 ResourceNotFound', { statusCode: 404, code: 'ResourceNotFound' }, { kind: 'notFound', code: 'ResourceNotFound' }],
+    ['400 PrivateEndpointConnectionCannotBeCreatedByServiceProvider (approving a connection that vanished) is notFound', { statusCode: 400, code: 'PrivateEndpointConnectionCannotBeCreatedByServiceProvider' }, { kind: 'notFound', code: 'PrivateEndpointConnectionCannotBeCreatedByServiceProvider' }],
     ['404 ResourceGroupNotFound is terminal, not "absent"', { statusCode: 404, code: 'ResourceGroupNotFound' }, { kind: 'terminal', code: 'ResourceGroupNotFound' }],
   ])('%s', (_s, err, expected) => {
     expect(classify({ message: 'm', ...err })).toMatchObject(expected);
