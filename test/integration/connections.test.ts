@@ -383,6 +383,27 @@ describe('the forward deleted', () => {
     }
   }, 180_000);
 
+  it('ARM refusing the PLS delete because a connection arrived after the drain (injected once): teardown drains again and the forward still ends with nothing left', async () => {
+    await putForward('race', { ...example, nodes: { ...(example.nodes as object), count: 1 }, dns: { ...example.dns, recordName: 'race-server' } });
+    expect((await createEndpoint(SPOKE, 'pe-race-1', 'race')).status).toBeLessThan(300);
+    await connection('race', 'pe-race-1', (x) => x.state === 'Approved', 'Approved');
+    await s.emu.control('DELETE', '/requests');
+    await s.emu.control('POST', '/faults', { kind: 'error', method: 'DELETE', resourceType: 'Microsoft.Network/privateLinkServices', count: 1, status: 400, code: 'PrivateLinkServiceWithPrivateEndpointConnectionsCannotBeDeleted', message: 'Private link service cannot be deleted since it has 1 private endpoint connection.' });
+    try {
+      expect((await s.api('DELETE', '/api/forwards/race')).status).toBe(202);
+      await eventually(async () => ((await s.api('GET', '/api/forwards/race')).status === 404 ? true : undefined), 'race gone', 90_000);
+      expect((await s.emu.control<{ value: { fired: number }[] }>('GET', '/faults')).body.value.map((f) => f.fired)).toEqual([1]);
+    } finally {
+      await s.emu.control('DELETE', '/faults');
+    }
+    const deletes = (await requests()).filter((r) => r.method === 'DELETE' && r.path.includes('/plf-race-'));
+    const type = (r: RequestEntry) => r.path.split('?')[0].split('/').slice(-2, -1)[0];
+    expect(deletes.map(type)).toEqual(['privateEndpointConnections', 'privateLinkServices', 'privateLinkServices', 'virtualMachineScaleSets', 'loadBalancers']);
+    expect(deletes.filter((r) => type(r) === 'privateLinkServices').map((r) => r.status)).toEqual([400, 202]);
+    const state = (await s.emu.control<{ resources: { id: string }[] }>('GET', '/state')).body;
+    expect(state.resources.filter((r) => r.id.toLowerCase().includes('/plf-race-')).map((r) => r.id)).toEqual([]);
+  }, 180_000);
+
   it('its records are removed with it', async () => {
     expect(await record('internal.net', 'onprem-server')).toBeDefined();
     expect((await s.api('DELETE', '/api/forwards/web')).status).toBe(202);
