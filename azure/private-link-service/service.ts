@@ -35,8 +35,8 @@ export const privateLinkServiceService: ResourceService = {
 
 /**
  * Teardown's step before the PLS delete: starts deleting every private endpoint connection of the
- * forward's PLS (they block its delete: azure/order.ts CONNECTIONS_BLOCK_DELETE) and answers how many still exist;
- * the orchestration calls it again until none is left. Level-triggered: a connection that arrived
+ * forward's PLS (they block its delete: azure/order.ts CONNECTIONS_BLOCK_DELETE) and answers how
+ * many still exist; the orchestration calls it again until none is left. Level-triggered: a connection that arrived
  * since the last call is deleted too; one already Deleting is not deleted twice (ARM would answer
  * 409 AnotherOperationInProgress); one that vanished meanwhile (404) is gone. A PLS that is absent
  * or not ours has nothing of ours to delete: 0. One list call plus one DELETE per connection.
