@@ -178,8 +178,11 @@ describe('DNS conflicts', () => {
     const c = await connection('web', 'pe-web-4', (x) => x.state === 'Approved' && !!x.dns?.length, 'approved with a dns view');
     expect(c.dns?.[0]).toMatchObject({ state: 'conflict', message: expect.stringMatching(/without this forward's metadata/) });
     expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: '10.9.9.9' }]);
+    // The pass writes the connection rows before the conditions: wait for the condition it caused.
+    await eventually(async () => (condition(await get('web'), 'DnsRecordsReady')?.reason === 'Conflict' ? true : undefined), 'DnsRecordsReady Conflict');
     expect(condition(await get('web'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'Conflict' });
-    expect((await actions('web'))[0]).toMatchObject({ action: 'conflict', target: 'onprem-server.internal.net' });
+    const newest = await eventually(async () => ((await actions('web'))[0]?.action === 'conflict' ? (await actions('web'))[0] : undefined), 'conflict logged');
+    expect(newest).toMatchObject({ action: 'conflict', target: 'onprem-server.internal.net' });
     await s.emu.privateDns(IDS.hubSub).recordSets.delete(IDS.hubRg, 'internal.net', 'A', 'onprem-server');
     await deleteEndpoint(SPOKE, 'pe-web-4');
   });
@@ -193,8 +196,11 @@ describe('DNS conflicts', () => {
     const second = await connection('web', 'pe-web-5', (x) => x.state === 'Approved' && !!x.dns?.length, 'approved with a dns view');
     expect(second.dns?.[0]).toMatchObject({ state: 'conflict', message: expect.stringMatching(/one name holds one IP, pe-foreign-1 keeps onprem-server\.internal\.net/) });
     expect((await record('internal.net', 'onprem-server'))?.aRecords).toEqual([{ ipv4Address: ipForeign }]);
+    // The pass writes the connection rows before the conditions: wait for the condition it caused.
+    await eventually(async () => (condition(await get('web'), 'DnsRecordsReady')?.reason === 'Conflict' ? true : undefined), 'DnsRecordsReady Conflict');
     expect(condition(await get('web'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'Conflict' });
-    expect((await actions('web'))[0]).toMatchObject({ action: 'conflict', target: 'onprem-server.internal.net' });
+    const newest = await eventually(async () => ((await actions('web'))[0]?.action === 'conflict' ? (await actions('web'))[0] : undefined), 'conflict logged');
+    expect(newest).toMatchObject({ action: 'conflict', target: 'onprem-server.internal.net' });
   });
 });
 
