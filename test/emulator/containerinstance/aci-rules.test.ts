@@ -1,6 +1,7 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { parsePortLog } from '../../../core/probes';
 
 /**
  * Container groups against the rules of tools/emulator/AZURE-RULES.md "Container instances
@@ -8,11 +9,13 @@ import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
  * `dnsConfig` (ACI-7, ACI-8, ACI-9) and a delegated subnet that holds something else (ACI-4).
  * A forward with a private link service, a consumer endpoint in the spoke and a zone linked to the
  * HUB only (`hubonly.example`, record `fe` -> the endpoint): a spoke group reaches it by name only
- * through a name server in the hub.
+ * through a name server in the hub. The forward has a second port, 8080 -> 8081, whose rule is
+ * health-probed on 8000: nothing listens on 8081, so a connect to 8080 is reset (refused).
  */
 let emu: TestEmulator;
 let fwd: ForwarderFixture;
 let resolverIp: string;
+let peIp: string;
 const aci = () => emu.containers(IDS.consumerSub);
 const settings = (body: object) => emu.control('PUT', '/containerinstance/settings', body);
 const PINNED = 'mcr.microsoft.com/azurelinux/busybox@sha256:330ce7e940f7476089c4c74565c63767988e188b06988e58e76b54890e7f621b';
@@ -29,7 +32,10 @@ const logs = async (name: string) => (await aci().containers.listLogs(IDS.spokeR
 
 beforeAll(async () => {
   emu = await startTestEmulator();
-  fwd = await buildForwarder(emu, { name: 'acidns', capacity: 1, pls: true });
+  fwd = await buildForwarder(emu, { name: 'acidns', capacity: 1, pls: true, ports: [{ port: 8000, targetPort: 8000 }, { port: 8080, targetPort: 8081 }] });
+  const lb = await emu.network().loadBalancers.get(IDS.hubRg, fwd.lbName);
+  for (const rule of lb.loadBalancingRules ?? []) rule.probe = { id: `${fwd.lbId}/probes/p8000` };
+  await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.lbName, lb);
   // The "DNS forwarder" of the hub: an address a hub VM holds (a forward node), resolving like Azure DNS of the hub.
   resolverIp = fwd.nodeIps[0];
   const consumer = emu.network(IDS.consumerSub);
@@ -39,7 +45,7 @@ beforeAll(async () => {
     manualPrivateLinkServiceConnections: [{ name: 'to-acidns', privateLinkServiceId: fwd.plsId, requestMessage: 'please' }],
   });
   const nicName = String(pe.networkInterfaces?.[0].id).split('/').pop()!;
-  const peIp = String((await consumer.networkInterfaces.get(IDS.spokeRg, nicName)).ipConfigurations?.[0].privateIPAddress);
+  peIp = String((await consumer.networkInterfaces.get(IDS.spokeRg, nicName)).ipConfigurations?.[0].privateIPAddress);
   for await (const c of emu.network().privateLinkServices.listPrivateEndpointConnections(IDS.hubRg, 'acidns-pls')) {
     await emu.network().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'acidns-pls', String(c.name), { privateLinkServiceConnectionState: { status: 'Approved', description: 'test' } });
   }
@@ -145,6 +151,29 @@ describe('name resolution in a container group (ACI-7, ACI-8, ACI-9)', () => {
   ])('dnsConfig with %s is 400 naming it', async (_situation, nameServers, message) => {
     await expect(aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-baddns', group({ nameServers }))).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(message) });
     await expect(aci().containerGroups.get(IDS.spokeRg, 'cg-baddns')).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('busybox output through a real group, read by the product (ACI-1, ACI-2)', () => {
+  it.each<[string, () => string[], number, (ip: string) => string, object]>([
+    ['open: the open line, sent/rcvd, the times', () => ['time', 'nc', '-zvv', '-w', '2', peIp, '8000'], 0, (ip) => `${ip} (${ip}:8000) open\nsent 0, rcvd 0\nreal\t0m 0.01s\nuser\t0m 0.00s\nsys\t0m 0.00s\n`, { ok: true, latencyMs: 10 }],
+    [
+      'refused at -vv: Connection refused, then the status line of time',
+      () => ['time', 'nc', '-zvv', '-w', '2', peIp, '8080'],
+      1,
+      (ip) => `nc: ${ip} (${ip}:8080): Connection refused\nsent 0, rcvd 0\nCommand exited with non-zero status 1\nreal\t0m 0.01s\nuser\t0m 0.00s\nsys\t0m 0.00s\n`,
+      { ok: false, stage: 'connect', connect: 'refused' },
+    ],
+    ['refused at -v: nc says nothing, time only (why the product asks -vv)', () => ['time', 'nc', '-zv', '-w', '2', peIp, '8080'], 1, () => `Command exited with non-zero status 1\nreal\t0m 0.01s\nuser\t0m 0.00s\nsys\t0m 0.00s\n`, { ok: false, stage: 'infrastructure' }],
+  ])('%s', async (_situation, command, exitCode, output, verdict) => {
+    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-out', group({ command: command() }));
+    const cg = await aci().containerGroups.get(IDS.spokeRg, 'cg-out');
+    expect(cg.containers[0].instanceView?.currentState?.exitCode).toBe(exitCode);
+    const log = await logs('cg-out');
+    expect(log).toBe(output(peIp));
+    const port = Number(command()[6]);
+    expect(parsePortLog(port, exitCode, log)).toMatchObject(verdict);
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-out');
   });
 });
 
