@@ -5,8 +5,8 @@ import { parsePortLog } from '../../../core/probes';
 
 /**
  * Container groups against the rules of tools/emulator/AZURE-RULES.md "Container instances
- * (probes)": images the registry cannot serve (ACI-5, ACI-6), name resolution with and without
- * `dnsConfig` (ACI-7, ACI-8, ACI-9) and a delegated subnet that holds something else (ACI-4).
+ * (probes)": images the registry cannot serve (ACI-6, ACI-7, ACI-8, ACI-12), name resolution with and without
+ * `dnsConfig` (ACI-9, ACI-10, ACI-11) and a delegated subnet that holds something else (ACI-4).
  * A forward with a private link service, a consumer endpoint in the spoke and a zone linked to the
  * HUB only (`hubonly.example`, record `fe` -> the endpoint): a spoke group reaches it by name only
  * through a name server in the hub. The forward has a second port, 8080 -> 8081, whose rule is
@@ -56,7 +56,7 @@ beforeAll(async () => {
 });
 afterAll(() => emu?.stop());
 
-describe('an image the registry cannot serve (ACI-5, ACI-6)', () => {
+describe('an image the registry cannot serve (ACI-6, ACI-7, ACI-8, ACI-12)', () => {
   afterEach(() => settings({ pullRetryMs: 10_000, pullGiveUpMs: 900_000 }));
 
   it('while ACI retries: the create is still running, the container waits with Pulling / Failed / BackOff events, and the group can be deleted', async () => {
@@ -109,7 +109,7 @@ describe('an image the registry cannot serve (ACI-5, ACI-6)', () => {
   });
 });
 
-describe('name resolution in a container group (ACI-7, ACI-8, ACI-9)', () => {
+describe('name resolution in a container group (ACI-9, ACI-10, ACI-11)', () => {
   const name = 'fe.hubonly.example';
   const open = new RegExp(`^fe\\.hubonly\\.example \\(\\d+\\.\\d+\\.\\d+\\.\\d+:8000\\) open\\nsent 0, rcvd 0\\nreal\\t`);
   const bad = new RegExp(`^nc: bad address '${name.replace(/\./g, '\\.')}'\\nCommand exited with non-zero status 1\\nreal\\t`);

@@ -59,7 +59,7 @@ function validate(ctx: ArmContext, body: Json, id: string): string[] {
   return problems;
 }
 
-/** ACI-7: `dnsConfig` (ContainerGroupProperties.dnsConfig, DnsConfiguration: nameServers required, IPv4 addresses). */
+/** ACI-11: `dnsConfig` (ContainerGroupProperties.dnsConfig, DnsConfiguration: nameServers required, IPv4 addresses). */
 function dnsConfigProblems(dns: unknown): string[] {
   if (dns === undefined || dns === null) return [];
   if (!isObject(dns)) return ['dnsConfig must be an object {nameServers, searchDomains?, options?}.'];
@@ -108,7 +108,7 @@ const stored = storedResourceHandlers({
     // A create or an update restarts the group (ACI recreates containers on update).
     startGroup(ctx.emu, r);
   },
-  // ACI-5: an image that cannot be pulled keeps the deployment running while ACI retries, then
+  // ACI-6, ACI-7: an image that cannot be pulled keeps the deployment running while ACI retries, then
   // fails it. The final code is undocumented; InaccessibleImage is ACI's code for an image it
   // cannot access (Azure/azure-cli#18596), with the message Learn quotes ("Failed to pull image").
   writeOperation(ctx, r) {
@@ -116,7 +116,7 @@ const stored = storedResourceHandlers({
     if (!failing.length) return undefined;
     return { delayMs: pullGiveUpMs(ctx.emu), failWith: { code: 'InaccessibleImage', message: `Failed to pull image ${failing.map((i) => `"${i}"`).join(', ')}: the image in container group '${r.name}' is not accessible. Please check the image and registry credential.` } };
   },
-  // Learn (Unable to pull image): "delete the container instance and retry your deployment".
+  // ACI-8. Learn (Unable to pull image): "delete the container instance and retry your deployment".
   deleteDuringWrite: true,
   render(ctx, r, out) {
     advance(ctx.emu, r);
