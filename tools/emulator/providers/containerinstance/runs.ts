@@ -98,11 +98,19 @@ function execute(emu: EmulatorRuntime, cg: StoredResource, command: string[]): {
   const name = groupResolve(emu, cg, from, parsed.nc.host);
   if (!name.ok) {
     const verdict: Verdict = { reachable: false, from, host: parsed.nc.host, port: parsed.nc.port, hops: [{ hop: 'dns', ok: false, detail: name.reason }], reason: `dns: ${name.reason}`, failure: 'dns' };
-    dataPathLog(emu).push({ time: new Date().toISOString(), source: cg.id, ...verdict });
+    const log = dataPathLog(emu);
+    log.push({ time: new Date().toISOString(), source: cg.id, ...verdict });
+    if (log.length > 200) log.splice(0, log.length - 200);
     const run = runProbe(parsed.nc, verdict);
     return { exitCode: run.exitCode, logs: run.stdout + run.stderr };
   }
   const traced = traceAndLog(emu, from, name.ip, parsed.nc.port, cg.id, typeof ip === 'string' ? ip : undefined);
+  // The log entry names the host and how it resolved (the trace itself saw the address only).
+  const entry = dataPathLog(emu).at(-1) as { source?: string; host?: string; hops?: unknown[] } | undefined;
+  if (entry?.source === cg.id && name.via !== 'literal') {
+    entry.host = parsed.nc.host;
+    entry.hops = [{ hop: 'dns', ok: true, detail: `${parsed.nc.host} -> ${name.ip} (${name.via})` }, ...traced.hops.filter((h) => h.hop !== 'dns')];
+  }
   const run = runProbe(parsed.nc, { ...traced, host: parsed.nc.host, ip: name.ip });
   return { exitCode: run.exitCode, logs: run.stdout + run.stderr };
 }
