@@ -11,8 +11,8 @@ import type { ObserveOutput, ProbeRunInput, StartOutput } from './activities/pro
  * runs at a time (core/probes.ts `probeInstanceId`):
  *
  *   probeStart (state row, `running` history row, delegation check, target, PUT the group)
- *   -> poll probeObserve on a durable timer until every container has terminated, or the run's
- *      deadline passes (`deadline`), or the host that started the run is gone (`interrupted`:
+ *   -> poll probeObserve on a durable timer until every container has terminated, or the image
+ *      cannot be pulled (`infrastructure`, ImagePullFailed, at once), or the run's deadline passes (`deadline`), or the host that started the run is gone (`interrupted`:
  *      after a restart the poll sees another process)
  *   -> probeDeleteGroup (always once a group may exist: also after a failure, deadline or interruption)
  *   -> probeFinish (history, failure count, `probes` section, Reachable change logged).

@@ -21,8 +21,8 @@ export interface SubnetFacts {
 
 /**
  * A subnet's VNet, region, delegations and the VNet's custom DNS servers in one GET of its VNet
- * (the VNet body carries its subnets and dhcpOptions). undefined when the VNet or the subnet does not exist; other errors are thrown for
- * azure/errors.ts to classify.
+ * (the VNet body carries its subnets and dhcpOptions). undefined when the VNet or the subnet does
+ * not exist; other errors are thrown for azure/errors.ts to classify.
  */
 export async function subnetFacts(clients: AzureClients, subnetId: string): Promise<SubnetFacts | undefined> {
   const r = refOfType(subnetId, 'Microsoft.Network/virtualNetworks/subnets');

@@ -18,7 +18,7 @@ import {
   type ProbesSection,
 } from '../../core/probes';
 import type { ForwardSpec } from '../../core/forward-spec';
-import { createProbeGroup, pullFailure, deleteProbeGroup, PROBE_DELEGATION, probeLogs, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
+import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, pullFailure, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
 import { classify } from '../../azure/errors';
 import { subnetFacts } from '../../azure/subnet/service';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
@@ -28,8 +28,10 @@ import { logEvent } from '../kit/structured-log';
 
 /**
  * The probe run's activities (orchestrations/probe-run.ts drives them): start (state row,
- * `running` history row, subnet delegation check, target, create the group), observe (state and
- * exit codes; logs parsed once every container has terminated), delete the group, finish (history,
+ * `running` history row, subnet delegation check, target, create the group with the VNet's custom
+ * DNS servers as dnsConfig), observe (state and exit codes; an image pull failure from the
+ * containers' events ends the run at once; logs parsed once every container has terminated),
+ * delete the group, finish (history,
  * failure count, the `probes` section, a structured log line when `Reachable` changes).
  */
 
