@@ -147,7 +147,17 @@ export interface ProbeSettings {
   pullIdentityId?: string;
 }
 
-export const DEFAULT_PROBE_IMAGE = 'mcr.microsoft.com/azurelinux/busybox:1.36';
+/**
+ * The probe image, pinned by digest (a tag moves: `azurelinux/busybox:1.36` is rebuilt). This is
+ * the multi-arch index of mcr.microsoft.com/azurelinux/busybox that oras-project/oras-java's
+ * PublicAzureCRITCase pulls anonymously from MCR. Its busybox is Azure Linux's package
+ * (microsoft/azurelinux SPECS/busybox/busybox.spec: 1.36.1, busybox-static.config with
+ * CONFIG_NC=y, CONFIG_NC_EXTRA=y, CONFIG_NC_110_COMPAT=y — the nc with `-z` — and CONFIG_TIME=y).
+ * Unverified here (no registry access): that this digest is still served and that the image
+ * links the `time` and `nc` applets on PATH; check with
+ * `docker run --rm <image> sh -c 'command -v time nc; nc -h 2>&1 | head -3'`.
+ */
+export const DEFAULT_PROBE_IMAGE = 'mcr.microsoft.com/azurelinux/busybox@sha256:330ce7e940f7476089c4c74565c63767988e188b06988e58e76b54890e7f621b';
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 const IDENTITY_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[-\w]{3,128}$/i;

@@ -123,16 +123,23 @@ export interface ProbeContainer {
 
 /**
  * One container per port, each an argv (no shell: nothing is ever interpolated into a shell
- * line): busybox `time nc -zv -w SECONDS HOST PORT`. `nc -v` prints one verdict line
- * (`... open`, `bad address`, `Connection refused`, `Connection timed out`) and `time` one `real`
- * line: together the parseable result of that port. Refuses anything but a valid host and ports.
+ * line): busybox `time nc -zvv -w SECONDS HOST PORT`. `-vv`, not `-v`: busybox nc
+ * (networking/nc_bloaty.c, nc_main) prints a refused connect only when `o_verbose > 1`
+ * ("if we're scanning at a "one -v" verbosity level, don't print refusals"), so at `-v` a
+ * refused port and a truncated log look the same. Each verdict then has exactly one nc line
+ * (`HOST (IP:PORT) open`, `nc: bad address 'HOST'`, `nc: HOST (IP:PORT): Connection refused`,
+ * `... Connection timed out`), `-vv` adds `sent 0, rcvd 0`, and `time` (miscutils/time.c)
+ * prints `Command exited with non-zero status N` on failure, then `real`/`user`/`sys`.
+ * `-z` needs busybox built with NC_110_COMPAT and NC_EXTRA (the small nc has no `-z`): the default
+ * image's busybox is (core/app-settings.ts DEFAULT_PROBE_IMAGE). Refuses anything but a valid
+ * host and ports.
  */
 export function probeContainers(host: string, ports: readonly number[], timeoutSeconds: number): ProbeContainer[] {
   if (!FQDN.test(host) && !IPV4.test(host)) throw new Error(`refusing probe host ${JSON.stringify(host)}: not an FQDN or IPv4 address`);
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 120) throw new Error(`refusing probe timeout ${timeoutSeconds}`);
   return ports.map((port) => {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`refusing probe port ${port}`);
-    return { name: `p${port}`, port, command: ['time', 'nc', '-zv', '-w', String(timeoutSeconds), host, String(port)] };
+    return { name: `p${port}`, port, command: ['time', 'nc', '-zvv', '-w', String(timeoutSeconds), host, String(port)] };
   });
 }
 
@@ -141,9 +148,16 @@ export function probeContainers(host: string, ports: readonly number[], timeoutS
 
 const OPEN = /\((\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})\) open$/;
 const BAD_ADDRESS = /^nc: bad address '([^']*)'$/;
-const REFUSED = /: Connection refused$/;
-const TIMED_OUT = /: Connection timed out$/;
-const REAL = /^real\s+(\d+)m\s+(\d+(?:\.\d+)?)s$/;
+const REFUSED = /^nc: .* \(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}\): Connection refused$/;
+const TIMED_OUT = /^nc: .* \(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}\): Connection timed out$/;
+/** nc_bloaty at -vv after every outbound connect (SENT_N_RECV_M). */
+const SENT = /^sent \d+, rcvd \d+$/;
+/** busybox time (miscutils/time.c summarize) before the times when the command failed. */
+const EXIT_STATUS = /^Command exited with non-zero status (\d+)$/;
+const SIGNALLED = /^Command terminated by signal (\d+)$/;
+/** busybox time's %E: `%um %u.%02us`, from one hour `%uh %um %02us`. */
+const REAL = /^real\s+(?:(\d+)h\s+)?(\d+)m\s+(\d+(?:\.\d+)?)s$/;
+const TIMES = /^(user|sys)\s+(?:\d+h\s+)?\d+m\s+\d+(?:\.\d+)?s$/;
 const MAX_DETAIL = 200;
 
 /** Printable ASCII only, bounded: container output is untrusted. */
@@ -154,20 +168,32 @@ function clean(s: string): string {
 
 /**
  * The result of one port from its container's exit code (undefined = it never terminated) and
- * log. Only lines the command prints are trusted; anything else (garbage, a cut-off log, a
- * contradiction between exit code and lines) is an `infrastructure` failure naming what was seen.
+ * log, as busybox `time nc -zvv` prints it (probeContainers). Only lines the command prints are
+ * trusted; anything else (garbage, a cut-off log, a contradiction between the exit code, the
+ * `Command exited with non-zero status N` line and the verdict line) is an `infrastructure`
+ * failure naming what was seen. A refused port is a `connect` (refused) verdict, never
+ * infrastructure.
  */
 export function parsePortLog(port: number, exitCode: number | undefined, log: string): PortResult {
   const lines = log.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   let latencyMs: number | undefined;
+  let status: number | undefined;
+  let signalled: string | undefined;
   let verdict: { kind: 'open' | 'dns' | 'refused' | 'timeout'; line: string } | undefined;
   let verdicts = 0;
   for (const line of lines) {
     const real = REAL.exec(line);
     if (real) {
-      latencyMs = Math.round((Number(real[1]) * 60 + Number(real[2])) * 1000);
+      latencyMs = Math.round((Number(real[1] ?? 0) * 3600 + Number(real[2]) * 60 + Number(real[3])) * 1000);
       continue;
     }
+    const st = EXIT_STATUS.exec(line);
+    if (st) {
+      status = Number(st[1]);
+      continue;
+    }
+    if (SIGNALLED.test(line)) signalled = line;
+    if (SENT.test(line) || TIMES.test(line)) continue;
     const open = OPEN.exec(line);
     const kind = open && Number(open[2]) === port ? 'open' : BAD_ADDRESS.test(line) ? 'dns' : REFUSED.test(line) ? 'refused' : TIMED_OUT.test(line) ? 'timeout' : undefined;
     if (kind) {
@@ -180,6 +206,8 @@ export function parsePortLog(port: number, exitCode: number | undefined, log: st
   const lat = latencyMs === undefined ? {} : { latencyMs };
   if (exitCode === undefined) return infra('the container did not terminate');
   if (exitCode === 127) return infra(`probe command not available in the image (exit 127): ${first}`);
+  if (signalled) return infra(`the probe was killed: ${signalled}`);
+  if (status !== undefined && status !== exitCode) return infra(`exit ${exitCode} contradicts the line: Command exited with non-zero status ${status}`);
   if (verdicts > 1) return infra(`more than one verdict line in the output: ${first}`);
   if (!verdict) return infra(`${exitCode === 0 ? 'exit 0 but' : `exit ${exitCode} and`} no verdict line (truncated or unexpected output): ${first}`);
   if (verdict.kind === 'open') {

@@ -11,8 +11,8 @@ import type { ObserveOutput, ProbeRunInput, StartOutput } from './activities/pro
  * runs at a time (core/probes.ts `probeInstanceId`):
  *
  *   probeStart (state row, `running` history row, delegation check, target, PUT the group)
- *   -> poll probeObserve on a durable timer until every container has terminated, or the run's
- *      deadline passes (`deadline`), or the host that started the run is gone (`interrupted`:
+ *   -> poll probeObserve on a durable timer until every container has terminated, or the image
+ *      cannot be pulled (`infrastructure`, ImagePullFailed, at once), or the run's deadline passes (`deadline`), or the host that started the run is gone (`interrupted`:
  *      after a restart the poll sees another process)
  *   -> probeDeleteGroup (always once a group may exist: also after a failure, deadline or interruption)
  *   -> probeFinish (history, failure count, `probes` section, Reachable change logged).
@@ -58,8 +58,9 @@ export const probeRun: OrchestrationHandler = function* (ctx: OrchestrationConte
     const finishedAt = ctx.df.currentUtcDateTime.toISOString();
     const host = start.host ? { host: start.host } : {};
     const allPorts = (detail: string): PortResult[] => ports.map((port) => ({ port, ok: false, stage: 'infrastructure', detail }));
-    if (observed?.state === 'terminated' && observed.ports) result = { ...base, ...host, finishedAt, outcome: runOutcome(observed.ports), ports: observed.ports };
-    else if (observed?.state === 'interrupted') result = { ...base, ...host, finishedAt, outcome: 'interrupted', ports: allPorts('interrupted: the host restarted during the run'), detail: 'the host that started the run stopped before its result was read; the group was deleted' };
+    if (observed?.state === 'terminated' && observed.ports) {
+      result = { ...base, ...host, finishedAt, outcome: runOutcome(observed.ports), ports: observed.ports, ...(observed.code ? { code: observed.code } : {}), ...(observed.detail ? { detail: observed.detail } : {}) };
+    } else if (observed?.state === 'interrupted') result = { ...base, ...host, finishedAt, outcome: 'interrupted', ports: allPorts('interrupted: the host restarted during the run'), detail: 'the host that started the run stopped before its result was read; the group was deleted' };
     else if (observed?.state === 'gone') result = { ...base, ...host, finishedAt, outcome: 'infrastructure', ports: allPorts('the container group disappeared'), code: 'ContainerGroupGone', detail: 'the container group disappeared before its containers terminated' };
     else if (failure) result = { ...base, ...host, finishedAt, outcome: 'infrastructure', ports: allPorts(failure.message.slice(0, 200)), code: failure.code, detail: failure.message };
     else result = { ...base, ...host, finishedAt, outcome: 'deadline', ports: allPorts(`no result within ${input.deadlineSeconds} s`), detail: `the containers did not terminate within ${input.deadlineSeconds} s` };

@@ -37,6 +37,13 @@ export interface CreateProbeGroup extends GroupRef {
   containers: ProbeContainer[];
   /** A user-assigned identity (resource id) that pulls the image from a private registry. */
   pullIdentityId?: string;
+  /**
+   * The probe VNet's custom DNS servers (`dhcpOptions.dnsServers`), sent as `dnsConfig.nameServers`:
+   * a VNet-injected container group does not inherit them (Learn, "Deploy container instances
+   * into an Azure virtual network"), and without them it uses Azure-provided DNS and would not
+   * see names only the VNet's own DNS servers resolve. None = Azure-provided DNS, as the VNet.
+   */
+  dnsServers?: string[];
 }
 
 /** The registry host of an image reference (`mcr.microsoft.com/x:1` -> `mcr.microsoft.com`; Docker Hub short names -> undefined). */
@@ -57,6 +64,7 @@ export function probeGroupBody(c: CreateProbeGroup): ContainerGroup {
     restartPolicy: 'Never',
     sku: 'Standard',
     subnetIds: [{ id: c.subnetId }],
+    ...(c.dnsServers?.length ? { dnsConfig: { nameServers: [...c.dnsServers] } } : {}),
     containers: c.containers.map((x) => ({ name: x.name, image: c.image, command: x.command, resources: { requests: { ...PROBE_RESOURCES } } })),
   };
 }
@@ -86,6 +94,18 @@ export interface ContainerFacts {
   name: string;
   state?: string;
   exitCode?: number;
+  /** The container's instance view events (name, type, message), e.g. Pulling / Failed / BackOff. */
+  events: { name: string; type?: string; message?: string }[];
+}
+
+/**
+ * The message of an event that says the image could not be pulled: ACI shows `Failed` (Warning)
+ * events "Failed to pull image ..." while it retries a pull, before it fails the deployment
+ * (Learn, "Troubleshoot common issues in Azure Container Instances", Unable to pull image).
+ * undefined when there is none.
+ */
+export function pullFailure(events: ContainerFacts['events']): string | undefined {
+  return events.find((e) => e.name === 'Failed' && /^Failed to pull image/i.test(e.message ?? ''))?.message;
 }
 
 export interface GroupFacts {
@@ -103,6 +123,7 @@ export async function readProbeGroup(clients: AzureClients, g: GroupRef): Promis
         name: c.name,
         ...(c.instanceView?.currentState?.state ? { state: c.instanceView.currentState.state } : {}),
         ...(typeof c.instanceView?.currentState?.exitCode === 'number' ? { exitCode: c.instanceView.currentState.exitCode } : {}),
+        events: (c.instanceView?.events ?? []).map((e) => ({ name: e.name ?? '', ...(e.type ? { type: e.type } : {}), ...(e.message ? { message: e.message } : {}) })),
       })),
     };
   } catch (err) {

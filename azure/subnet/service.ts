@@ -15,12 +15,14 @@ export interface SubnetFacts {
   location: string;
   /** `serviceName`s the subnet is delegated to. */
   delegations: string[];
+  /** The VNet's custom DNS servers (`dhcpOptions.dnsServers`); empty = Azure-provided DNS. */
+  dnsServers: string[];
 }
 
 /**
- * A subnet's VNet, region and delegations in one GET of its VNet (the VNet body carries its
- * subnets). undefined when the VNet or the subnet does not exist; other errors are thrown for
- * azure/errors.ts to classify.
+ * A subnet's VNet, region, delegations and the VNet's custom DNS servers in one GET of its VNet
+ * (the VNet body carries its subnets and dhcpOptions). undefined when the VNet or the subnet does
+ * not exist; other errors are thrown for azure/errors.ts to classify.
  */
 export async function subnetFacts(clients: AzureClients, subnetId: string): Promise<SubnetFacts | undefined> {
   const r = refOfType(subnetId, 'Microsoft.Network/virtualNetworks/subnets');
@@ -33,6 +35,7 @@ export async function subnetFacts(clients: AzureClients, subnetId: string): Prom
       vnetId: vnet.id ?? subnetId.split('/').slice(0, 9).join('/'),
       location: vnet.location ?? '',
       delegations: (subnet.delegations ?? []).map((d) => d.serviceName ?? '').filter(Boolean),
+      dnsServers: (vnet.dhcpOptions?.dnsServers ?? []).filter((x) => typeof x === 'string' && x !== ''),
     };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;

@@ -18,7 +18,7 @@ import {
   type ProbesSection,
 } from '../../core/probes';
 import type { ForwardSpec } from '../../core/forward-spec';
-import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
+import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, pullFailure, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
 import { classify } from '../../azure/errors';
 import { subnetFacts } from '../../azure/subnet/service';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
@@ -28,8 +28,10 @@ import { logEvent } from '../kit/structured-log';
 
 /**
  * The probe run's activities (orchestrations/probe-run.ts drives them): start (state row,
- * `running` history row, subnet delegation check, target, create the group), observe (state and
- * exit codes; logs parsed once every container has terminated), delete the group, finish (history,
+ * `running` history row, subnet delegation check, target, create the group with the VNet's custom
+ * DNS servers as dnsConfig), observe (state and exit codes; an image pull failure from the
+ * containers' events ends the run at once; logs parsed once every container has terminated),
+ * delete the group, finish (history,
  * failure count, the `probes` section, a structured log line when `Reachable` changes).
  */
 
@@ -102,7 +104,19 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
     const containers = probeContainers(target.host, record.spec.ports.map((p) => p.port), settings.connectTimeout);
     const group: GroupRef = { ...placement, name: probeGroupName(run.forward, run.runId) };
     try {
-      await createProbeGroup(clients(), { ...group, location: facts.location, subnetId: run.probe.subnetId, image: settings.image, forward: run.forward, runId: run.runId, probeKey: base.probeKey, containers, ...(settings.pullIdentityId ? { pullIdentityId: settings.pullIdentityId } : {}) });
+      await createProbeGroup(clients(), {
+        ...group,
+        location: facts.location,
+        subnetId: run.probe.subnetId,
+        image: settings.image,
+        forward: run.forward,
+        runId: run.runId,
+        probeKey: base.probeKey,
+        containers,
+        ...(settings.pullIdentityId ? { pullIdentityId: settings.pullIdentityId } : {}),
+        // The group resolves names as the probe VNet's own clients do (it does not inherit them).
+        ...(facts.dnsServers.length ? { dnsServers: facts.dnsServers } : {}),
+      });
     } catch (err) {
       // Quota, conflicts, throttling: the run ends as infrastructure with the ARM code; the next
       // schedule tries again (no retry loop here).
@@ -116,6 +130,9 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
 export interface ObserveOutput {
   state: 'running' | 'terminated' | 'interrupted' | 'gone';
   ports?: PortResult[];
+  /** With an infrastructure failure seen before any container ran (e.g. ImagePullFailed). */
+  code?: string;
+  detail?: string;
 }
 
 /** One GET of the group; once every container has terminated, one log read per container. */
@@ -126,6 +143,14 @@ export async function probeObserve(input: { group: GroupRef; bootId: string; por
     if (!facts) return { outcome: 'ok', state: 'gone' };
     const byName = new Map(facts.containers.map((c) => [c.name, c]));
     const terminated = input.ports.every((p) => byName.get(`p${p}`)?.state === 'Terminated');
+    // An image ACI cannot pull: it retries (Pulling / Failed / BackOff events) long after our
+    // deadline before it fails the deployment. The first `Failed to pull image` event ends the run
+    // as infrastructure now; the orchestration then deletes the group.
+    const pull = terminated ? undefined : facts.containers.map((c) => pullFailure(c.events)).find((m) => m !== undefined);
+    if (pull !== undefined) {
+      const detail = `the probe image could not be pulled: ${pull}`.slice(0, 200);
+      return { outcome: 'ok', state: 'terminated', code: 'ImagePullFailed', detail, ports: input.ports.map((port) => ({ port, ok: false, stage: 'infrastructure', detail })) };
+    }
     // A group that failed to deploy (image pull, placement) never runs its command: that is an
     // infrastructure failure now, not a deadline later. (Success says nothing about the verdict.)
     if (!terminated && facts.provisioningState === 'Failed') {

@@ -24,7 +24,7 @@ beforeAll(async () => {
         osType: 'Linux',
         restartPolicy: 'Never',
         subnetIds: [{ id: IDS.spokeJump }],
-        containers: [{ name: 'probe', properties: { image: 'busybox', command: ['nc', '-z', '10.1.0.99', '8000'], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }],
+        containers: [{ name: 'probe', properties: { image: 'busybox:1.36', command: ['nc', '-z', '10.1.0.99', '8000'], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }],
       },
     },
   })).body;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { probeKey } from '../../core/probes';
+import { DEFAULT_PROBE_IMAGE } from '../../core/app-settings';
 import { ProbeStateStore } from '../../store/probe-history';
 import { tableClient } from '../../store/tables';
 import { IDS } from '../emulator/helpers/emulator';
@@ -92,8 +93,10 @@ describe('a forward Ready with an approved endpoint and its record', () => {
       expect(cg.restartPolicy).toBe('Never');
       expect(cg.subnetIds).toEqual([{ id: IDS.spokeJump }]);
       expect(cg.tags).toMatchObject({ 'managed-by': 'plf', 'plf-forward': 'web', 'plf-probe-run': runId });
-      expect(cg.containers.map((c) => c.command)).toEqual([['time', 'nc', '-zv', '-w', '5', 'onprem-server.internal.net', '8000']]);
-      expect(cg.containers[0].image).toBe('mcr.microsoft.com/azurelinux/busybox:1.36');
+      expect(cg.containers.map((c) => c.command)).toEqual([['time', 'nc', '-zvv', '-w', '5', 'onprem-server.internal.net', '8000']]);
+      expect(cg.containers[0].image).toBe(DEFAULT_PROBE_IMAGE);
+      // The spoke VNet has no custom DNS servers: no dnsConfig (Azure-provided DNS, as the VNet).
+      expect(cg.dnsConfig).toBeUndefined();
       expect(cg.containers[0].resources.requests).toEqual({ cpu: 0.1, memoryInGB: 0.1 });
       // A second run while this one goes is refused.
       expect((await s.api('POST', '/api/forwards/web/probes/run')).status).toBe(409);
@@ -147,12 +150,17 @@ describe('the target down', () => {
     await noGroupsLeft();
   });
 
-  it('a port closed on the targets: connect refused', async () => {
+  it('a port closed on the targets: connect timeout, not refused (the same-port TCP health probe fails, so the load balancer drops the SYN)', async () => {
+    // A reset from the targets never reaches the probe through the forward: the LB's health probe
+    // on the same port fails first and Azure LB does not send flows to unhealthy backends. A
+    // refused verdict (the exact busybox lines) is shown through a real group in
+    // test/emulator/containerinstance/aci-rules.test.ts and in test/unit/probes.test.ts.
     for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/ports/8000/close`);
     try {
       const r = await run('web');
-      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'connect' });
-      expect(['refused', 'timeout']).toContain(r.ports[0].connect);
+      expect(r).toMatchObject({ outcome: 'failed' });
+      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'connect', connect: 'timeout' });
+      expect(r.ports[0].detail).toMatch(/^nc: onprem-server\.internal\.net \(\d+\.\d+\.\d+\.\d+:8000\): Connection timed out$/);
     } finally {
       for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/ports/8000/open`);
     }
@@ -184,6 +192,37 @@ describe('name resolution', () => {
       expect(r.ports[0]).toMatchObject({ ok: false, stage: 'dns' });
     } finally {
       await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'internal.net', 'link-spoke', { location: 'global', virtualNetwork: link.virtualNetwork, registrationEnabled: false });
+    }
+    expect((await run('web')).outcome).toBe('ok');
+  });
+
+  it('the probe VNet has custom DNS servers (a resolver in the hub) and the zone is linked to the hub only: dnsConfig names them and the name resolves', async () => {
+    const dns = s.emu.privateDns(IDS.hubSub);
+    const spokeNet = s.emu.network(IDS.consumerSub);
+    // The hub's DNS forwarders sit behind an internal load balancer: its frontend address is the resolver.
+    let resolver: string | undefined;
+    for await (const lb of s.emu.network(IDS.hubSub).loadBalancers.list(IDS.hubRg)) resolver ??= lb.frontendIPConfigurations?.[0]?.privateIPAddress;
+    expect(resolver).toMatch(/^10\.0\.1\./);
+    const spokeLink = await dns.virtualNetworkLinks.get(IDS.hubRg, 'internal.net', 'link-spoke');
+    await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'internal.net', 'link-hub', { location: 'global', virtualNetwork: { id: IDS.hubVnet }, registrationEnabled: false });
+    await dns.virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'internal.net', 'link-spoke');
+    const vnet = await spokeNet.virtualNetworks.get(IDS.spokeRg, 'vnet-spoke');
+    await spokeNet.virtualNetworks.beginCreateOrUpdateAndWait(IDS.spokeRg, 'vnet-spoke', { ...vnet, dhcpOptions: { dnsServers: [resolver!] } });
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 3000 });
+    try {
+      const location = await startRun('web');
+      const name = await eventually(async () => (await groups())[0], 'group created');
+      expect((await s.emu.containers(IDS.consumerSub).containerGroups.get(IDS.spokeRg, name)).dnsConfig).toEqual({ nameServers: [resolver] });
+      const r = await finished(location);
+      expect(r).toMatchObject({ outcome: 'ok', host: 'onprem-server.internal.net' });
+      expect(r.ports[0]).toMatchObject({ ok: true });
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+      const now = await spokeNet.virtualNetworks.get(IDS.spokeRg, 'vnet-spoke');
+      await spokeNet.virtualNetworks.beginCreateOrUpdateAndWait(IDS.spokeRg, 'vnet-spoke', { ...now, dhcpOptions: { dnsServers: [] } });
+      await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'internal.net', 'link-spoke', { location: 'global', virtualNetwork: spokeLink.virtualNetwork, registrationEnabled: false });
+      await dns.virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'internal.net', 'link-hub');
     }
     expect((await run('web')).outcome).toBe('ok');
   });
@@ -249,6 +288,23 @@ describe('infrastructure', () => {
     }
   });
 
+  it('an image ACI cannot pull: infrastructure (ImagePullFailed) from the Failed event, long before the deadline, and the group deleted', async () => {
+    // ACI keeps retrying for much longer than the run's deadline (10 s here): only the events tell.
+    await s.emu.control('PUT', '/containerinstance/settings', { pullGiveUpMs: 600_000 });
+    await s.restartDevhost('SIGKILL', { PLF_PROBE_IMAGE: 'mcr.microsoft.com/azurelinux/busybox:0.0.0-missing', PLF_PROBE_DEADLINE_SECONDS: '600' });
+    try {
+      const r = await run('web');
+      expect(r).toMatchObject({ outcome: 'infrastructure', code: 'ImagePullFailed' });
+      expect(r.detail).toMatch(/^the probe image could not be pulled: Failed to pull image "mcr\.microsoft\.com\/azurelinux\/busybox:0\.0\.0-missing"/);
+      expect(r.ports[0]).toMatchObject({ ok: false, stage: 'infrastructure' });
+      await noGroupsLeft();
+    } finally {
+      await s.emu.control('PUT', '/containerinstance/settings', { pullGiveUpMs: 900_000 });
+      await s.restartDevhost('SIGKILL', { PLF_PROBE_IMAGE: undefined, PLF_PROBE_DEADLINE_SECONDS: '10' });
+    }
+    expect((await run('web')).outcome).toBe('ok');
+  });
+
   it('devhost killed in the middle of a run: after the restart the group is deleted and the run recorded interrupted', async () => {
     await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
     try {
@@ -311,6 +367,10 @@ describe('the probes timer', () => {
       await timer();
       await eventually(async () => (s.output().includes('is due but its last run still runs; skipped') ? true : undefined), 'the timer skipped the probe');
       expect((await cgRequests()).filter((x) => x.method === 'PUT')).toEqual([]);
+      // Not due any more before the run finishes: else the devhost's own minute tick may start a
+      // run as soon as this one is recorded (the aged lastRunAt stays), racing the next tests.
+      const aged = (await states().get('web', probeKey(IDS.spokeJump)))!;
+      await states().put('web', { ...aged, lastRunAt: new Date().toISOString() });
       expect((await finished(location)).outcome).toBe('ok');
     } finally {
       await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });

@@ -50,6 +50,8 @@ const TEST_DRIVER_ONLY: Record<string, RegExp> = {
   'Microsoft.Network/privateEndpoints/delete': /privateEndpoints\.(begin)?delete/i,
   // test/integration/probes.test.ts looks for probe groups left anywhere in the subscription.
   'Microsoft.ContainerInstance/containerGroups/read@subscription': /containerGroups\.list\(/,
+  // test/integration/probes.test.ts gives the probe VNet custom DNS servers (the product only reads VNets).
+  'Microsoft.Network/virtualNetworks/write': /virtualNetworks\.(begin)?createOrUpdate/i,
 };
 const driverOnlyKey = (o: ScopedOperation) => (o.scope.includes('/') ? o.operation : `${o.operation}@subscription`).toLowerCase();
 

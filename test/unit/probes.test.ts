@@ -18,33 +18,46 @@ import {
   type ProbeState,
 } from '../../core/probes';
 import { probeSettings, DEFAULT_PROBE_IMAGE } from '../../core/app-settings';
-import { lroFailure, probeGroupBody, registryOf } from '../../azure/container-group/service';
+import { lroFailure, probeGroupBody, pullFailure, registryOf } from '../../azure/container-group/service';
 import { emptyStatus, withProbes } from '../../core/status';
 import { classify } from '../../azure/errors';
 
 const VNET = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke';
 const SUBNET = `${VNET}/subnets/jump`;
-const OPEN = 'onprem-server.internal.net (10.1.0.4:8000) open';
+const H = 'onprem-server.internal.net (10.1.0.4:8000)';
+const OPEN = `${H} open`;
+const SENT = 'sent 0, rcvd 0';
+const STATUS = (n: number) => `Command exited with non-zero status ${n}`;
 const REAL = (s: string) => `real\t${s}\nuser\t0m 0.00s\nsys\t0m 0.00s`;
 
+/**
+ * What `time nc -zvv -w 5 HOST PORT` prints, byte for byte as busybox 1.36.1 prints it
+ * (networking/nc_bloaty.c nc_main; libbb/xconnect.c str2sockaddr; miscutils/time.c summarize):
+ * the same text the emulator's containers print (test/emulator/containerinstance/probe-command.test.ts).
+ */
 describe('parsePortLog: what a probe container printed, by situation', () => {
   const cases: [string, number | undefined, string, Partial<PortResult>][] = [
-    ['the port is open, with its timing', 0, `${OPEN}\n${REAL('0m 0.01s')}\n`, { ok: true, latencyMs: 10 }],
-    ['a slow open (minutes and seconds)', 0, `${OPEN}\n${REAL('1m 2.50s')}`, { ok: true, latencyMs: 62_500 }],
-    ['CRLF line ends', 0, `${OPEN}\r\n${REAL('0m 0.20s')}\r\n`, { ok: true, latencyMs: 200 }],
-    ['the name does not resolve', 1, "nc: bad address 'onprem-server.internal.net'\n" + REAL('0m 0.00s'), { ok: false, stage: 'dns', latencyMs: 0 }],
-    ['a reset: refused', 1, 'nc: onprem-server.internal.net (10.1.0.4:8000): Connection refused\n' + REAL('0m 0.01s'), { ok: false, stage: 'connect', connect: 'refused', latencyMs: 10 }],
-    ['silence: timed out', 1, 'nc: onprem-server.internal.net (10.1.0.4:8000): Connection timed out\n' + REAL('0m 5.00s'), { ok: false, stage: 'connect', connect: 'timeout', latencyMs: 5000 }],
-    ['a timeout without a timing line (still a connect verdict)', 1, 'nc: h.example.net (10.1.0.4:8000): Connection timed out', { ok: false, stage: 'connect', connect: 'timeout' }],
+    ['the port is open, with its timing', 0, `${OPEN}\n${SENT}\n${REAL('0m 0.01s')}\n`, { ok: true, latencyMs: 10 }],
+    ['a slow open (minutes and seconds)', 0, `${OPEN}\n${SENT}\n${REAL('1m 2.50s')}`, { ok: true, latencyMs: 62_500 }],
+    ['an open taking hours (time switches to h m s)', 0, `${OPEN}\n${SENT}\n${REAL('1h 2m 03s')}`, { ok: true, latencyMs: 3_723_000 }],
+    ['CRLF line ends', 0, `${OPEN}\r\n${SENT}\r\n${REAL('0m 0.20s')}\r\n`, { ok: true, latencyMs: 200 }],
+    ['the name does not resolve', 1, `nc: bad address 'onprem-server.internal.net'\n${STATUS(1)}\n${REAL('0m 0.00s')}\n`, { ok: false, stage: 'dns', latencyMs: 0 }],
+    ['a reset: refused (a target verdict, not infrastructure)', 1, `nc: ${H}: Connection refused\n${SENT}\n${STATUS(1)}\n${REAL('0m 0.01s')}\n`, { ok: false, stage: 'connect', connect: 'refused', latencyMs: 10 }],
+    ['silence: timed out after -w', 1, `nc: ${H}: Connection timed out\n${SENT}\n${STATUS(1)}\n${REAL('0m 5.00s')}\n`, { ok: false, stage: 'connect', connect: 'timeout', latencyMs: 5000 }],
+    ['a timeout without a timing line (still a connect verdict)', 1, `nc: ${H}: Connection timed out`, { ok: false, stage: 'connect', connect: 'timeout' }],
+    ['refused at -v (no nc line, busybox stays silent): no verdict, infrastructure', 1, `${STATUS(1)}\n${REAL('0m 0.01s')}\n`, { ok: false, stage: 'infrastructure' }],
+    ['the status line contradicts the exit code', 1, `nc: ${H}: Connection refused\n${SENT}\n${STATUS(2)}\n${REAL('0m 0.01s')}\n`, { ok: false, stage: 'infrastructure' }],
+    ['a status line with exit 0', 0, `${OPEN}\n${SENT}\n${STATUS(1)}\n${REAL('0m 0.01s')}\n`, { ok: false, stage: 'infrastructure' }],
+    ['the probe killed by a signal', 137, `Command terminated by signal 9\n${REAL('0m 3.00s')}\n`, { ok: false, stage: 'infrastructure', detail: 'the probe was killed: Command terminated by signal 9' }],
     ['the command is missing in the image (exit 127)', 127, 'sh: nc: not found', { ok: false, stage: 'infrastructure' }],
     ['no output at all', 0, '', { ok: false, stage: 'infrastructure' }],
-    ['truncated: open but the timing line cut off', 0, OPEN, { ok: false, stage: 'infrastructure' }],
+    ['truncated: open but the timing line cut off', 0, `${OPEN}\n${SENT}`, { ok: false, stage: 'infrastructure' }],
     ['truncated: only half a line', 1, 'nc: onprem-server.internal.net (10.1.0', { ok: false, stage: 'infrastructure' }],
     ['garbage bytes', 0, '\u0000\u0001\u00ff\u001b[31mzzz', { ok: false, stage: 'infrastructure' }],
-    ['exit 0 contradicts a failure line', 0, 'nc: bad address \'x.y\'\n' + REAL('0m 0.00s'), { ok: false, stage: 'infrastructure' }],
-    ['a failed exit contradicts an open line', 1, `${OPEN}\n${REAL('0m 0.01s')}`, { ok: false, stage: 'infrastructure' }],
+    ['exit 0 contradicts a failure line', 0, "nc: bad address 'x.y'\n" + REAL('0m 0.00s'), { ok: false, stage: 'infrastructure' }],
+    ['a failed exit contradicts an open line', 1, `${OPEN}\n${SENT}\n${STATUS(1)}\n${REAL('0m 0.01s')}`, { ok: false, stage: 'infrastructure' }],
     ['two verdict lines', 1, `${OPEN}\nnc: x (1.2.3.4:8000): Connection refused\n${REAL('0m 0.01s')}`, { ok: false, stage: 'infrastructure' }],
-    ['an open line for another port', 0, `h.example.net (10.1.0.4:9000) open\n${REAL('0m 0.01s')}`, { ok: false, stage: 'infrastructure' }],
+    ['an open line for another port', 0, `h.example.net (10.1.0.4:9000) open\n${SENT}\n${REAL('0m 0.01s')}`, { ok: false, stage: 'infrastructure' }],
     ['the container never terminated', undefined, OPEN, { ok: false, stage: 'infrastructure', detail: 'the container did not terminate' }],
   ];
   it.each(cases)('%s', (_name, exit, log, expected) => {
@@ -94,10 +107,10 @@ describe('probeTarget: only validated values', () => {
 });
 
 describe('probeContainers: one argv per port, no shell', () => {
-  it('a container per port running time nc -zv -w', () => {
+  it('a container per port running time nc -zvv -w (-vv: busybox prints a refusal only above one -v)', () => {
     expect(probeContainers('onprem.internal.net', [8000, 8443], 5)).toEqual([
-      { name: 'p8000', port: 8000, command: ['time', 'nc', '-zv', '-w', '5', 'onprem.internal.net', '8000'] },
-      { name: 'p8443', port: 8443, command: ['time', 'nc', '-zv', '-w', '5', 'onprem.internal.net', '8443'] },
+      { name: 'p8000', port: 8000, command: ['time', 'nc', '-zvv', '-w', '5', 'onprem.internal.net', '8000'] },
+      { name: 'p8443', port: 8443, command: ['time', 'nc', '-zvv', '-w', '5', 'onprem.internal.net', '8443'] },
     ]);
   });
   it.each([
@@ -236,6 +249,16 @@ describe('the container group body', () => {
     expect(b.identity).toBeUndefined();
     expect(b.imageRegistryCredentials).toBeUndefined();
   });
+  it.each([
+    ['the VNet has custom DNS servers: dnsConfig names them (the group does not inherit them)', ['10.0.1.4', '10.0.1.5'], { nameServers: ['10.0.1.4', '10.0.1.5'] }],
+    ['no custom DNS servers: no dnsConfig (Azure-provided DNS, as the VNet)', [], undefined],
+  ] as [string, string[], object | undefined][])('%s', (_n, dnsServers, dnsConfig) => {
+    expect(probeGroupBody({ ...base, image: DEFAULT_PROBE_IMAGE, dnsServers }).dnsConfig).toEqual(dnsConfig);
+  });
+  it('the default image is pinned by digest', () => {
+    expect(DEFAULT_PROBE_IMAGE).toMatch(/^mcr\.microsoft\.com\/azurelinux\/busybox@sha256:[0-9a-f]{64}$/);
+    expect(probeSettings({}).image).toBe(DEFAULT_PROBE_IMAGE);
+  });
   it('a private registry with a pull identity: the identity on the group and as the registry credential', () => {
     const b = probeGroupBody({ ...base, image: 'plfacr.azurecr.io/probes/busybox:1.36', pullIdentityId: IDENTITY });
     expect(b.identity).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [IDENTITY]: {} } });
@@ -243,6 +266,7 @@ describe('the container group body', () => {
   });
   it.each([
     ['mcr.microsoft.com/azurelinux/busybox:1.36', 'mcr.microsoft.com'],
+    [DEFAULT_PROBE_IMAGE, 'mcr.microsoft.com'],
     ['plfacr.azurecr.io/probes/busybox:1.36', 'plfacr.azurecr.io'],
     ['localhost:5000/busybox', 'localhost:5000'],
     ['library/busybox', undefined],
@@ -252,6 +276,18 @@ describe('the container group body', () => {
     expect(probeSettings({ PLF_PROBE_PULL_IDENTITY_ID: IDENTITY }).pullIdentityId).toBe(IDENTITY);
     expect(probeSettings({ PLF_PROBE_PULL_IDENTITY_ID: 'plf-probe-pull' }).pullIdentityId).toBeUndefined();
   });
+});
+
+describe('an image pull failure in the container events', () => {
+  const pulling = { name: 'Pulling', type: 'Normal', message: 'pulling image "mcr.microsoft.com/x:1"' };
+  const failed = { name: 'Failed', type: 'Warning', message: 'Failed to pull image "mcr.microsoft.com/x:1": rpc error: code 2 desc Error: image x:1 not found' };
+  const backoff = { name: 'BackOff', type: 'Normal', message: 'Back-off pulling image "mcr.microsoft.com/x:1"' };
+  it.each([
+    ['Pulling / Failed / BackOff while ACI retries (Learn): the Failed message', [pulling, failed, backoff], failed.message],
+    ['still pulling, nothing failed yet', [pulling], undefined],
+    ['pulled and started', [pulling, { name: 'Pulled', type: 'Normal', message: 'Successfully pulled image "x"' }, { name: 'Started', type: 'Normal', message: 'Started container p8000' }], undefined],
+    ['a Failed event about something else', [{ name: 'Failed', type: 'Warning', message: 'Error: failed to start container' }], undefined],
+  ] as [string, { name: string; type?: string; message?: string }[], string | undefined][])('%s', (_n, events, message) => expect(pullFailure(events)).toBe(message));
 });
 
 describe('a container group deployment that failed during the first poll', () => {

@@ -17,7 +17,7 @@ const put = (name: string, restartPolicy: string) =>
         osType: 'Linux',
         restartPolicy,
         subnetIds: [{ id: IDS.spokeJump }],
-        containers: [{ name: 'probe', properties: { image: 'busybox', command: ['/bin/sh', '-c', 'time nc -zv -w 2 10.1.0.99 8000'], resources: { requests: { cpu: 1, memoryInGB: 1 } } } }],
+        containers: [{ name: 'probe', properties: { image: 'busybox:1.36', command: ['/bin/sh', '-c', 'time nc -zv -w 2 10.1.0.99 8000'], resources: { requests: { cpu: 1, memoryInGB: 1 } } } }],
       },
     },
   });

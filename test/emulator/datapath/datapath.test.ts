@@ -214,7 +214,8 @@ describe('probe container groups', () => {
 
   it.each([
     ['sh -c with time and nc -zv: exit 0 and busybox output', ['sh', '-c', 'time nc -zv -w 5 onprem-server.internal.net 8000'], 0, /onprem-server\.internal\.net \(\d+\.\d+\.\d+\.\d+:8000\) open[\s\S]*real\t0m/],
-    ['plain nc -z on a port without a rule: timed out, exit 1', ['nc', '-z', '-w', '3', 'onprem-server.internal.net', '9000'], 1, /Connection timed out/],
+    ['plain nc -z on a port without a rule: exit 1 and, without -v, nothing printed (nc_bloaty reports only when verbose)', ['nc', '-z', '-w', '3', 'onprem-server.internal.net', '9000'], 1, /^$/],
+    ['nc -zv on a port without a rule: Connection timed out, exit 1', ['nc', '-zv', '-w', '3', 'onprem-server.internal.net', '9000'], 1, /^nc: onprem-server\.internal\.net \(\S+:9000\): Connection timed out\n$/],
     ['an unknown name: bad address, exit 1', ['nc', '-zv', 'nope.internal.net', '8000'], 1, /bad address 'nope\.internal\.net'/],
     ['an unsupported command is refused, never a fake success', ['curl', 'http://onprem-server.internal.net:8000'], 127, /unsupported command 'curl/],
   ])('%s', async (situation, command, exitCode, output) => {

@@ -29,7 +29,8 @@ export interface Stack {
   azurite: RunningAzurite;
   devhost: ChildProcess;
   output(): string;
-  restartDevhost(signal?: NodeJS.Signals): Promise<void>;
+  /** Kills and restarts devhost; `envChanges` are kept for later restarts (a key set to undefined is removed). */
+  restartDevhost(signal?: NodeJS.Signals, envChanges?: Record<string, string | undefined>): Promise<void>;
   stop(): Promise<void>;
   api<T = unknown>(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
 }
@@ -113,11 +114,15 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
       return child;
     },
     output: () => log,
-    async restartDevhost(signal: NodeJS.Signals = 'SIGKILL') {
+    async restartDevhost(signal: NodeJS.Signals = 'SIGKILL', envChanges: Record<string, string | undefined> = {}) {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.kill(signal);
       });
+      for (const [k, v] of Object.entries(envChanges)) {
+        if (v === undefined) delete env[k];
+        else env[k] = v;
+      }
       ({ child, url } = await spawnDevhost(env, (s) => (log += s)));
       await subscribeEvents();
     },

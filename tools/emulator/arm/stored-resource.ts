@@ -37,6 +37,10 @@ export interface StoredTypeSpec {
   beforeDelete?(ctx: ArmContext, r: StoredResource): void;
   afterDelete?(ctx: ArmContext, r: StoredResource): void;
   render?(ctx: ArmContext, r: StoredResource, out: Record<string, unknown>): Record<string, unknown>;
+  /** A create/update operation that lasts longer or fails on its own (e.g. ACI retrying an image pull). */
+  writeOperation?(ctx: ArmContext, r: StoredResource): { delayMs?: number; failWith?: { code: string; message: string } } | undefined;
+  /** DELETE is accepted while a write operation still runs (ACI: delete a group stuck pulling its image). */
+  deleteDuringWrite?: boolean;
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -168,12 +172,14 @@ export function storedResourceHandlers(spec: StoredTypeSpec): ResourceTypeHandle
       emitWrite();
       return { status, body: render(ctx, stored) };
     }
+    const own = spec.writeOperation?.(ctx, stored);
     const op = emu.lro.begin({
       subscriptionId: req.path.subscriptionId,
       namespace: spec.type.split('/')[0],
       location: String(stored.body.location ?? emu.state.get(parentOf(id))?.body.location ?? 'westeurope'),
       resourceId: id,
-      failWith: req.failLro,
+      failWith: req.failLro ?? own?.failWith,
+      ...(own?.delayMs !== undefined ? { delayMs: own.delayMs } : {}),
       onSucceeded: () => {
         const cur = emu.state.get(id);
         if (cur && spec.provisioningState) setProvisioningState(cur, 'Succeeded');
@@ -212,7 +218,7 @@ export function storedResourceHandlers(spec: StoredTypeSpec): ResourceTypeHandle
       const existing = emu.state.get(req.path.id);
       checkPreconditions(preconditionHeaders(ctx), existing?.etag, `${typeName}/${req.path.names.join('/')}`);
       if (!existing) return { status: 204 };
-      if (spec.longRunning && emu.lro.pendingFor(existing.id)) {
+      if (spec.longRunning && !spec.deleteDuringWrite && emu.lro.pendingFor(existing.id)) {
         throw conflict('AnotherOperationInProgress', `Another operation on this or dependent resource is in progress. Resource: ${existing.id}.`);
       }
       spec.beforeDelete?.(ctx, existing);

@@ -3,18 +3,23 @@ import { longRunningAction } from '../../arm/actions';
 import { isObject, storedResourceHandlers } from '../../arm/stored-resource';
 import type { ArmContext } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
+import { isIpv4 } from '../../state/ip-allocator';
 import { allocateIp, delegationsOf, refId, type Json } from '../network/common';
 import type { EmulatorProvider } from '../provider';
-import { advance, containerInstanceView, containersOf, groupState, internalOf, settings, startGroup, subnetOf, type CgInternal } from './runs';
+import { advance, containerInstanceView, containersOf, groupState, internalOf, pullGiveUpMs, settings, startGroup, subnetOf, unpullableImages, type CgInternal } from './runs';
 
 /**
  * Container groups (Azure Container Instances) that run connectivity probes. A group injected in
  * a subnet (which must be delegated to Microsoft.ContainerInstance/containerGroups and be in the
  * group's subscription) gets an IP there; each container's command runs against the simulated
  * data path from that subnet. The containers are Running for `runMs` (control API
- * `PUT /_emulator/containerinstance/settings {runMs, restartDelayMs}`; default: the LRO delay),
+ * `PUT /_emulator/containerinstance/settings {runMs, restartDelayMs, pullRetryMs, pullGiveUpMs}`; default: the LRO delay),
  * then Terminated with the command's exit code or restarted by the restart policy (runs.ts);
- * logs hold what busybox would print.
+ * logs hold what busybox would print (probe-command.ts). Names resolve through the group's DNS
+ * (dns.ts: `dnsConfig`, else Azure-provided DNS; never the VNet's custom DNS servers). An image
+ * the registry model cannot serve (registry.ts) keeps the create operation running while the
+ * containers show Pulling / Failed / BackOff events, then fails it (runs.ts).
+ * Rules: tools/emulator/AZURE-RULES.md, section "Container instances (probes)" (ACI-n).
  */
 const T_CG = 'Microsoft.ContainerInstance/containerGroups';
 const DELEGATION = 'Microsoft.ContainerInstance/containerGroups';
@@ -46,7 +51,25 @@ function validate(ctx: ArmContext, body: Json, id: string): string[] {
     }
     if (!delegationsOf(subnet).includes(DELEGATION)) problems.push(`Subnet ${sid} is not delegated to ${DELEGATION}.`);
     if (subnet.subscriptionId.toLowerCase() !== id.split('/')[2].toLowerCase()) problems.push(`Subnet ${sid} is in another subscription than the container group; Azure requires the same subscription.`);
+    // ACI-4: a subnet delegated to container groups holds container groups only.
+    const others = ctx.emu.state.ips.allocations(subnet.id.toLowerCase()).filter((a) => !a.owner.toLowerCase().includes(`/providers/${T_CG.toLowerCase()}/`));
+    if (others.length) problems.push(`Subnet ${sid} holds other resources (${[...new Set(others.map((a) => a.owner))].join(', ')}); a subnet delegated to ${DELEGATION} can hold container groups only.`);
   }
+  problems.push(...dnsConfigProblems(props.dnsConfig));
+  return problems;
+}
+
+/** ACI-11: `dnsConfig` (ContainerGroupProperties.dnsConfig, DnsConfiguration: nameServers required, IPv4 addresses). */
+function dnsConfigProblems(dns: unknown): string[] {
+  if (dns === undefined || dns === null) return [];
+  if (!isObject(dns)) return ['dnsConfig must be an object {nameServers, searchDomains?, options?}.'];
+  const problems: string[] = [];
+  const ns = dns.nameServers;
+  if (!Array.isArray(ns) || ns.length === 0) problems.push('dnsConfig.nameServers is required: a non-empty list of IP addresses.');
+  else ns.forEach((x, i) => {
+    if (typeof x !== 'string' || !isIpv4(x)) problems.push(`dnsConfig.nameServers[${i}] must be an IPv4 address, got ${JSON.stringify(x)}.`);
+  });
+  for (const k of ['searchDomains', 'options']) if (dns[k] !== undefined && typeof dns[k] !== 'string') problems.push(`dnsConfig.${k} must be a string.`);
   return problems;
 }
 
@@ -85,11 +108,21 @@ const stored = storedResourceHandlers({
     // A create or an update restarts the group (ACI recreates containers on update).
     startGroup(ctx.emu, r);
   },
+  // ACI-6, ACI-7: an image that cannot be pulled keeps the deployment running while ACI retries, then
+  // fails it. The final code is undocumented; InaccessibleImage is ACI's code for an image it
+  // cannot access (Azure/azure-cli#18596), with the message Learn quotes ("Failed to pull image").
+  writeOperation(ctx, r) {
+    const failing = unpullableImages(r.body);
+    if (!failing.length) return undefined;
+    return { delayMs: pullGiveUpMs(ctx.emu), failWith: { code: 'InaccessibleImage', message: `Failed to pull image ${failing.map((i) => `"${i}"`).join(', ')}: the image in container group '${r.name}' is not accessible. Please check the image and registry credential.` } };
+  },
+  // ACI-8. Learn (Unable to pull image): "delete the container instance and retry your deployment".
+  deleteDuringWrite: true,
   render(ctx, r, out) {
     advance(ctx.emu, r);
     const props = { ...((out.properties ?? {}) as Json) };
-    props.containers = ((props.containers as Json[]) ?? []).map((c) => ({ ...c, properties: { ...((c.properties ?? {}) as Json), instanceView: containerInstanceView(r, String(c.name)) } }));
-    props.instanceView = { state: groupState(r), events: [] };
+    props.containers = ((props.containers as Json[]) ?? []).map((c) => ({ ...c, properties: { ...((c.properties ?? {}) as Json), instanceView: containerInstanceView(ctx.emu, r, String(c.name)) } }));
+    props.instanceView = { state: groupState(ctx.emu, r), events: [] };
     return { ...out, properties: props };
   },
 });
@@ -151,11 +184,11 @@ export const provider: EmulatorProvider = {
       handle(ctx) {
         const b = (isObject(ctx.body) ? ctx.body : {}) as Json;
         const problems: string[] = [];
-        const keys = ['runMs', 'restartDelayMs'] as const;
+        const keys = ['runMs', 'restartDelayMs', 'pullRetryMs', 'pullGiveUpMs'] as const;
         for (const k of keys) if (b[k] !== undefined && (!Number.isInteger(b[k]) || (b[k] as number) < 0)) problems.push(`${k} must be an integer >= 0.`);
         const unknown = Object.keys(b).filter((k) => !(keys as readonly string[]).includes(k));
         if (unknown.length) problems.push(`unknown settings: ${unknown.join(', ')} (known: ${keys.join(', ')}).`);
-        if (!isObject(ctx.body) || !keys.some((k) => b[k] !== undefined)) problems.push('Body must be {"runMs"?: <integer >= 0>, "restartDelayMs"?: <integer >= 0>} with at least one of them.');
+        if (!isObject(ctx.body) || !keys.some((k) => b[k] !== undefined)) problems.push(`Body must be {${keys.map((k) => `"${k}"?: <integer >= 0>`).join(', ')}} with at least one of them.`);
         if (problems.length) throw invalidParameters(problems);
         const s = settings(ctx.emu);
         for (const k of keys) if (b[k] !== undefined) s[k] = b[k] as number;

@@ -1,8 +1,10 @@
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
-import { traceAndLog } from '../../datapath/trace';
+import { dataPathLog, traceAndLog, type Verdict } from '../../datapath/trace';
 import { refId, type Json } from '../network/common';
 import { parseProbeCommand, runProbe } from './probe-command';
+import { isPullable } from './registry';
+import { groupResolve } from './dns';
 
 /**
  * What the containers of a group are doing. A run executes the container's command against the
@@ -12,6 +14,13 @@ import { parseProbeCommand, runProbe } from './probe-command';
  * (CrashLoopBackOff) with the finished run as `previousState`; after `restartDelayMs` the next
  * read starts it again (once per read, so a zero delay cannot spin), re-running the command
  * against the data path as it is then.
+ *
+ * A group with an image the registry cannot serve (registry.ts) never starts: its containers
+ * wait while ACI retries the pull, with `Pulling` / `Failed` / `BackOff` events whose count grows
+ * every `pullRetryMs`, until the deployment fails after `pullGiveUpMs` (index.ts ends the create
+ * operation Failed then). Learn, "Troubleshoot common issues in Azure Container Instances",
+ * Unable to pull image: "it retries for time ... ACI eventually fails the deployment"; the
+ * retry interval and how long it retries are undocumented (defaults here: 10 s and 15 min).
  */
 export interface Run {
   container: string;
@@ -28,17 +37,28 @@ export interface Run {
 export interface CgInternal {
   runs: Run[];
   stopped?: boolean;
+  /** Set when an image cannot be pulled: when the pull began (epoch ms) and the images that fail. */
+  pull?: { since: number; failing: string[] };
 }
 
 export interface Settings {
   runMs?: number;
   restartDelayMs?: number;
+  pullRetryMs?: number;
+  pullGiveUpMs?: number;
 }
 
 export const settings = (emu: EmulatorRuntime) => emu.state.bag<Settings>('containerinstance.settings', () => ({}));
 const runMs = (emu: EmulatorRuntime) => settings(emu).runMs ?? emu.options.lroDelayMs;
 /** ACI's first crash-loop back-off is about 10 s. */
 const restartDelayMs = (emu: EmulatorRuntime) => settings(emu).restartDelayMs ?? 10_000;
+export const pullRetryMs = (emu: EmulatorRuntime) => settings(emu).pullRetryMs ?? 10_000;
+export const pullGiveUpMs = (emu: EmulatorRuntime) => settings(emu).pullGiveUpMs ?? 900_000;
+
+/** The images of the group the registry cannot serve (none = the group can start). */
+export function unpullableImages(body: Json): string[] {
+  return [...new Set(containersOf(body).map((c) => c.image).filter((i) => !isPullable(i)))];
+}
 
 export const internalOf = (cg: StoredResource) => cg.internal as unknown as CgInternal;
 
@@ -73,7 +93,25 @@ function execute(emu: EmulatorRuntime, cg: StoredResource, command: string[]): {
     };
   }
   const ip = (((cg.body.properties ?? {}) as Json).ipAddress as Json | undefined)?.ip;
-  const run = runProbe(parsed.nc, traceAndLog(emu, from, parsed.nc.host, parsed.nc.port, cg.id, typeof ip === 'string' ? ip : undefined));
+  // Names resolve through the group's own DNS (dns.ts: dnsConfig or Azure-provided DNS), then the
+  // data path is traced to the address.
+  const name = groupResolve(emu, cg, from, parsed.nc.host);
+  if (!name.ok) {
+    const verdict: Verdict = { reachable: false, from, host: parsed.nc.host, port: parsed.nc.port, hops: [{ hop: 'dns', ok: false, detail: name.reason }], reason: `dns: ${name.reason}`, failure: 'dns' };
+    const log = dataPathLog(emu);
+    log.push({ time: new Date().toISOString(), source: cg.id, ...verdict });
+    if (log.length > 200) log.splice(0, log.length - 200);
+    const run = runProbe(parsed.nc, verdict);
+    return { exitCode: run.exitCode, logs: run.stdout + run.stderr };
+  }
+  const traced = traceAndLog(emu, from, name.ip, parsed.nc.port, cg.id, typeof ip === 'string' ? ip : undefined);
+  // The log entry names the host and how it resolved (the trace itself saw the address only).
+  const entry = dataPathLog(emu).at(-1) as { source?: string; host?: string; hops?: unknown[] } | undefined;
+  if (entry?.source === cg.id && name.via !== 'literal') {
+    entry.host = parsed.nc.host;
+    entry.hops = [{ hop: 'dns', ok: true, detail: `${parsed.nc.host} -> ${name.ip} (${name.via})` }, ...traced.hops.filter((h) => h.hop !== 'dns')];
+  }
+  const run = runProbe(parsed.nc, { ...traced, host: parsed.nc.host, ip: name.ip });
   return { exitCode: run.exitCode, logs: run.stdout + run.stderr };
 }
 
@@ -83,12 +121,43 @@ function newRun(emu: EmulatorRuntime, cg: StoredResource, c: { name: string; com
   return { container: c.name, exitCode, logs, startTime: new Date(now).toISOString(), finishTime: new Date(doneAt).toISOString(), doneAt, restartCount: 0 };
 }
 
-/** (Re)starts every container now. */
+/** (Re)starts every container now; a group with an image that cannot be pulled starts pulling instead. */
 export function startGroup(emu: EmulatorRuntime, cg: StoredResource): void {
   const now = Date.now();
   const internal = internalOf(cg);
-  internal.runs = containersOf(cg.body).map((c) => newRun(emu, cg, c, now));
   delete internal.stopped;
+  const failing = unpullableImages(cg.body);
+  if (failing.length) {
+    internal.runs = [];
+    internal.pull = { since: now, failing };
+    return;
+  }
+  delete internal.pull;
+  internal.runs = containersOf(cg.body).map((c) => newRun(emu, cg, c, now));
+}
+
+/** Whether the group has stopped retrying its pull (its deployment failed). */
+export function pullGaveUp(emu: EmulatorRuntime, cg: StoredResource, now = Date.now()): boolean {
+  const pull = internalOf(cg).pull;
+  return !!pull && now - pull.since >= pullGiveUpMs(emu);
+}
+
+/** The events of a container while its group pulls (Learn's example: Pulling, Failed, BackOff, each with a count). */
+function pullEvents(emu: EmulatorRuntime, cg: StoredResource, image: string, now: number): Json[] {
+  const pull = internalOf(cg).pull!;
+  const first = new Date(pull.since).toISOString();
+  if (!pull.failing.includes(image)) {
+    return [{ count: 1, firstTimestamp: first, lastTimestamp: first, name: 'Pulling', message: `pulling image "${image}"`, type: 'Normal' }, { count: 1, firstTimestamp: first, lastTimestamp: first, name: 'Pulled', message: `Successfully pulled image "${image}"`, type: 'Normal' }];
+  }
+  const until = Math.min(now, pull.since + pullGiveUpMs(emu));
+  const attempts = 1 + Math.floor((until - pull.since) / Math.max(1, pullRetryMs(emu)));
+  const last = new Date(pull.since + (attempts - 1) * pullRetryMs(emu)).toISOString();
+  const ev = (name: string, message: string, type: string) => ({ count: attempts, firstTimestamp: first, lastTimestamp: last, name, message, type });
+  return [
+    ev('Pulling', `pulling image "${image}"`, 'Normal'),
+    ev('Failed', `Failed to pull image "${image}": rpc error: code 2 desc Error: image ${image} not found`, 'Warning'),
+    ev('BackOff', `Back-off pulling image "${image}"`, 'Normal'),
+  ];
 }
 
 /** Restarts containers whose policy says so and whose back-off has passed (once per call). */
@@ -117,8 +186,12 @@ const terminated = (r: { exitCode: number; startTime: string; finishTime: string
   detailStatus: r.exitCode === 0 ? 'Completed' : 'Error',
 });
 
-export function containerInstanceView(cg: StoredResource, container: string): Json {
+export function containerInstanceView(emu: EmulatorRuntime, cg: StoredResource, container: string): Json {
   const internal = internalOf(cg);
+  if (internal.pull) {
+    const image = containersOf(cg.body).find((c) => c.name === container)?.image ?? '';
+    return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: pullEvents(emu, cg, image, Date.now()) };
+  }
   const run = internal.runs?.find((r) => r.container === container);
   if (!run) return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: [] };
   const now = Date.now();
@@ -134,13 +207,20 @@ export function containerInstanceView(cg: StoredResource, container: string): Js
     restartCount: run.restartCount,
     currentState,
     ...(previousState ? { previousState } : {}),
-    events: [{ count: run.restartCount + 1, firstTimestamp: run.startTime, lastTimestamp: run.startTime, name: 'Started', message: `Started container ${container}`, type: 'Normal' }],
+    events: [
+      { count: 1, firstTimestamp: run.startTime, lastTimestamp: run.startTime, name: 'Pulling', message: `pulling image "${image(cg, container)}"`, type: 'Normal' },
+      { count: 1, firstTimestamp: run.startTime, lastTimestamp: run.startTime, name: 'Pulled', message: `Successfully pulled image "${image(cg, container)}"`, type: 'Normal' },
+      { count: run.restartCount + 1, firstTimestamp: run.startTime, lastTimestamp: run.startTime, name: 'Started', message: `Started container ${container}`, type: 'Normal' },
+    ],
   };
 }
 
-export function groupState(cg: StoredResource): string {
+const image = (cg: StoredResource, container: string) => containersOf(cg.body).find((c) => c.name === container)?.image ?? '';
+
+export function groupState(emu: EmulatorRuntime, cg: StoredResource): string {
   const internal = internalOf(cg);
   if (internal.stopped) return 'Stopped';
+  if (internal.pull) return pullGaveUp(emu, cg) ? 'Failed' : 'Pending';
   const runs = internal.runs ?? [];
   const now = Date.now();
   if (runs.some((r) => r.doneAt > now || restarts(cg, r))) return 'Running';

@@ -124,11 +124,26 @@ const vnetType = storedResourceHandlers({
         }
       });
     }
+    // Custom DNS servers of the VNet (VirtualNetworkPropertiesFormat.dhcpOptions.dnsServers): kept
+    // and returned; NICs use them, VNet-injected container groups do not (containerinstance/dns.ts).
+    const dhcp = p.dhcpOptions;
+    const dnsServers = isObject(dhcp) ? (dhcp as Json).dnsServers : undefined;
+    if (dhcp !== undefined && (!isObject(dhcp) || (dnsServers !== undefined && (!Array.isArray(dnsServers) || !dnsServers.every((x) => typeof x === 'string' && /^\d{1,3}(\.\d{1,3}){3}$/.test(x)))))) {
+      problems.push('properties.dhcpOptions.dnsServers must be an array of IPv4 addresses.');
+    }
     if (problems.length) throw invalidParameters(problems);
     // PUT is a full replace: subnets left out are deleted, which is refused while they are in use.
     for (const s of ctx.emu.state.children(id, T.subnet)) if (!wanted.has(s.name.toLowerCase())) assertSubnetFree(ctx.emu, s);
     return {
-      body: { properties: { addressSpace: { addressPrefixes: space }, enableDdosProtection: false, resourceGuid: randomUUID(), provisioningState: 'Succeeded' } },
+      body: {
+        properties: {
+          addressSpace: { addressPrefixes: space },
+          ...(Array.isArray(dnsServers) && dnsServers.length ? { dhcpOptions: { dnsServers } } : {}),
+          enableDdosProtection: false,
+          resourceGuid: randomUUID(),
+          provisioningState: 'Succeeded',
+        },
+      },
       internal: { wantedSubnets: [...wanted.values()] },
     };
   },
