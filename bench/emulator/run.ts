@@ -57,7 +57,7 @@ function vmss(): VirtualMachineScaleSet {
     sku: { name: 'Standard_B1s', capacity: 3 },
     upgradePolicy: { mode: 'Manual' },
     virtualMachineProfile: {
-      osProfile: { computerNamePrefix: 'bench', adminUsername: 'plf' },
+      osProfile: { computerNamePrefix: 'bench', adminUsername: 'plf', linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: '/home/plf/.ssh/authorized_keys', keyData: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl bench' }] } } },
       networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', primary: true, ipConfigurations: [{ name: 'ipc', subnet: { id: SHARED } }] }] },
     },
   };

@@ -7,6 +7,9 @@ import { IDS, type TestEmulator } from './emulator';
  * whose customData carries the forwarding manifest (written by hand: the emulator tests never
  * import the product), and optionally a private link service on the frontend.
  */
+/** An OpenSSH public key for test scale sets (Azure refuses a Linux profile without a way in, VMSS-1). */
+export const TEST_SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl plf-test';
+
 export function manifestCustomData(ports: { port: number; targetPort: number }[], targets: string[]): string {
   const manifest = Buffer.from(
     JSON.stringify({ schema: 'plf.forward/v1', forward: 'fixture', ports, targets, allowedSources: ['10.0.1.0/26', '168.63.129.16/32'], healthPort: ports[0].port, agent: { intervalSeconds: 5, connectTimeoutSeconds: 2 } }),
@@ -59,7 +62,7 @@ export async function buildForwarder(
     sku: { name: 'Standard_B1s', capacity: o.capacity ?? 2 },
     upgradePolicy: { mode: 'Manual' },
     virtualMachineProfile: {
-      osProfile: { computerNamePrefix: o.name, adminUsername: 'plf', customData: manifestCustomData(ports, targets) },
+      osProfile: { computerNamePrefix: o.name, adminUsername: 'plf', customData: manifestCustomData(ports, targets), linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: '/home/plf/.ssh/authorized_keys', keyData: TEST_SSH_KEY }] } } },
       storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
       networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', primary: true, ipConfigurations: [{ name: 'ipc', subnet: { id: IDS.hubShared }, loadBalancerBackendAddressPools: [{ id: poolId }] }] }] },
       extensionProfile: { extensions: [{ name: 'health', publisher: 'Microsoft.ManagedServices', typePropertiesType: 'ApplicationHealthLinux', typeHandlerVersion: '2.0', settings: { protocol: 'tcp', port: ports[0].port } }] },
