@@ -7,8 +7,11 @@ import { IDS, type TestEmulator } from './emulator';
  * whose customData carries the forwarding manifest (written by hand: the emulator tests never
  * import the product), and optionally a private link service on the frontend.
  */
-/** An OpenSSH public key for test scale sets (Azure refuses a Linux profile without a way in, VMSS-1). */
-export const TEST_SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl plf-test';
+/**
+ * An OpenSSH public key for test scale sets (Azure refuses a Linux profile without a way in,
+ * VMSS-1): the key of Microsoft's published example VirtualMachineScaleSet_Create_WithSshAuthentication.
+ */
+export const TEST_SSH_KEY = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCeClRAk2ipUs/l5voIsDC5q9RI+YSRd1Bvd/O+axgY4WiBzG+4FwJWZm/mLLe5DoOdHQwmU2FrKXZSW4w2sYE70KeWnrFViCOX5MTVvJgPE8ClugNl8RWth/tU849DvM9sT7vFgfVSHcAS2yDRyDlueii+8nF2ym8XWAPltFVCyLHRsyBp5YPqK8JFYIa1eybKsY3hEAxRCA+/7bq8et+Gj3coOsuRmrehav7rE6N12Pb80I6ofa6SM5XNYq4Xk0iYNx7R3kdz0Jj9XgZYWjAHjJmT0gTRoOnt6upOuxK7xI/ykWrllgpXrCPu3Ymz+c+ujaqcxDopnAl2lmf69/J1 plf-test';
 
 export function manifestCustomData(ports: { port: number; targetPort: number }[], targets: string[]): string {
   const manifest = Buffer.from(
