@@ -166,6 +166,33 @@ describe('no-op and change', () => {
   });
 });
 
+describe('a scale set being deleted', () => {
+  it('is waited for and never written (Azure refuses, VMSS-3); once gone the pass creates it anew', async () => {
+    const lroDelayMs = (await s.emu.control<{ lroDelayMs: number }>('GET', '/settings')).body.lroDelayMs;
+    await s.emu.control('PUT', '/settings', { lroDelayMs: 60_000 });
+    try {
+      // A delete not ours (an operator in the portal), still running.
+      await s.emu.compute().virtualMachineScaleSets.beginDelete(IDS.hubRg, 'plf-web-vmss');
+      await s.emu.control('DELETE', '/requests');
+      const put = await s.api<ForwardBody>('PUT', '/api/forwards/web', { ...example, targets: ['192.168.42.65', '192.168.42.66'] });
+      expect(put.status).toBe(202);
+      const vmssGets = async () => (await requests()).filter((r) => r.method === 'GET' && /virtualMachineScaleSets\/plf-web-vmss$/i.test(r.path)).length;
+      await eventually(async () => ((await vmssGets()) >= 3 ? true : undefined), 'the pass polling the deleting scale set');
+      expect((await requests()).filter((r) => r.method !== 'GET' && /virtualMachineScaleSets\/plf-web-vmss/i.test(r.path))).toEqual([]);
+      await s.emu.control('PUT', '/settings', { lroDelayMs });
+      await s.emu.control('POST', '/operations/settle');
+      const body = await ready('web', put.body.generation);
+      expect(body.status.nodes).toHaveLength(2);
+      const writes = (await requests()).filter((r) => r.method === 'PUT' && /virtualMachineScaleSets\/plf-web-vmss$/i.test(r.path));
+      expect(writes.map((r) => r.status)).toEqual([201]);
+      expect((await requests()).filter((r) => r.status === 409)).toEqual([]);
+    } finally {
+      await s.emu.control('PUT', '/settings', { lroDelayMs });
+      await s.emu.control('POST', '/operations/settle');
+    }
+  });
+});
+
 describe('bad input', () => {
   it.each([
     ['an invalid spec lists every problem with its path', '/api/forwards/web2', { ports: [{ port: 0 }], targets: ['127.0.0.1'] }, 400, ['ports[0].port', 'targets[0]']],
