@@ -32,6 +32,8 @@ export interface EnsureResult {
    * the orchestration waits for it before the next resource, as after a write of its own.
    */
   inProgress: boolean;
+  /** The resource is being deleted: nothing was written; wait until it is gone, then ensure again. */
+  awaitingDeletion?: boolean;
 }
 
 export type ProvisioningState = 'Succeeded' | 'Failed' | 'InProgress' | 'Absent';
@@ -54,26 +56,33 @@ export function provisioningStateOf(value: string | undefined): ProvisioningStat
 }
 
 /**
- * What ensure does with an existing resource whose owned fields all match the spec, by its
- * provisioningState. Only a Succeeded one is kept as it is. One its last operation left Failed (or
- * Canceled) is PUT again: that is ARM's remedy, and nothing else brings it back. One being deleted
- * is PUT too: ARM refuses with 409 AnotherOperationInProgress, which is retried until the delete
- * is over and the PUT creates it anew. Any other state (Creating, Updating, ...) is an operation
- * still running: nothing to write, wait for it. No state at all counts as Succeeded.
+ * What ensure does with an existing resource, by its provisioningState. One being deleted is never
+ * written, whatever its fields: ARM refuses writes to a resource marked for deletion (Compute: 409
+ * OperationNotAllowed "... since it is marked for deletion", microsoft/onefuzz#511; catalog VMSS-3),
+ * so ensure waits until it is gone and then creates it anew ('await-deletion'). For the others the
+ * owned fields decide first (a difference is written); when they all match, only a Succeeded one is
+ * kept as it is, one its last operation left Failed (or Canceled) is PUT again — ARM's remedy, and
+ * nothing else brings it back —, and any other state (Creating, Updating, ...) is an operation still
+ * running: nothing to write, wait for it. No state at all counts as Succeeded.
  */
-export function whenOwnedFieldsMatch(provisioningState: string | undefined): 'keep' | 'wait' | 'rewrite' {
+export function whenOwnedFieldsMatch(provisioningState: string | undefined): 'keep' | 'wait' | 'rewrite' | 'await-deletion' {
   const v = (provisioningState ?? 'Succeeded').toLowerCase();
   if (v === 'succeeded') return 'keep';
-  if (v === 'failed' || v === 'canceled' || v === 'deleting') return 'rewrite';
+  if (v === 'deleting') return 'await-deletion';
+  if (v === 'failed' || v === 'canceled') return 'rewrite';
   return 'wait';
 }
 
 /**
- * The verdict every pure spec gives: 'no-change' when what exists may be kept (every owned field
- * matches and its state allows it), else the desired body to PUT.
+ * The verdict every pure spec gives: 'no-change' when nothing may be written now — what exists may
+ * be kept (every owned field matches and its state allows it) or is being deleted (keptResource
+ * then says to wait until it is gone) —, else the desired body to PUT.
  */
 export function desiredOrNoChange<T extends { provisioningState?: string }>(desired: T, existing: T | undefined, owned: (resource: T) => unknown): T | 'no-change' {
-  if (existing && whenOwnedFieldsMatch(existing.provisioningState) !== 'rewrite' && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
+  if (!existing) return desired;
+  const when = whenOwnedFieldsMatch(existing.provisioningState);
+  if (when === 'await-deletion') return 'no-change';
+  if (when !== 'rewrite' && JSON.stringify(owned(existing)) === JSON.stringify(owned(desired))) return 'no-change';
   return desired;
 }
 
@@ -82,9 +91,15 @@ export function wroteResource(id: string): EnsureResult {
   return { id, changed: true, inProgress: true };
 }
 
-/** Ensure's result when the spec said 'no-change': poll only while an operation not ours runs. */
+/**
+ * Ensure's result when the spec said 'no-change': poll only while an operation not ours runs; a
+ * resource being deleted is `awaitingDeletion` (the orchestration waits until it is gone, then
+ * ensures again, which creates it).
+ */
 export function keptResource(id: string, existing: { provisioningState?: string } | undefined): EnsureResult {
-  return { id, changed: false, inProgress: whenOwnedFieldsMatch(existing?.provisioningState) === 'wait' };
+  const when = whenOwnedFieldsMatch(existing?.provisioningState);
+  if (when === 'await-deletion') return { id, changed: false, inProgress: true, awaitingDeletion: true };
+  return { id, changed: false, inProgress: when === 'wait' };
 }
 
 /** Runs `read`, answering undefined on 404 (the resource does not exist). */

@@ -1,7 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { parseForwardSpec } from '../core/forward-spec';
-import { ConcurrentWritesError, ForwardRegistry, PreconditionFailedError } from '../store/forward-registry';
+import { specChangeProblems } from '../core/spec-change';
+import { ConcurrentWritesError, ForwardRegistry, PreconditionFailedError, SpecChangeRefusedError } from '../store/forward-registry';
 import { etagHeader, forwardView } from './forward-view';
 import { denied } from './auth';
 import { FunctionNames } from './names';
@@ -16,7 +17,8 @@ import { signalConnections, signalReconcile } from './singletons';
  * identical body is a no-op answered 200. Preconditions are the client's (RFC 9110 13.1): If-Match
  * (`*`: it exists; entity tags: one is this version, compared strongly) and If-None-Match (`*`:
  * create only; entity tags: it is none of those versions) answer 412 when they do not hold;
- * without them a write that raced another is retried (last writer wins).
+ * without them a write that raced another is retried (last writer wins). A change Azure cannot
+ * carry out in place (removing a zone, core/spec-change.ts) is a 400 naming it, nothing written.
  */
 export async function forwardsPut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'operator');
@@ -33,9 +35,10 @@ export async function forwardsPut(request: HttpRequest, context: InvocationConte
   let outcome;
   try {
     // Built inside the try: a missing or unreachable storage setting is a 503, never a bare 500.
-    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, pre.conditions);
+    outcome = await ForwardRegistry.fromEnv(process.env).putSpec(name, parsed.spec, pre.conditions, specChangeProblems);
   } catch (err) {
     if (err instanceof PreconditionFailedError) return problem(412, 'Precondition failed', err.message);
+    if (err instanceof SpecChangeRefusedError) return problem(400, 'Change not possible', `the forward cannot change this way (${err.problems.length} problem(s))`, err.problems.map((p) => ({ ...p, in: 'body' as const })));
     if (err instanceof ConcurrentWritesError) return problem(409, 'Conflict', err.message);
     context.error(`registry write failed for ${name}: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the forward registry could not be written; try again');

@@ -7,6 +7,7 @@ import { DurableNames, SPEC_CHANGED_EVENT } from './names';
 import { eventOrTimeout, pollUntil, runStep, wait, writeCondition, type Gen } from './kit/steps';
 import { failureOf, type StepResult } from './kit/step-result';
 import type { ForwardSnapshot } from './activities/load-forward';
+import type { EnsureOutcome } from './activities/ensure-resource';
 
 /**
  * The singleton reconcile loop of one forward (instance id `forward:{name}`), deterministic:
@@ -17,7 +18,8 @@ import type { ForwardSnapshot } from './activities/load-forward';
  *      connection rows and action log), end
  *   -> ensure LB, scale set, PLS in order (each write is started by an activity and polled on a
  *      durable timer, never awaited inside an activity)
- *   -> roll nodes that do not run the latest model, one at a time, each back to healthy first
+ *   -> roll nodes that do not run the latest model, one at a time (manualUpgrade, then a reimage:
+ *      customData applies at boot only), each back to healthy first
  *      (ensure + roll hold the scale set lease: never at the same time as a recycle)
  *   -> record status (observed generation, alias, frontend IP, nodes)
  *   -> wait for a spec change (external event) or the drift interval, then continue-as-new, so
@@ -125,21 +127,55 @@ function* takeScaleSet(ctx: OrchestrationContext, input: ReconcileInput): Gen<bo
   return false;
 }
 
+type Listed = { nodes: NodeStatus[]; reimagePending?: string[] };
+
+/** Polls the node list until `done` holds for the node (or it is gone), at most MAX_NODE_POLLS times. */
+function* untilNode(ctx: OrchestrationContext, input: ReconcileInput, instanceId: string, done: (n: NodeStatus) => boolean): Gen<StepResult<Listed>> {
+  let listed: StepResult<Listed> = { outcome: 'ok', nodes: [] };
+  for (let poll = 0; poll < MAX_NODE_POLLS; poll++) {
+    yield wait(ctx, input.pollMs);
+    listed = yield* runStep<Listed>(ctx, input, DurableNames.listForwardNodes, input.name);
+    if (listed.outcome !== 'ok') return listed;
+    const now = listed.nodes.find((n) => n.instanceId === instanceId);
+    if (!now || done(now)) break;
+  }
+  return listed;
+}
+
+/**
+ * Rolls the nodes to the latest model, one at a time: manualUpgrade, then a reimage, because a
+ * node RUNS the customData it booted with — an upgrade alone changes the instance's model
+ * (latestModelApplied) and nothing on the node (Learn "Custom data and cloud-init on Azure VMs",
+ * FAQ; catalog VMSS-2). Each node is out only during its reimage and is healthy again before the
+ * next starts. A node upgraded by an earlier pass that ended before its reimage is in the
+ * forward's `reimagePending` (recorded before its upgrade) and is reimaged now.
+ */
 function* rollNodes(ctx: OrchestrationContext, input: ReconcileInput): Gen<StepResult<{ nodes: NodeStatus[]; rolled: number }>> {
-  let listed = yield* runStep<{ nodes: NodeStatus[] }>(ctx, input, DurableNames.listForwardNodes, input.name);
+  let listed = yield* runStep<Listed>(ctx, input, DurableNames.listForwardNodes, input.name);
   if (listed.outcome !== 'ok') return listed;
-  const toRoll = listed.nodes.filter((n) => n.latestModelApplied === false);
-  for (const node of toRoll) {
-    const started = yield* runStep(ctx, input, DurableNames.upgradeForwardNode, { name: input.name, instanceId: node.instanceId });
-    if (started.outcome !== 'ok') return started;
-    // The next node waits until this one runs the new model and is healthy again (bounded).
-    for (let poll = 0; poll < MAX_NODE_POLLS; poll++) {
-      yield wait(ctx, input.pollMs);
-      listed = yield* runStep<{ nodes: NodeStatus[] }>(ctx, input, DurableNames.listForwardNodes, input.name);
+  const pending = listed.reimagePending ?? [];
+  const toRoll = listed.nodes.filter((n) => n.latestModelApplied === false || pending.includes(n.instanceId));
+  const node = (id: string) => ({ name: input.name, instanceId: id });
+  for (const n of toRoll) {
+    if (n.latestModelApplied === false) {
+      const started = yield* runStep(ctx, input, DurableNames.upgradeForwardNode, node(n.instanceId));
+      if (started.outcome !== 'ok') return started;
+      // The upgrade's operation must be over before the reimage (one operation at a time).
+      listed = yield* untilNode(ctx, input, n.instanceId, (now) => now.latestModelApplied === true && now.health !== 'updating');
       if (listed.outcome !== 'ok') return listed;
-      const now = listed.nodes.find((n) => n.instanceId === node.instanceId);
-      if (!now || (now.latestModelApplied && now.health === 'healthy')) break;
     }
+    const reimaged = yield* runStep(ctx, input, DurableNames.upgradeForwardNode, { ...node(n.instanceId), action: 'reimage' });
+    if (reimaged.outcome !== 'ok') return reimaged;
+    // The next node waits until this one runs the new config and is healthy again (bounded).
+    listed = yield* untilNode(ctx, input, n.instanceId, (now) => now.latestModelApplied === true && now.health === 'healthy');
+    if (listed.outcome !== 'ok') return listed;
+    const cleared = yield* runStep(ctx, input, DurableNames.upgradeForwardNode, { ...node(n.instanceId), action: 'done' });
+    if (cleared.outcome !== 'ok') return cleared;
+  }
+  // Marks of instances that are gone (replaced by a recycle: a new instance boots the latest model).
+  for (const id of pending.filter((p) => !listed.nodes.some((n) => n.instanceId === p))) {
+    const cleared = yield* runStep(ctx, input, DurableNames.upgradeForwardNode, { ...node(id), action: 'done' });
+    if (cleared.outcome !== 'ok') return cleared;
   }
   return listed.outcome === 'ok' ? { ...listed, rolled: toRoll.length } : listed;
 }
@@ -171,7 +207,13 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
   let failure: StepResult | undefined;
   let touched = false;
   for (const kind of ENSURE_ORDER) {
-    const r = yield* runStep<{ id: string; changed: boolean; inProgress: boolean }>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
+    let r = yield* runStep<EnsureOutcome>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
+    // Being deleted (a delete not ours, or a forward re-created during its teardown): never written
+    // (ARM refuses, VMSS-3); wait until it is gone, then ensure again, which creates it.
+    if (r.outcome === 'ok' && r.awaitingDeletion) {
+      const gone = yield* until(ctx, input, kind, (s) => s === 'Absent');
+      r = gone.outcome === 'ok' ? yield* runStep<EnsureOutcome>(ctx, input, DurableNames.ensureResource, { name: input.name, kind }) : gone;
+    }
     if (r.outcome !== 'ok') {
       failure = r;
       break;

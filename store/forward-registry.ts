@@ -1,6 +1,6 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
-import type { ForwardSpec } from '../core/forward-spec';
+import type { ForwardSpec, Problem } from '../core/forward-spec';
 import { failedPrecondition, type Preconditions } from '../core/conditional-requests';
 import { emptyStatus, type ConnectionsSection, type ForwardStatus, type HealthSection, type RecycleSection } from '../core/status';
 import { tableClient, tableReady, type StorageAccess } from './tables';
@@ -40,6 +40,17 @@ export interface ForwardRecord {
   natIps?: NatIps;
   /** When an operator last resumed recycling (POST /api/forwards/{name}/recycling/resume). */
   recycleResumedAt?: string;
+  /**
+   * The forward's own node SSH public key (OpenSSH), generated once when the operator set none
+   * (azure/scale-set/ssh-key.ts); its private half was never kept. Beside the spec: a re-PUT keeps it.
+   */
+  nodeSshPublicKey?: string;
+  /**
+   * Instances the reconcile loop brought to the latest model (manualUpgrade) that have not been
+   * reimaged since: they still RUN the config they booted with (customData applies at boot only,
+   * catalog VMSS-2). Written before the upgrade starts, cleared once the node is reimaged and back.
+   */
+  reimagePending?: string[];
   etag: string;
   createdAt: string;
   updatedAt: string;
@@ -66,6 +77,12 @@ export interface NatIps {
 /** A precondition the client sent (If-Match / If-None-Match) does not hold: the API's 412. */
 export class PreconditionFailedError extends Error {}
 export class ForwardNotFoundError extends Error {}
+/** The spec change is one Azure cannot carry out (core/spec-change.ts): the API's 400 naming every problem. */
+export class SpecChangeRefusedError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+  }
+}
 /** An unconditional write lost every one of its attempts to other writers: the API's 409 (try again). */
 export class ConcurrentWritesError extends Error {}
 
@@ -106,6 +123,8 @@ interface Entity {
   scaleSetLease?: string;
   natIps?: string;
   recycleResumedAt?: string;
+  nodeSshPublicKey?: string;
+  reimagePending?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -158,8 +177,12 @@ export class ForwardRegistry {
    * again and the client's preconditions judged on that version — an If-Match etag no longer
    * holds (412), `If-Match: *` still does — and the write retried, up to PUT_ATTEMPTS times.
    * Without preconditions the last writer wins and each write bumps the generation.
+   *
+   * `refuse` (core/spec-change.ts) judges the change against the version the write is computed
+   * from (the forward's current spec; undefined when it is new): problems throw a
+   * SpecChangeRefusedError (the API's 400) and nothing is written.
    */
-  async putSpec(name: string, spec: ForwardSpec, conditions: Preconditions = {}): Promise<PutOutcome> {
+  async putSpec(name: string, spec: ForwardSpec, conditions: Preconditions = {}, refuse?: (previous: ForwardSpec | undefined, next: ForwardSpec) => Problem[]): Promise<PutOutcome> {
     await this.init();
     for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
       if (attempt) await jitter(attempt);
@@ -167,6 +190,8 @@ export class ForwardRegistry {
       const failed = failedPrecondition(existing && specEtag(existing), conditions);
       if (failed) throw new PreconditionFailedError(failed);
       if (existing && !existing.deleting && JSON.stringify(existing.spec) === JSON.stringify(spec)) return { kind: 'unchanged', record: existing };
+      const refused = refuse?.(existing?.spec, spec) ?? [];
+      if (refused.length) throw new SpecChangeRefusedError(refused);
       const now = new Date().toISOString();
       const specColumns = { partitionKey: PARTITION, rowKey: name, spec: JSON.stringify(spec), generation: (existing?.generation ?? 0) + 1, deleting: false, updatedAt: now };
       try {
@@ -273,6 +298,53 @@ export class ForwardRegistry {
     await this.mergeColumns(name, { recycleResumedAt: at });
   }
 
+  /**
+   * The forward's node SSH public key: the one kept with it, else `generate()`'s, written first
+   * (conditionally on the entity etag, so two concurrent reconciles agree on one key) and then
+   * answered — the intent is recorded before the scale set PUT that uses it. Undefined when the
+   * forward does not exist.
+   */
+  async ensureNodeSshPublicKey(name: string, generate: () => Promise<string>): Promise<string | undefined> {
+    await this.init();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await this.get(name);
+      if (!r) return undefined;
+      if (r.nodeSshPublicKey) return r.nodeSshPublicKey;
+      const key = await generate();
+      try {
+        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, nodeSshPublicKey: key }, 'Merge', { etag: r.etag });
+        return key;
+      } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return undefined;
+        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
+      }
+    }
+    throw new ConcurrentWritesError(`the forward ${name} kept changing while its node SSH key was written`);
+  }
+
+  /**
+   * Adds (`pending: true`) or removes an instance id of `reimagePending`, conditionally on the
+   * entity etag (read again when another write came between). A missing forward writes nothing.
+   */
+  async markReimagePending(name: string, instanceId: string, pending: boolean): Promise<void> {
+    await this.init();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const r = await this.get(name);
+      if (!r) return;
+      const before = r.reimagePending ?? [];
+      const after = pending ? [...new Set([...before, instanceId])] : before.filter((x) => x !== instanceId);
+      if (after.length === before.length && after.every((x, i) => x === before[i])) return;
+      try {
+        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, reimagePending: JSON.stringify(after) }, 'Merge', { etag: r.etag });
+        return;
+      } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return;
+        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
+      }
+    }
+    throw new ConcurrentWritesError(`the forward ${name} kept changing while its pending reimages were written`);
+  }
+
   /** Writes the recycle orchestration's section; the merge touches no other column. */
   async setRecycleStatus(name: string, section: RecycleSection): Promise<void> {
     await this.mergeColumns(name, { recycle: JSON.stringify(section) });
@@ -361,6 +433,8 @@ function toRecord(e: Entity & { etag?: string }): ForwardRecord {
     ...(e.scaleSetLease ? { scaleSetLease: JSON.parse(e.scaleSetLease) as ScaleSetLease } : {}),
     ...(e.natIps ? { natIps: JSON.parse(e.natIps) as NatIps } : {}),
     ...(e.recycleResumedAt ? { recycleResumedAt: e.recycleResumedAt } : {}),
+    ...(e.nodeSshPublicKey ? { nodeSshPublicKey: e.nodeSshPublicKey } : {}),
+    ...(e.reimagePending ? { reimagePending: JSON.parse(e.reimagePending) as string[] } : {}),
     etag: String(e.etag),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

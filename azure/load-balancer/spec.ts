@@ -86,6 +86,6 @@ function owned(lb: LoadBalancer): unknown {
 }
 
 export function desiredLoadBalancer(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: LoadBalancer): LoadBalancer | 'no-change' {
-  // Fields alone do not decide: a Failed or deleting resource is written again (whenOwnedFieldsMatch).
+  // Fields alone do not decide: a Failed one is written again, one being deleted never (whenOwnedFieldsMatch).
   return desiredOrNoChange(buildLoadBalancer(forward, spec, p, existing), existing, owned);
 }

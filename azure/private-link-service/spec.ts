@@ -57,6 +57,6 @@ function owned(pls: PrivateLinkService): unknown {
 }
 
 export function desiredPrivateLinkService(forward: string, spec: ForwardSpec, p: HubPlacement, existing?: PrivateLinkService, natIpCount = 1): PrivateLinkService | 'no-change' {
-  // Fields alone do not decide: a Failed or deleting resource is written again (whenOwnedFieldsMatch).
+  // Fields alone do not decide: a Failed one is written again, one being deleted never (whenOwnedFieldsMatch).
   return desiredOrNoChange(buildPrivateLinkService(forward, spec, p, existing, natIpCount), existing, owned);
 }

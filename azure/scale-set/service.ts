@@ -12,7 +12,8 @@ export const scaleSetService: ResourceService = {
     const compute = clients.compute(placement.subscriptionId);
     const name = forwardNames(forward).scaleSet;
     const existing = await readOrUndefined(() => compute.virtualMachineScaleSets.get(placement.resourceGroup, name));
-    const body = desiredScaleSet(forward, spec, placement, { natSubnetPrefix, ...(sshPublicKey ? { sshPublicKey } : {}) }, existing);
+    if (!sshPublicKey) throw new Error(`no SSH public key for the scale set of ${forward} (the ensure activity supplies one)`);
+    const body = desiredScaleSet(forward, spec, placement, { natSubnetPrefix, sshPublicKey }, existing);
     if (body === 'no-change') return keptResource(scaleSetId(forward, placement), existing);
     await compute.virtualMachineScaleSets.beginCreateOrUpdate(placement.resourceGroup, name, body);
     return wroteResource(scaleSetId(forward, placement));
@@ -51,7 +52,21 @@ export async function listNodes(clients: AzureClients, forward: string, p: HubPl
   return out;
 }
 
-/** Starts bringing one instance to the latest model (the orchestration waits for it). */
+/**
+ * Starts bringing one instance to the latest model (manualUpgrade; the orchestration waits for
+ * it). The node keeps RUNNING the config it booted with: customData reaches it only with a
+ * reimage afterwards (`reimageNodeForRoll`; Learn "Custom data and cloud-init on Azure VMs", FAQ;
+ * catalog VMSS-2).
+ */
 export async function upgradeNode(clients: AzureClients, forward: string, p: HubPlacement, instanceId: string): Promise<void> {
   await clients.compute(p.subscriptionId).virtualMachineScaleSets.beginUpdateInstances(p.resourceGroup, forwardNames(forward).scaleSet, { instanceIds: [instanceId] });
+}
+
+/**
+ * Starts the reimage that makes an upgraded instance boot its (now latest) model, customData
+ * included: the scale set's reimage action with this one instance id (the health watch's recycle
+ * uses the per-instance API; the request log tells the two apart).
+ */
+export async function reimageNodeForRoll(clients: AzureClients, forward: string, p: HubPlacement, instanceId: string): Promise<void> {
+  await clients.compute(p.subscriptionId).virtualMachineScaleSets.beginReimage(p.resourceGroup, forwardNames(forward).scaleSet, { vmScaleSetReimageInput: { instanceIds: [instanceId] } });
 }

@@ -1,11 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ForwardRegistry } from '../../store/forward-registry';
+import { IDS } from '../emulator/helpers/emulator';
+import { TEST_SSH_KEY } from '../emulator/helpers/forwarder-fixture';
 import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
 
 /**
  * The health watch's grace period with its default (PLF_HEALTH_GRACE_SECONDS unset = 300 s): a
  * node broken right after the forward was created is inside it and is not recycled, however many
- * bad metric samples it shows. Sweeps are driven through devhost's admin endpoint.
+ * bad metric samples it shows. Sweeps are driven through devhost's admin endpoint. This stack
+ * also sets the operator's node SSH key (PLF_NODE_SSH_PUBLIC_KEY): the forward boots with it.
  */
 let s: Stack;
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown>;
@@ -18,7 +22,7 @@ async function sweep(): Promise<void> {
 }
 
 beforeAll(async () => {
-  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_WINDOW_SECONDS: '120' });
+  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_NODE_SSH_PUBLIC_KEY: TEST_SSH_KEY });
   await s.emu.control('PUT', '/settings', { metricGrainSeconds: 5 });
 }, 120_000);
 afterAll(() => s?.stop());
@@ -29,6 +33,10 @@ it('a node broken inside its grace period is not recycled; the status says why',
     const x = (await s.api<Body>('GET', '/api/forwards/grace')).body;
     return x.status.observedGeneration >= r.body.generation && x.status.phase === 'Ready' ? x : undefined;
   }, 'grace Ready', 90_000);
+  // The operator's SSH key is on the nodes; no key of the forward's own was generated.
+  const vmss = await s.emu.compute().virtualMachineScaleSets.get(IDS.hubRg, 'plf-grace-vmss');
+  expect(vmss.virtualMachineProfile?.osProfile?.linuxConfiguration?.ssh?.publicKeys?.map((k) => k.keyData)).toEqual([TEST_SSH_KEY]);
+  expect((await new ForwardRegistry(s.azurite.connectionString).get('grace'))?.nodeSshPublicKey).toBeUndefined();
   await sweep();
   await s.emu.control('DELETE', '/requests');
   await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip });

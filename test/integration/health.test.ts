@@ -251,10 +251,11 @@ describe('one node at a time', () => {
     } finally {
       await s.emu.control('PUT', '/settings', { lroDelayMs: 0 });
     }
-    // Instance-acting requests in order: every upgrade comes before every recycle action (the
-    // recycle waited for the reconcile to release the scale set), and none interleave.
-    const acting = (await requests()).filter((x) => /\/plf-hw8-vmss\/(manualupgrade|delete)$|\/plf-hw8-vmss\/virtualmachines\/\d+\/reimage$/i.test(x.path) && x.status < 400);
-    const kinds = acting.map((x) => (/manualupgrade$/i.test(x.path) ? 'upgrade' : 'recycle'));
+    // Instance-acting requests in order: every roll step (upgrade, then the scale set's reimage of
+    // that instance) comes before every recycle action (per-instance reimage, delete: the recycle
+    // waited for the reconcile to release the scale set), and none interleave.
+    const acting = (await requests()).filter((x) => /\/plf-hw8-vmss\/(manualupgrade|reimage|delete)$|\/plf-hw8-vmss\/virtualmachines\/\d+\/reimage$/i.test(x.path) && x.status < 400);
+    const kinds = acting.map((x) => (/\/plf-hw8-vmss\/(manualupgrade|reimage)$/i.test(x.path) ? 'upgrade' : 'recycle'));
     expect(kinds.indexOf('recycle')).toBeGreaterThan(kinds.lastIndexOf('upgrade'));
     expect(kinds.filter((k) => k === 'upgrade').length).toBeGreaterThanOrEqual(1);
     const log = await actions('hw8');

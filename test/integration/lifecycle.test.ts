@@ -49,6 +49,14 @@ describe('create', () => {
     expect(body.status.nodes.every((n) => n.health === 'healthy' && n.ip)).toBe(true);
   });
 
+  it('without PLF_NODE_SSH_PUBLIC_KEY the nodes get the forward\'s own generated key (VMSS-1), kept with the forward', async () => {
+    const vmss = await s.emu.compute().virtualMachineScaleSets.get(IDS.hubRg, 'plf-web-vmss');
+    const keys = vmss.virtualMachineProfile?.osProfile?.linuxConfiguration?.ssh?.publicKeys?.map((k) => k.keyData) ?? [];
+    expect(keys).toEqual([expect.stringMatching(/^ssh-rsa AAAAB3NzaC1yc2E[A-Za-z0-9+/=]+ plf-web$/)]);
+    expect(vmss.orchestrationMode).toBe('Uniform');
+    expect((await new ForwardRegistry(s.azurite.connectionString).get('web'))?.nodeSshPublicKey).toBe(keys[0]);
+  });
+
   it('the simulated data path from the hub subnet to the frontend reaches a target on every port', async () => {
     const body = (await get('web')).body;
     const v = await s.emu.control<{ reachable: boolean; reason?: string; target?: string }>('POST', '/datapath', { fromSubnetId: IDS.hubShared, host: body.status.frontendIp, port: 8000 });
@@ -88,24 +96,48 @@ describe('no-op and change', () => {
     expect(current.headers.get('etag')).toBeTruthy();
   });
 
-  it('changing the targets updates the scale set model and rolls the nodes one at a time', async () => {
+  it('changing the targets updates the scale set model and rolls the nodes one at a time: each node then RUNS the new config', async () => {
     await s.emu.control('DELETE', '/requests');
     const current = await get('web');
+    const configTag = async () => String((await s.emu.compute().virtualMachineScaleSets.get(IDS.hubRg, 'plf-web-vmss')).tags?.['plf-config']);
+    const before = await configTag();
     const put = await s.api<ForwardBody>('PUT', '/api/forwards/web', { ...example, targets: ['192.168.42.66'] }, { 'If-Match': current.headers.get('etag')! });
     expect([put.status, put.body.generation]).toEqual([202, 2]);
     const body = await ready('web', 2);
     expect(body.status.nodes.every((n) => n.latestModelApplied)).toBe(true);
+    // latestModelApplied alone proves nothing (an upgrade does not rerun cloud-init, VMSS-2): every
+    // node must run the new customData, whose SHA-256 the `plf-config` tag begins with.
+    const after = await configTag();
+    expect(after).not.toBe(before);
+    const nodes = (await s.emu.control<{ value: { id: string; appliedConfigSha256: string | null }[] }>('GET', '/nodes')).body.value.filter((n) => /\/plf-web-vmss\//i.test(n.id));
+    expect(nodes).toHaveLength(2);
+    expect(nodes.map((n) => n.appliedConfigSha256?.slice(0, 16))).toEqual([after, after]);
     const log = await requests();
     const vmssPut = log.filter((r) => r.method === 'PUT' && /virtualMachineScaleSets\/plf-web-vmss$/i.test(r.path));
     const upgrades = log.filter((r) => r.method === 'POST' && /manualupgrade$/i.test(r.path));
+    const reimages = log.filter((r) => r.method === 'POST' && /plf-web-vmss\/reimage$/i.test(r.path));
     expect(vmssPut).toHaveLength(1);
-    // One upgrade request per node, each started only after the previous node was back.
+    // Per node an upgrade then a reimage, each node started only after the previous one was back.
     expect(upgrades).toHaveLength(2);
-    const between = log.slice(log.indexOf(upgrades[0]) + 1, log.indexOf(upgrades[1]));
+    expect(reimages).toHaveLength(2);
+    const order = log.filter((r) => upgrades.includes(r) || reimages.includes(r)).map((r) => (upgrades.includes(r) ? 'upgrade' : 'reimage'));
+    expect(order).toEqual(['upgrade', 'reimage', 'upgrade', 'reimage']);
+    const between = log.slice(log.indexOf(reimages[0]) + 1, log.indexOf(upgrades[1]));
     expect(between.some((r) => /virtualMachines$/i.test(r.path) && r.method === 'GET')).toBe(true);
+    // The generated SSH key did not change: the model change was the customData alone.
+    expect((await new ForwardRegistry(s.azurite.connectionString).get('web'))?.nodeSshPublicKey).toMatch(/ plf-web$/);
     // The LB was not rewritten: the ports did not change.
     expect(log.filter((r) => r.method === 'PUT' && /loadBalancers/i.test(r.path))).toEqual([]);
   });
+  it('removing a zone is a 400 naming nodes.zones and what to do instead; nothing is written', async () => {
+    const before = (await get('web')).body;
+    const r = await s.api<{ title: string; problems: { path: string; message: string; in: string }[] }>('PUT', '/api/forwards/web', { ...example, targets: ['192.168.42.66'], nodes: { ...(example.nodes as object), zones: ['1', '2'] } });
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toContain('application/problem+json');
+    expect(r.body.problems).toEqual([{ path: 'nodes.zones', in: 'body', message: expect.stringMatching(/cannot remove zone\(s\) "3".*delete the forward and create it again/) }]);
+    expect((await get('web')).body.generation).toBe(before.generation);
+  });
+
   it('a pass that finds an operation not its own still running on the LB waits for it before going on, and writes nothing', async () => {
     const spec = { ...example, targets: ['192.168.42.66'] };
     const { lroDelayMs } = (await s.emu.control<{ lroDelayMs: number }>('PUT', '/settings', {})).body;
@@ -127,6 +159,33 @@ describe('no-op and change', () => {
       await eventually(async () => ((await get('web')).body.updatedAt !== before.updatedAt ? true : undefined), 'the pass to finish');
       expect((await get('web')).body.status.phase).toBe('Ready');
       expect((await requests()).filter((r) => r.kind !== 'read')).toEqual([]);
+    } finally {
+      await s.emu.control('PUT', '/settings', { lroDelayMs });
+      await s.emu.control('POST', '/operations/settle');
+    }
+  });
+});
+
+describe('a scale set being deleted', () => {
+  it('is waited for and never written (Azure refuses, VMSS-3); once gone the pass creates it anew', async () => {
+    const lroDelayMs = (await s.emu.control<{ lroDelayMs: number }>('GET', '/settings')).body.lroDelayMs;
+    await s.emu.control('PUT', '/settings', { lroDelayMs: 60_000 });
+    try {
+      // A delete not ours (an operator in the portal), still running.
+      await s.emu.compute().virtualMachineScaleSets.beginDelete(IDS.hubRg, 'plf-web-vmss');
+      await s.emu.control('DELETE', '/requests');
+      const put = await s.api<ForwardBody>('PUT', '/api/forwards/web', { ...example, targets: ['192.168.42.65', '192.168.42.66'] });
+      expect(put.status).toBe(202);
+      const vmssGets = async () => (await requests()).filter((r) => r.method === 'GET' && /virtualMachineScaleSets\/plf-web-vmss$/i.test(r.path)).length;
+      await eventually(async () => ((await vmssGets()) >= 3 ? true : undefined), 'the pass polling the deleting scale set');
+      expect((await requests()).filter((r) => r.method !== 'GET' && /virtualMachineScaleSets\/plf-web-vmss/i.test(r.path))).toEqual([]);
+      await s.emu.control('PUT', '/settings', { lroDelayMs });
+      await s.emu.control('POST', '/operations/settle');
+      const body = await ready('web', put.body.generation);
+      expect(body.status.nodes).toHaveLength(2);
+      const writes = (await requests()).filter((r) => r.method === 'PUT' && /virtualMachineScaleSets\/plf-web-vmss$/i.test(r.path));
+      expect(writes.map((r) => r.status)).toEqual([201]);
+      expect((await requests()).filter((r) => r.status === 409)).toEqual([]);
     } finally {
       await s.emu.control('PUT', '/settings', { lroDelayMs });
       await s.emu.control('POST', '/operations/settle');

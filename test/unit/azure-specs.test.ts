@@ -4,9 +4,9 @@ import type { HubPlacement } from '../../core/app-settings';
 import { parseForwardSpec, type ForwardSpec } from '../../core/forward-spec';
 import { buildLoadBalancer, desiredLoadBalancer } from '../../azure/load-balancer/spec';
 import { buildPrivateLinkService, desiredPrivateLinkService } from '../../azure/private-link-service/spec';
-import { buildScaleSet, CONFIG_TAG, desiredScaleSet } from '../../azure/scale-set/spec';
+import { buildScaleSet, CONFIG_TAG, desiredScaleSet, IMAGE } from '../../azure/scale-set/spec';
 import { DELETE_ORDER, ENSURE_ORDER } from '../../azure/order';
-import { whenOwnedFieldsMatch } from '../../azure/resource-service';
+import { keptResource, whenOwnedFieldsMatch } from '../../azure/resource-service';
 
 /** The pure specs: "what exists equals what we want -> no change", and every owned field that drifts -> a body. */
 const placement: HubPlacement = {
@@ -22,7 +22,7 @@ const parsed = parseForwardSpec({
 });
 if (!parsed.ok) throw new Error('fixture spec invalid');
 const spec: ForwardSpec = parsed.spec;
-const inputs = { natSubnetPrefix: '10.0.1.0/26' };
+const inputs = { natSubnetPrefix: '10.0.1.0/26', sshPublicKey: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCe plf-web' };
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** What Azure returns for what we wrote: our body plus read-only fields we do not own. */
@@ -86,6 +86,17 @@ describe('scale set spec', () => {
     expect(body.tags?.[CONFIG_TAG]).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('orchestration mode Uniform is sent explicitly (VMSS-5), the image is pinned, the SSH key is always there (VMSS-1)', () => {
+    const body = desiredScaleSet('web', spec, placement, inputs) as VirtualMachineScaleSet;
+    expect(body.orchestrationMode).toBe('Uniform');
+    expect(body.virtualMachineProfile?.storageProfile?.imageReference).toEqual({ publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: IMAGE.version });
+    expect(IMAGE.version).toMatch(/^24\.04\.\d{9}$/);
+    expect(body.virtualMachineProfile?.osProfile?.linuxConfiguration).toEqual({
+      disablePasswordAuthentication: true,
+      ssh: { publicKeys: [{ path: '/home/plfadmin/.ssh/authorized_keys', keyData: inputs.sshPublicKey }] },
+    });
+  });
+
   it.each<[string, Partial<ForwardSpec>]>([
     ['other targets (new cloud-init)', { targets: ['192.168.42.66'] }],
     ['more nodes', { nodes: { ...spec.nodes, count: 3 } }],
@@ -99,6 +110,9 @@ describe('scale set spec', () => {
     ['automatic repairs switched on', (v) => (v.automaticRepairsPolicy = { enabled: true })],
     ['capacity changed outside', (v) => (v.sku!.capacity = 5)],
     ['the config hash tag changed', (v) => (v.tags![CONFIG_TAG] = 'ffff')],
+    ['another image version', (v) => (v.virtualMachineProfile!.storageProfile!.imageReference!.version = 'latest')],
+    ['another SSH key', (v) => (v.virtualMachineProfile!.osProfile!.linuxConfiguration!.ssh!.publicKeys![0].keyData = 'ssh-rsa AAAA other')],
+    ['orchestration mode Flexible (a scale set not ours to roll)', (v) => (v.orchestrationMode = 'Flexible')],
   ])('drift: %s -> a body', (_s, drift) => {
     const v = clone(existing);
     drift(v);
@@ -150,7 +164,8 @@ describe('every owned field matches: the provisioningState decides', () => {
     ['no state reported: kept', undefined, 'keep'],
     ['Failed by its last operation: PUT again (ARM\'s remedy)', 'Failed', 'rewrite'],
     ['Canceled: PUT again', 'Canceled', 'rewrite'],
-    ['being deleted: PUT (409 until gone, then created anew)', 'Deleting', 'rewrite'],
+    ['being deleted: never written; wait until gone, then create (VMSS-3)', 'Deleting', 'await-deletion'],
+    ['being deleted, state casing differs: same decision', 'deleting', 'await-deletion'],
     ['Creating: an operation is running, wait', 'Creating', 'wait'],
     ['Updating: an operation is running, wait', 'Updating', 'wait'],
     ['state casing differs: same decision', 'failed', 'rewrite'],
@@ -160,6 +175,15 @@ describe('every owned field matches: the provisioningState decides', () => {
       const body = desire(state);
       expect([kind, body === 'no-change' ? 'no-change' : 'body']).toEqual([kind, decision === 'rewrite' ? 'body' : 'no-change']);
     }
+  });
+
+  it('a resource being deleted is not written even when its owned fields differ; ensure reports it awaiting deletion', () => {
+    const other = { ...spec, targets: ['192.168.42.99'], ports: [{ port: 9000, targetPort: 9000 }] };
+    expect(desiredLoadBalancer('web', other, placement, { ...clone(lb), provisioningState: 'Deleting' })).toBe('no-change');
+    expect(desiredScaleSet('web', other, placement, inputs, { ...clone(vmss), provisioningState: 'Deleting' })).toBe('no-change');
+    expect(desiredPrivateLinkService('web', { ...spec, consumers: { ...spec.consumers, allow: [] } }, placement, { ...clone(pls), provisioningState: 'Deleting' })).toBe('no-change');
+    expect(keptResource('/x', { provisioningState: 'Deleting' })).toEqual({ id: '/x', changed: false, inProgress: true, awaitingDeletion: true });
+    expect(keptResource('/x', { provisioningState: 'Updating' })).toEqual({ id: '/x', changed: false, inProgress: true });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { ComputeManagementClient, UpgradeMode, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
-import { buildForwarder, manifestCustomData, type ForwarderFixture } from '../helpers/forwarder-fixture';
+import { buildForwarder, manifestCustomData, TEST_SSH_KEY, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
@@ -34,7 +34,7 @@ function fullModel(capacity: number, o: { repairs?: boolean } = {}): VirtualMach
     upgradePolicy: { mode: 'Manual' },
     ...(o.repairs !== false ? { automaticRepairsPolicy: { enabled: true, gracePeriod: 'PT30M', repairAction: 'Reimage' } } : {}),
     virtualMachineProfile: {
-      osProfile: { computerNamePrefix: 'full', adminUsername: 'plf', customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.65']) },
+      osProfile: { computerNamePrefix: 'full', adminUsername: 'plf', customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.65']), linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: '/home/plf/.ssh/authorized_keys', keyData: TEST_SSH_KEY }] } } },
       storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
       networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', primary: true, ipConfigurations: [{ name: 'ipc', subnet: { id: IDS.hubShared } }] }] },
       extensionProfile: { extensions: [{ name: 'plf-health', publisher: 'Microsoft.ManagedServices', typePropertiesType: 'ApplicationHealthLinux', typeHandlerVersion: '1.0', settings: { protocol: 'tcp', port: 8000 } }] },
@@ -97,17 +97,21 @@ describe('PATCH (update) merges', () => {
     expect((await listVms('full')).map((v) => v.instanceId)).toEqual(['0', '1', '2']);
   });
 
-  it('new customData is a new model: instances keep the old manifest until updated', async () => {
-    // The new manifest sends port 8000 to a target that is down: an updated node turns unhealthy.
+  it('new customData is a new model: an updated instance still runs the old manifest until it is reimaged (VMSS-2)', async () => {
+    // The new manifest sends port 8000 to a target that is down: a node running it turns unhealthy.
     await emu.control('PUT', '/targets/192.168.42.99', { up: false, openPorts: [8000] });
     await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.99']) } } });
     expect((await listVms('full')).map((v) => v.latestModelApplied)).toEqual([false, false, false]);
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
     await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'full', { instanceIds: ['2'] });
+    expect((await listVms('full')).map((v) => v.latestModelApplied)).toEqual([false, false, true]);
+    expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
+    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'full', '2');
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/unhealthy']);
     // Back to the reachable target for the rest of the suite.
     await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.65']) } } });
     await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'full', { instanceIds: ['0', '1', '2'] });
+    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'full', { vmScaleSetReimageInput: { instanceIds: ['2'] } });
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
   });
 });
@@ -312,13 +316,15 @@ describe('model changes that move instances', () => {
     expect(await poolSizes()).toEqual({ a: 0, b: 0 });
   });
 
-  it('upgradePolicy Automatic: a model change reaches every instance at once', async () => {
+  it('upgradePolicy Automatic: a model change reaches every instance at once; new customData runs after a reimage (VMSS-2)', async () => {
     await emu.control('PUT', '/targets/192.168.42.98', { up: false, openPorts: [8000] });
     await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('a', { mode: 'Automatic' }));
     await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('b', { mode: 'Automatic', targets: ['192.168.42.98'] }));
     expect((await listVms('auto')).map((v) => v.latestModelApplied)).toEqual([true, true]);
-    expect(await health('auto')).toEqual(['HealthState/unhealthy', 'HealthState/unhealthy']);
     expect(await poolSizes()).toEqual({ a: 0, b: 2 });
+    expect(await health('auto')).toEqual(['HealthState/healthy', 'HealthState/healthy']);
+    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'auto', { vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
+    expect(await health('auto')).toEqual(['HealthState/unhealthy', 'HealthState/unhealthy']);
     await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'auto');
   });
 });

@@ -1,6 +1,7 @@
 import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { TEST_SSH_KEY } from '../helpers/forwarder-fixture';
 
 /** VM scale sets through the real @azure/arm-compute client against the emulator. */
 let emu: TestEmulator;
@@ -25,7 +26,7 @@ function vmss(capacity: number, data = customData([{ port: 8000, targetPort: 800
     tags: { 'plf-forward': 't', 'managed-by': 'plf' },
     upgradePolicy: { mode: 'Manual' },
     virtualMachineProfile: {
-        osProfile: { computerNamePrefix: 'fwd', adminUsername: 'plf', customData: data, linuxConfiguration: { disablePasswordAuthentication: true } },
+        osProfile: { computerNamePrefix: 'fwd', adminUsername: 'plf', customData: data, linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: '/home/plf/.ssh/authorized_keys', keyData: TEST_SSH_KEY }] } } },
         storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
         networkProfile: {
           networkInterfaceConfigurations: [
@@ -99,6 +100,8 @@ describe('scale set lifecycle', () => {
     expect((await listVms('vmss-a')).map((v) => v.latestModelApplied)).toEqual([true, false]);
     await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'vmss-a', { instanceIds: ['1'] });
     expect((await listVms('vmss-a')).map((v) => v.latestModelApplied)).toEqual([true, true]);
+    // The new customData runs once the nodes are reimaged (VMSS-2): the health tests below need it.
+    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'vmss-a', { vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
   });
 
   it('an identical PUT is not a new model', async () => {

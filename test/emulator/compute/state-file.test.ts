@@ -20,17 +20,22 @@ describe('compute state survives a restart with the same state file', () => {
     const stateFile = path.join(dir, 'state.json');
     const first = await startTestEmulator({ stateFile });
     let fwd: ForwarderFixture;
+    let nodesBefore: unknown[] = [];
     try {
       fwd = await buildForwarder(first, { name: 'persist', capacity: 2 });
       await first.control('POST', '/nodes/break', { target: fwd.nodeIps[1], persistent: true });
       await first.compute().virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.66']) } } });
       await first.compute().virtualMachineScaleSets.updateInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] });
+      nodesBefore = (await first.control<{ value: unknown[] }>('GET', '/nodes')).body.value;
     } finally {
       await first.stop();
     }
 
     const second = await startTestEmulator({ stateFile });
     try {
+      // What each node runs (instance 0 upgraded but not reimaged: still its first config) survives too.
+      expect((await second.control<{ value: unknown[] }>('GET', '/nodes')).body.value).toEqual(nodesBefore);
+      expect(new Set((nodesBefore as { appliedConfigSha256: string }[]).map((n) => n.appliedConfigSha256)).size).toBe(1);
       const compute = second.compute();
       const vms = [];
       for await (const vm of compute.virtualMachineScaleSetVMs.list(IDS.hubRg, fwd.vmssName, { expand: 'instanceView' })) vms.push(vm);

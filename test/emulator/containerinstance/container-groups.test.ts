@@ -43,6 +43,8 @@ beforeAll(async () => {
   vmss.virtualMachineProfile!.osProfile!.customData = manifestAllowingHubJump();
   await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss);
   await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] });
+  // New customData runs only after a reimage (VMSS-2).
+  await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, fwd.vmssName, { vmScaleSetReimageInput: { instanceIds: ['0'] } });
   reachable = ['nc', '-zv', '-w', '2', fwd.frontendIp, '8000'];
   unreachable = ['nc', '-zv', '-w', '2', fwd.frontendIp, '9000'];
 });

@@ -142,6 +142,8 @@ describe('data path verdicts', () => {
     vmss.virtualMachineProfile!.osProfile!.customData = Buffer.from('#cloud-config\npackages: [nftables]\n').toString('base64');
     await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, other.vmssName, vmss);
     await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, other.vmssName, { instanceIds: ['0'] });
+    // New customData runs only after a reimage (VMSS-2).
+    await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, other.vmssName, { vmScaleSetReimageInput: { instanceIds: ['0'] } });
     const v = await query(other.frontendIp, 8000, IDS.hubShared);
     expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'backend', detail: expect.stringMatching(/forwards nothing: the cloud-config writes no \/etc\/plf\/forward\.json/) });
   });
@@ -172,6 +174,7 @@ describe('data path verdicts', () => {
       vmss.virtualMachineProfile!.osProfile!.customData = customData;
       await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss);
       await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0', '1'] });
+      await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, fwd.vmssName, { vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
     };
     const manifest = Buffer.from(JSON.stringify({ schema: 'plf.forward/v1', forward: 'dp', ports: [{ port: 8000, targetPort: 8000 }], targets: ['192.168.42.65'], allowedSources: ['168.63.129.16/32'], healthPort: 8000 })).toString('base64');
     await setCustomData(Buffer.from(`#cloud-config\nwrite_files:\n  - path: /etc/plf/forward.json\n    encoding: b64\n    content: ${manifest}\n`).toString('base64'));

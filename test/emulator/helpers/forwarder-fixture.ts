@@ -7,6 +7,12 @@ import { IDS, type TestEmulator } from './emulator';
  * whose customData carries the forwarding manifest (written by hand: the emulator tests never
  * import the product), and optionally a private link service on the frontend.
  */
+/**
+ * An OpenSSH public key for test scale sets (Azure refuses a Linux profile without a way in,
+ * VMSS-1): the key of Microsoft's published example VirtualMachineScaleSet_Create_WithSshAuthentication.
+ */
+export const TEST_SSH_KEY = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCeClRAk2ipUs/l5voIsDC5q9RI+YSRd1Bvd/O+axgY4WiBzG+4FwJWZm/mLLe5DoOdHQwmU2FrKXZSW4w2sYE70KeWnrFViCOX5MTVvJgPE8ClugNl8RWth/tU849DvM9sT7vFgfVSHcAS2yDRyDlueii+8nF2ym8XWAPltFVCyLHRsyBp5YPqK8JFYIa1eybKsY3hEAxRCA+/7bq8et+Gj3coOsuRmrehav7rE6N12Pb80I6ofa6SM5XNYq4Xk0iYNx7R3kdz0Jj9XgZYWjAHjJmT0gTRoOnt6upOuxK7xI/ykWrllgpXrCPu3Ymz+c+ujaqcxDopnAl2lmf69/J1 plf-test';
+
 export function manifestCustomData(ports: { port: number; targetPort: number }[], targets: string[]): string {
   const manifest = Buffer.from(
     JSON.stringify({ schema: 'plf.forward/v1', forward: 'fixture', ports, targets, allowedSources: ['10.0.1.0/26', '168.63.129.16/32'], healthPort: ports[0].port, agent: { intervalSeconds: 5, connectTimeoutSeconds: 2 } }),
@@ -59,7 +65,7 @@ export async function buildForwarder(
     sku: { name: 'Standard_B1s', capacity: o.capacity ?? 2 },
     upgradePolicy: { mode: 'Manual' },
     virtualMachineProfile: {
-      osProfile: { computerNamePrefix: o.name, adminUsername: 'plf', customData: manifestCustomData(ports, targets) },
+      osProfile: { computerNamePrefix: o.name, adminUsername: 'plf', customData: manifestCustomData(ports, targets), linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: '/home/plf/.ssh/authorized_keys', keyData: TEST_SSH_KEY }] } } },
       storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
       networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', primary: true, ipConfigurations: [{ name: 'ipc', subnet: { id: IDS.hubShared }, loadBalancerBackendAddressPools: [{ id: poolId }] }] }] },
       extensionProfile: { extensions: [{ name: 'health', publisher: 'Microsoft.ManagedServices', typePropertiesType: 'ApplicationHealthLinux', typeHandlerVersion: '2.0', settings: { protocol: 'tcp', port: ports[0].port } }] },

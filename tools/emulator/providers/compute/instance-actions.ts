@@ -11,6 +11,7 @@ import { isBusy, scaleSetInstanceView, vmInstanceView } from './instance-views';
 import { automaticRepairsEnabled, T_VM, T_VMSS, vmssInternal } from './model';
 import { instanceInternal, type InstanceInternal } from './node-health';
 import { instancesOf, removeInstance, scaleSetHandlers } from './scale-sets';
+import { refuseOnFlexible, refuseWhileDeleting } from './rules';
 
 /**
  * The compute resource types the router serves: scale sets (model handlers plus their actions),
@@ -26,16 +27,19 @@ function renderVm(ctx: ArmContext, vm: StoredResource, expandInstanceView: boole
   return { name: vm.name, id: vm.id, type: vm.type, etag: vm.etag, ...vm.body, properties: props };
 }
 
-function requireVmss(ctx: ArmContext): StoredResource {
+/** The scale set of the path; `uniformOnly` names an operation a Flexible scale set refuses (VMSS-5). */
+function requireVmss(ctx: ArmContext, uniformOnly?: string): StoredResource {
   const p = ctx.req.path;
   const vmssId = p.id.split('/').slice(0, 9).join('/');
   const vmss = ctx.emu.state.get(vmssId);
   if (!vmss || vmss.type !== T_VMSS) throw resourceNotFound(T_VMSS, p.names[0], p.resourceGroup);
+  if (uniformOnly) refuseOnFlexible(vmss, uniformOnly);
   return vmss;
 }
 
-function requireVm(ctx: ArmContext): StoredResource {
-  requireVmss(ctx);
+/** One VMSS-VM: every VMSS-VM API is Uniform-only (VMSS-5). */
+function requireVm(ctx: ArmContext, operation = 'VirtualMachineScaleSetVMs.GET'): StoredResource {
+  requireVmss(ctx, operation);
   const p = ctx.req.path;
   const vm = ctx.emu.state.get(p.id.split('/').slice(0, 11).join('/'));
   if (!vm) throw resourceNotFound(T_VM, p.names.slice(0, 2).join('/'), p.resourceGroup);
@@ -56,29 +60,31 @@ function requestedInstanceIds(ctx: ArmContext, vmss: StoredResource, required: b
   return all.filter((vm) => (ids as string[]).includes(instanceInternal(vm).instanceId));
 }
 
-function vmssAction(name: string, run: (ctx: ArmContext, vmss: StoredResource) => () => unknown): (ctx: ArmContext) => ReturnType<typeof longRunningAction> {
+function vmssAction(name: string, run: (ctx: ArmContext, vmss: StoredResource) => () => unknown, uniformOnly = false): (ctx: ArmContext) => ReturnType<typeof longRunningAction> {
   return (ctx) => {
-    const vmss = requireVmss(ctx);
+    const vmss = requireVmss(ctx, uniformOnly ? `VirtualMachineScaleSets.${name}` : undefined);
+    refuseWhileDeleting(vmss, name);
     const effect = run(ctx, vmss);
     return longRunningAction(ctx, { resourceId: vmss.id, resourceType: T_VMSS, action: name, location: String(vmss.body.location), run: effect });
   };
 }
 
 /** An action on the instances a body names (`instanceIds`; absent = all). */
-function onInstances(name: string, change: (vmss: StoredResource, emu: EmulatorRuntime) => (node: InstanceInternal) => void, o: { required?: boolean; check?: (vms: StoredResource[]) => void } = {}) {
+function onInstances(name: string, change: (vmss: StoredResource, emu: EmulatorRuntime) => (node: InstanceInternal) => void, o: { required?: boolean; check?: (vms: StoredResource[]) => void; uniformOnly?: boolean } = {}) {
   return vmssAction(name, (ctx, vmss) => {
     const vms = requestedInstanceIds(ctx, vmss, o.required === true);
     o.check?.(vms);
     markBusy(ctx.emu, vms);
     const apply = change(vmss, ctx.emu);
     return () => vms.forEach((vm) => done(vm, apply));
-  });
+  }, o.uniformOnly === true);
 }
 
 /** The same action on one instance (`.../virtualMachines/{id}/{action}`). */
 function onInstance(name: string, change: (node: InstanceInternal) => void, check?: (vms: StoredResource[]) => void) {
   return (ctx: ArmContext) => {
-    const vm = requireVm(ctx);
+    const vm = requireVm(ctx, `VirtualMachineScaleSetVMs.${name}`);
+    refuseWhileDeleting(requireVmss(ctx), name);
     check?.([vm]);
     markBusy(ctx.emu, [vm]);
     return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: name, location: String(vm.body.location), run: () => done(vm, change) });
@@ -120,8 +126,8 @@ export const computeTypes: ResourceTypeHandler[] = [
           vmss.etag = newEtag();
         };
       }),
-      reimage: onInstances('reimage', () => reimaged),
-      manualupgrade: onInstances('manualupgrade', (vmss, emu) => upgraded(emu, vmss), { required: true }),
+      reimage: onInstances('reimage', () => reimaged, { uniformOnly: true }),
+      manualupgrade: onInstances('manualupgrade', (vmss, emu) => upgraded(emu, vmss), { required: true, uniformOnly: true }),
       restart: onInstances('restart', () => POWER_ACTIONS.restart, { check: refuseRestartOfDeallocated }),
       start: onInstances('start', () => POWER_ACTIONS.start),
       poweroff: onInstances('poweroff', () => POWER_ACTIONS.poweroff),
@@ -132,21 +138,21 @@ export const computeTypes: ResourceTypeHandler[] = [
   {
     type: `${T_VMSS}/instanceView`,
     list(ctx) {
-      const vmss = requireVmss(ctx);
+      const vmss = requireVmss(ctx, 'VirtualMachineScaleSets.instanceView.GET');
       return { status: 200, body: scaleSetInstanceView(ctx.emu, vmss, instancesOf(ctx.emu, vmss.id)) };
     },
   },
   {
     type: T_VM,
     list(ctx) {
-      const vmss = requireVmss(ctx);
+      const vmss = requireVmss(ctx, 'VirtualMachineScaleSetVMs.List');
       return paginate(ctx, instancesOf(ctx.emu, vmss.id).map((vm) => renderVm(ctx, vm, expandsInstanceView(ctx))));
     },
     get(ctx) {
       return { status: 200, body: renderVm(ctx, requireVm(ctx), expandsInstanceView(ctx)) };
     },
     delete(ctx) {
-      const vmss = requireVmss(ctx);
+      const vmss = requireVmss(ctx, 'VirtualMachineScaleSetVMs.DELETE');
       const vm = ctx.emu.state.get(ctx.req.path.id);
       if (!vm) return { status: 204 };
       return longRunningAction(ctx, {
@@ -172,7 +178,7 @@ export const computeTypes: ResourceTypeHandler[] = [
   {
     type: `${T_VM}/instanceView`,
     list(ctx) {
-      return { status: 200, body: vmInstanceView(ctx.emu, requireVm(ctx)) };
+      return { status: 200, body: vmInstanceView(ctx.emu, requireVm(ctx, 'VirtualMachineScaleSetVMs.instanceView.GET')) };
     },
   },
 ];

@@ -3,8 +3,8 @@ import { newEtag } from '../../arm/etag';
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import { backendPoolExists, joinBackendPool, leaveBackendPool, type Json } from '../network/common';
-import { nicConfig, vmssInternal } from './model';
-import { instanceInternal, type InstanceInternal } from './node-health';
+import { modelUserData, nicConfig, vmssInternal } from './model';
+import { bootConfig, instanceInternal, runningConfig, type InstanceInternal } from './node-health';
 
 /**
  * What the instance actions do to a simulated node: a reimage, an upgrade to the latest model,
@@ -23,21 +23,30 @@ export function done(vm: StoredResource, change: (node: InstanceInternal) => voi
   vm.updatedAt = new Date().toISOString();
 }
 
-// A reimage restores the OS disk and reruns cloud-init (the instance keeps its model version):
-// a software fault is gone; a persistent one (bad host) survives it. The instance ends running.
+// A reimage restores the OS disk and reruns cloud-init with the instance's model (it keeps its
+// model version): the node now runs that model's customData (VMSS-2); a software fault is gone, a
+// persistent one (bad host) survives it. The instance ends running.
 export const reimaged = (node: InstanceInternal) => {
   if (node.broken && !node.broken.persistent) delete node.broken;
+  node.booted = bootConfig(node);
   node.power = 'running';
 };
 
-/** The instance takes the latest model: its customData and its NIC's backend pools. */
+/**
+ * The instance takes the latest model: its customData/userData (as its MODEL: the node keeps
+ * running the config it booted with until a reimage, VMSS-2) and its NIC's backend pools.
+ */
 export function upgraded(emu: EmulatorRuntime, vmss: StoredResource): (node: InstanceInternal) => void {
   const vi = vmssInternal(vmss);
   const pools = nicConfig(vmss.body).pools;
+  const userData = modelUserData(vmss);
   return (node) => {
+    node.booted = runningConfig(node);
     node.modelVersion = vi.modelVersion;
     if (vi.customData) node.customData = vi.customData;
     else delete node.customData;
+    if (userData) node.userData = userData;
+    else delete node.userData;
     if (node.broken && !node.broken.persistent) delete node.broken;
     movePools(emu, node, pools);
   };

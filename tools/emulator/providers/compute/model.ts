@@ -25,6 +25,18 @@ export function profileOf(body: Json): Json {
   return (isObject(p.virtualMachineProfile) ? p.virtualMachineProfile : {}) as Json;
 }
 
+/** `virtualMachineProfile.userData` of the model (base64), if any. */
+export function modelUserData(vmss: StoredResource): string | undefined {
+  const u = profileOf(vmss.body).userData;
+  return typeof u === 'string' && u !== '' ? u : undefined;
+}
+
+/** `orchestrationMode` as stored (absent = Uniform, the API's default; VMSS-5). */
+export function orchestrationMode(vmss: StoredResource): 'Uniform' | 'Flexible' {
+  const p = (isObject(vmss.body.properties) ? vmss.body.properties : {}) as Json;
+  return p.orchestrationMode === 'Flexible' ? 'Flexible' : 'Uniform';
+}
+
 /** The NIC configuration the instances get: subnet and backend pools of the primary ip config. */
 export function nicConfig(body: Json): { name: string; subnetId?: string; pools: string[] } {
   const configs = ((profileOf(body).networkProfile as Json | undefined)?.networkInterfaceConfigurations as Json[] | undefined) ?? [];

@@ -1,7 +1,7 @@
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import { manifestFromCustomData, type ManifestResult } from './manifest';
-import { instanceInternal, nodeProbe, type ProbeVerdict } from './node-health';
+import { instanceInternal, nodeProbe, runningConfig, type ProbeVerdict } from './node-health';
 import { T_VM, T_VMSS } from './scale-sets';
 
 /**
@@ -29,7 +29,7 @@ export function nodeInfo(instance: StoredResource): NodeInfo {
     ipConfigurationId: n.ipConfigurationId,
     running: n.power === 'running',
     broken: !!n.broken,
-    manifest: manifestFromCustomData(n.customData),
+    manifest: manifestFromCustomData(runningConfig(n).customData),
   };
 }
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { invalidParameters } from '../../arm/errors';
 import { newEtag } from '../../arm/etag';
 import { isObject, storedResourceHandlers } from '../../arm/stored-resource';
 import type { ArmContext, EmulatorRuntime } from '../../arm/types';
@@ -7,8 +6,9 @@ import type { StoredResource } from '../../state/store';
 import { backendPoolExists, joinBackendPool, leaveBackendPool, requireSubnet, type Json } from '../network/common';
 import { createNic, deleteNic } from '../network/network-interfaces';
 import { done, upgraded } from './instance-changes';
-import { nicConfig, profileOf, T_VM, T_VMSS, vmssInternal, type VmssInternal } from './model';
-import { instanceInternal, type InstanceInternal } from './node-health';
+import { modelUserData, nicConfig, profileOf, T_VM, T_VMSS, vmssInternal, type VmssInternal } from './model';
+import { bootConfig, instanceInternal, type InstanceInternal } from './node-health';
+import { authenticationProblems, DEFAULT_REGION_ZONES, invalidTargeted, refuseOrchestrationModeChange, refuseWhileDeleting, refuseZoneRemoval, zoneProblems, type TargetedProblem } from './rules';
 
 /**
  * Virtual machine scale sets (Uniform orchestration): the model and the instances it creates.
@@ -22,21 +22,28 @@ import { instanceInternal, type InstanceInternal } from './node-health';
  */
 export { healthExtension, T_VM, T_VMSS } from './model';
 
-function validate(ctx: ArmContext, body: Json): { problems: string[]; customData?: string } {
-  const problems: string[] = [];
+function validate(ctx: ArmContext, body: Json, location: string): { problems: TargetedProblem[]; customData?: string } {
+  const problems: TargetedProblem[] = [];
+  const push = (message: string) => problems.push({ message });
   const sku = body.sku as Json | undefined;
-  if (!isObject(sku) || typeof sku.name !== 'string') problems.push("The 'sku.name' property is required.");
+  if (!isObject(sku) || typeof sku.name !== 'string') push("The 'sku.name' property is required.");
   if (isObject(sku) && sku.capacity !== undefined && (!Number.isInteger(sku.capacity) || (sku.capacity as number) < 0 || (sku.capacity as number) > 1000)) {
-    problems.push("The 'sku.capacity' property must be an integer between 0 and 1000.");
+    push("The 'sku.capacity' property must be an integer between 0 and 1000.");
   }
   const profile = profileOf(body);
   const os = (profile.osProfile ?? {}) as Json;
-  if (os.customData !== undefined && (typeof os.customData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(os.customData))) problems.push("The 'osProfile.customData' property must be a base64 string.");
-  if (typeof os.customData === 'string' && os.customData.length > 87380) problems.push("The 'osProfile.customData' property exceeds 64 KiB once decoded.");
+  if (os.customData !== undefined && (typeof os.customData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(os.customData))) push("The 'osProfile.customData' property must be a base64 string.");
+  if (typeof os.customData === 'string' && os.customData.length > 87380) push("The 'osProfile.customData' property exceeds 64 KiB once decoded.");
   const nic = nicConfig(body);
-  if (!nic.subnetId) problems.push('The networkProfile must have a network interface configuration with an ip configuration in a subnet.');
-  else requireSubnet(ctx.emu, { id: nic.subnetId }, 'virtualMachineScaleSets', problems);
-  for (const pool of nic.pools) if (!backendPoolExists(ctx.emu, pool)) problems.push(`Resource ${pool} referenced by the scale set's ip configuration was not found.`);
+  if (!nic.subnetId) push('The networkProfile must have a network interface configuration with an ip configuration in a subnet.');
+  else {
+    const subnetProblems: string[] = [];
+    requireSubnet(ctx.emu, { id: nic.subnetId }, 'virtualMachineScaleSets', subnetProblems);
+    subnetProblems.forEach(push);
+  }
+  for (const pool of nic.pools) if (!backendPoolExists(ctx.emu, pool)) push(`Resource ${pool} referenced by the scale set's ip configuration was not found.`);
+  problems.push(...authenticationProblems(body));
+  problems.push(...zoneProblems(regionZones(ctx.emu), location, body.zones));
   return { problems, ...(typeof os.customData === 'string' ? { customData: os.customData } : {}) };
 }
 
@@ -48,15 +55,25 @@ function withoutCustomData(body: Json): Json {
   return copy;
 }
 
-export const scaleSetHandlers = storedResourceHandlers({
+/** Zones per region: the topology's `compute.regionZones`, else DEFAULT_REGION_ZONES (seeded by the provider). */
+export const REGION_ZONES_BAG = 'compute.regionZones';
+export function regionZones(emu: EmulatorRuntime): Record<string, string[]> {
+  return emu.state.bag(REGION_ZONES_BAG, () => ({ ...DEFAULT_REGION_ZONES }));
+}
+
+const storedHandlers = storedResourceHandlers({
   type: T_VMSS,
   longRunning: true,
   tracked: true,
   patch: 'merge',
   provisioningState: true,
   build(ctx, { body, existing }) {
-    const { problems, customData } = validate(ctx, body);
-    if (problems.length) throw invalidParameters(problems);
+    if (existing) {
+      refuseOrchestrationModeChange(existing, body);
+      refuseZoneRemoval(existing, body.zones);
+    }
+    const { problems, customData } = validate(ctx, body, String(body.location ?? existing?.body.location ?? ''));
+    if (problems.length) throw invalidTargeted(problems);
     const prev = existing ? vmssInternal(existing) : undefined;
     const newProfile = JSON.stringify(profileOf(withoutCustomData(body)));
     const oldProfile = existing ? JSON.stringify(profileOf(existing.body)) : undefined;
@@ -104,6 +121,19 @@ export const scaleSetHandlers = storedResourceHandlers({
   },
 });
 
+/** The stored handlers, with VMSS-3: no PUT or PATCH while the scale set is being deleted. */
+export const scaleSetHandlers = {
+  ...storedHandlers,
+  put(ctx: ArmContext) {
+    refuseWhileDeleting(ctx.emu.state.get(ctx.req.path.id), 'PUT');
+    return storedHandlers.put!(ctx);
+  },
+  patch(ctx: ArmContext) {
+    refuseWhileDeleting(ctx.emu.state.get(ctx.req.path.id), 'PATCH');
+    return storedHandlers.patch!(ctx);
+  },
+};
+
 export function instancesOf(emu: EmulatorRuntime, vmssId: string): StoredResource[] {
   return emu.state.children(vmssId, T_VM).sort((a, b) => Number(instanceInternal(a).instanceId) - Number(instanceInternal(b).instanceId));
 }
@@ -136,6 +166,8 @@ function createInstance(emu: EmulatorRuntime, vmss: StoredResource): StoredResou
   for (const pool of nic.pools) joinBackendPool(emu, pool, { ipConfigurationId: String(ipc.id), ip });
   const zones = (vmss.body.zones as string[] | undefined) ?? [];
   const now = new Date().toISOString();
+  const userData = modelUserData(vmss);
+  const model = { ...(vi.customData ? { customData: vi.customData } : {}), ...(userData ? { userData } : {}) };
   const internal: InstanceInternal = {
     vmssId: vmss.id,
     instanceId,
@@ -144,7 +176,9 @@ function createInstance(emu: EmulatorRuntime, vmss: StoredResource): StoredResou
     ipConfigurationId: String(ipc.id),
     pools: nic.pools,
     modelVersion: vi.modelVersion,
-    ...(vi.customData ? { customData: vi.customData } : {}),
+    ...model,
+    // A new instance boots with the model it is created from (VMSS-2).
+    booted: bootConfig(model),
     power: 'running',
   };
   const vm: StoredResource = {
