@@ -113,3 +113,15 @@ function withRetryAfter(e: ErrorLike): { retryAfterMs?: number } {
   const ms = retryAfterMs(header(e, 'retry-after'));
   return ms === undefined ? {} : { retryAfterMs: ms };
 }
+
+/**
+ * Whether a failed read was refused to this caller — 401 (a subscription of another tenant:
+ * `InvalidAuthenticationTokenTenant`) or 403 (no rights there: `AuthorizationFailed`) — rather than
+ * failing for everyone: such a refusal concerns the one resource read (a consumer's endpoint), so
+ * the caller records it on that item and goes on. Undefined for anything else.
+ */
+export function refusalOf(err: unknown): { status: 401 | 403; code: string; message: string } | undefined {
+  const e = (err ?? {}) as ErrorLike;
+  if (e.statusCode !== 401 && e.statusCode !== 403) return undefined;
+  return { status: e.statusCode, code: e.code ?? `Http${e.statusCode}`, message: (e.message ?? '').slice(0, 500) };
+}
