@@ -5,7 +5,7 @@ import { createForward } from './helpers/network-fixtures';
 import { APP_PRINCIPAL, APP_TOKEN } from '../../tools/emulator/arm/authorization';
 
 /**
- * Identity and scope (AZURE-RULES.md AUTH-n): the app's token is a principal of the topology's
+ * Identity and scope (AZURE-RULES.md AUTH-1..9): the app's token is a principal of the topology's
  * tenant that may do only what role assignments grant it; any other bearer token is the owner.
  */
 const C003 = '00000000-0000-0000-0000-00000000c003';
@@ -33,7 +33,7 @@ beforeEach(async () => {
 
 const app = (method: string, p: string, body?: unknown) => t.raw<{ error?: { code: string; message: string } }>(method, p, { token: APP_TOKEN, ...(body !== undefined ? { body } : {}) });
 
-describe('who may do what (AUTH-1..3)', () => {
+describe('who may do what', () => {
   it.each([
     ['the owner token reads endpoints in a subscription that granted the app nothing', 'emulator-test-token', 'GET', pes(C003, 'rg-spoke3'), 200, undefined],
     ['the owner token reads endpoints in another tenant', 'emulator-test-token', 'GET', pes(C004, 'rg-spoke4'), 200, undefined],
@@ -78,7 +78,7 @@ describe('who may do what (AUTH-1..3)', () => {
   });
 });
 
-describe('linked actions, operation status, metrics batch (AUTH-5, AUTH-6, AUTH-7)', () => {
+describe('linked actions, operation status, metrics batch', () => {
   const lbPath = (name: string) => `${HUB_RG}/providers/Microsoft.Network/loadBalancers/${name}?api-version=2024-07-01`;
   const lbBody = (subnetId: string) => ({ location: IDS.location, sku: { name: 'Standard' }, properties: { frontendIPConfigurations: [{ name: 'fe', properties: { subnet: { id: subnetId }, privateIPAllocationMethod: 'Dynamic' } }] } });
 
@@ -113,7 +113,7 @@ describe('linked actions, operation status, metrics batch (AUTH-5, AUTH-6, AUTH-
   });
 });
 
-describe('role assignments: control API and topology (AUTH-8)', () => {
+describe('role assignments: control API and topology', () => {
   it('a grant takes effect for the next request, and its removal too', async () => {
     expect((await app('GET', pes(C003, 'rg-spoke3'))).status).toBe(403);
     expect((await t.control('PUT', '/role-assignments/c003', { scope: `/subscriptions/${C003}/resourceGroups/rg-spoke3`, actions: ['*/read'] })).status).toBe(201);

@@ -81,7 +81,7 @@ export function granted(assignments: readonly RoleAssignment[], principalId: str
   );
 }
 
-/** AUTH-3: ARM's 403 for an action the caller's role assignments do not grant at the scope. */
+/** AUTH-2: ARM's 403 for an action the caller's role assignments do not grant at the scope. */
 export function authorizationFailed(p: Extract<Principal, { kind: 'app' }>, action: string, scope: string): ArmError {
   return new ArmError(
     403,
@@ -90,7 +90,7 @@ export function authorizationFailed(p: Extract<Principal, { kind: 'app' }>, acti
   );
 }
 
-/** AUTH-5: ARM's 403 for a write whose body references resources the caller may not join. */
+/** AUTH-6: ARM's 403 for a write whose body references resources the caller may not join. */
 function linkedAuthorizationFailed(p: Extract<Principal, { kind: 'app' }>, action: string, scope: string, missing: { action: string; scope: string }[]): ArmError {
   return new ArmError(
     403,
@@ -99,7 +99,7 @@ function linkedAuthorizationFailed(p: Extract<Principal, { kind: 'app' }>, actio
   );
 }
 
-/** AUTH-4: ARM's 401 for a token of another tenant than the subscription's. */
+/** AUTH-5: ARM's 401 for a token of another tenant than the subscription's. */
 export function wrongTenant(tokenTenant: string, subscriptionTenant: string): ArmError {
   return new ArmError(
     401,
@@ -111,7 +111,7 @@ export function wrongTenant(tokenTenant: string, subscriptionTenant: string): Ar
 }
 
 /**
- * Linked actions ARM checks on resources a write references (AUTH-5): the id's type (its last
+ * Linked actions ARM checks on resources a write references (AUTH-6): the id's type (its last
  * type segments) -> the join action on that resource. Only joins infra/roles.json names exist here.
  */
 const JOINS: [RegExp, string][] = [
@@ -141,7 +141,7 @@ function linkedJoins(body: unknown, self: string): { action: string; scope: stri
 }
 
 /**
- * ARM's identity checks for one request, after the bearer token was found (AUTH-1..6): the tenant
+ * ARM's identity checks for one request, after the bearer token was found (AUTH-1..8): the tenant
  * of every subscription the request addresses (401), then the action at the request's scope, the
  * joins a write's body needs, an operation status on the resource that started it, and each
  * resource of a metrics batch (403). The owner passes everything. Runs before any existence check,
