@@ -379,18 +379,21 @@ describe('consumers the app may not read: one that granted it nothing (c003), on
   });
 
   it('an allowed consumer that granted endpoint reads but not NIC reads: approved, no record, the problem shown; once it grants them, the next pass names it', async () => {
+    // A zone of its own, linked to c003's VNet (the product caches a zone's links for a minute).
     const spoke3Vnet = C003.subnet.replace(/\/subnets\/linked$/, '');
-    await s.emu.privateDns(IDS.hubSub).virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'internal.net', 'link-spoke3', { location: 'global', virtualNetwork: { id: spoke3Vnet }, registrationEnabled: false });
+    const dns = s.emu.privateDns(IDS.hubSub);
+    await dns.privateZones.beginCreateOrUpdateAndWait(IDS.hubRg, 'c003.example', { location: 'global' });
+    await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'c003.example', 'link-spoke3', { location: 'global', virtualNetwork: { id: spoke3Vnet }, registrationEnabled: false });
     const grant = (actions: string[]) => s.emu.control('PUT', '/role-assignments/c003-endpoints', { scope: `/subscriptions/${C003.sub}/resourceGroups/${C003.rg}`, actions });
     try {
       expect((await grant(['Microsoft.Network/privateEndpoints/read'])).status).toBe(201);
-      await putForward('nicless', { ...example, consumers: { allow: [{ subscriptionId: C003.sub, virtualNetworkIds: [] }], visibleTo: ['*'] }, dns: { zoneName: 'internal.net', recordName: 'nicless', ttl: 60 } });
+      await putForward('nicless', { ...example, consumers: { allow: [{ subscriptionId: C003.sub, virtualNetworkIds: [] }], visibleTo: ['*'] }, dns: { zoneName: 'c003.example', recordName: 'nicless', ttl: 60 } });
       expect((await createEndpoint(C003, 'pe-nicless', 'nicless')).status).toBe(201);
       const c = await connection('nicless', 'pe-nicless', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'pending', 'Approved, record pending');
       expect(c.dns?.[0]?.message).toMatch(/^the NIC could not be read: AuthorizationFailed/);
       expect(c.problem).toMatch(/^the NIC could not be read: AuthorizationFailed/);
       expect(condition(await get('nicless'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'EndpointUnreadable' });
-      expect(await record('internal.net', 'nicless')).toBeUndefined();
+      expect(await record('c003.example', 'nicless')).toBeUndefined();
 
       expect((await grant(['Microsoft.Network/privateEndpoints/read', 'Microsoft.Network/networkInterfaces/read'])).status).toBe(200);
       // Any pass after the grant re-reads it (a refused read is retried every pass); the sweep wakes one.
@@ -400,15 +403,16 @@ describe('consumers the app may not read: one that granted it nothing (c003), on
         return x?.dns?.[0]?.state === 'written' ? x : undefined;
       }, 'nicless/pe-nicless: named once granted', 60_000, 2000);
       expect(named.problem).toBeUndefined();
-      expect((await record('internal.net', 'nicless'))?.aRecords).toEqual([{ ipv4Address: await nicIp(C003, 'pe-nicless') }]);
+      expect((await record('c003.example', 'nicless'))?.aRecords).toEqual([{ ipv4Address: await nicIp(C003, 'pe-nicless') }]);
       expect(condition(await get('nicless'), 'DnsRecordsReady')).toMatchObject({ status: 'True', reason: 'RecordsWritten' });
     } finally {
       await s.api('DELETE', '/api/forwards/nicless');
       await eventually(async () => ((await s.api('GET', '/api/forwards/nicless')).status === 404 ? true : undefined), 'nicless gone', 60_000);
       await s.emu.control('DELETE', '/role-assignments/c003-endpoints');
-      await s.emu.privateDns(IDS.hubSub).virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'internal.net', 'link-spoke3');
+      await dns.virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'c003.example', 'link-spoke3');
+      await dns.privateZones.beginDeleteAndWait(IDS.hubRg, 'c003.example');
     }
-  });
+  }, 180_000);
 });
 
 describe('bad requests to the forwards API', () => {
