@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { appGrants } from './app-grants';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import { appGrants } from './app-grants';
 import { startAzurite, type RunningAzurite } from './durable/azurite';
 import { exitWithParentArgs } from './exit-with-parent';
 import { startDevhost, type RunningDevhost } from './index';
