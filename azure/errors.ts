@@ -5,8 +5,21 @@
  */
 export type Classified =
   | { kind: 'notFound'; code: string; message: string }
-  | { kind: 'retryable'; code: string; message: string; retryAfterMs?: number }
+  | { kind: 'retryable'; code: string; message: string; retryAfterMs?: number; retryForMs?: number }
   | { kind: 'terminal'; code: string; message: string };
+
+/**
+ * How long a refusal for missing rights is retried before it is terminal, ms. Role assignments take
+ * effect only after ARM's caches catch up: "When you assign roles or remove role assignments, it
+ * can take up to 10 minutes for changes to take effect" (Learn, "Troubleshoot Azure RBAC",
+ * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting, "Role assignment
+ * changes are not being detected"). A deployment that grants the app its roles and starts it at
+ * once meets exactly that window; after it, the refusal is real and needs a human.
+ */
+export const ROLE_PROPAGATION_MS = 10 * 60_000;
+
+/** ARM error codes of missing rights that may heal within ROLE_PROPAGATION_MS (retried that long, then terminal). */
+const PROPAGATING_CODES = new Set(['AuthorizationFailed', 'LinkedAuthorizationFailed'].map((c) => c.toLowerCase()));
 
 /** ARM error codes that succeed when tried again later, whatever the HTTP status. */
 const RETRYABLE_CODES = new Set(
@@ -43,9 +56,10 @@ const TERMINAL_CODES = new Set(
     'QuotaExceeded',
     'OperationNotAllowed',
     'SkuNotAvailable',
-    'AuthorizationFailed',
-    'LinkedAuthorizationFailed',
     'InvalidAuthenticationToken',
+    // The subscription is in another tenant than the app's identity: a managed identity cannot
+    // get a token there, so no wait heals it (azure-sdk-for-python#38382, azure-facts.md).
+    'InvalidAuthenticationTokenTenant',
     'SubscriptionNotFound',
     'ResourceGroupNotFound',
     'PrivateLinkServiceCannotUseIpBasedBackendPool',
@@ -98,6 +112,7 @@ export function classify(err: unknown): Classified {
   const lc = code.toLowerCase();
   if (status === 404 && lc !== 'resourcegroupnotfound' && lc !== 'subscriptionnotfound') return { kind: 'notFound', code, message };
   if (GONE_CODES.has(lc)) return { kind: 'notFound', code, message };
+  if (PROPAGATING_CODES.has(lc)) return { kind: 'retryable', code, message, retryForMs: ROLE_PROPAGATION_MS };
   if (RETRYABLE_CODES.has(lc)) return { kind: 'retryable', code, message, ...withRetryAfter(e) };
   if (TERMINAL_CODES.has(lc)) return { kind: 'terminal', code, message };
   if (status === 429 || status === 408 || (status !== undefined && status >= 500)) return { kind: 'retryable', code, message, ...withRetryAfter(e) };
@@ -111,4 +126,16 @@ export function classify(err: unknown): Classified {
 function withRetryAfter(e: ErrorLike): { retryAfterMs?: number } {
   const ms = retryAfterMs(header(e, 'retry-after'));
   return ms === undefined ? {} : { retryAfterMs: ms };
+}
+
+/**
+ * Whether a failed read was refused to this caller — 401 (a subscription of another tenant:
+ * `InvalidAuthenticationTokenTenant`) or 403 (no rights there: `AuthorizationFailed`) — rather than
+ * failing for everyone: such a refusal concerns the one resource read (a consumer's endpoint), so
+ * the caller records it on that item and goes on. Undefined for anything else.
+ */
+export function refusalOf(err: unknown): { status: 401 | 403; code: string; message: string } | undefined {
+  const e = (err ?? {}) as ErrorLike;
+  if (e.statusCode !== 401 && e.statusCode !== 403) return undefined;
+  return { status: e.statusCode, code: e.code ?? `Http${e.statusCode}`, message: (e.message ?? '').slice(0, 500) };
 }

@@ -11,7 +11,11 @@ import type { ForwardSpec } from './forward-spec';
  *   keep    — Approved and stays Approved (allowed; or no longer allowed with onDisallow: keep)
  *   reject  — reject it (unmatched: reject; or revoked with onDisallow: reject)
  *   leave   — leave it as it is (Pending unmatched or over the limit; Rejected is final in Azure;
- *             Disconnected: the endpoint is gone)
+ *             Disconnected: the endpoint is gone; Pending and undecided: a VNet rule applies and
+ *             the endpoint could not be read)
+ * An endpoint that cannot be read (403: the consumer granted no rights; 401: another tenant) is
+ * decided on what is known, its subscription: never approved by a VNet rule, never rejected or
+ * revoked because its VNet is unknown.
  * Azure: a Rejected connection cannot be approved again (the consumer must create a new endpoint),
  * https://learn.microsoft.com/azure/private-link/private-link-service-overview — so it is never tried.
  */
@@ -43,14 +47,19 @@ export interface PolicyDecision {
 
 type Consumers = ForwardSpec['consumers'];
 
-/** Which allow rule admits the endpoint, or why none does. */
-export function matchAllowList(allow: Consumers['allow'], subscriptionId: string, virtualNetworkId: string | undefined, endpointProblem?: string): { allowed: boolean; reason: string } {
+/**
+ * Which allow rule admits the endpoint, or why none does. `undecided`: a rule of the endpoint's
+ * subscription names VNets and the endpoint's VNet is unknown (it could not be read: no rights
+ * there, another tenant, gone) — neither allowed nor refused. The subscription comes from the
+ * endpoint id the private link service lists, so a rule without VNets decides without a read.
+ */
+export function matchAllowList(allow: Consumers['allow'], subscriptionId: string, virtualNetworkId: string | undefined, endpointProblem?: string): { allowed: boolean; reason: string; undecided?: boolean } {
   const sub = subscriptionId.toLowerCase();
   const rules = allow.map((rule, i) => ({ rule, i })).filter(({ rule }) => rule.subscriptionId.toLowerCase() === sub);
   if (!rules.length) return { allowed: false, reason: `subscription ${subscriptionId} is not in consumers.allow` };
   const open = rules.find(({ rule }) => rule.virtualNetworkIds.length === 0);
   if (open) return { allowed: true, reason: `allowed by consumers.allow[${open.i}] (subscription ${subscriptionId}, any VNet)` };
-  if (!virtualNetworkId) return { allowed: false, reason: `consumers.allow[${rules[0].i}] names VNets, and the endpoint's VNet is unknown${endpointProblem ? ` (${endpointProblem})` : ''}` };
+  if (!virtualNetworkId) return { allowed: false, undecided: true, reason: `consumers.allow[${rules[0].i}] names VNets, and the endpoint's VNet is unknown${endpointProblem ? ` (${endpointProblem})` : ''}` };
   const vnet = virtualNetworkId.toLowerCase();
   const hit = rules.find(({ rule }) => rule.virtualNetworkIds.some((v) => v.toLowerCase() === vnet));
   if (hit) return { allowed: true, reason: `allowed by consumers.allow[${hit.i}] (VNet ${lastSegment(virtualNetworkId)})` };
@@ -79,6 +88,10 @@ export function decideConnections(consumers: Consumers, facts: readonly Connecti
         if (m.allowed) {
           out.set(c.name, { name: c.name, decision: 'keep', reason: m.reason });
           approved++;
+        } else if (m.undecided) {
+          // Never revoke on what cannot be seen: a lost read right is not a lost allowance.
+          out.set(c.name, { name: c.name, decision: 'keep', reason: `kept, cannot be decided now: ${m.reason}` });
+          approved++;
         } else if (consumers.onDisallow === 'reject') {
           out.set(c.name, { name: c.name, decision: 'reject', reason: `access revoked: ${m.reason} (consumers.onDisallow: reject)` });
         } else {
@@ -88,6 +101,8 @@ export function decideConnections(consumers: Consumers, facts: readonly Connecti
         break;
       case 'Pending':
         if (m.allowed) waiting.push(c);
+        // Never reject on what cannot be seen: it waits until the endpoint can be read.
+        else if (m.undecided) out.set(c.name, { name: c.name, decision: 'leave', reason: `cannot be decided: ${m.reason}; left pending until the endpoint can be read` });
         else if (consumers.unmatched === 'reject') out.set(c.name, { name: c.name, decision: 'reject', reason: `not allowed: ${m.reason} (consumers.unmatched: reject)` });
         else out.set(c.name, { name: c.name, decision: 'leave', reason: `not allowed: ${m.reason}; left pending (consumers.unmatched: leavePending)` });
         break;

@@ -50,6 +50,8 @@ export interface NamedEndpoint {
   virtualNetworkId?: string;
   /** The endpoint NIC's private IP; undefined while it has none. */
   ip?: string;
+  /** Why the endpoint or its NIC could not be read (no IP, maybe no VNet): shown instead of a guess. */
+  problem?: string;
 }
 
 export type RecordOp =
@@ -127,7 +129,8 @@ export function planRecords(
       if (chosen?.ip && c === chosen) continue;
       if (!chosen?.ip) {
         // Nobody can be named yet: every candidate waits for its NIC's IP.
-        show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'pending', message: 'the endpoint has no private IP yet' });
+        show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'pending', message: c.problem ?? 'the endpoint has no private IP yet' });
+        if (c.problem) problems.push(`endpoint ${shortId(c.privateEndpointId)}: ${c.problem}`);
         continue;
       }
       const message = `${zone.zoneName} is linked to the VNets of endpoints ${shortId(chosen.privateEndpointId)} and ${shortId(c.privateEndpointId)}; one name holds one IP, ${shortId(chosen.privateEndpointId)} keeps ${fqdn}`;
@@ -138,6 +141,12 @@ export function planRecords(
 
   for (const e of endpoints) {
     if (views.has(e.connectionName)) continue;
+    if (e.problem) {
+      // Its VNet is unknown, so no zone can be said to serve it: no record, the reason shown.
+      show(e.connectionName, { fqdn: dns.recordName, zoneId: '', state: 'pending', message: e.problem });
+      problems.push(`endpoint ${shortId(e.privateEndpointId)}: ${e.problem}`);
+      continue;
+    }
     const vnet = e.virtualNetworkId ? shortId(e.virtualNetworkId) : 'unknown';
     const message = `no zone of the forward's dns is linked to VNet ${vnet}`;
     show(e.connectionName, { fqdn: dns.recordName, zoneId: '', state: 'noZone', message });

@@ -215,6 +215,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             decision: { type: 'string', enum: ['approve', 'reject', 'leave', 'keep'] },
             reason: { type: 'string' },
             dns: { type: 'array', items: ref('ConnectionDnsRecord') },
+            problem: { type: 'string', description: 'Why the private endpoint or its NIC could not be read (403 no rights in its subscription, 401 another tenant, or gone); the connection is decided on its subscription alone' },
           },
         },
         ForwardStatus: {

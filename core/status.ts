@@ -80,6 +80,8 @@ export interface ConnectionView {
   decision: Decision;
   reason: string;
   dns?: DnsRecordView[];
+  /** Why the endpoint or its NIC could not be read (core/unreadable.ts), when it could not. */
+  problem?: string;
 }
 
 /**
@@ -143,6 +145,7 @@ export function connectionView(r: ConnectionRecord): ConnectionView {
     decision: r.decision,
     reason: r.reason,
     ...(r.dns?.length ? { dns: r.dns } : {}),
+    ...(r.problem ? { problem: r.problem } : {}),
   };
 }
 

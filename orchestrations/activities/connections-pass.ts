@@ -5,6 +5,8 @@ import { readEndpoint, readNic } from '../../azure/private-endpoint/service';
 import { deleteARecord, linkedVirtualNetworks, putARecord, readARecord, zoneRef } from '../../azure/private-dns-record/service';
 import { privateLinkServiceId } from '../../azure/private-link-service/spec';
 import { parseResourceId } from '../../azure/resource-id';
+import { refusalOf } from '../../azure/errors';
+import { isRefusal, unreadableProblem } from '../../core/unreadable';
 import { connectionsPassSeconds } from '../../core/app-settings';
 import { connectionDescription, decideConnections, stateChange, type ConnectionFacts, type PolicyDecision } from '../../core/connection-policy';
 import { forwardZoneIds, planRecords, type NamedEndpoint, type RecordFacts, type ZoneFacts } from '../../core/dns-plan';
@@ -86,11 +88,17 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
       const changed = !prev || prev.privateEndpointId.toLowerCase() !== conn.privateEndpointId.toLowerCase() || prev.state !== conn.state;
       const named = [conn.privateEndpointId, prev?.nicId].some((id) => id && hinted.has(id.toLowerCase()));
       if (prev) rows.set(conn.name, { ...prev, state: conn.state });
-      if (changed || named || due) toRead.push(conn);
+      // An endpoint that could not be read is tried again every pass (rights may have been granted
+      // since; they take up to 10 minutes to reach ARM), and is dirty only when what is known changes.
+      if (changed || named || due || (prev?.problem && isRefusal(prev.problem))) toRead.push(conn);
       if (changed || named || due) dirty.add(conn.name);
     }
     const observed = await Promise.all(toRead.map((conn) => limit(() => observe(conn, before.get(conn.name), input.now, c))));
-    observed.forEach((r) => rows.set(r.name, r));
+    for (const r of observed) {
+      const prev = before.get(r.name);
+      if (prev && (prev.problem !== r.problem || prev.virtualNetworkId !== r.virtualNetworkId || prev.nicId !== r.nicId)) dirty.add(r.name);
+      rows.set(r.name, r);
+    }
 
     // 3. Decide by policy and write what the decisions say.
     const facts: ConnectionFacts[] = listed.map((conn) => {
@@ -102,7 +110,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
         ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}),
         state: conn.state,
         firstSeen: r.firstSeen,
-        ...(r.virtualNetworkId ? {} : { endpointProblem: 'the endpoint could not be read' }),
+        ...(r.problem ? { endpointProblem: r.problem } : r.virtualNetworkId ? {} : { endpointProblem: 'the endpoint could not be read' }),
       };
     });
     const decisions = decideConnections({ ...spec.consumers, onDisallow: spec.consumers.onDisallow ?? 'keep' }, facts);
@@ -165,14 +173,14 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
             .filter((r) => r.nicId && (!r.ip || dirty.has(r.name)))
             .map((r) =>
               limit(async () => {
-                const nic = await readNic(c, r.nicId!);
-                rows.set(r.name, { ...rows.get(r.name)!, ...(nic?.ip ? { ip: nic.ip } : {}) });
+                const nic = await readNicOrProblem(c, r.nicId!, r.subscriptionId);
+                rows.set(r.name, { ...rows.get(r.name)!, ...(nic.ip ? { ip: nic.ip } : {}), ...(nic.problem ? { problem: nic.problem } : {}) });
               }),
             ),
         );
         const named: NamedEndpoint[] = approved.map((a) => {
           const r = rows.get(a.name)!;
-          return { connectionName: r.name, privateEndpointId: r.privateEndpointId, ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}), ...(r.ip ? { ip: r.ip } : {}) };
+          return { connectionName: r.name, privateEndpointId: r.privateEndpointId, ...(r.virtualNetworkId ? { virtualNetworkId: r.virtualNetworkId } : {}), ...(r.ip ? { ip: r.ip } : {}), ...(r.problem && !r.ip ? { problem: r.problem } : {}) };
         });
         const plan = planRecords(input.name, { recordName, ttl: spec.dns?.ttl ?? 300 }, zones, named, records);
         dnsProblems = [...dnsProblems, ...plan.problems];
@@ -207,14 +215,31 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
   }, { activity: DurableNames.connectionsPass, forward: input.name, orchestrationId: forwardNames(input.name).connectionsOrchestrationId });
 }
 
-/** Reads the endpoint behind a connection (and keeps what was known when it cannot be read). */
+/**
+ * Reads the endpoint behind a connection (and keeps what was known when it cannot be read). One
+ * that is refused (401 another tenant, 403 no rights) or gone (404) gets a `problem` and is decided
+ * on what is known: its subscription from the id the PLS lists, and — for the same endpoint, whose
+ * subnet cannot change — the VNet, NIC and IP read before. Other failures fail the pass (retried).
+ */
 async function observe(conn: PlsConnection, prev: ConnectionRecord | undefined, now: string, c: ReturnType<typeof clients>): Promise<ConnectionRecord> {
-  const ep = await readEndpoint(c, conn.privateEndpointId);
+  const subscriptionId = parseResourceId(conn.privateEndpointId)?.subscriptionId ?? '';
+  let ep: Awaited<ReturnType<typeof readEndpoint>>;
+  let problem: string | undefined;
+  try {
+    ep = await readEndpoint(c, conn.privateEndpointId);
+    // A Disconnected connection's endpoint is gone by definition: nothing to report.
+    if (!ep && conn.state !== 'Disconnected') problem = unreadableProblem('private endpoint', subscriptionId, 'notFound');
+  } catch (err) {
+    const refused = refusalOf(err);
+    if (!refused) throw err;
+    problem = unreadableProblem('private endpoint', subscriptionId, refused);
+  }
   const sameEndpoint = prev && prev.privateEndpointId.toLowerCase() === conn.privateEndpointId.toLowerCase();
+  const { problem: _old, ...kept } = sameEndpoint ? prev : ({} as Partial<ConnectionRecord>);
   const base: ConnectionRecord = {
     name: conn.name,
     privateEndpointId: conn.privateEndpointId,
-    subscriptionId: ep?.subscriptionId ?? parseResourceId(conn.privateEndpointId)?.subscriptionId ?? '',
+    subscriptionId: ep?.subscriptionId ?? subscriptionId,
     state: conn.state,
     decision: sameEndpoint ? prev.decision : 'leave',
     reason: sameEndpoint ? prev.reason : '',
@@ -222,8 +247,24 @@ async function observe(conn: PlsConnection, prev: ConnectionRecord | undefined, 
     verifiedAt: now,
     ...(sameEndpoint && prev.dns ? { dns: prev.dns } : {}),
   };
-  if (!ep) return base;
+  if (!ep) {
+    // Refused: what was read of this very endpoint still holds. Gone: nothing does.
+    const known = problem && isRefusal(problem) ? { ...(kept.virtualNetworkId ? { virtualNetworkId: kept.virtualNetworkId } : {}), ...(kept.nicId ? { nicId: kept.nicId } : {}), ...(kept.ip ? { ip: kept.ip } : {}) } : {};
+    return { ...base, ...known, ...(problem ? { problem } : {}) };
+  }
   return { ...base, ...(ep.virtualNetworkId ? { virtualNetworkId: ep.virtualNetworkId } : {}), ...(ep.nicId ? { nicId: ep.nicId } : {}), ...(sameEndpoint && prev.ip && prev.nicId === ep.nicId ? { ip: prev.ip } : {}) };
+}
+
+/** A NIC's IP, or why it cannot be had (refused or gone): DNS then names nothing for it. */
+async function readNicOrProblem(c: ReturnType<typeof clients>, nicId: string, subscriptionId: string): Promise<{ ip?: string; problem?: string }> {
+  try {
+    const nic = await readNic(c, nicId);
+    return nic ? (nic.ip ? { ip: nic.ip } : {}) : { problem: unreadableProblem('NIC', subscriptionId, 'notFound') };
+  } catch (err) {
+    const refused = refusalOf(err);
+    if (!refused) throw err;
+    return { problem: unreadableProblem('NIC', subscriptionId, refused) };
+  }
 }
 
 function withDecision(r: ConnectionRecord, d: PolicyDecision, state: ConnectionRecord['state']): ConnectionRecord {

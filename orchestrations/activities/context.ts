@@ -65,7 +65,7 @@ export async function step<T extends object>(run: () => Promise<StepResult<T>>, 
     } catch (err) {
       if (err instanceof MissingSettingsError) return { outcome: 'terminal', code: 'MissingAppSettings', message: err.message };
       const c = classify(err);
-      if (c.kind === 'retryable') return { outcome: 'retry', code: c.code, message: c.message, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}) };
+      if (c.kind === 'retryable') return { outcome: 'retry', code: c.code, message: c.message, ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}), ...(c.retryForMs !== undefined ? { retryForMs: c.retryForMs } : {}) };
       return { outcome: 'terminal', code: c.code, message: c.message };
     }
   });

@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { readEndpoint, readNic } from '../../azure/private-endpoint/service';
+import { refusalOf } from '../../azure/errors';
 import { parseResourceId, refOfType } from '../../azure/resource-id';
 import { forwardOfPrivateLinkService } from '../../core/names';
 import type { Actor } from '../../store/action-log';
@@ -18,9 +19,12 @@ export async function findForwardOfResource(input: { resourceId: string; actor: 
   return step<{ forward?: string }>(async () => {
     const c = clients();
     let endpointId = refOfType(input.resourceId, 'Microsoft.Network/privateEndpoints') ? input.resourceId : undefined;
-    if (!endpointId && refOfType(input.resourceId, 'Microsoft.Network/networkInterfaces')) endpointId = (await readNic(c, input.resourceId))?.privateEndpointId;
+    // A consumer that granted the app nothing (403) or is in another tenant (401): its own event
+    // says nothing we may read; the private link service's connection event wakes the flow anyway.
+    const orRefused = <T>(read: Promise<T>) => read.catch((err: unknown) => (refusalOf(err) ? undefined : Promise.reject(err)));
+    if (!endpointId && refOfType(input.resourceId, 'Microsoft.Network/networkInterfaces')) endpointId = (await orRefused(readNic(c, input.resourceId)))?.privateEndpointId;
     if (!endpointId) return { outcome: 'ok' };
-    const ep = await readEndpoint(c, endpointId);
+    const ep = await orRefused(readEndpoint(c, endpointId));
     for (const plsId of ep?.privateLinkServiceIds ?? []) {
       const pls = refOfType(plsId, 'Microsoft.Network/privateLinkServices');
       const forward = pls ? forwardOfPrivateLinkService(pls.name) : undefined;

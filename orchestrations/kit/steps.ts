@@ -29,18 +29,40 @@ export function wait(ctx: OrchestrationContext, ms: number): TimerTask {
 }
 
 /**
- * Runs an activity; a `retry` outcome waits max(backoff, Retry-After) on a durable timer and tries
- * again (backoff = pollMs * 2^(attempt-1), capped), up to `maxRetries` attempts, then becomes
- * `terminal` naming the attempts. `ok`, `pending` and `terminal` come back as they are.
+ * What to do after the `attempt`-th `retry` outcome of a step: wait `waitMs` (max(backoff,
+ * Retry-After), backoff = pollMs * 2^(attempt-1) capped at maxBackoffMs) and try again, or stop
+ * terminal naming the attempts. A result with `retryForMs` (missing rights that may still be
+ * propagating, azure/errors.ts) is retried while less than that has passed since the first failure
+ * (`sinceFirstMs`, orchestration clock), whatever the attempts; any other `retry` up to maxRetries
+ * attempts. Pure.
+ */
+export function afterRetry(opts: StepOptions, result: { code: string; message: string; retryAfterMs?: number; retryForMs?: number }, attempt: number, sinceFirstMs: number): { waitMs: number } | { terminal: { code: string; message: string } } {
+  if (result.retryForMs !== undefined) {
+    if (sinceFirstMs >= result.retryForMs) return { terminal: { code: result.code, message: `still failing after ${Math.round(sinceFirstMs / 1000)} s (${attempt} attempts; role assignments take up to ${Math.round(result.retryForMs / 60_000)} minutes to take effect): ${result.message}` } };
+  } else if (attempt >= (opts.maxRetries ?? DEFAULT_MAX_RETRIES)) {
+    return { terminal: { code: result.code, message: `still failing after ${attempt} attempts: ${result.message}` } };
+  }
+  const backoff = Math.min(opts.pollMs * 2 ** (attempt - 1), opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
+  const waitMs = Math.max(backoff, result.retryAfterMs ?? 0);
+  // The last wait of a window ends at the window, not a full backoff after it.
+  return { waitMs: result.retryForMs !== undefined ? Math.max(1, Math.min(waitMs, result.retryForMs - sinceFirstMs)) : waitMs };
+}
+
+/**
+ * Runs an activity; a `retry` outcome waits on a durable timer and tries again as `afterRetry`
+ * says (a number of attempts, or a time window for missing rights), then becomes `terminal`
+ * naming the attempts. `ok`, `pending` and `terminal` come back as they are.
  */
 export function* runStep<T extends object>(ctx: OrchestrationContext, opts: StepOptions, activity: string, payload: unknown): Gen<StepResult<T>> {
-  const maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+  let firstFailure: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const result = (yield ctx.df.callActivity(activity, payload)) as StepResult<T>;
     if (result.outcome !== 'retry') return result;
-    if (attempt >= maxRetries) return { outcome: 'terminal', code: result.code, message: `still failing after ${attempt} attempts: ${result.message}` };
-    const backoff = Math.min(opts.pollMs * 2 ** (attempt - 1), opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
-    yield wait(ctx, Math.max(backoff, result.retryAfterMs ?? 0));
+    const now = ctx.df.currentUtcDateTime.getTime();
+    firstFailure ??= now;
+    const next = afterRetry(opts, result, attempt, now - firstFailure);
+    if ('terminal' in next) return { outcome: 'terminal', ...next.terminal };
+    yield wait(ctx, next.waitMs);
   }
 }
 

@@ -11,7 +11,7 @@ import { eventually, putForwardReady, ROOT, startStack, type Stack } from './hel
 let s: Stack;
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as { consumers: Record<string, unknown>; dns: Record<string, unknown> } & Record<string, unknown>;
 
-interface Conn { name: string; privateEndpointId: string; state: string; decision: string; reason: string; dns?: { fqdn: string; ip?: string; state: string; message?: string }[] }
+interface Conn { name: string; privateEndpointId: string; state: string; decision: string; reason: string; problem?: string; dns?: { fqdn: string; ip?: string; state: string; message?: string }[] }
 interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; conditions: { type: string; status: string; reason: string; message: string }[]; connections?: Conn[]; resources: { privateLinkServiceId?: string } } }
 interface Action { time: string; actor: string; action: string; target: string; reason: string }
 type RequestEntry = { method: string; path: string; kind: string; status: number };
@@ -343,6 +343,82 @@ describe('the actions API', () => {
     const second = await s.api<{ value: Action[]; nextLink?: string }>('GET', first.body.nextLink!);
     expect(second.body.value).toEqual(all.slice(2, 4));
   });
+});
+
+describe('consumers the app may not read: one that granted it nothing (c003), one in another tenant (c004)', () => {
+  const C003: Spoke = { sub: '00000000-0000-0000-0000-00000000c003', rg: 'rg-spoke3', subnet: '/subscriptions/00000000-0000-0000-0000-00000000c003/resourceGroups/rg-spoke3/providers/Microsoft.Network/virtualNetworks/vnet-spoke3/subnets/linked', jump: '' };
+  const C004: Spoke = { sub: '00000000-0000-0000-0000-00000000c004', rg: 'rg-spoke4', subnet: '/subscriptions/00000000-0000-0000-0000-00000000c004/resourceGroups/rg-spoke4/providers/Microsoft.Network/virtualNetworks/vnet-spoke4/subnets/linked', jump: '' };
+  const strangers = { ...example, consumers: { ...example.consumers, visibleTo: ['*'] }, dns: { zoneName: 'internal.net', recordName: 'strangers', ttl: 60 } };
+
+  it('the strangers are shown with their problem; an allowed endpoint beside them is approved and named in DNS in the same pass; nothing stops', async () => {
+    await putForward('strangers', strangers);
+    await s.emu.control('DELETE', '/requests');
+    // The owner acts for the consumers (the control API's token is not the app's).
+    for (const [where, name] of [[C003, 'pe-str-3'], [C004, 'pe-str-4']] as const) expect((await createEndpoint(where, name, 'strangers')).status).toBe(201);
+    const c3 = await connection('strangers', 'pe-str-3', (x) => !!x.problem, 'shown with its problem');
+    const c4 = await connection('strangers', 'pe-str-4', (x) => !!x.problem, 'shown with its problem');
+    expect(c3).toMatchObject({ state: 'Pending', decision: 'leave', problem: expect.stringMatching(/^the private endpoint could not be read: AuthorizationFailed \(the app has no read rights in subscription 00000000-0000-0000-0000-00000000c003/) });
+    expect(c3.reason).toMatch(/not allowed: subscription 00000000-0000-0000-0000-00000000c003 is not in consumers\.allow; left pending/);
+    expect(c4).toMatchObject({ state: 'Pending', decision: 'leave', problem: expect.stringMatching(/^the private endpoint could not be read: InvalidAuthenticationTokenTenant \(subscription 00000000-0000-0000-0000-00000000c004 is in another tenant/) });
+
+    // The allowed one arrives while the strangers are still unreadable (they are re-read every pass).
+    expect((await createEndpoint(SPOKE, 'pe-str-ok', 'strangers')).status).toBe(201);
+    const ok = await connection('strangers', 'pe-str-ok', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'written', 'Approved and named');
+    expect(ok.dns).toEqual([expect.objectContaining({ fqdn: 'strangers.internal.net', ip: await nicIp(SPOKE, 'pe-str-ok'), state: 'written' })]);
+    const log = await actions('strangers');
+    const approve = log.find((a) => a.action === 'approve' && a.target === ok.name);
+    const write = log.find((a) => a.action === 'dns-write' && a.target === 'strangers.internal.net');
+    expect(approve && write && approve.time === write.time).toBe(true);
+    expect(log.filter((a) => a.target === c3.name || a.target === c4.name)).toEqual([]);
+
+    const body = await get('strangers');
+    expect(condition(body, 'ConnectionsReconciled')).toMatchObject({ status: 'True', message: expect.stringContaining('endpoint not readable: ') });
+    expect(condition(body, 'DnsRecordsReady')).toMatchObject({ status: 'True', reason: 'RecordsWritten' });
+    for (const name of ['pe-str-3', 'pe-str-4']) expect(connOf(body, name)?.problem).toBeDefined();
+    // What the app met: 403 for c003's endpoint, 401 for c004's, and nothing else refused.
+    const refused = (await requests()).filter((r) => r.status === 401 || r.status === 403);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(`${r.status} ${r.path}`).toMatch(/^(403 \/subscriptions\/00000000-0000-0000-0000-00000000c003\/resourceGroups\/rg-spoke3|401 \/subscriptions\/00000000-0000-0000-0000-00000000c004\/resourceGroups\/rg-spoke4)\/providers\/Microsoft\.Network\/privateEndpoints\/pe-str-[34]$/);
+
+    expect((await s.api('DELETE', '/api/forwards/strangers')).status).toBe(202);
+    await eventually(async () => ((await s.api('GET', '/api/forwards/strangers')).status === 404 ? true : undefined), 'strangers gone', 60_000);
+  });
+
+  it('an allowed consumer that granted endpoint reads but not NIC reads: approved, no record, the problem shown; once it grants them, the next pass names it', async () => {
+    // A zone of its own, linked to c003's VNet (the product caches a zone's links for a minute).
+    const spoke3Vnet = C003.subnet.replace(/\/subnets\/linked$/, '');
+    const dns = s.emu.privateDns(IDS.hubSub);
+    await dns.privateZones.beginCreateOrUpdateAndWait(IDS.hubRg, 'c003.example', { location: 'global' });
+    await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'c003.example', 'link-spoke3', { location: 'global', virtualNetwork: { id: spoke3Vnet }, registrationEnabled: false });
+    const grant = (actions: string[]) => s.emu.control('PUT', '/role-assignments/c003-endpoints', { scope: `/subscriptions/${C003.sub}/resourceGroups/${C003.rg}`, actions });
+    try {
+      expect((await grant(['Microsoft.Network/privateEndpoints/read'])).status).toBe(201);
+      await putForward('nicless', { ...example, consumers: { allow: [{ subscriptionId: C003.sub, virtualNetworkIds: [] }], visibleTo: ['*'] }, dns: { zoneName: 'c003.example', recordName: 'nicless', ttl: 60 } });
+      expect((await createEndpoint(C003, 'pe-nicless', 'nicless')).status).toBe(201);
+      const c = await connection('nicless', 'pe-nicless', (x) => x.state === 'Approved' && x.dns?.[0]?.state === 'pending', 'Approved, record pending');
+      expect(c.dns?.[0]?.message).toMatch(/^the NIC could not be read: AuthorizationFailed/);
+      expect(c.problem).toMatch(/^the NIC could not be read: AuthorizationFailed/);
+      expect(condition(await get('nicless'), 'DnsRecordsReady')).toMatchObject({ status: 'False', reason: 'EndpointUnreadable' });
+      expect(await record('c003.example', 'nicless')).toBeUndefined();
+
+      expect((await grant(['Microsoft.Network/privateEndpoints/read', 'Microsoft.Network/networkInterfaces/read'])).status).toBe(200);
+      // Any pass after the grant re-reads it (a refused read is retried every pass); the sweep wakes one.
+      const named = await eventually(async () => {
+        await sweep();
+        const x = connOf(await get('nicless'), 'pe-nicless');
+        return x?.dns?.[0]?.state === 'written' ? x : undefined;
+      }, 'nicless/pe-nicless: named once granted', 60_000, 2000);
+      expect(named.problem).toBeUndefined();
+      expect((await record('c003.example', 'nicless'))?.aRecords).toEqual([{ ipv4Address: await nicIp(C003, 'pe-nicless') }]);
+      expect(condition(await get('nicless'), 'DnsRecordsReady')).toMatchObject({ status: 'True', reason: 'RecordsWritten' });
+    } finally {
+      await s.api('DELETE', '/api/forwards/nicless');
+      await eventually(async () => ((await s.api('GET', '/api/forwards/nicless')).status === 404 ? true : undefined), 'nicless gone', 60_000);
+      await s.emu.control('DELETE', '/role-assignments/c003-endpoints');
+      await dns.virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'c003.example', 'link-spoke3');
+      await dns.privateZones.beginDeleteAndWait(IDS.hubRg, 'c003.example');
+    }
+  }, 180_000);
 });
 
 describe('bad requests to the forwards API', () => {

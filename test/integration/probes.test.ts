@@ -5,6 +5,7 @@ import { probeKey } from '../../core/probes';
 import { DEFAULT_PROBE_IMAGE } from '../../core/app-settings';
 import { ProbeStateStore } from '../../store/probe-history';
 import { tableClient } from '../../store/tables';
+import { consumerGrant, readRoles } from '../../tools/devhost/app-grants';
 import { IDS } from '../emulator/helpers/emulator';
 import { eventually, putForwardReady, ROOT, startStack, type Stack } from './helpers/stack';
 
@@ -114,6 +115,9 @@ describe('probes[].resourceGroup', () => {
   it("puts the container group in that resource group of the subnet's subscription", async () => {
     const rg = await s.emu.raw('PUT', `/subscriptions/${IDS.consumerSub}/resourcegroups/rg-spoke-probes?api-version=2021-04-01`, { body: { location: IDS.location } });
     expect(rg.status).toBeLessThan(300);
+    // Its owner grants the app the probes role there (infra/consumer/roles.bicep probeResourceGroups).
+    const grant = consumerGrant(readRoles(ROOT), 'probes', IDS.consumerSub, 'rg-spoke-probes');
+    expect((await s.emu.control('PUT', `/role-assignments/${grant.name}`, { scope: grant.scope, actions: grant.actions })).status).toBe(201);
     await putForward('web', { ...example, probes: [{ ...example.probes[0], resourceGroup: 'rg-spoke-probes' }] });
     await s.emu.control('DELETE', '/requests');
     try {

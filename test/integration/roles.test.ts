@@ -5,7 +5,11 @@ import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
 import { IDS } from '../emulator/helpers/emulator';
 
 /**
- * Least privilege: the Azure operations the code performs (the emulator's request log of a
+ * Least privilege, as behaviour and as a static check. Behaviour: the local stack grants the app's
+ * principal in the emulator exactly what infra grants (tools/devhost/app-grants.ts), the emulator
+ * answers it 403/401 outside that (AZURE-RULES.md AUTH-n), and a forward's whole life (provision,
+ * consumers approved and named, a probe run, a health sweep, delete) meets no refusal but the reads
+ * of the strangers' endpoints the test itself created. Static: the Azure operations the code performs (the emulator's request log of a
  * forward's whole life here, plus every integration run recorded under .local/arm-scoped-operations)
  * must all be granted by the roles infra/roles.json defines, where infra grants them:
  * - in the hub resource group, the hub custom role main.bicep assigns there (hub-roles.bicep);
@@ -53,6 +57,7 @@ const TEST_DRIVER_ONLY: Record<string, RegExp> = {
   // test/integration/probes.test.ts gives the probe VNet custom DNS servers (the product only reads VNets).
   'Microsoft.Network/virtualNetworks/write': /virtualNetworks\.(begin)?createOrUpdate/i,
 };
+const lowerKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).map((k) => [k.toLowerCase(), true]));
 const driverOnlyKey = (o: ScopedOperation) => (o.scope.includes('/') ? o.operation : `${o.operation}@subscription`).toLowerCase();
 
 let s: Stack;
@@ -92,21 +97,57 @@ describe('operations -> role actions', () => {
     expect(refusal(o) === undefined).toBe(grantedHere);
   });
 
-  it("a forward's whole life needs only granted actions", async () => {
-    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown>;
-    expect((await s.api('PUT', '/api/forwards/roles', example)).status).toBe(202);
+  it("in a topology granted as infra grants it, a forward's whole life never meets a 401 or 403 but on the endpoints the test put where the app has no rights", async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { consumers: Record<string, unknown> };
+    await s.emu.control('DELETE', '/requests');
+    const spec = { ...example, consumers: { ...example.consumers, visibleTo: ['*'] } };
+    expect((await s.api('PUT', '/api/forwards/roles', spec)).status).toBe(202);
     await eventually(async () => {
       const r = await s.api<{ status: { phase: string } }>('GET', '/api/forwards/roles');
       return r.status === 200 && ['Ready', 'Degraded'].includes(r.body.status.phase) ? true : undefined;
     }, 'roles Ready');
+    // Consumers (the owner acts for them): an allowed spoke, one that granted the app nothing, one in another tenant.
+    const pls = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-roles-pls`;
+    const strangers = [
+      ['00000000-0000-0000-0000-00000000c003', 'rg-spoke3', 'vnet-spoke3', 'pe-roles-3'],
+      ['00000000-0000-0000-0000-00000000c004', 'rg-spoke4', 'vnet-spoke4', 'pe-roles-4'],
+    ];
+    expect((await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name: 'pe-roles-ok', privateLinkServiceId: pls })).status).toBe(201);
+    for (const [sub, rg, vnet, name] of strangers) {
+      const subnetId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/linked`;
+      expect((await s.emu.control('POST', '/consumer-endpoints', { subnetId, name, privateLinkServiceId: pls })).status).toBe(201);
+    }
+    type Conn = { privateEndpointId: string; state: string; problem?: string; dns?: { state: string }[] };
+    await eventually(async () => {
+      const conns = (await s.api<{ status: { connections?: Conn[] } }>('GET', '/api/forwards/roles')).body.status.connections ?? [];
+      const named = conns.some((c) => c.privateEndpointId.endsWith('/pe-roles-ok') && c.state === 'Approved' && c.dns?.[0]?.state === 'written');
+      return named && conns.filter((c) => c.problem).length === 2 ? true : undefined;
+    }, 'the allowed endpoint approved and named, the strangers shown with their problem');
+    // A probe run (container groups in the spoke) and a health sweep (metrics) with the same grants.
+    const run = await s.api<{ runId: string }>('POST', '/api/forwards/roles/probes/run');
+    expect(run.status).toBe(202);
+    await eventually(async () => {
+      const r = await s.api<{ state: string }>('GET', `/api/forwards/roles/probes/runs/${run.body.runId}`);
+      return r.status === 200 && r.body.state === 'finished' ? true : undefined;
+    }, 'the probe run finished', 60_000);
+    expect((await s.api('POST', '/admin/functions/healthSweep', {})).status).toBe(202);
+    await eventually(async () => ((await s.emu.control<{ value: { path: string }[] }>('GET', '/requests')).body.value.some((r) => /metrics:getBatch$/i.test(r.path)) ? true : undefined), 'the health sweep read metrics');
     expect((await s.api('DELETE', '/api/forwards/roles')).status).toBe(202);
     await eventually(async () => ((await s.api('GET', '/api/forwards/roles')).status === 404 ? true : undefined), 'roles gone');
-    const log = (await s.emu.control<{ value: { method: string; path: string }[] }>('GET', '/requests')).body.value;
+
+    const log = (await s.emu.control<{ value: { method: string; path: string; status: number }[] }>('GET', '/requests')).body.value;
     const ops = scopedOperations(log);
     seen = [...new Set(ops.map((o) => o.operation))].sort();
     expect(seen.length).toBeGreaterThan(5);
-    expect(ops.map(refusal).filter(Boolean)).toEqual([]);
-  }, 240_000);
+    // The emulator held the app to its role assignments: every refusal is a read of a stranger's endpoint.
+    const strangerReads = strangers.map(([sub, rg, , name]) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateEndpoints/${name}`.toLowerCase());
+    const refused = log.filter((r) => r.status === 401 || r.status === 403);
+    expect(refused.filter((r) => !(r.method === 'GET' && strangerReads.includes(r.path.toLowerCase())))).toEqual([]);
+    expect(new Set(refused.map((r) => `${r.status} ${r.path.split('/')[2]}`))).toEqual(new Set(['403 00000000-0000-0000-0000-00000000c003', '401 00000000-0000-0000-0000-00000000c004']));
+    // And the static view agrees: every operation is one infra's roles grant where it grants them
+    // (but the endpoints' creation, which the test does as the consumers' owner).
+    expect(ops.filter((o) => !(o.operation.toLowerCase() in lowerKeys(TEST_DRIVER_ONLY))).map(refusal).filter(Boolean)).toEqual([]);
+  }, 300_000);
 
   it('every operation recorded by any integration run is granted', () => {
     // The log also holds what tests do as a consumer (creating and deleting private endpoints):

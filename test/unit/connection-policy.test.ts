@@ -105,6 +105,24 @@ const single: [string, Consumers, ConnectionFacts, Expected][] = [
     { decision: 'leave', reason: ["the endpoint's VNet is unknown", 'AuthorizationFailed'] },
   ],
   [
+    'a pending request whose VNet could not be read is left pending even with unmatched: reject (never rejected on the unknown)',
+    consumers({ unmatched: 'reject' }),
+    conn('c1', SUB_B, 'Pending', { virtualNetworkId: undefined, endpointProblem: 'AuthorizationFailed' }),
+    { decision: 'leave', reason: ['cannot be decided', "the endpoint's VNet is unknown", 'AuthorizationFailed'] },
+  ],
+  [
+    'an approved connection whose VNet can no longer be read is kept under a VNet rule, even with onDisallow: reject (never revoked on the unknown)',
+    consumers({ onDisallow: 'reject' }),
+    conn('c1', SUB_B, 'Approved', { virtualNetworkId: undefined, endpointProblem: 'AuthorizationFailed' }),
+    { decision: 'keep', reason: ['kept, cannot be decided now', 'AuthorizationFailed'] },
+  ],
+  [
+    'a pending request from a subscription not in the allow list whose endpoint could not be read is rejected on its subscription (unmatched: reject)',
+    consumers({ unmatched: 'reject' }),
+    conn('c1', SUB_UNKNOWN, 'Pending', { virtualNetworkId: undefined, endpointProblem: 'InvalidAuthenticationTokenTenant' }),
+    { decision: 'reject', reason: [`subscription ${SUB_UNKNOWN} is not in consumers.allow`] },
+  ],
+  [
     'a pending request whose VNet could not be read is still approved by an any-VNet rule',
     consumers(),
     conn('c1', SUB_A, 'Pending', { virtualNetworkId: undefined, endpointProblem: 'NotFound' }),

@@ -89,6 +89,18 @@ const conditions: [string, ConnectionRecord[], Partial<Pass>, Expect[]][] = [
     [{ type: 'DnsRecordsReady', status: 'False', reason: 'NoLinkedZone', message: ['vnet-c1'] }],
   ],
   [
+    'a stranger whose endpoint could not be read: still reconciled, the message names it with its problem',
+    [row('c1'), row('c3', { state: 'Pending', decision: 'leave', reason: 'not allowed', problem: 'the private endpoint could not be read: AuthorizationFailed (...)' })],
+    {},
+    [{ type: 'ConnectionsReconciled', status: 'True', reason: 'Reconciled', message: ['1 approved, 1 pending', 'endpoint not readable: c3 (the private endpoint could not be read: AuthorizationFailed'] }],
+  ],
+  [
+    'only endpoints whose NIC could not be read: records not ready, reason EndpointUnreadable',
+    [row('c1')],
+    { dnsProblems: ['endpoint pe-c1: the NIC could not be read: AuthorizationFailed (...)'] },
+    [{ type: 'DnsRecordsReady', status: 'False', reason: 'EndpointUnreadable', message: ['pe-c1', 'NIC could not be read'] }],
+  ],
+  [
     'a forward without dns: records NotConfigured (True), even with problems passed',
     [row('c1')],
     { hasDns: false, dnsProblems: ['ignored'] },

@@ -230,6 +230,19 @@ describe('planRecords: endpoints whose NIC has no IP yet', () => {
   });
 });
 
+describe('planRecords: endpoints that could not be read', () => {
+  const problem = 'the NIC could not be read: AuthorizationFailed (...)';
+  it.each<[string, NamedEndpoint, string]>([
+    ['NIC refused, VNet known and linked', { ...endpoint('pe-a', vnetId('vnet-a'), undefined), problem }, ZONE_1],
+    ['endpoint refused, VNet unknown', { ...endpoint('pe-a', undefined, undefined), problem }, ''],
+  ])('%s: nothing written, the view is pending with the problem, and the problem is a DNS problem', (_situation, e, zoneIdShown) => {
+    const p = plan({ zones: [zone(ZONE_1, 'corp.example', vnetId('vnet-a'))], endpoints: [e] });
+    expect(p.ops).toEqual([]);
+    expect(p.views.get('conn-pe-a')).toEqual([expect.objectContaining({ state: 'pending', zoneId: zoneIdShown, message: problem })]);
+    expect(p.problems).toEqual([`endpoint pe-a: ${problem}`]);
+  });
+});
+
 describe('planRecords: views carry the record', () => {
   it('a written view names the fqdn, the zone and the IP', () => {
     const p = plan({ zones: [zone(ZONE_1, 'corp.example', vnetId('vnet-a'))], endpoints: [A] });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import { appGrants } from './app-grants';
 import { startAzurite, type RunningAzurite } from './durable/azurite';
 import { exitWithParentArgs } from './exit-with-parent';
 import { startDevhost, type RunningDevhost } from './index';
@@ -108,6 +109,13 @@ async function main(): Promise<void> {
       void stopAll(1, 'the emulator exited');
     });
     say(`emulator (ARM) on ${emulator.url} (CA ${emulator.caFile})`);
+    // The app's principal may do in the emulator exactly what infra grants it in Azure (app-grants.ts).
+    const grants = appGrants(REPO_ROOT, { subscriptionId: process.env.PLF_HUB_SUBSCRIPTION_ID ?? HUB.PLF_HUB_SUBSCRIPTION_ID, resourceGroup: process.env.PLF_HUB_RESOURCE_GROUP ?? HUB.PLF_HUB_RESOURCE_GROUP });
+    for (const g of grants) {
+      const res = await control(emulator.url, fs.readFileSync(emulator.caFile), 'PUT', `/_emulator/role-assignments/${encodeURIComponent(g.name)}`, { scope: g.scope, actions: g.actions });
+      if (res.status >= 300) throw new Error(`granting the app ${g.name} failed: ${res.status} ${res.body}`);
+    }
+    say(`the app's roles: ${grants.map((g) => g.scope.split('/').pop()).join(', ')} (infra/roles.json, as infra assigns them)`);
 
     const devhostPort = await choosePort(config.devhost, 'devhost', 'PLF_DEVHOST_PORT');
     parts.devhost = await withProgress('starting devhost with the app', startDevhost({

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../../tools/devhost/durable/azurite';
+import { appGrants } from '../../../tools/devhost/app-grants';
 import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
 import type { EmulatorOptions } from '../../../tools/emulator/server';
@@ -88,6 +89,11 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     PLF_DRIFT_CHECK_SECONDS: '3600',
     ...extraEnv,
   };
+  // The app's principal may do exactly what infra grants it (tools/devhost/app-grants.ts).
+  for (const g of appGrants(ROOT, { subscriptionId: env.PLF_HUB_SUBSCRIPTION_ID ?? IDS.hubSub, resourceGroup: env.PLF_HUB_RESOURCE_GROUP })) {
+    const r = await emu.control('PUT', `/role-assignments/${encodeURIComponent(g.name)}`, { scope: g.scope, actions: g.actions });
+    if (r.status >= 300) throw new Error(`granting the app ${g.name} failed: ${r.status} ${JSON.stringify(r.body)}`);
+  }
   let { child, url } = await spawnDevhost(env, (s) => (log += s));
   // The app's Event Grid trigger gets the provider subscription's events, with the filters infra
   // deploys (as `npm start` subscribes it).

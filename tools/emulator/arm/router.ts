@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { authorize } from './authorization';
 import { ArmError, invalidRequestFormat, methodNotAllowed, noRegisteredProvider, resourceGroupNotFound, subscriptionNotFound } from './errors';
 import { kindOf } from './request-log';
 import { parseArmPath, type ArmPath } from './resource-path';
@@ -117,6 +118,8 @@ export class ArmRouter {
       }
     }
     const body = parseBody(inc.rawBody);
+    // Identity and scope (AUTH-n): the caller's tenant and role assignments, before any existence check.
+    if (raw?.arm !== false) authorize(this.emu, inc.headers, method, pathname, body);
     this.emu.lro.settleDue();
 
     if (raw) {

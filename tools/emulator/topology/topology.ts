@@ -53,6 +53,8 @@ export interface ResourceGroupSeed {
 export interface SubscriptionSeed {
   subscriptionId: string;
   displayName: string;
+  /** The subscription's tenant (default: the topology's). The app's token is refused outside its tenant (AUTH-4). */
+  tenantId?: string;
   resourceGroups: ResourceGroupSeed[];
 }
 
@@ -66,6 +68,8 @@ export interface Topology {
   tenantId?: string;
   subscriptions: SubscriptionSeed[];
   targets?: TargetSeed[];
+  /** Role assignments at start and reset (providers/authorization; arm/authorization.ts RoleAssignment, `name` optional). */
+  roleAssignments?: unknown[];
   [section: string]: unknown;
 }
 
@@ -84,6 +88,7 @@ export function loadTopology(source?: string | object): Topology {
   else
     top.subscriptions.forEach((s, i) => {
       if (typeof s.subscriptionId !== 'string') problems.push(`subscriptions[${i}].subscriptionId is required.`);
+      if (s.tenantId !== undefined && typeof s.tenantId !== 'string') problems.push(`subscriptions[${i}].tenantId must be a string.`);
       if (!Array.isArray(s.resourceGroups)) problems.push(`subscriptions[${i}].resourceGroups must be an array.`);
       else
         s.resourceGroups.forEach((g, j) => {

@@ -99,7 +99,7 @@ export const provider: EmulatorProvider = {
   seed(emu, topology: Topology) {
     const tenantId = topology.tenantId ?? emu.options.tenantId;
     for (const s of topology.subscriptions) {
-      emu.state.subscriptions.set(s.subscriptionId.toLowerCase(), { subscriptionId: s.subscriptionId, displayName: s.displayName, tenantId });
+      emu.state.subscriptions.set(s.subscriptionId.toLowerCase(), { subscriptionId: s.subscriptionId, displayName: s.displayName, tenantId: s.tenantId ?? tenantId });
       for (const g of s.resourceGroups) putResourceGroup(emu, s.subscriptionId, g.name, g.location, g.tags);
     }
     for (const t of topology.targets ?? []) emu.state.targets.set(t.ip, { ip: t.ip, openPorts: [...t.openPorts], up: t.up ?? true });
