@@ -6,6 +6,10 @@ import type { HubPlacement } from '../../../core/app-settings';
 import { forwardTags } from '../../../core/names';
 import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { lbBody, plsBody } from '../helpers/network-fixtures';
+import { appGrants } from '../../../tools/devhost/app-grants';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../..');
 
 /**
  * The product's provider-side connection calls (azure/private-endpoint/connections.ts and the
@@ -24,6 +28,11 @@ beforeAll(async () => {
 afterAll(async () => t.stop());
 beforeEach(async () => {
   await t.control('POST', '/reset');
+  // The product's clients act as the app's principal: grant it what infra grants (AUTH rows).
+  for (const g of appGrants(ROOT, { subscriptionId: IDS.hubSub, resourceGroup: IDS.hubRg })) {
+    const r = await t.control('PUT', `/role-assignments/${encodeURIComponent(g.name)}`, { scope: g.scope, actions: g.actions });
+    if (r.status >= 300) throw new Error(`granting the app ${g.name} failed: ${r.status}`);
+  }
 });
 
 const FORWARD = 't';
