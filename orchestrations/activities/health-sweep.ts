@@ -1,5 +1,5 @@
 import { healthSettings, hubPlacement, type Env } from '../../core/app-settings';
-import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, suspensionInForce, type ForwardHealthDecision, type NodeInput, type RecycleEntry } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, nodeVerdict, publishedBefore, suspensionInForce, type ForwardHealthDecision, type MetricPoint, type NodeInput, type RecycleEntry } from '../../core/health';
 import { setCondition, type Condition, type HealthSection, type NodeHealthRecord } from '../../core/status';
 import { readMetricBatches, type MetricTarget } from '../../azure/metrics/batch';
 import { readInstances, type InstanceView } from '../../azure/scale-set/instances';
@@ -104,6 +104,8 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     : { reads: new Map(), calls: 0 };
   summary.metricsCalls += nat.calls;
 
+  // Points stamped later are not published in full yet (the trailing minute is partial).
+  const until = publishedBefore(now, settings.metricDelaySeconds);
   for (const r of records) {
     const prev: HealthSection = r.health ?? { conditions: [], nodes: [] };
     const p = placements.get(r.name)!;
@@ -117,10 +119,8 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     }
     const known: { instanceId: string; ip?: string }[] = prev.nodes.length ? prev.nodes : r.status.nodes;
     const knownIps = new Set(known.map((n) => n.ip).filter(Boolean));
-    const bad = (pts: { value?: number }[] | undefined) => {
-      const last = [...(pts ?? [])].reverse().find((x) => typeof x.value === 'number');
-      return !last || last.value! < 50;
-    };
+    // Not healthy by its last published point (none: unknown, also suspect).
+    const bad = (pts: MetricPoint[] | undefined) => nodeVerdict(pts ?? [], undefined, until).health !== 'healthy';
     const replaced = new Set((r.recycle?.history ?? []).filter((h) => h.action === 'replace').map((h) => h.instanceId));
     // Suspect or unknown: a bad last point, an IP no known node has, a node replaced since (its IP
     // may be reused by the new instance), a recycle running, fewer nodes than the spec asks for.
@@ -191,7 +191,7 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     let conditions = conditionsOf(prev.conditions, d, nextSuspended, nodes.length === 1, now);
     const natRead = r.status.resources.privateLinkServiceId ? nat.reads.get(r.status.resources.privateLinkServiceId.toLowerCase()) : undefined;
     if (natRead) {
-      const usage = natRead.ok ? natUsage(natRead.byDimension) : undefined;
+      const usage = natRead.ok ? natUsage(natRead.byDimension, until) : undefined;
       const count = Math.max(r.natIps?.count ?? 1, natRead.ok ? Object.keys(natRead.byDimension).length : 1);
       const n = decideNatPorts({ ...(usage !== undefined ? { usagePercent: usage } : {}), count, ...(r.natIps?.lastRaisedAt ? { lastRaisedAt: r.natIps.lastRaisedAt } : {}), now, thresholdPercent: settings.natThresholdPercent, cooldownSeconds: settings.natCooldownSeconds });
       const pct = usage === undefined ? 'unknown' : `${Math.round(usage)}%`;
