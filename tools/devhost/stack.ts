@@ -11,6 +11,7 @@ import { withProgress } from './progress';
 import { stackFilePath } from './stack-file';
 import { acquireStackLock, refusalMessage } from './stack-lock';
 import { stackConfig, type StackPort } from './stack-config';
+import { DEFAULT_DELAY_GRAINS, DEFAULT_GRAIN_SECONDS } from '../emulator/providers/monitor/history';
 
 /**
  * `npm start`: the whole local stack — Azurite (tables, data under .local/azurite), the emulator
@@ -31,6 +32,9 @@ const HUB = {
   PLF_LOCATION: 'westeurope',
   // The local emulator completes operations in about a second: poll more often than in Azure.
   PLF_POLL_INTERVAL_MS: '500',
+  // A metric point is published in full its grain plus the publication delay after its timestamp
+  // (the emulator's defaults, as in Azure: PT1M points published later); the health watch waits that long.
+  PLF_HEALTH_METRIC_DELAY_SECONDS: String(DEFAULT_GRAIN_SECONDS * (1 + DEFAULT_DELAY_GRAINS)),
 };
 
 // The default topology's allowed consumer subnet (emulator/README.md).
