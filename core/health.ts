@@ -231,6 +231,11 @@ export const MAX_NAT_IPS = 8;
 export interface NatInput {
   /** The highest usage over the NAT IPs in the last point with data (undefined: no data). */
   usagePercent?: number;
+  /**
+   * NAT IPs with a value in that point. Fewer than `count`: the last NAT IP added is not in the
+   * published usage yet (Azure publishes minutes late), so the usage is the old one: wait.
+   */
+  observedIps?: number;
   /** NAT IPs the service has now (or the count asked for, whichever is higher). */
   count: number;
   lastRaisedAt?: string;
@@ -243,20 +248,26 @@ export type NatDecision =
   | { action: 'none' | 'unknown' }
   | { action: 'raise'; count: number }
   | { action: 'cooldown'; until: string }
+  | { action: 'pending'; observedIps: number }
   | { action: 'at-max' };
 
 export function decideNatPorts(i: NatInput): NatDecision {
   if (i.usagePercent === undefined) return { action: 'unknown' };
   if (i.usagePercent <= i.thresholdPercent) return { action: 'none' };
+  if (i.observedIps !== undefined && i.observedIps < Math.min(i.count, MAX_NAT_IPS)) return { action: 'pending', observedIps: i.observedIps };
   if (i.count >= MAX_NAT_IPS) return { action: 'at-max' };
   if (i.lastRaisedAt && secondsBetween(i.lastRaisedAt, i.now) < i.cooldownSeconds) return { action: 'cooldown', until: new Date(Date.parse(i.lastRaisedAt) + i.cooldownSeconds * 1000).toISOString() };
   return { action: 'raise', count: i.count + 1 };
 }
 
-/** The last published usage with data, highest over the NAT IPs. `until`: points stamped later are not published yet. */
-export function natUsage(byIp: Record<string, readonly MetricPoint[]>, until?: string): number | undefined {
-  const lasts = Object.values(byIp)
-    .map((pts) => usable(pts, undefined, until).at(-1)?.value)
-    .filter((v): v is number => v !== undefined);
-  return lasts.length ? Math.max(...lasts) : undefined;
+/**
+ * The usage of the last published point with data: the highest over the NAT IPs with a value at
+ * that timestamp, and how many they are. `until`: points stamped later are not published yet.
+ */
+export function natUsage(byIp: Record<string, readonly MetricPoint[]>, until?: string): { usagePercent: number; observedIps: number } | undefined {
+  const series = Object.values(byIp).map((pts) => usable(pts, undefined, until));
+  const last = series.map((pts) => pts.at(-1)?.time).filter((t): t is string => !!t).sort((a, b) => Date.parse(a) - Date.parse(b)).pop();
+  if (!last) return undefined;
+  const values = series.map((pts) => pts.find((p) => Date.parse(p.time) === Date.parse(last))?.value).filter((v): v is number => v !== undefined);
+  return { usagePercent: Math.max(...values), observedIps: values.length };
 }

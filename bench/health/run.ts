@@ -29,7 +29,7 @@ const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 type Entry = { method: string; path: string; resourceType?: string };
 
 function topology(): object {
-  const t = JSON.parse(fs.readFileSync(path.join(ROOT, 'emulator/topology/default.json'), 'utf8')) as { subscriptions: { resourceGroups: { name: string; virtualNetworks?: { name: string; addressPrefixes: string[]; subnets: { name: string; addressPrefix: string }[] }[] }[] }[] };
+  const t = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools/emulator/topology/default.json'), 'utf8')) as { subscriptions: { resourceGroups: { name: string; virtualNetworks?: { name: string; addressPrefixes: string[]; subnets: { name: string; addressPrefix: string }[] }[] }[] }[] };
   for (const sub of t.subscriptions) for (const rg of sub.resourceGroups) for (const v of rg.virtualNetworks ?? []) {
     if (v.name !== 'vnet-hub') continue;
     v.addressPrefixes = ['10.0.0.0/16'];

@@ -191,9 +191,10 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     let conditions = conditionsOf(prev.conditions, d, nextSuspended, nodes.length === 1, now);
     const natRead = r.status.resources.privateLinkServiceId ? nat.reads.get(r.status.resources.privateLinkServiceId.toLowerCase()) : undefined;
     if (natRead) {
-      const usage = natRead.ok ? natUsage(natRead.byDimension, until) : undefined;
+      const observed = natRead.ok ? natUsage(natRead.byDimension, until) : undefined;
+      const usage = observed?.usagePercent;
       const count = Math.max(r.natIps?.count ?? 1, natRead.ok ? Object.keys(natRead.byDimension).length : 1);
-      const n = decideNatPorts({ ...(usage !== undefined ? { usagePercent: usage } : {}), count, ...(r.natIps?.lastRaisedAt ? { lastRaisedAt: r.natIps.lastRaisedAt } : {}), now, thresholdPercent: settings.natThresholdPercent, cooldownSeconds: settings.natCooldownSeconds });
+      const n = decideNatPorts({ ...(observed ? observed : {}), count, ...(r.natIps?.lastRaisedAt ? { lastRaisedAt: r.natIps.lastRaisedAt } : {}), now, thresholdPercent: settings.natThresholdPercent, cooldownSeconds: settings.natCooldownSeconds });
       const pct = usage === undefined ? 'unknown' : `${Math.round(usage)}%`;
       if (n.action === 'raise') {
         await registry.raiseNatIps(r.name, n.count, now);
@@ -210,7 +211,9 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
               ? { type: 'NatPortsAvailable', status: 'False', reason: 'NatIpAdded', message: `NAT port usage ${pct}: NAT IPs raised to ${n.count}` }
               : n.action === 'cooldown'
                 ? { type: 'NatPortsAvailable', status: 'False', reason: 'Cooldown', message: `NAT port usage ${pct} with ${count} NAT IP(s); the last NAT IP was added recently (next possible at ${n.until})` }
-                : { type: 'NatPortsAvailable', status: 'False', reason: 'MaxNatIps', message: `NAT port usage ${pct} with ${MAX_NAT_IPS} NAT IPs, Azure's maximum: no NAT IP can be added` },
+                : n.action === 'pending'
+                  ? { type: 'NatPortsAvailable', status: 'False', reason: 'NatIpPending', message: `NAT port usage ${pct} measured on ${n.observedIps} of ${count} NAT IP(s): the last one added is not in the published metrics yet` }
+                  : { type: 'NatPortsAvailable', status: 'False', reason: 'MaxNatIps', message: `NAT port usage ${pct} with ${MAX_NAT_IPS} NAT IPs, Azure's maximum: no NAT IP can be added` },
         now,
       );
     }

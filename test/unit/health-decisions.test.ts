@@ -180,19 +180,22 @@ describe('decideNatPorts', () => {
     ['usage above the threshold with 1 NAT IP: one more (2)', nat({ usagePercent: 95 }), { action: 'raise', count: 2 }],
     ['above the threshold again inside the cooldown: wait', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(500) }), { action: 'cooldown' }],
     ['above the threshold after the cooldown: one more', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(0), cooldownSeconds: 900, now: at(1000) }), { action: 'raise', count: 3 }],
-    ['above the threshold with 8 NAT IPs: at the maximum, no write', nat({ usagePercent: 99, count: 8 }), { action: 'at-max' }],
+    ['above the threshold with 8 NAT IPs: at the maximum, no write', nat({ usagePercent: 99, count: 8, observedIps: 8 }), { action: 'at-max' }],
+    ['above the threshold measured on 1 of 2 NAT IPs (the one just added not published yet): wait, no third', nat({ usagePercent: 95, count: 2, observedIps: 1 }), { action: 'pending', observedIps: 1 }],
+    ['above the threshold measured on every NAT IP: one more', nat({ usagePercent: 95, count: 2, observedIps: 2 }), { action: 'raise', count: 3 }],
+    ['below the threshold on 1 of 2 NAT IPs: nothing', nat({ usagePercent: 40, count: 2, observedIps: 1 }), { action: 'none' }],
   ] as [string, NatInput, object][])('%s', (_name, input, want) => {
     expect(decideNatPorts(input)).toMatchObject(want);
   });
 
-  it('usage is the highest last value over the NAT IPs', () => {
-    expect(natUsage({ a: series([10, 20]), b: series([90, 85]) })).toBe(85);
-    expect(natUsage({ a: [{ time: at(0) }] })).toBeUndefined();
-  });
-
-  it('usage skips trailing empty points and points not yet published', () => {
-    expect(natUsage({ a: [...series([10, 90]), { time: at(660) }] })).toBe(90);
-    expect(natUsage({ a: [...series([10, 20]), { time: at(660), value: 95 }] }, at(600))).toBe(20);
+  it.each([
+    ['the highest value of the last point over the NAT IPs', { a: series([10, 20]), b: series([90, 85]) }, undefined, { usagePercent: 85, observedIps: 2 }],
+    ['no values: unknown', { a: [{ time: at(0) }] }, undefined, undefined],
+    ['a NAT IP without a value in the last point (just added) is not counted', { a: series([90, 90]), b: [{ time: at(540) }, { time: at(600) }] }, undefined, { usagePercent: 90, observedIps: 1 }],
+    ['trailing empty points are skipped', { a: [...series([10, 90]), { time: at(660) }] }, undefined, { usagePercent: 90, observedIps: 1 }],
+    ['points not yet published are not read', { a: [...series([10, 20]), { time: at(660), value: 95 }] }, at(600), { usagePercent: 20, observedIps: 1 }],
+  ] as [string, Record<string, MetricPoint[]>, string | undefined, object | undefined][])('natUsage: %s', (_name, byIp, until, want) => {
+    expect(natUsage(byIp, until)).toEqual(want);
   });
 });
 
