@@ -6,8 +6,8 @@ import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
 /**
  * The health watch end to end (devhost + Azurite + emulator, real SDK clients, the metrics batch
  * API): the emulator's metric grain is GRAIN_S with a sampled history and points published late as
- * in Azure (the emulator's delay of two grains; the stack sets PLF_HEALTH_METRIC_DELAY_SECONDS to
- * match), sweeps are driven by invoking the timer through devhost's admin endpoint (its schedule
+ * in Azure (shortened here to 1 s after the grain closes; the stack sets
+ * PLF_HEALTH_METRIC_DELAY_SECONDS to match), sweeps are driven by invoking the timer through devhost's admin endpoint (its schedule
  * never fires here), grace 0. Tests wait on what they caused (a condition, an action, the nodes'
  * last judged point passing a time), not fixed sleeps. Each test has its own forward name.
  * Assertions are about behaviour (what was done to the scale set, status, action log), never timings.
@@ -46,7 +46,7 @@ async function sweepUntil<T>(until: () => Promise<T | undefined>, what: string, 
   return eventually(async () => {
     await sweep();
     return until();
-  }, what, timeoutMs, 2500);
+  }, what, timeoutMs, 1500);
 }
 async function putForward(name: string, count: number) {
   const r = await s.api<ForwardBody>('PUT', `/api/forwards/${name}`, { ...example, nodes: { ...example.nodes, count } });
@@ -86,7 +86,7 @@ async function allHealthy(name: string, count: number) {
 }
 
 beforeAll(async () => {
-  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_HEALTH_VERIFY_POLLS: '100', PLF_POLL_INTERVAL_MS: '500', PLF_NAT_PORTS_COOLDOWN_SECONDS: '0' }, {}, { grainSeconds: GRAIN_S });
+  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_HEALTH_VERIFY_POLLS: '100', PLF_POLL_INTERVAL_MS: '500', PLF_NAT_PORTS_COOLDOWN_SECONDS: '0' }, {}, { grainSeconds: GRAIN_S, publicationDelaySeconds: 1 });
 }, 120_000);
 afterAll(() => s?.stop());
 afterEach(async () => {

@@ -85,6 +85,7 @@ describe('edges', () => {
   it.each([
     ['a dimension the metric does not have', "BackendIPAddress eq '*'", 'VipAvailability', /VipAvailability has no dimension BackendIPAddress/],
     ['a filter the emulator cannot read', "startswith(BackendIPAddress, '10')", 'DipAvailability', /not supported/],
+    ['or across two dimensions (Azure: invalid variant)', "BackendIPAddress eq '10.0.1.4' or BackendPort eq '8000'", 'DipAvailability', /not supported/],
   ])('%s is 400 naming it', async (_s, filter, metric, message) => {
     const r = await emu.raw<{ error: { message: string } }>('GET', `${fwd.lbId}/providers/Microsoft.Insights/metrics?api-version=2023-10-01&metricnames=${metric}&$filter=${encodeURIComponent(filter)}`);
     expect(r.status).toBe(400);
