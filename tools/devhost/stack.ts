@@ -11,7 +11,6 @@ import { withProgress } from './progress';
 import { stackFilePath } from './stack-file';
 import { acquireStackLock, refusalMessage } from './stack-lock';
 import { stackConfig, type StackPort } from './stack-config';
-import { DEFAULT_DELAY_GRAINS, DEFAULT_GRAIN_SECONDS } from '../emulator/providers/monitor/history';
 
 /**
  * `npm start`: the whole local stack — Azurite (tables, data under .local/azurite), the emulator
@@ -32,10 +31,14 @@ const HUB = {
   PLF_LOCATION: 'westeurope',
   // The local emulator completes operations in about a second: poll more often than in Azure.
   PLF_POLL_INTERVAL_MS: '500',
-  // A metric point is published in full its grain plus the publication delay after its timestamp
-  // (the emulator's defaults, as in Azure: PT1M points published later); the health watch waits that long.
-  PLF_HEALTH_METRIC_DELAY_SECONDS: String(DEFAULT_GRAIN_SECONDS * (1 + DEFAULT_DELAY_GRAINS)),
 };
+
+/**
+ * The local metric grain (seconds): shorter than Azure's minute so the health watch acts in seconds
+ * locally. Points are still published late (the emulator's delay of two grains); the app's
+ * PLF_HEALTH_METRIC_DELAY_SECONDS is set to grain + delay, when a point is published in full.
+ */
+const LOCAL_METRIC_GRAIN_SECONDS = 5;
 
 // The default topology's allowed consumer subnet (emulator/README.md).
 const SPOKE_LINKED = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/linked';
@@ -112,6 +115,10 @@ async function main(): Promise<void> {
       void stopAll(1, 'the emulator exited');
     });
     say(`emulator (ARM) on ${emulator.url} (CA ${emulator.caFile})`);
+    const metricTiming = await control(emulator.url, fs.readFileSync(emulator.caFile), 'PUT', '/_emulator/settings', { metricGrainSeconds: LOCAL_METRIC_GRAIN_SECONDS });
+    if (metricTiming.status !== 200) throw new Error(`setting the emulator's metric grain failed: ${metricTiming.status} ${metricTiming.body}`);
+    const timing = JSON.parse(metricTiming.body) as { metricGrainSeconds: number; metricPublicationDelaySeconds: number };
+    const metricDelay = String(Math.ceil(timing.metricGrainSeconds + timing.metricPublicationDelaySeconds));
 
     const devhostPort = await choosePort(config.devhost, 'devhost', 'PLF_DEVHOST_PORT');
     parts.devhost = await withProgress('starting devhost with the app', startDevhost({
@@ -129,7 +136,7 @@ async function main(): Promise<void> {
         // No Entra ID sign-in locally, said explicitly (unset, the app refuses every API call).
         PLF_AUTH: 'off',
         // Defaults for the built-in topology; a setting in the environment wins.
-        ...Object.fromEntries(Object.entries(HUB).filter(([k]) => process.env[k] === undefined)),
+        ...Object.fromEntries(Object.entries({ ...HUB, PLF_HEALTH_METRIC_DELAY_SECONDS: metricDelay }).filter(([k]) => process.env[k] === undefined)),
       },
     }));
     const devhostUrl = parts.devhost.url;
