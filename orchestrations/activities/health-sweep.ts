@@ -15,7 +15,9 @@ import { actionLog, clients, forwardRegistry } from './context';
  *  2. per forward: backend IPs map to nodes from what the health section (or the reconcile's
  *     status) already knows; the scale set's instance views are read only when a node is suspect
  *     (a bad last point) or unknown (an IP no node is known for, a node without data);
- *  3. core/health.ts decides; the section (conditions NodesHealthy, TargetsReachable,
+ *  3. core/health.ts decides, on published points only (stamped at least
+ *     PLF_HEALTH_METRIC_DELAY_SECONDS before now: Azure publishes late; points without values are
+ *     gaps, unknown); the section (conditions NodesHealthy, TargetsReachable,
  *     RecycleSuspended, per-node health) is written only when it changes; a target outage and a
  *     suspension go to the action log once; the node to recycle is returned (the timer starts
  *     `recycle:{forward}` for it).
