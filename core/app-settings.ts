@@ -238,8 +238,20 @@ export function telemetryTarget(env: Env): { connectionString: string; aad: bool
  * (PLF_HEALTH_WINDOW_SECONDS, default 900: the metric span read per sweep), `metricsEndpoint`
  * (PLF_METRICS_ENDPOINT: overrides `https://{region}.metrics.monitor.azure.com`; locally the
  * emulator), the NAT port threshold (PLF_NAT_PORTS_THRESHOLD_PERCENT, default 80) and cooldown
- * (PLF_NAT_PORTS_COOLDOWN_SECONDS, default 900).
+ * (PLF_NAT_PORTS_COOLDOWN_SECONDS, default 900), and `metricDelaySeconds`
+ * (PLF_HEALTH_METRIC_DELAY_SECONDS, 1-3600, default DEFAULT_METRIC_DELAY_SECONDS).
+ *
+ * `metricDelaySeconds`: seconds from a metric point's timestamp until Azure Monitor has published it
+ * in full. Points are stamped at their minute's start, the trailing minute is partial and Azure
+ * aggregates late, publishing a minute's point minutes after it closed (azure-facts.md "Metrics";
+ * Learn "Azure Monitor Metrics overview", learn.microsoft.com/azure/azure-monitor/essentials/
+ * data-platform-metrics; the exact delay is undocumented): the health watch does not read later
+ * points. Default: one grain (60 s) + 3 minutes. Locally the stack sets it to the emulator's grain
+ * plus its publication delay. The grace default (300 s) covers it, so a new node's first points are
+ * all published inside its grace period. `windowSeconds` must exceed it by `unhealthySamples` grains,
+ * else no point is ever read (every node `unknown`).
  */
+export const DEFAULT_METRIC_DELAY_SECONDS = 240;
 export interface HealthSettings {
   schedule: string;
   unhealthySamples: number;
@@ -250,6 +262,7 @@ export interface HealthSettings {
   metricsEndpoint?: string;
   natThresholdPercent: number;
   natCooldownSeconds: number;
+  metricDelaySeconds: number;
 }
 
 export const DEFAULT_HEALTH_SCHEDULE = '0 * * * * *';
@@ -271,6 +284,7 @@ export function healthSettings(env: Env): HealthSettings {
     ...(endpoint ? { metricsEndpoint: endpoint.replace(/\/+$/, '') } : {}),
     natThresholdPercent: int(env.PLF_NAT_PORTS_THRESHOLD_PERCENT, 1, 100, 80),
     natCooldownSeconds: int(env.PLF_NAT_PORTS_COOLDOWN_SECONDS, 0, 86_400, 900),
+    metricDelaySeconds: int(env.PLF_HEALTH_METRIC_DELAY_SECONDS, 1, 3600, DEFAULT_METRIC_DELAY_SECONDS),
   };
 }
 

@@ -15,11 +15,21 @@ import type { HealthSettings } from './app-settings';
  *    (power state not running, VM agent not ready = hung), never on probe failure alone;
  *  - every node failing together is a target outage: nothing is recycled, TargetsReachable False
  *    (TargetOutage) until probes recover;
- *  - never: inside the grace period, while a recycle runs, while the reconcile rolls nodes, more
+ *  - never: inside the grace period (graceSeconds after the node was first seen, last recycled or
+ *    rolled, plus metricDelaySeconds: the points of the grace period itself are published that much
+ *    later, and a booting node's bad points must not count once they arrive), while a recycle runs, while the reconcile rolls nodes, more
  *    than one node out of service at a time (min in service = count - 1), a healthy node, a
  *    suspended node; a node recycled `recycleLimitPerHour` times in the last hour is suspended
  *    (RecycleSuspended) until the spec changes;
- *  - no metric data is never "broken": the node is `unknown`.
+ *  - no metric data is never "broken": the node is `unknown`;
+ *  - a point is read only once Azure has published it in full: `metricDelaySeconds` after its
+ *    timestamp (the grain plus Azure's late aggregation; PLF_HEALTH_METRIC_DELAY_SECONDS). The
+ *    trailing minute is partial and the ones before it may still be empty (AZURE-RULES.md MON-1,
+ *    MON-2), so later points are not read at all — a node with only such points is `unknown`;
+ *  - a point without a value (a gap) is neither good nor bad: it is skipped. A gap between two bad
+ *    points does not reset the streak (the node was not seen healthy in between; a reset would let
+ *    a node that is broken but intermittently unreported escape forever), and it does not count as a
+ *    bad point either (hysteresis counts points that show the node failing).
  */
 export const BAD_BELOW = 50;
 
@@ -37,19 +47,32 @@ export interface NodeVerdict {
   lastSample?: string;
 }
 
-/** Points with a value at or after `since`, in time order, one per timestamp. */
-function usable(points: readonly MetricPoint[], since?: string): MetricPoint[] {
+/**
+ * The latest point timestamp that is published in full at `now` (ISO): points stamped later are
+ * not read. `delaySeconds`: seconds from a point's timestamp until Azure has published it.
+ */
+export function publishedBefore(now: string, delaySeconds: number): string {
+  return new Date(Date.parse(now) - delaySeconds * 1000).toISOString();
+}
+
+/** Points with a value at or after `since` and stamped at or before `until`, in time order, one per timestamp. */
+function usable(points: readonly MetricPoint[], since?: string, until?: string): MetricPoint[] {
   const seen = new Set<string>();
   const after = since ? Date.parse(since) : -Infinity;
+  const before = until ? Date.parse(until) : Infinity;
   return [...points]
-    .filter((p) => typeof p.value === 'number' && Number.isFinite(p.value) && Date.parse(p.time) >= after)
+    .filter((p) => typeof p.value === 'number' && Number.isFinite(p.value) && Date.parse(p.time) >= after && Date.parse(p.time) <= before)
     .sort((a, b) => Date.parse(a.time) - Date.parse(b.time))
     .filter((p) => (seen.has(p.time) ? false : (seen.add(p.time), true)));
 }
 
-/** A node's health from its points: the last point decides healthy/unhealthy; no point is unknown. */
-export function nodeVerdict(points: readonly MetricPoint[], since?: string): NodeVerdict {
-  const pts = usable(points, since);
+/**
+ * A node's health from its points: the last published point with a value decides
+ * healthy/unhealthy; none is unknown. `since`: points before are not the node's (ISO); `until`:
+ * points stamped later are not published yet (publishedBefore()).
+ */
+export function nodeVerdict(points: readonly MetricPoint[], since?: string, until?: string): NodeVerdict {
+  const pts = usable(points, since, until);
   if (!pts.length) return { health: 'unknown', badStreak: 0 };
   let badStreak = 0;
   for (let i = pts.length - 1; i >= 0 && pts[i].value! < BAD_BELOW; i--) badStreak++;
@@ -94,7 +117,7 @@ export interface RecycleEntry {
 
 export interface ForwardHealthInput {
   now: string;
-  settings: Pick<HealthSettings, 'unhealthySamples' | 'graceSeconds' | 'recycleLimitPerHour'>;
+  settings: Pick<HealthSettings, 'unhealthySamples' | 'graceSeconds' | 'recycleLimitPerHour' | 'metricDelaySeconds'>;
   /** Nodes the spec asks for (min in service = count - 1). */
   desiredCount: number;
   nodes: readonly NodeInput[];
@@ -158,8 +181,9 @@ export function recyclesInLastHour(history: readonly RecycleEntry[], instanceId:
 
 export function decideForwardHealth(input: ForwardHealthInput): ForwardHealthDecision {
   const k = Math.max(1, input.settings.unhealthySamples);
+  const until = publishedBefore(input.now, input.settings.metricDelaySeconds);
   const nodes: NodeDecision[] = input.nodes.map((n) => {
-    const v = nodeVerdict(n.points, [n.lastRecycleAt, n.pointsSince].filter((x): x is string => !!x).sort().pop());
+    const v = nodeVerdict(n.points, [n.lastRecycleAt, n.pointsSince].filter((x): x is string => !!x).sort().pop(), until);
     const hung = isHung(n.evidence);
     return { instanceId: n.instanceId, ...(n.ip ? { ip: n.ip } : {}), ...v, hung, broken: hung || v.badStreak >= k };
   });
@@ -187,7 +211,7 @@ export function decideForwardHealth(input: ForwardHealthInput): ForwardHealthDec
       decision.suspend ??= { instanceId: n.instanceId, count };
     } else if (nodes.length === 1 && !n.hung) hold(n, 'single-node-no-evidence', 'a single node failing its probe cannot be told from a target outage; recycled only when the instance view shows it hung or stopped');
     else if (nodes.length > 1 && !n.hung && !healthy.some((h) => h.instanceId !== n.instanceId)) hold(n, 'no-healthy-peer', 'no other node of the forward is healthy');
-    else if (graceFrom && secondsBetween(graceFrom, input.now) < input.settings.graceSeconds) hold(n, 'grace-period', `inside the grace period (${input.settings.graceSeconds}s since ${graceFrom})`);
+    else if (graceFrom && secondsBetween(graceFrom, input.now) < input.settings.graceSeconds + input.settings.metricDelaySeconds) hold(n, 'grace-period', `inside the grace period (${input.settings.graceSeconds}s since ${graceFrom}, plus ${input.settings.metricDelaySeconds}s until the metric points of that time are published)`);
     else if (input.recycleRunning) hold(n, 'recycle-running', 'another recycle of this forward runs');
     else if (input.reconcileHoldsScaleSet) hold(n, 'reconcile-rolling', "the forward's reconcile holds the scale set (rolling nodes)");
     else if (nodes.length - 1 < minInService) hold(n, 'min-in-service', `recycling would leave fewer than ${minInService} node(s) in service`);
@@ -207,6 +231,11 @@ export const MAX_NAT_IPS = 8;
 export interface NatInput {
   /** The highest usage over the NAT IPs in the last point with data (undefined: no data). */
   usagePercent?: number;
+  /**
+   * NAT IPs with a value in that point. Fewer than `count`: the last NAT IP added is not in the
+   * published usage yet (Azure publishes minutes late), so the usage is the old one: wait.
+   */
+  observedIps?: number;
   /** NAT IPs the service has now (or the count asked for, whichever is higher). */
   count: number;
   lastRaisedAt?: string;
@@ -219,20 +248,26 @@ export type NatDecision =
   | { action: 'none' | 'unknown' }
   | { action: 'raise'; count: number }
   | { action: 'cooldown'; until: string }
+  | { action: 'pending'; observedIps: number }
   | { action: 'at-max' };
 
 export function decideNatPorts(i: NatInput): NatDecision {
   if (i.usagePercent === undefined) return { action: 'unknown' };
   if (i.usagePercent <= i.thresholdPercent) return { action: 'none' };
+  if (i.observedIps !== undefined && i.observedIps < Math.min(i.count, MAX_NAT_IPS)) return { action: 'pending', observedIps: i.observedIps };
   if (i.count >= MAX_NAT_IPS) return { action: 'at-max' };
   if (i.lastRaisedAt && secondsBetween(i.lastRaisedAt, i.now) < i.cooldownSeconds) return { action: 'cooldown', until: new Date(Date.parse(i.lastRaisedAt) + i.cooldownSeconds * 1000).toISOString() };
   return { action: 'raise', count: i.count + 1 };
 }
 
-/** The last usage with data, highest over the NAT IPs. */
-export function natUsage(byIp: Record<string, readonly MetricPoint[]>): number | undefined {
-  const lasts = Object.values(byIp)
-    .map((pts) => [...pts].reverse().find((p) => typeof p.value === 'number')?.value)
-    .filter((v): v is number => v !== undefined);
-  return lasts.length ? Math.max(...lasts) : undefined;
+/**
+ * The usage of the last published point with data: the highest over the NAT IPs with a value at
+ * that timestamp, and how many they are. `until`: points stamped later are not published yet.
+ */
+export function natUsage(byIp: Record<string, readonly MetricPoint[]>, until?: string): { usagePercent: number; observedIps: number } | undefined {
+  const series = Object.values(byIp).map((pts) => usable(pts, undefined, until));
+  const last = series.map((pts) => pts.at(-1)?.time).filter((t): t is string => !!t).sort((a, b) => Date.parse(a) - Date.parse(b)).pop();
+  if (!last) return undefined;
+  const values = series.map((pts) => pts.find((p) => Date.parse(p.time) === Date.parse(last))?.value).filter((v): v is number => v !== undefined);
+  return { usagePercent: Math.max(...values), observedIps: values.length };
 }

@@ -24,7 +24,10 @@ export interface MetricTarget {
   region: string;
 }
 
-/** Per resource: points per dimension value, or why they could not be read. */
+/**
+ * Per resource: points per dimension value, or why they could not be read. A point Azure has no
+ * value for (a gap, or a grain not yet published) comes back without `value`, never as 0.
+ */
 export type MetricRead =
   | { ok: true; byDimension: Record<string, MetricPoint[]> }
   | { ok: false; code: string; message: string };

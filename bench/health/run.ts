@@ -15,7 +15,8 @@ import { eventually, ROOT, startStack, type Stack } from '../../test/integration
  * holds about 19 forwards). N forwards (PLF_BENCH_HEALTH_FORWARDS, default 1000) of 1 node each
  * are seeded straight through ARM — the product's own ensure() of LB, scale set and PLS, no
  * orchestration — and registered in the registry with their status (resources, nodes), as a
- * converged reconcile would leave them. Then, with the emulator's metric grain at 5 s and sweeps
+ * converged reconcile would leave them. Then, with the emulator's metric grain at 5 s (points
+ * published 10 s after their grain closes; PLF_HEALTH_METRIC_DELAY_SECONDS set to match) and sweeps
  * invoked through devhost's admin endpoint, it measures:
  *  - metrics batch calls per sweep (target <= 20 for DipAvailability + <= 20 for PLSNatPortsUsage),
  *  - ARM (non-metrics) requests per sweep when all are healthy (target 0), from the emulator's log,
@@ -25,11 +26,12 @@ import { eventually, ROOT, startStack, type Stack } from '../../test/integration
  */
 const N = Number(process.env.PLF_BENCH_HEALTH_FORWARDS ?? 1000);
 const CONCURRENCY = 20;
+const GRAIN_S = 5;
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 type Entry = { method: string; path: string; resourceType?: string };
 
 function topology(): object {
-  const t = JSON.parse(fs.readFileSync(path.join(ROOT, 'emulator/topology/default.json'), 'utf8')) as { subscriptions: { resourceGroups: { name: string; virtualNetworks?: { name: string; addressPrefixes: string[]; subnets: { name: string; addressPrefix: string }[] }[] }[] }[] };
+  const t = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools/emulator/topology/default.json'), 'utf8')) as { subscriptions: { resourceGroups: { name: string; virtualNetworks?: { name: string; addressPrefixes: string[]; subnets: { name: string; addressPrefix: string }[] }[] }[] }[] };
   for (const sub of t.subscriptions) for (const rg of sub.resourceGroups) for (const v of rg.virtualNetworks ?? []) {
     if (v.name !== 'vnet-hub') continue;
     v.addressPrefixes = ['10.0.0.0/16'];
@@ -49,7 +51,7 @@ async function pool<T>(items: T[], n: number, work: (x: T, i: number) => Promise
 }
 
 async function main(): Promise<void> {
-  const s: Stack = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_POLL_INTERVAL_MS: '500', PLF_CONNECTIONS_SCHEDULE: '0 0 0 1 1 *', PLF_RECONCILE_SCHEDULE: '0 0 0 1 1 *' }, { topology: topology() });
+  const s: Stack = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_POLL_INTERVAL_MS: '500', PLF_CONNECTIONS_SCHEDULE: '0 0 0 1 1 *', PLF_RECONCILE_SCHEDULE: '0 0 0 1 1 *' }, { topology: topology() }, { grainSeconds: GRAIN_S });
   try {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-bench-health-'));
     const caFile = path.join(dir, 'ca.pem');
@@ -71,8 +73,13 @@ async function main(): Promise<void> {
       if ((i + 1) % 100 === 0) progress(`seeded ${i + 1}/${N} forwards (${Math.round((Date.now() - t0) / 1000)} s)`);
     });
     const seedMs = Date.now() - t0;
-    await s.emu.control('PUT', '/settings', { metricGrainSeconds: 5 });
-    await new Promise((r) => setTimeout(r, 6000));
+    // Points are published late (the emulator's delay of two grains, as Azure publishes minutes
+    // late): wait for the last seeded forward's first published point, so the first sweep has data.
+    const lastLb = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/loadBalancers/plf-h${N - 1}-lb`;
+    await eventually(async () => {
+      const [r] = await s.emu.metrics().queryResources([lastLb], ['DipAvailability'], 'Microsoft.Network/loadBalancers', { startTime: new Date(Date.now() - 120_000), endTime: new Date() });
+      return r.metrics[0]?.timeseries[0]?.data?.some((p) => typeof p.average === 'number') ? true : undefined;
+    }, 'a published metric point', 120_000, 1000);
 
     const sweepLines = () => s.output().split('\n').filter((l) => /health sweep: /.test(l));
     const sweep = async (): Promise<{ ms: number; line: string; arm: number; metrics: number }> => {
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
     }
     const healMs = Date.now() - brokeAt;
 
-    console.log(`\nhealth watch, ${N} forwards x 1 node (metric grain 5 s; sweeps invoked through devhost's admin endpoint)`);
+    console.log(`\nhealth watch, ${N} forwards x 1 node (metric grain ${GRAIN_S} s, points published two grains after their grain closes; sweeps invoked through devhost's admin endpoint)`);
     console.log(`  seeding through ARM + registry:            ${Math.round(seedMs / 1000)} s (not the product's provisioning path)`);
     console.log(`  metrics batch calls per sweep:             ${steady.metrics}   (target <= 40: <= 20 DipAvailability + <= 20 PLSNatPortsUsage; ${Math.ceil(N / 50)} + ${Math.ceil(N / 50)} at 50 ids per call)`);
     const armOf = (line: string) => Number(/(\d+) ARM read\(s\)/.exec(line)?.[1] ?? NaN);

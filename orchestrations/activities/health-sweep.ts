@@ -1,5 +1,5 @@
 import { healthSettings, hubPlacement, type Env } from '../../core/app-settings';
-import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, suspensionInForce, type ForwardHealthDecision, type NodeInput, type RecycleEntry } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, nodeVerdict, publishedBefore, suspensionInForce, type ForwardHealthDecision, type MetricPoint, type NodeInput, type RecycleEntry } from '../../core/health';
 import { setCondition, type Condition, type HealthSection, type NodeHealthRecord } from '../../core/status';
 import { readMetricBatches, type MetricTarget } from '../../azure/metrics/batch';
 import { readInstances, type InstanceView } from '../../azure/scale-set/instances';
@@ -15,7 +15,9 @@ import { actionLog, clients, forwardRegistry } from './context';
  *  2. per forward: backend IPs map to nodes from what the health section (or the reconcile's
  *     status) already knows; the scale set's instance views are read only when a node is suspect
  *     (a bad last point) or unknown (an IP no node is known for, a node without data);
- *  3. core/health.ts decides; the section (conditions NodesHealthy, TargetsReachable,
+ *  3. core/health.ts decides, on published points only (stamped at least
+ *     PLF_HEALTH_METRIC_DELAY_SECONDS before now: Azure publishes late; points without values are
+ *     gaps, unknown); the section (conditions NodesHealthy, TargetsReachable,
  *     RecycleSuspended, per-node health) is written only when it changes; a target outage and a
  *     suspension go to the action log once; the node to recycle is returned (the timer starts
  *     `recycle:{forward}` for it).
@@ -104,6 +106,8 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     : { reads: new Map(), calls: 0 };
   summary.metricsCalls += nat.calls;
 
+  // Points stamped later are not published in full yet (the trailing minute is partial).
+  const until = publishedBefore(now, settings.metricDelaySeconds);
   for (const r of records) {
     const prev: HealthSection = r.health ?? { conditions: [], nodes: [] };
     const p = placements.get(r.name)!;
@@ -117,10 +121,8 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     }
     const known: { instanceId: string; ip?: string }[] = prev.nodes.length ? prev.nodes : r.status.nodes;
     const knownIps = new Set(known.map((n) => n.ip).filter(Boolean));
-    const bad = (pts: { value?: number }[] | undefined) => {
-      const last = [...(pts ?? [])].reverse().find((x) => typeof x.value === 'number');
-      return !last || last.value! < 50;
-    };
+    // Not healthy by its last published point (none: unknown, also suspect).
+    const bad = (pts: MetricPoint[] | undefined) => nodeVerdict(pts ?? [], undefined, until).health !== 'healthy';
     const replaced = new Set((r.recycle?.history ?? []).filter((h) => h.action === 'replace').map((h) => h.instanceId));
     // Suspect or unknown: a bad last point, an IP no known node has, a node replaced since (its IP
     // may be reused by the new instance), a recycle running, fewer nodes than the spec asks for.
@@ -191,9 +193,10 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
     let conditions = conditionsOf(prev.conditions, d, nextSuspended, nodes.length === 1, now);
     const natRead = r.status.resources.privateLinkServiceId ? nat.reads.get(r.status.resources.privateLinkServiceId.toLowerCase()) : undefined;
     if (natRead) {
-      const usage = natRead.ok ? natUsage(natRead.byDimension) : undefined;
+      const observed = natRead.ok ? natUsage(natRead.byDimension, until) : undefined;
+      const usage = observed?.usagePercent;
       const count = Math.max(r.natIps?.count ?? 1, natRead.ok ? Object.keys(natRead.byDimension).length : 1);
-      const n = decideNatPorts({ ...(usage !== undefined ? { usagePercent: usage } : {}), count, ...(r.natIps?.lastRaisedAt ? { lastRaisedAt: r.natIps.lastRaisedAt } : {}), now, thresholdPercent: settings.natThresholdPercent, cooldownSeconds: settings.natCooldownSeconds });
+      const n = decideNatPorts({ ...(observed ? observed : {}), count, ...(r.natIps?.lastRaisedAt ? { lastRaisedAt: r.natIps.lastRaisedAt } : {}), now, thresholdPercent: settings.natThresholdPercent, cooldownSeconds: settings.natCooldownSeconds });
       const pct = usage === undefined ? 'unknown' : `${Math.round(usage)}%`;
       if (n.action === 'raise') {
         await registry.raiseNatIps(r.name, n.count, now);
@@ -210,7 +213,9 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
               ? { type: 'NatPortsAvailable', status: 'False', reason: 'NatIpAdded', message: `NAT port usage ${pct}: NAT IPs raised to ${n.count}` }
               : n.action === 'cooldown'
                 ? { type: 'NatPortsAvailable', status: 'False', reason: 'Cooldown', message: `NAT port usage ${pct} with ${count} NAT IP(s); the last NAT IP was added recently (next possible at ${n.until})` }
-                : { type: 'NatPortsAvailable', status: 'False', reason: 'MaxNatIps', message: `NAT port usage ${pct} with ${MAX_NAT_IPS} NAT IPs, Azure's maximum: no NAT IP can be added` },
+                : n.action === 'pending'
+                  ? { type: 'NatPortsAvailable', status: 'False', reason: 'NatIpPending', message: `NAT port usage ${pct} measured on ${n.observedIps} of ${count} NAT IP(s): the last one added is not in the published metrics yet` }
+                  : { type: 'NatPortsAvailable', status: 'False', reason: 'MaxNatIps', message: `NAT port usage ${pct} with ${MAX_NAT_IPS} NAT IPs, Azure's maximum: no NAT IP can be added` },
         now,
       );
     }

@@ -1,6 +1,8 @@
 import { buildForwarder, type ForwarderFixture } from './helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from './helpers/emulator';
 import { compareShapes, exampleBody, missingPaths, propertyPaths } from './helpers/shape';
+import { shortGrain } from './monitor/published';
+import { eventually } from '../helpers/wait';
 
 /** Wire bodies of compute, container instances and metrics compared with the published examples. */
 let t: TestEmulator;
@@ -30,11 +32,16 @@ beforeAll(async () => {
   })).body;
   bodies.cgGet = (await t.raw('GET', `${cg}${aciApi}`)).body;
   bodies.logs = (await t.raw('GET', `${cg}/containers/probe/logs${aciApi}`)).body;
-  bodies.batch = (
-    await t.raw('POST', `/subscriptions/${IDS.hubSub}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.Network/loadBalancers&metricnames=DipAvailability&interval=PT15M&starttime=2026-01-01T00:00:00Z&endtime=2026-01-01T01:00:00Z&filter=BackendIPAddress eq '*'`, {
+  // Metrics are published late and grains without data have no values (AZURE-RULES.md MON-1, MON-2):
+  // a short grain, then the span of one published grain.
+  await shortGrain(t);
+  type Batch = { values: { value: { timeseries: { data: { timeStamp: string; average?: number }[] }[] }[] }[] };
+  const batch = (start: Date, end: Date) =>
+    t.raw<Batch>('POST', `/subscriptions/${IDS.hubSub}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.Network/loadBalancers&metricnames=DipAvailability&interval=PT15M&starttime=${start.toISOString()}&endtime=${end.toISOString()}&filter=BackendIPAddress eq '*'`, {
       body: { resourceids: [fwd.lbId] },
-    })
-  ).body;
+    });
+  const published = await eventually(async () => (await batch(new Date(Date.now() - 60_000), new Date())).body.values?.[0]?.value[0]?.timeseries[0]?.data.find((p) => p.average !== undefined), 'a published metric point');
+  bodies.batch = (await batch(new Date(published.timeStamp), new Date(Date.parse(published.timeStamp) + 1000))).body;
 });
 afterAll(() => t?.stop());
 

@@ -5,13 +5,18 @@ import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
 
 /**
  * The health watch end to end (devhost + Azurite + emulator, real SDK clients, the metrics batch
- * API): the emulator's metric grain is 5 s with a sampled history, sweeps are driven by invoking
- * the timer through devhost's admin endpoint (its schedule never fires here), grace 0.
+ * API): the emulator's metric grain is GRAIN_S with a sampled history and points published late as
+ * in Azure (shortened here to 1 s after the grain closes; the stack sets
+ * PLF_HEALTH_METRIC_DELAY_SECONDS to match), sweeps are driven by invoking the timer through devhost's admin endpoint (its schedule
+ * never fires here), grace 0. Tests wait on what they caused (a condition, an action, the nodes'
+ * last judged point passing a time), not fixed sleeps. Each test has its own forward name.
  * Assertions are about behaviour (what was done to the scale set, status, action log), never timings.
  */
 let s: Stack;
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { nodes: Record<string, unknown> };
 const TARGETS = ['192.168.42.65', '192.168.42.66'];
+const GRAIN_S = 2;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Node { instanceId: string; ip?: string; health: string; lastSample?: string; recycles?: { action: string; time: string; result: string }[] }
 interface Cond { type: string; status: string; reason: string; message: string }
@@ -41,7 +46,7 @@ async function sweepUntil<T>(until: () => Promise<T | undefined>, what: string, 
   return eventually(async () => {
     await sweep();
     return until();
-  }, what, timeoutMs, 2500);
+  }, what, timeoutMs, 1500);
 }
 async function putForward(name: string, count: number) {
   const r = await s.api<ForwardBody>('PUT', `/api/forwards/${name}`, { ...example, nodes: { ...example.nodes, count } });
@@ -50,6 +55,27 @@ async function putForward(name: string, count: number) {
     const b = await get(name);
     return b.status.observedGeneration >= r.body.generation && b.status.phase === 'Ready' ? b : undefined;
   }, `${name} Ready`, 90_000);
+}
+/**
+ * Sweeps until every node's last judged metric point is from `grains` grains after now on: every
+ * point up to now (what the test caused before) has been published and read by a sweep.
+ */
+async function sweepPast(name: string, grains = 1) {
+  const from = new Date(Math.ceil(Date.now() / (GRAIN_S * 1000) + grains) * GRAIN_S * 1000).toISOString();
+  return sweepUntil(async () => {
+    const b = await get(name);
+    return b.status.nodes.length && b.status.nodes.every((n) => n.lastSample && n.lastSample >= from) ? b : undefined;
+  }, `${name}: every node judged on points from ${from} on`);
+}
+/** Waits until the emulator has published `k` bad points (from now on) for a node's IP, reading them as the product does. */
+async function badPointsPublished(name: string, ip: string, k: number) {
+  const since = Date.now();
+  const lbId = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/loadBalancers/plf-${name}-lb`;
+  await eventually(async () => {
+    const [r] = await s.emu.metrics().queryResources([lbId], ['DipAvailability'], 'Microsoft.Network/loadBalancers', { filter: "BackendIPAddress eq '*'", startTime: new Date(Date.now() - 60_000), endTime: new Date() });
+    const pts = (r.metrics[0].timeseries.find((t) => String(t.metadatavalues?.[0]?.value) === ip)?.data ?? []).filter((p) => typeof p.average === 'number' && p.timeStamp.getTime() >= since - GRAIN_S * 1000);
+    return pts.filter((p) => p.average! < 50).length >= k ? true : undefined;
+  }, `${name}: ${k} bad points published for ${ip}`, 60_000, 500);
 }
 /** Waits until every node of the forward reads healthy in the health section. */
 async function allHealthy(name: string, count: number) {
@@ -60,8 +86,7 @@ async function allHealthy(name: string, count: number) {
 }
 
 beforeAll(async () => {
-  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_HEALTH_VERIFY_POLLS: '100', PLF_POLL_INTERVAL_MS: '500', PLF_NAT_PORTS_COOLDOWN_SECONDS: '0' });
-  expect((await s.emu.control('PUT', '/settings', { metricGrainSeconds: 5 })).status).toBe(200);
+  s = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_HEALTH_VERIFY_POLLS: '100', PLF_POLL_INTERVAL_MS: '500', PLF_NAT_PORTS_COOLDOWN_SECONDS: '0' }, {}, { grainSeconds: GRAIN_S, publicationDelaySeconds: 1 });
 }, 120_000);
 afterAll(() => s?.stop());
 afterEach(async () => {
@@ -126,10 +151,8 @@ describe('every target down', () => {
     await s.emu.control('DELETE', '/requests');
     for (const t of TARGETS) await s.emu.control('POST', `/targets/${t}/down`);
     await sweepUntil(async () => (cond(await get('hw3'), 'TargetsReachable')?.reason === 'TargetOutage' ? true : undefined), 'hw3: TargetOutage');
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5000));
-      await sweep();
-    }
+    // Three more points of the outage judged.
+    await sweepPast('hw3', 3);
     expect((await scaleSetActions('hw3')).filter(isRecycle)).toEqual([]);
     expect(cond(await get('hw3'), 'TargetsReachable')).toMatchObject({ status: 'False', reason: 'TargetOutage' });
     expect((await actions('hw3')).filter((a) => a.action === 'target-outage')).toHaveLength(1);
@@ -145,14 +168,14 @@ describe('not recycled', () => {
     const b = await putForward('hw4', 2);
     await allHealthy('hw4', 2);
     await s.emu.control('DELETE', '/requests');
+    // Broken for three quarters of one grain, from just after its start: one bad point at most
+    // (two need more than half of each of two grains).
+    await sleep(GRAIN_S * 1000 - (Date.now() % (GRAIN_S * 1000)) + 50);
     await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip });
-    await sweep();
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(GRAIN_S * 750);
     await s.emu.control('POST', '/nodes/repair', { target: b.status.nodes[0].ip });
-    for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 5000));
-      await sweep();
-    }
+    // Every point of the break and two after it judged.
+    await sweepPast('hw4', 2);
     expect((await scaleSetActions('hw4')).filter(isRecycle)).toEqual([]);
     await allHealthy('hw4', 2);
   }, 240_000);
@@ -163,12 +186,12 @@ describe('not recycled', () => {
     const victim = b.status.nodes[0];
     for (const [i, fault] of [{ kind: 'throttle', retryAfterSeconds: 1 }, { kind: 'error', status: 500 }].entries()) {
       await s.emu.control('DELETE', '/requests');
-      expect((await s.emu.control('POST', '/faults', { ...fault, rate: 1, method: 'POST', resourceType: 'Microsoft.Insights/metrics' })).status).toBe(201);
       await s.emu.control('POST', '/nodes/break', { target: victim.ip });
-      for (let n = 0; n < 3; n++) {
-        await new Promise((r) => setTimeout(r, 5000));
-        await sweep();
-      }
+      // The node's bad points published (read from the emulator before the fault), then the sweeps
+      // fail: what they would have acted on is there, and they skip.
+      await badPointsPublished('hw5', victim.ip!, 2);
+      expect((await s.emu.control('POST', '/faults', { ...fault, rate: 1, method: 'POST', resourceType: 'Microsoft.Insights/metrics' })).status).toBe(201);
+      for (let n = 0; n < 3; n++) await sweep();
       const skipped = await get('hw5');
       expect(cond(skipped, 'NodesHealthy')).toMatchObject({ status: 'Unknown', reason: 'MetricsUnavailable' });
       expect(s.output().split('\n').filter((l) => /health sweep: /.test(l)).pop()).toMatch(new RegExp(`skipped \\d+: .*hw5 \\(metrics unavailable \\(${i === 0 ? 'TooManyRequests' : 'InternalServerError'}\\)`));
@@ -212,10 +235,8 @@ describe('one node at a time', () => {
       return c?.status === 'True' ? c : undefined;
     }, 'hw7: RecycleSuspended');
     expect(suspended.message).toContain(victim.instanceId);
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5000));
-      await sweep();
-    }
+    // Three more points of the broken node judged while suspended.
+    await sweepPast('hw7', 3);
     expect((await scaleSetActions('hw7')).filter(isRecycle)).toEqual([]);
     expect((await actions('hw7')).filter((a) => a.action === 'reimage')).toHaveLength(3);
     expect((await actions('hw7')).filter((a) => a.action === 'recycle-suspended')).toHaveLength(1);
@@ -265,20 +286,20 @@ describe('one node at a time', () => {
 
 describe('a single-node forward', () => {
   it('probe failure alone: not recycled (a target outage looks the same); hung (VM agent not ready): recycled', async () => {
-    const b = await putForward('hw9', 1);
-    await allHealthy('hw9', 1);
+    const b = await putForward('hw10', 1);
+    await allHealthy('hw10', 1);
+    const node = b.status.nodes[0];
     await s.emu.control('DELETE', '/requests');
-    await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip });
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5000));
-      await sweep();
-    }
-    expect((await scaleSetActions('hw9')).filter(isRecycle)).toEqual([]);
-    expect(cond(await get('hw9'), 'NodesHealthy')).toMatchObject({ status: 'False', reason: 'SingleNodeNoEvidence' });
-    await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[0].ip, mode: 'hung' });
-    await sweepUntil(async () => ((await actions('hw9')).some((a) => a.action === 'verify-verified') ? true : undefined), 'hw9: hung node reimaged');
-    expect((await actions('hw9')).find((a) => a.action === 'reimage')?.reason).toMatch(/hung/);
-    await allHealthy('hw9', 1);
+    await s.emu.control('POST', '/nodes/break', { target: node.ip });
+    await sweepUntil(async () => (cond(await get('hw10'), 'NodesHealthy')?.reason === 'SingleNodeNoEvidence' ? true : undefined), 'hw10: the broken single node held');
+    // Two more points of the broken node judged: still held.
+    await sweepPast('hw10', 2);
+    expect((await scaleSetActions('hw10')).filter(isRecycle)).toEqual([]);
+    expect(cond(await get('hw10'), 'NodesHealthy')).toMatchObject({ status: 'False', reason: 'SingleNodeNoEvidence' });
+    await s.emu.control('POST', '/nodes/break', { target: node.ip, mode: 'hung' });
+    await sweepUntil(async () => ((await actions('hw10')).some((a) => a.action === 'verify-verified' && a.target === node.instanceId) ? true : undefined), 'hw10: hung node reimaged and verified');
+    expect((await actions('hw10')).find((a) => a.action === 'reimage' && a.target === node.instanceId)?.reason).toMatch(/hung/);
+    await allHealthy('hw10', 1);
   }, 240_000);
 });
 
@@ -294,10 +315,9 @@ describe('NAT ports of the private link service', () => {
     // Demand of one NAT IP's ports at 100%: 2 NAT IPs bring it to 50%, below the 80% threshold.
     expect((await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: 100 })).status).toBe(200);
     await sweepUntil(async () => ((await natNames('hwn')).length === 2 ? true : undefined), 'hwn: a second NAT IP');
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5000));
-      await sweep();
-    }
+    // Usage over the two NAT IPs published and read: the sweep sees it below the threshold.
+    await sweepUntil(async () => (cond(await get('hwn'), 'NatPortsAvailable')?.reason === 'BelowThreshold' ? true : undefined), 'hwn: below the threshold with 2 NAT IPs');
+    await sweepPast('hwn', 2);
     expect(await natNames('hwn')).toEqual(['nat-1', 'nat-2']);
     expect((await actions('hwn')).filter((a) => a.action === 'nat-ip-added')).toHaveLength(1);
     expect(cond(await get('hwn'), 'NatPortsAvailable')).toMatchObject({ status: 'True', reason: 'BelowThreshold' });
@@ -307,10 +327,7 @@ describe('NAT ports of the private link service', () => {
     await sweepUntil(async () => (cond(await get('hwn'), 'NatPortsAvailable')?.reason === 'MaxNatIps' ? true : undefined), 'hwn: MaxNatIps', 180_000);
     expect(await natNames('hwn')).toHaveLength(8);
     await s.emu.control('DELETE', '/requests');
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5000));
-      await sweep();
-    }
+    await sweepPast('hwn', 3);
     expect(await plsWrites('hwn')).toEqual([]);
     expect(cond(await get('hwn'), 'NatPortsAvailable')).toMatchObject({ status: 'False', reason: 'MaxNatIps' });
     // The count lives beside the spec: drift repair keeps it.

@@ -27,7 +27,8 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
   describe.skip('status page in Chromium', () => it('needs chromium', () => undefined));
 } else {
   beforeAll(async () => {
-    s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5' });
+    // 5-second metric grain (points published two grains after it closes, as Azure publishes late).
+    s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5' }, {}, { grainSeconds: 5 });
     const put = await s.api('PUT', '/api/forwards/web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
     expect(put.status).toBe(202);
     await eventually(async () => ((await s.api<Body>('GET', '/api/forwards/web')).body.status.phase === 'Ready' ? true : undefined), 'web Ready', 60_000);
@@ -49,8 +50,7 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
     // A broken node, seen by the next reconcile pass (an identical PUT signals one).
     const node = (await s.api<Body & { status: { nodes: { ip: string }[] } }>('GET', '/api/forwards/web')).body.status.nodes[0];
     expect((await s.emu.control('POST', '/nodes/break', { target: node.ip, persistent: true })).status).toBe(200);
-    // The health watch sees it (sweeps driven through devhost; 5-second metric grain; grace keeps it from recycling).
-    await s.emu.control('PUT', '/settings', { metricGrainSeconds: 5 });
+    // The health watch sees it (sweeps driven through devhost; grace keeps it from recycling).
     await eventually(async () => {
       await s.api('POST', '/admin/functions/healthSweep', {});
       const b = (await s.api<Body & { status: { conditions: { type: string; status: string }[] } }>('GET', '/api/forwards/web')).body;

@@ -1,5 +1,5 @@
 import { healthSettings, metricsEndpointFor } from '../../core/app-settings';
-import { decideForwardHealth, decideNatPorts, natUsage, nodeVerdict, suspensionInForce, type ForwardHealthInput, type MetricPoint, type NatInput, type NodeInput } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, natUsage, nodeVerdict, publishedBefore, suspensionInForce, type ForwardHealthInput, type MetricPoint, type NatInput, type NodeInput } from '../../core/health';
 import { buildPrivateLinkService } from '../../azure/private-link-service/spec';
 import { parseForwardSpec } from '../../core/forward-spec';
 import { planBatches } from '../../azure/metrics/batch';
@@ -14,7 +14,7 @@ const BROKEN = series([100, 0, 0]);
 const node = (instanceId: string, points: MetricPoint[], extra: Partial<NodeInput> = {}): NodeInput => ({ instanceId, ip: `10.0.1.${10 + Number(instanceId)}`, points, firstSeenAt: at(-3600), ...extra });
 const base = (nodes: NodeInput[], extra: Partial<ForwardHealthInput> = {}): ForwardHealthInput => ({
   now: at(610),
-  settings: { unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3 },
+  settings: { unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3, metricDelaySeconds: 10 },
   desiredCount: nodes.length,
   nodes,
   reconcileHoldsScaleSet: false,
@@ -39,6 +39,27 @@ describe('nodeVerdict: hysteresis counts distinct metric points', () => {
     expect(v.badStreak).toBe(streak);
   });
 
+  // Azure publishes a minute's point minutes after it closed; the trailing points of a read are
+  // empty or partial (AZURE-RULES.md MON-1, MON-2). `until`: the last timestamp published in full.
+  const gap = (t: number): MetricPoint => ({ time: at(t) });
+  it.each([
+    ['trailing points without values (not yet published) are skipped: the last point with a value decides', [...BROKEN, gap(660), gap(720)], undefined, 'unhealthy', 2],
+    ['trailing empty points after good ones: still healthy', [...GOOD, gap(660), gap(720)], undefined, 'healthy', 0],
+    ['a gap between two bad points does not reset the streak (the node was not seen healthy in between) and does not count', [...series([100, 0], 480), gap(540), ...series([0], 600)], undefined, 'unhealthy', 2],
+    ['a gap between a bad and a good point: healthy', [...series([0], 480), gap(540), ...series([100], 600)], undefined, 'healthy', 0],
+    ['a trailing point with a value but not yet published in full (partial minute) is not read: a good reading does not clear two bad points', [...BROKEN, { time: at(660), value: 100 }], at(600), 'unhealthy', 2],
+    ['a partial bad reading after good ones is not read either', [...GOOD, { time: at(660), value: 0 }], at(600), 'healthy', 0],
+    ['only unpublished points (a node that just joined): unknown, not broken', series([0, 0], 720), at(600), 'unknown', 0],
+  ] as [string, MetricPoint[], string | undefined, string, number][])('%s', (_name, points, until, health, streak) => {
+    const v = nodeVerdict(points, undefined, until);
+    expect(v.health).toBe(health);
+    expect(v.badStreak).toBe(streak);
+  });
+
+  it('publishedBefore: the timestamp `delay` seconds before now', () => {
+    expect(publishedBefore(at(850), 240)).toBe(at(610));
+  });
+
   it('points before the last recycle are not counted', () => {
     expect(nodeVerdict(BROKEN, at(590)).badStreak).toBe(1);
     expect(nodeVerdict(BROKEN, at(601)).health).toBe('unknown');
@@ -56,8 +77,8 @@ describe('decideForwardHealth', () => {
     ['single node whose VM agent is not ready (hung): recycled', base([node('0', BROKEN, { evidence: { agentReady: false, powerState: 'running' } })]), { recycle: '0' }],
     ['single node stopped: recycled', base([node('0', [], { evidence: { powerState: 'stopped' } })]), { recycle: '0' }],
     ['broken node inside its grace period after create: not recycled', base([node('0', BROKEN, { firstSeenAt: at(500) }), node('1', GOOD)]), { hold: 'grace-period' }],
-    ['grace period 0 accepted: a new broken node is recycled', base([node('0', BROKEN, { firstSeenAt: at(600) }), node('1', GOOD)], { settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3 } }), { recycle: '0' }],
-    ['a replacement holding the replaced node\'s IP, its bad points from before it joined: judged on its own points only, not recycled', base([node('0', BROKEN, { pointsSince: at(600) }), node('1', GOOD)], { settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3 } }), {}],
+    ['grace period 0 accepted: a new broken node is recycled', base([node('0', BROKEN, { firstSeenAt: at(600) }), node('1', GOOD)], { settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3, metricDelaySeconds: 10 } }), { recycle: '0' }],
+    ['a replacement holding the replaced node\'s IP, its bad points from before it joined: judged on its own points only, not recycled', base([node('0', BROKEN, { pointsSince: at(600) }), node('1', GOOD)], { settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3, metricDelaySeconds: 10 } }), {}],
     ['broken node right after the reconcile rolled nodes: not recycled (grace)', base([node('0', BROKEN), node('1', GOOD)], { lastRolledAt: at(550) }), { hold: 'grace-period' }],
     ['another recycle of the forward runs: not recycled', base([node('0', BROKEN), node('1', GOOD)], { recycleRunning: true }), { hold: 'recycle-running' }],
     ['the reconcile is rolling nodes: not recycled', base([node('0', BROKEN), node('1', GOOD)], { reconcileHoldsScaleSet: true }), { hold: 'reconcile-rolling' }],
@@ -75,6 +96,22 @@ describe('decideForwardHealth', () => {
     ],
     ['a suspended node stays suspended', base([node('0', BROKEN), node('1', GOOD)], { suspended: { instanceId: '0' } }), { hold: 'suspended' }],
     ['metrics missing for every node: nothing is broken', base([node('0', []), node('1', [])]), {}],
+    // Real Azure timing: a 60 s grain, points published 240 s after their timestamp.
+    ['a node whose only points are not published yet (it just joined): unknown, nothing recycled or held', base([node('0', series([0, 0], 840)), node('1', GOOD)], { now: at(850), settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3, metricDelaySeconds: 240 } }), {}],
+    ['a node failing only in the minutes not yet published: not recycled yet', base([node('0', [...GOOD, ...series([0, 0], 720)]), node('1', GOOD)], { now: at(850), settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3, metricDelaySeconds: 240 } }), {}],
+    ['the same node once those minutes are published: recycled', base([node('0', [...GOOD, ...series([0, 0], 720)]), node('1', series([100, 100, 100, 100, 100], 720))], { now: at(960), settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3, metricDelaySeconds: 240 } }), { recycle: '0' }],
+    [
+      'grace 300 s over, but the points of its grace period arrive 240 s late: still held (a booting node\'s bad points are not counted when they arrive)',
+      base([node('0', BROKEN, { firstSeenAt: at(400) }), node('1', GOOD)], { now: at(850), settings: { unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3, metricDelaySeconds: 240 } }),
+      { hold: 'grace-period' },
+    ],
+    [
+      'grace plus the metric delay over: recycled',
+      base([node('0', series([100, 0, 0, 0, 0], 720), { firstSeenAt: at(400) }), node('1', series([100, 100, 100, 100, 100], 720))], { now: at(960), settings: { unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3, metricDelaySeconds: 240 } }),
+      { recycle: '0' },
+    ],
+    ['two bad points, then trailing points without values: recycled (a gap is not a recovery)', base([node('0', [...BROKEN, { time: at(660) }, { time: at(720) }]), node('1', GOOD)]), { recycle: '0' }],
+    ['every node with only unpublished points: no outage, nothing recycled', base([node('0', series([0, 0], 840)), node('1', series([0, 0], 840))], { now: at(850), settings: { unhealthySamples: 2, graceSeconds: 0, recycleLimitPerHour: 3, metricDelaySeconds: 240 } }), {}],
   ];
   it.each(cases)('%s', (_name, input, want) => {
     const d = decideForwardHealth(input);
@@ -102,7 +139,9 @@ describe('suspensionInForce: what the sweep honours and the resume route lifts',
 
 describe('health settings', () => {
   it.each([
-    ['defaults', {}, { schedule: '0 * * * * *', unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3, natThresholdPercent: 80, natCooldownSeconds: 900 }],
+    ['defaults', {}, { schedule: '0 * * * * *', unhealthySamples: 2, graceSeconds: 300, recycleLimitPerHour: 3, natThresholdPercent: 80, natCooldownSeconds: 900, metricDelaySeconds: 240 }],
+    ['a local metric delay (the emulator\'s grain + publication delay)', { PLF_HEALTH_METRIC_DELAY_SECONDS: '15' }, { metricDelaySeconds: 15 }],
+    ['a metric delay of 0 (would read partial minutes) falls back to the default', { PLF_HEALTH_METRIC_DELAY_SECONDS: '0' }, { metricDelaySeconds: 240 }],
     ['a 5-second schedule and a zero grace period are accepted', { PLF_HEALTH_SCHEDULE: '*/5 * * * * *', PLF_HEALTH_GRACE_SECONDS: '0' }, { schedule: '*/5 * * * * *', graceSeconds: 0 }],
     ['nonsense falls back to the defaults', { PLF_HEALTH_SCHEDULE: 'often', PLF_HEALTH_GRACE_SECONDS: '-1', PLF_HEALTH_UNHEALTHY_SAMPLES: '0' }, { schedule: '0 * * * * *', graceSeconds: 300, unhealthySamples: 2 }],
   ] as [string, Record<string, string>, object][])('%s', (_name, env, want) => {
@@ -141,14 +180,22 @@ describe('decideNatPorts', () => {
     ['usage above the threshold with 1 NAT IP: one more (2)', nat({ usagePercent: 95 }), { action: 'raise', count: 2 }],
     ['above the threshold again inside the cooldown: wait', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(500) }), { action: 'cooldown' }],
     ['above the threshold after the cooldown: one more', nat({ usagePercent: 95, count: 2, lastRaisedAt: at(0), cooldownSeconds: 900, now: at(1000) }), { action: 'raise', count: 3 }],
-    ['above the threshold with 8 NAT IPs: at the maximum, no write', nat({ usagePercent: 99, count: 8 }), { action: 'at-max' }],
+    ['above the threshold with 8 NAT IPs: at the maximum, no write', nat({ usagePercent: 99, count: 8, observedIps: 8 }), { action: 'at-max' }],
+    ['above the threshold measured on 1 of 2 NAT IPs (the one just added not published yet): wait, no third', nat({ usagePercent: 95, count: 2, observedIps: 1 }), { action: 'pending', observedIps: 1 }],
+    ['above the threshold measured on every NAT IP: one more', nat({ usagePercent: 95, count: 2, observedIps: 2 }), { action: 'raise', count: 3 }],
+    ['below the threshold on 1 of 2 NAT IPs: nothing', nat({ usagePercent: 40, count: 2, observedIps: 1 }), { action: 'none' }],
   ] as [string, NatInput, object][])('%s', (_name, input, want) => {
     expect(decideNatPorts(input)).toMatchObject(want);
   });
 
-  it('usage is the highest last value over the NAT IPs', () => {
-    expect(natUsage({ a: series([10, 20]), b: series([90, 85]) })).toBe(85);
-    expect(natUsage({ a: [{ time: at(0) }] })).toBeUndefined();
+  it.each([
+    ['the highest value of the last point over the NAT IPs', { a: series([10, 20]), b: series([90, 85]) }, undefined, { usagePercent: 85, observedIps: 2 }],
+    ['no values: unknown', { a: [{ time: at(0) }] }, undefined, undefined],
+    ['a NAT IP without a value in the last point (just added) is not counted', { a: series([90, 90]), b: [{ time: at(540) }, { time: at(600) }] }, undefined, { usagePercent: 90, observedIps: 1 }],
+    ['trailing empty points are skipped', { a: [...series([10, 90]), { time: at(660) }] }, undefined, { usagePercent: 90, observedIps: 1 }],
+    ['points not yet published are not read', { a: [...series([10, 20]), { time: at(660), value: 95 }] }, at(600), { usagePercent: 20, observedIps: 1 }],
+  ] as [string, Record<string, MetricPoint[]>, string | undefined, object | undefined][])('natUsage: %s', (_name, byIp, until, want) => {
+    expect(natUsage(byIp, until)).toEqual(want);
   });
 });
 

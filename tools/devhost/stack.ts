@@ -34,6 +34,13 @@ const HUB = {
   PLF_POLL_INTERVAL_MS: '500',
 };
 
+/**
+ * The local metric grain (seconds): shorter than Azure's minute so the health watch acts in seconds
+ * locally. Points are still published late (the emulator's delay of two grains); the app's
+ * PLF_HEALTH_METRIC_DELAY_SECONDS is set to grain + delay, when a point is published in full.
+ */
+const LOCAL_METRIC_GRAIN_SECONDS = 5;
+
 // The default topology's allowed consumer subnet (emulator/README.md).
 const SPOKE_LINKED = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/linked';
 
@@ -116,6 +123,10 @@ async function main(): Promise<void> {
       if (res.status >= 300) throw new Error(`granting the app ${g.name} failed: ${res.status} ${res.body}`);
     }
     say(`the app's roles: ${grants.map((g) => g.scope.split('/').pop()).join(', ')} (infra/roles.json, as infra assigns them)`);
+    const metricTiming = await control(emulator.url, fs.readFileSync(emulator.caFile), 'PUT', '/_emulator/settings', { metricGrainSeconds: LOCAL_METRIC_GRAIN_SECONDS });
+    if (metricTiming.status !== 200) throw new Error(`setting the emulator's metric grain failed: ${metricTiming.status} ${metricTiming.body}`);
+    const timing = JSON.parse(metricTiming.body) as { metricGrainSeconds: number; metricPublicationDelaySeconds: number };
+    const metricDelay = String(Math.ceil(timing.metricGrainSeconds + timing.metricPublicationDelaySeconds));
 
     const devhostPort = await choosePort(config.devhost, 'devhost', 'PLF_DEVHOST_PORT');
     parts.devhost = await withProgress('starting devhost with the app', startDevhost({
@@ -133,7 +144,7 @@ async function main(): Promise<void> {
         // No Entra ID sign-in locally, said explicitly (unset, the app refuses every API call).
         PLF_AUTH: 'off',
         // Defaults for the built-in topology; a setting in the environment wins.
-        ...Object.fromEntries(Object.entries(HUB).filter(([k]) => process.env[k] === undefined)),
+        ...Object.fromEntries(Object.entries({ ...HUB, PLF_HEALTH_METRIC_DELAY_SECONDS: metricDelay }).filter(([k]) => process.env[k] === undefined)),
       },
     }));
     const devhostUrl = parts.devhost.url;

@@ -1,60 +1,93 @@
+import { eventually } from '../../helpers/wait';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
- * The run-time metric grain (`PUT /_emulator/settings {metricGrainSeconds}`) and its sampled
- * history, through the real MetricsClient; and the "hung" break mode in the instance view.
+ * The metric history (grain, publication delay, gaps; AZURE-RULES.md MON-1, MON-2) through the
+ * real MetricsClient; and the "hung" break mode in the instance view.
  */
 let emu: TestEmulator;
 let fwd: ForwarderFixture;
+let started: number;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
+  started = Date.now();
   emu = await startTestEmulator();
   fwd = await buildForwarder(emu, { name: 'h', capacity: 2 });
 });
 afterAll(() => emu?.stop());
 
-async function series(ip: string): Promise<{ time: string; value?: number }[]> {
+async function series(ip: string, from = new Date(Date.now() - 60_000)): Promise<{ time: string; value?: number }[]> {
   const [result] = await emu.metrics().queryResources([fwd.lbId], ['DipAvailability'], 'Microsoft.Network/loadBalancers', {
     filter: "BackendIPAddress eq '*'",
-    startTime: new Date(Date.now() - 60_000),
+    startTime: from,
     endTime: new Date(),
   });
   const ts = result.metrics[0].timeseries.find((t) => String(t.metadatavalues?.[0]?.value) === ip);
   return (ts?.data ?? []).map((p) => ({ time: new Date(p.timeStamp).toISOString(), ...(typeof p.average === 'number' ? { value: p.average } : {}) }));
 }
 
-describe('metricGrainSeconds', () => {
-  it('is validated', async () => {
-    expect((await emu.control('PUT', '/settings', { metricGrainSeconds: 0 })).status).toBe(400);
-    expect((await emu.control('PUT', '/settings', { metricGrainSeconds: 1.5 })).status).toBe(400);
+describe('metric timing settings', () => {
+  it.each([
+    ['a grain of 0', { metricGrainSeconds: 0 }],
+    ['a fractional grain', { metricGrainSeconds: 1.5 }],
+    ['a publication delay of 0 (kinder than Azure)', { metricGrainSeconds: 5, metricPublicationDelaySeconds: 0 }],
+    ['a publication delay below a fifth of the grain', { metricGrainSeconds: 10, metricPublicationDelaySeconds: 1 }],
+  ])('%s is 400', async (_s, body) => {
+    const r = await emu.control<{ error: { message: string } }>('PUT', '/settings', body);
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toMatch(/metric(Grain|PublicationDelay)Seconds/);
+  });
+
+  it('defaults: a grain of 60 s (PT1M) and a publication delay of two grains', async () => {
+    expect((await emu.control('PUT', '/settings', { metricGrainSeconds: null, metricPublicationDelaySeconds: null })).body).toMatchObject({ metricGrainSeconds: 60, metricPublicationDelaySeconds: 120 });
+    expect((await emu.control('PUT', '/settings', { metricGrainSeconds: 5 })).body).toMatchObject({ metricGrainSeconds: 5, metricPublicationDelaySeconds: 10 });
+  });
+});
+
+describe('publication (MON-1) and gaps (MON-2)', () => {
+  it('points are stamped at their grain start; a point has values only once its grain closed and the delay passed; the trailing grains have none', async () => {
+    expect((await emu.control('PUT', '/settings', { metricGrainSeconds: 1, metricPublicationDelaySeconds: 3 })).status).toBe(200);
+    await eventually(async () => ((await series(fwd.nodeIps[0])).some((p) => p.value !== undefined) ? true : undefined), 'a first published point');
+    const pts = await series(fwd.nodeIps[0]);
+    const answered = Date.now();
+    expect(pts.every((p) => Date.parse(p.time) % 1000 === 0)).toBe(true);
+    const valued = pts.filter((p) => p.value !== undefined);
+    // Published: grain start + grain (1 s) + delay (3 s) no later than the answer.
+    expect(valued.length).toBeGreaterThan(0);
+    expect(valued.every((p) => Date.parse(p.time) + 4000 <= answered)).toBe(true);
+    // The grains since are in the answer, without values: the current one and those waiting out the delay.
+    expect(pts.slice(-3).every((p) => p.value === undefined)).toBe(true);
+  });
+
+  it('a grain nothing was sampled in is a point without values, never the current value', async () => {
+    // The span starts before the emulator (and its history) existed.
+    const pts = await series(fwd.nodeIps[0], new Date(started - 30_000));
+    const before = pts.filter((p) => Date.parse(p.time) < started - 1000);
+    expect(before.length).toBeGreaterThan(20);
+    expect(before.every((p) => p.value === undefined)).toBe(true);
   });
 
   it('points come at the grain with distinct timestamps; a node broken for about one grain shows a bad point between good ones', async () => {
-    expect((await emu.control<{ metricGrainSeconds: number }>('PUT', '/settings', { metricGrainSeconds: 1 })).body.metricGrainSeconds).toBe(1);
-    await sleep(2500);
+    expect((await emu.control<{ metricGrainSeconds: number }>('PUT', '/settings', { metricGrainSeconds: 1, metricPublicationDelaySeconds: 1 })).body.metricGrainSeconds).toBe(1);
     await emu.control('POST', '/nodes/break', { target: fwd.nodeIps[0] });
     await sleep(1200);
     await emu.control('POST', '/nodes/repair', { target: fwd.nodeIps[0] });
-    await sleep(2500);
-    const pts = await series(fwd.nodeIps[0]);
+    const repairedFrom = Math.ceil(Date.now() / 1000) * 1000;
+    const pts = await eventually(async () => {
+      const x = await series(fwd.nodeIps[0]);
+      return x.some((p) => p.value !== undefined && Date.parse(p.time) >= repairedFrom) ? x : undefined;
+    }, 'a point after the repair published');
     const times = pts.map((p) => p.time);
     expect(new Set(times).size).toBe(times.length);
     expect(Date.parse(times[1]) - Date.parse(times[0])).toBe(1000);
     const values = pts.map((p) => p.value);
     const firstBad = values.findIndex((v) => v !== undefined && v < 100);
     expect(firstBad).toBeGreaterThan(0);
-    expect(values[values.length - 1]).toBe(100);
+    expect(values.filter((v) => v !== undefined).at(-1)).toBe(100);
     expect(values.some((v, i) => i > firstBad && v === 100)).toBe(true);
-    expect((await series(fwd.nodeIps[1])).every((p) => p.value === 100)).toBe(true);
-  });
-
-  it('null turns the history off: every point is the current value again', async () => {
-    await emu.control('PUT', '/settings', { metricGrainSeconds: null });
-    const pts = await series(fwd.nodeIps[0]);
-    expect(pts.length).toBeGreaterThan(0);
-    expect(Date.parse(pts[1].time) - Date.parse(pts[0].time)).toBe(60_000);
+    expect((await series(fwd.nodeIps[1])).every((p) => p.value === undefined || p.value === 100)).toBe(true);
   });
 });
 

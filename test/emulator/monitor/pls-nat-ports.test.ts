@@ -1,5 +1,6 @@
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { nextGrain, settled, shortGrain } from './published';
 
 /** PLSNatPortsUsage for private link services through the real MetricsClient (batch), and its control. */
 let emu: TestEmulator;
@@ -7,17 +8,15 @@ let fwd: ForwarderFixture;
 
 beforeAll(async () => {
   emu = await startTestEmulator();
+  await shortGrain(emu);
   fwd = await buildForwarder(emu, { name: 'n', capacity: 1, pls: true });
 });
 afterAll(() => emu?.stop());
 
+/** NAT IP -> the usage of the last published point, once it holds only samples taken from now on. */
 async function usage(): Promise<Record<string, number | undefined>> {
-  const [r] = await emu.metrics().queryResources([fwd.plsId!], ['PLSNatPortsUsage'], 'Microsoft.Network/privateLinkServices', {
-    filter: "PrivateLinkServiceIPAddress eq '*'",
-    startTime: new Date(Date.now() - 5 * 60_000),
-    endTime: new Date(),
-  });
-  return Object.fromEntries(r.metrics[0].timeseries.map((t) => [String(t.metadatavalues?.[0]?.value), t.data?.[t.data.length - 1]?.average]));
+  const points = await settled(emu, fwd.plsId!, 'PLSNatPortsUsage', 'Microsoft.Network/privateLinkServices', nextGrain(), { filter: "PrivateLinkServiceIPAddress eq '*'" });
+  return Object.fromEntries(Object.entries(points).map(([k, p]) => [k.split('=')[1], p.average]));
 }
 
 it('no connections: 0% on the one NAT IP', async () => {

@@ -64,11 +64,24 @@ async function spawnDevhost(env: Record<string, string>, log: (s: string) => voi
   return { child, url };
 }
 
-/** `emulatorOptions`: e.g. a topology of its own (benchmarks). */
-export async function startStack(extraEnv: Record<string, string> = {}, emulatorOptions: EmulatorOptions = {}): Promise<Stack> {
+/** The emulator's metric timing for a stack (shortened for tests; never a zero delay). */
+export interface StackMetrics {
+  grainSeconds: number;
+  /** Default: the emulator's (two grains). */
+  publicationDelaySeconds?: number;
+}
+
+/**
+ * `emulatorOptions`: e.g. a topology of its own (benchmarks). `metrics`: the emulator's metric grain
+ * and publication delay (default: the emulator's, 60 s and two grains); the app's
+ * PLF_HEALTH_METRIC_DELAY_SECONDS is set to match (grain + delay: when a point is published in full).
+ */
+export async function startStack(extraEnv: Record<string, string> = {}, emulatorOptions: EmulatorOptions = {}, metrics?: StackMetrics): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
   const azurite = await startAzurite({ inMemory: true });
   const emu = await startTestEmulator(emulatorOptions);
+  const timing = await emu.control<{ metricGrainSeconds: number; metricPublicationDelaySeconds: number; error?: unknown }>('PUT', '/settings', metrics ? { metricGrainSeconds: metrics.grainSeconds, ...(metrics.publicationDelaySeconds !== undefined ? { metricPublicationDelaySeconds: metrics.publicationDelaySeconds } : {}) } : {});
+  if (timing.status !== 200) throw new Error(`metric settings refused: ${JSON.stringify(timing.body)}`);
   const caFile = path.join(dir, 'ca.pem');
   fs.writeFileSync(caFile, emu.emu.caPem);
   let log = '';
@@ -87,6 +100,7 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     PLF_LOCATION: IDS.location,
     PLF_POLL_INTERVAL_MS: '100',
     PLF_DRIFT_CHECK_SECONDS: '3600',
+    PLF_HEALTH_METRIC_DELAY_SECONDS: String(Math.ceil(timing.body.metricGrainSeconds + timing.body.metricPublicationDelaySeconds)),
     ...extraEnv,
   };
   // The app's principal may do exactly what infra grants it (tools/devhost/app-grants.ts).

@@ -19,11 +19,17 @@ export interface EmulatorOptionsResolved {
   /** Items per page in list responses before a nextLink is given. */
   pageSize: number;
   /**
-   * Metric grain in seconds set at run time (`PUT /_emulator/settings {metricGrainSeconds}`): when
-   * set, metrics are sampled into a per-backend history at this grain and served at it (distinct
-   * timestamps), whatever interval a query asks for. Unset: no history, every point is the current value.
+   * Metric grain in seconds set at run time (`PUT /_emulator/settings {metricGrainSeconds}`):
+   * metrics are sampled into a per-backend history at this grain and served at it (distinct
+   * timestamps), whatever interval a query asks for. Unset: 60 (Azure's PT1M).
    */
   metricGrainSeconds?: number;
+  /**
+   * Seconds after a grain closes before its point is published (`PUT /_emulator/settings
+   * {metricPublicationDelaySeconds}`). Unset: two grains. Never below a fifth of the grain
+   * (monitor/history.ts).
+   */
+  metricPublicationDelaySeconds?: number;
 }
 
 /**

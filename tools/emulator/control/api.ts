@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { applyMetricSettings, metricSettingProblems, metricSettings } from '../providers/monitor/settings';
 import { ArmError, invalidParameters } from '../arm/errors';
 import { validateFaultRule } from '../arm/faults';
 import type { ArmResponse, EmulatorRuntime, RawContext } from '../arm/types';
@@ -52,7 +53,7 @@ export function controlRoutes(deps: ControlDeps): Route[] {
     },
     { method: 'POST', pattern: /^\/save$/, handle: () => ok({ stateFile: deps.save() ?? null }) },
     { method: 'GET', pattern: /^\/state$/, handle: () => ok(emu.state.snapshot()) },
-    { method: 'GET', pattern: /^\/settings$/, handle: () => ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize, metricGrainSeconds: emu.options.metricGrainSeconds ?? null }) },
+    { method: 'GET', pattern: /^\/settings$/, handle: () => ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize, ...metricSettings(emu) }) },
     {
       method: 'PUT',
       pattern: /^\/settings$/,
@@ -62,13 +63,12 @@ export function controlRoutes(deps: ControlDeps): Route[] {
         if (!isObject(b)) throw invalidParameters(['Body must be a JSON object.']);
         if (b.lroDelayMs !== undefined && !(Number.isInteger(b.lroDelayMs) && (b.lroDelayMs as number) >= 0)) problems.push('lroDelayMs must be a non-negative integer.');
         if (b.pageSize !== undefined && !(Number.isInteger(b.pageSize) && (b.pageSize as number) >= 1)) problems.push('pageSize must be a positive integer.');
-        if (b.metricGrainSeconds !== undefined && b.metricGrainSeconds !== null && !(Number.isInteger(b.metricGrainSeconds) && (b.metricGrainSeconds as number) >= 1 && (b.metricGrainSeconds as number) <= 3600)) problems.push('metricGrainSeconds must be an integer from 1 to 3600 (null: back to no history).');
+        problems.push(...metricSettingProblems(emu, b));
         if (problems.length) throw invalidParameters(problems);
-        if (b.metricGrainSeconds === null) delete emu.options.metricGrainSeconds;
-        else if (b.metricGrainSeconds !== undefined) emu.options.metricGrainSeconds = b.metricGrainSeconds as number;
+        applyMetricSettings(emu, b);
         if (b.lroDelayMs !== undefined) emu.options.lroDelayMs = emu.lro.delayMs = b.lroDelayMs as number;
         if (b.pageSize !== undefined) emu.options.pageSize = b.pageSize as number;
-        return ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize, metricGrainSeconds: emu.options.metricGrainSeconds ?? null });
+        return ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize, ...metricSettings(emu) });
       },
     },
     // Long-running operations

@@ -5,34 +5,61 @@ import { plsRows } from './pls-metrics';
 import { withNodeIndex } from '../compute/queries';
 
 /**
- * The metric history at the run-time grain (`PUT /_emulator/settings {metricGrainSeconds}`):
- * a sampler reads every load balancer's (and private link service's) rows about five times per grain and keeps, per resource,
- * metric and time point, the samples of each dimension combination; a point's value is their
- * average (Azure's Average aggregation over the grain). So a node broken for one grain and then
- * repaired shows one bad point between good ones, and points have distinct timestamps.
- * Only the last MAX_POINTS points are kept. Without a grain nothing is sampled.
+ * The metric history, as Azure Monitor keeps it (AZURE-RULES.md MON-1, MON-2):
+ *  - a sampler reads every load balancer's (and private link service's) rows about five times per
+ *    grain and keeps, per resource, metric and grain, the samples of each dimension combination; a
+ *    point's value is their average (the Average aggregation over the grain);
+ *  - a point is stamped at its grain's start and is PUBLISHED only once the grain has closed plus a
+ *    publication delay (Azure aggregates late: points appear minutes after their minute); until
+ *    then, and for grains nothing was sampled in (before the emulator started, an LB without
+ *    backends), the point is served without values (`timeStamp` only), never filled in.
+ * Grain: `metricGrainSeconds` (default 60 = Azure's PT1M). Delay: `metricPublicationDelaySeconds`
+ * (default two grains), never less than MIN_DELAY_FRACTION of a grain: zero would serve a grain's
+ * point as final while its last samples still arrive (kinder than Azure, whose delay is minutes).
+ * Only the last MAX_POINTS points are kept; a grain change starts a new history.
  */
+export const DEFAULT_GRAIN_SECONDS = 60;
+export const DEFAULT_DELAY_GRAINS = 2;
+/** The shortest publication delay, in grains: one sampler tick. */
+export const MIN_DELAY_FRACTION = 0.2;
 const MAX_POINTS = 720;
+/** At most this many points per series in one answer (the latest ones). */
+const MAX_SERVED_POINTS = 1440;
 const BAG = 'monitor.history';
 
 /** resource id (lower) -> metric -> point time (ms) -> row key -> samples. */
-type History = Record<string, Record<string, Record<string, Record<string, { dims: Record<string, string>; sum: number; n: number }>>>>;
-
-function history(emu: EmulatorRuntime): History {
-  return emu.state.bag<History>(BAG, () => ({}));
+type Points = Record<string, Record<string, Record<string, Record<string, { dims: Record<string, string>; sum: number; n: number }>>>>;
+interface History {
+  grain: number;
+  points: Points;
 }
 
-export function grainMs(emu: EmulatorRuntime): number | undefined {
-  const g = emu.options.metricGrainSeconds;
-  return g ? g * 1000 : undefined;
+function history(emu: EmulatorRuntime): History {
+  const h = emu.state.bag<History>(BAG, () => ({ grain: grainMs(emu), points: {} }));
+  if (h.grain !== grainMs(emu) || !h.points) {
+    h.grain = grainMs(emu);
+    h.points = {};
+  }
+  return h;
+}
+
+/** The grain in ms (run-time setting, else Azure's one minute). */
+export function grainMs(emu: EmulatorRuntime): number {
+  return (emu.options.metricGrainSeconds ?? DEFAULT_GRAIN_SECONDS) * 1000;
+}
+
+/** How long after its grain closes a point is published (ms). */
+export function publicationDelayMs(emu: EmulatorRuntime): number {
+  const grain = grainMs(emu);
+  const set = emu.options.metricPublicationDelaySeconds;
+  return Math.max(set === undefined ? DEFAULT_DELAY_GRAINS * grain : set * 1000, MIN_DELAY_FRACTION * grain);
 }
 
 /** Adds one sample of a resource's rows per metric at `now`. */
 export function sample(emu: EmulatorRuntime, resourceId: string, rowsByMetric: Record<string, Row[]>, now = Date.now()): void {
   const grain = grainMs(emu);
-  if (!grain) return;
   const point = Math.floor(now / grain) * grain;
-  const perResource = (history(emu)[resourceId.toLowerCase()] ??= {});
+  const perResource = (history(emu).points[resourceId.toLowerCase()] ??= {});
   for (const [metric, rows] of Object.entries(rowsByMetric)) {
     const perMetric = (perResource[metric] ??= {});
     const cell = (perMetric[String(point)] ??= {});
@@ -48,23 +75,29 @@ export function sample(emu: EmulatorRuntime, resourceId: string, rowsByMetric: R
   }
 }
 
-/** The recorded points of a metric inside the query's span (each with the average of its samples). */
-export function recordedBuckets(emu: EmulatorRuntime, resourceId: string, metric: string, q: MetricQuery): Bucket[] {
-  const perMetric = history(emu)[resourceId.toLowerCase()]?.[metric] ?? {};
-  return Object.keys(perMetric)
-    .map(Number)
-    .filter((t) => t >= q.start.getTime() - (grainMs(emu) ?? 0) && t < q.end.getTime())
-    .sort((a, b) => a - b)
-    .map((time) => ({ time, rows: Object.values(perMetric[String(time)]).map((c) => ({ ...c.dims, value: String(c.sum / c.n) }) as Row) }));
+/**
+ * Every grain of the query's span, stamped at its start: the average of its samples when it is
+ * published and was sampled, else no rows (a point without values).
+ */
+export function recordedBuckets(emu: EmulatorRuntime, resourceId: string, metric: string, q: MetricQuery, now = Date.now()): Bucket[] {
+  const grain = grainMs(emu);
+  const publishedBefore = now - publicationDelayMs(emu);
+  const perMetric = history(emu).points[resourceId.toLowerCase()]?.[metric] ?? {};
+  const first = Math.floor(q.start.getTime() / grain) * grain;
+  const out: Bucket[] = [];
+  for (let t = first; t < q.end.getTime(); t += grain) {
+    const cell = t + grain <= publishedBefore ? perMetric[String(t)] : undefined;
+    out.push({ time: t, rows: cell ? Object.values(cell).map((c) => ({ ...c.dims, value: String(c.sum / c.n) }) as Row) : [] });
+  }
+  return out.slice(-MAX_SERVED_POINTS);
 }
 
 function loadBalancers(emu: EmulatorRuntime): StoredResource[] {
   return emu.state.list('Microsoft.Network/loadBalancers');
 }
 
-/** One sampler tick: every load balancer. */
+/** One sampler tick: every load balancer and private link service. */
 export function sampleAll(emu: EmulatorRuntime, now = Date.now()): void {
-  if (!grainMs(emu)) return;
   withNodeIndex(emu, () => {
     for (const lb of loadBalancers(emu)) sample(emu, lb.id, availabilityRows(emu, lb), now);
   });
@@ -80,10 +113,12 @@ export function sampleAll(emu: EmulatorRuntime, now = Date.now()): void {
 /** Starts the sampler (ticks at a fifth of the grain, at least every 200 ms); returns its stop. */
 export function startSampler(emu: EmulatorRuntime): () => void {
   let next = 0;
+  let grain = grainMs(emu);
   const timer = setInterval(() => {
-    const grain = grainMs(emu);
-    if (!grain || Date.now() < next) return;
-    next = Date.now() + Math.max(200, grain / 5) - 10;
+    // A new grain (settings) is sampled at once, not after a tick of the old one.
+    if (Date.now() < next && grain === grainMs(emu)) return;
+    grain = grainMs(emu);
+    next = Date.now() + Math.max(200, grain * MIN_DELAY_FRACTION) - 10;
     const started = Date.now();
     sampleAll(emu);
     // A tick that took long (thousands of resources) spaces the next ones out: the point values

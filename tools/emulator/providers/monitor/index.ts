@@ -2,7 +2,7 @@ import { ArmError } from '../../arm/errors';
 import { parseResourceId } from '../../arm/resource-path';
 import type { EmulatorProvider } from '../provider';
 import { grainMs, recordedBuckets, sample, startSampler } from './history';
-import { availabilityRows, loadBalancerMetrics, type Row } from './load-balancer-metrics';
+import { availabilityRows, loadBalancerMetrics } from './load-balancer-metrics';
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import type { MetricQuery } from './load-balancer-metrics';
@@ -22,22 +22,20 @@ const PLS_TYPE = 'microsoft.network/privatelinkservices';
 const MAX_BATCH = 50;
 const samplers = new Map<EmulatorRuntime, () => void>();
 
-/** With a run-time grain: sample now, then serve the recorded points; without: the current value everywhere. */
+/** Samples now (the current, unpublished grain), then serves the published points of the history. */
 function metricsOf(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery) {
   if (lb.type.toLowerCase() === PLS_TYPE) {
-    if (!grainMs(emu)) return privateLinkServiceMetrics(emu, lb, q);
     sample(emu, lb.id, plsRows(emu, lb));
-    return privateLinkServiceMetrics(emu, lb, q, (name: string) => recordedBuckets(emu, lb.id, name, q));
+    return privateLinkServiceMetrics(lb, q, (name: string) => recordedBuckets(emu, lb.id, name, q));
   }
-  if (!grainMs(emu)) return loadBalancerMetrics(emu, lb, q);
   sample(emu, lb.id, availabilityRows(emu, lb));
-  return loadBalancerMetrics(emu, lb, q, (name: string, _rows: Row[]) => recordedBuckets(emu, lb.id, name, q));
+  return loadBalancerMetrics(lb, q, (name: string) => recordedBuckets(emu, lb.id, name, q));
 }
 
-/** The interval a response states: the run-time grain when set. */
-function intervalOf(emu: EmulatorRuntime, q: MetricQuery): string {
-  const g = emu.options.metricGrainSeconds;
-  return g ? `PT${g}S` : `PT${q.grainMinutes}M`;
+/** The interval a response states: the history's grain (PT1M by default, the run-time grain when set). */
+function intervalOf(emu: EmulatorRuntime): string {
+  const s = grainMs(emu) / 1000;
+  return s % 60 === 0 ? `PT${s / 60}M` : `PT${s}S`;
 }
 
 export const provider: EmulatorProvider = {
@@ -81,7 +79,7 @@ export const provider: EmulatorProvider = {
           body: {
             cost: 0,
             timespan: `${q.start.toISOString()}/${q.end.toISOString()}`,
-            interval: intervalOf(ctx.emu, q),
+            interval: intervalOf(ctx.emu),
             value: metricsOf(ctx.emu, lb, q),
             namespace: isPls ? 'Microsoft.Network/privateLinkServices' : 'Microsoft.Network/loadBalancers',
             resourceregion: String(lb.body.location),
@@ -119,7 +117,7 @@ export const provider: EmulatorProvider = {
             values: resources.map((r) => ({
               starttime: q.start.toISOString(),
               endtime: q.end.toISOString(),
-              interval: intervalOf(ctx.emu, q),
+              interval: intervalOf(ctx.emu),
               namespace: namespace === PLS_TYPE ? 'Microsoft.Network/privateLinkServices' : 'Microsoft.Network/loadBalancers',
               resourceregion: String(r.stored?.body.location ?? ''),
               resourceid: r.id,

@@ -15,8 +15,7 @@ import { frontendIp } from '../network/load-balancers';
  *    ProtocolType. Split by BackendIPAddress, a node serving two rules and failing one reads 50.
  *  - VipAvailability (data path availability): per rule, 100 when any backend passes its probe.
  *    Dimensions FrontendIPAddress, FrontendPort, ProtocolType.
- * Without a run-time grain every point of the requested span carries the current value; with one
- * (`metricGrainSeconds`) points come from the sampled history (history.ts).
+ * Points come from the sampled history (history.ts): published grains only, gaps without values.
  */
 export const SUPPORTED = ['DipAvailability', 'VipAvailability'] as const;
 
@@ -103,22 +102,13 @@ function aggregate(q: MetricQuery, values: number[]): Json {
   return Object.fromEntries((q.aggregations ?? ['average']).map((a) => [a, agg[a]]));
 }
 
-/** Rows of one time point: the current rows at every point (no history), or the sampled ones. */
+/** Rows of one time point (from the sampled history); no rows = a point without values. */
 export interface Bucket {
   time: number;
   rows: Row[];
 }
 
 const stamp = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
-
-/** Without history, every point of the span at the requested grain carries the current rows. */
-export function currentBuckets(q: MetricQuery, rows: Row[]): Bucket[] {
-  const out: Bucket[] = [];
-  const step = q.grainMinutes * 60_000;
-  const first = Math.floor(q.start.getTime() / step) * step;
-  for (let t = first; t < q.end.getTime() && out.length < 1440; t += step) out.push({ time: t, rows });
-  return out;
-}
 
 /** Filters rows by the query's clauses and aggregates them per point and combination of the split dimensions. */
 export function timeseries(name: string, q: MetricQuery, buckets: Bucket[]): Json[] {
@@ -148,18 +138,16 @@ export function checkDimensions(q: MetricQuery): void {
   if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
 }
 
-/** `buckets` (optional): the sampled history at the run-time grain; absent = the current value at every point. */
-export function loadBalancerMetrics(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery, buckets?: (name: string, rows: Row[]) => Bucket[]): Json[] {
-  const dips = dipRows(emu, lb);
+/** `buckets`: the published points of a metric from the sampled history. */
+export function loadBalancerMetrics(lb: StoredResource, q: MetricQuery, buckets: (name: string) => Bucket[]): Json[] {
   return q.names.map((name) => {
-    const rows = name === 'DipAvailability' ? dips : vipRows(dips, lb);
     return {
       id: `${lb.id}/providers/Microsoft.Insights/metrics/${name}`,
       type: 'Microsoft.Insights/metrics',
       name: { value: name, localizedValue: name === 'DipAvailability' ? 'Health Probe Status' : 'Data Path Availability' },
       displayDescription: name === 'DipAvailability' ? 'Average Load Balancer health probe status per time duration' : 'Average Load Balancer data path availability per time duration',
       unit: 'Count',
-      timeseries: timeseries(name, q, buckets ? buckets(name, rows) : currentBuckets(q, rows)),
+      timeseries: timeseries(name, q, buckets(name)),
       errorCode: 'Success',
     };
   });

@@ -2,7 +2,7 @@ import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
 import type { Json } from '../network/common';
 import { connectionsOf } from '../network/private-link-services';
-import { currentBuckets, timeseries, type Bucket, type MetricQuery, type Row } from './load-balancer-metrics';
+import { timeseries, type Bucket, type MetricQuery, type Row } from './load-balancer-metrics';
 
 /**
  * Private link service metrics: `PLSNatPortsUsage` (percent, Average, split by
@@ -30,15 +30,15 @@ export function plsRows(emu: EmulatorRuntime, pls: StoredResource, conns?: Store
   return { PLSNatPortsUsage: ips.map((ip) => ({ PrivateLinkServiceIPAddress: ip, value: String(per) }) as Row) };
 }
 
-export function privateLinkServiceMetrics(emu: EmulatorRuntime, pls: StoredResource, q: MetricQuery, buckets?: (name: string, rows: Row[]) => Bucket[]): Json[] {
-  const rows = plsRows(emu, pls);
+/** `buckets`: the published points of a metric from the sampled history. */
+export function privateLinkServiceMetrics(pls: StoredResource, q: MetricQuery, buckets: (name: string) => Bucket[]): Json[] {
   return q.names.map((name) => ({
     id: `${pls.id}/providers/Microsoft.Insights/metrics/${name}`,
     type: 'Microsoft.Insights/metrics',
     name: { value: name, localizedValue: 'NAT Ports Usage' },
     displayDescription: 'Private Link Service NAT ports usage (percent of the ports of each NAT IP)',
     unit: 'Percent',
-    timeseries: timeseries(name, q, buckets ? buckets(name, rows[name] ?? []) : currentBuckets(q, rows[name] ?? [])),
+    timeseries: timeseries(name, q, buckets(name)),
     errorCode: 'Success',
   }));
 }

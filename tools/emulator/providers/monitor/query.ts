@@ -2,11 +2,20 @@ import { ArmError } from '../../arm/errors';
 import type { MetricQuery } from './load-balancer-metrics';
 import { AGGREGATIONS, checkDimensions, SUPPORTED, type Aggregation } from './load-balancer-metrics';
 
+/** At most this many metric names per batch call (AZURE-RULES.md MON-4). */
+export const MAX_BATCH_METRICS = 20;
+/**
+ * The time grains Azure Monitor keeps platform metrics at (Learn "Supported metrics", Time Grains
+ * column: PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, P1D; MON-6). Another interval is 400.
+ */
+export const INTERVALS: Record<string, number> = { PT1M: 1, PT5M: 5, PT15M: 15, PT30M: 30, PT1H: 60, PT6H: 360, PT12H: 720, P1D: 1440 };
+
 /** Parses the metrics query parameters both APIs share; 400 BadRequest naming every problem. */
 export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch', supported: readonly string[] = SUPPORTED, resourceType = 'loadBalancers'): MetricQuery {
   const problems: string[] = [];
   const names = (params.get('metricnames') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (!names.length) problems.push('metricnames is required.');
+  if (style === 'batch' && names.length > MAX_BATCH_METRICS) problems.push(`At most ${MAX_BATCH_METRICS} metric names per batch request; got ${names.length}.`);
   const unknown = names.filter((n) => !supported.includes(n));
   if (unknown.length) problems.push(`Failed to find metric configuration for provider: Microsoft.Network, resource type: ${resourceType}, metric: ${unknown.join(', ')}. Valid metrics: ${supported.join(', ')}.`);
   let start: Date;
@@ -19,10 +28,9 @@ export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'bat
     start = params.get('starttime') ? new Date(params.get('starttime')!) : new Date(end.getTime() - 3600_000);
   }
   if (Number.isNaN(start!.getTime()) || Number.isNaN(end!.getTime()) || start! >= end!) problems.push('The time range is invalid: start must be before end (ISO 8601).');
-  const interval = params.get('interval') ?? 'PT1M';
-  const m = /^PT(\d+)M$|^PT(\d+)H$/.exec(interval);
-  if (!m) problems.push(`interval ${interval} is not supported (PT{n}M or PT{n}H).`);
-  const grainMinutes = m ? (m[1] ? Number(m[1]) : Number(m[2]) * 60) : 1;
+  const interval = (params.get('interval') ?? 'PT1M').toUpperCase();
+  if (!(interval in INTERVALS)) problems.push(`Invalid time grain ${interval}: supported are ${Object.keys(INTERVALS).join(', ')}.`);
+  const grainMinutes = INTERVALS[interval] ?? 1;
   const rawFilter = params.get('$filter') ?? params.get('filter');
   let filter: MetricQuery['filter'];
   if (rawFilter) {
