@@ -9,14 +9,18 @@ import type { EmulatorProvider } from '../../tools/emulator/providers';
 const widgetProvider: EmulatorProvider = {
   name: 'test-widgets',
   resourceTypes: [
-    storedResourceHandlers({
-      type: 'Test.Widgets/widgets',
-      longRunning: true,
-      tracked: true,
-      patch: 'tags',
-      provisioningState: true,
-      build: (_ctx, { body }) => ({ body: { properties: { size: (body.properties as { size?: number } | undefined)?.size ?? 1 } } }),
-    }),
+    {
+      ...storedResourceHandlers({
+        type: 'Test.Widgets/widgets',
+        longRunning: true,
+        tracked: true,
+        patch: 'tags',
+        provisioningState: true,
+        build: (_ctx, { body }) => ({ body: { properties: { size: (body.properties as { size?: number } | undefined)?.size ?? 1 } } }),
+      }),
+      // Not an Azure type: it declares the api-versions ARM would have registered for it.
+      apiVersions: ['1'],
+    },
   ],
 };
 

@@ -15,6 +15,7 @@ const widgetProvider: EmulatorProvider = {
   resourceTypes: [
     {
       ...widgets,
+      apiVersions: ['1'],
       actions: {
         restart: (ctx) => longRunningAction(ctx, { resourceId: ctx.req.path.parentId, resourceType: 'Test.Widgets/widgets', action: 'restart', run: () => ({ restarted: true }) }),
       },
