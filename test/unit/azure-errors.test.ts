@@ -22,6 +22,22 @@ describe('classify', () => {
   });
 });
 
+/** An arm-* poller's plain Error for a failed operation (core-lro processOperationStatus): no statusCode, no code. */
+describe('classify a failed long-running operation (poller Error)', () => {
+  it.each([
+    ['a terminal code', 'The long-running operation has failed. InvalidResourceReference. Resource /x referenced by /y was not found.', { kind: 'terminal', code: 'InvalidResourceReference', message: 'Resource /x referenced by /y was not found.' }],
+    ['a retryable code', 'The long-running operation has failed. AllocationFailed. Allocation failed. Please try again later.', { kind: 'retryable', code: 'AllocationFailed', message: 'Allocation failed. Please try again later.' }],
+    ['a code the tables do not know', 'The long-running operation has failed. PrivateLinkServiceNatIpInvalid. bad NAT IP', { kind: 'terminal', code: 'PrivateLinkServiceNatIpInvalid', message: 'bad NAT IP' }],
+    ['no code at all', 'The long-running operation has failed', { kind: 'terminal', code: 'OperationFailed', message: 'The long-running operation has failed' }],
+  ])('%s is not a NetworkError', (_s, message, expected) => {
+    expect(classify(new Error(message))).toEqual(expected);
+  });
+
+  it('another plain Error is still a network-side failure', () => {
+    expect(classify(new Error('socket hang up'))).toMatchObject({ kind: 'retryable', code: 'NetworkError' });
+  });
+});
+
 describe('Retry-After', () => {
   it.each([
     ['seconds', '30', 30_000],
