@@ -6,6 +6,7 @@ const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n.toLowe
 describe('classify', () => {
   it.each([
     ['429 with Retry-After seconds', { statusCode: 429, code: 'TooManyRequests', response: { headers: headers({ 'retry-after': '7' }) } }, { kind: 'retryable', code: 'TooManyRequests', retryAfterMs: 7000 }],
+    ["ARM's token bucket empty (429 SubscriptionRequestsThrottled)", { statusCode: 429, code: 'SubscriptionRequestsThrottled', response: { headers: headers({ 'retry-after': '3' }) } }, { kind: 'retryable', code: 'SubscriptionRequestsThrottled', retryAfterMs: 3000 }],
     ['a 409 AnotherOperationInProgress', { statusCode: 409, code: 'AnotherOperationInProgress' }, { kind: 'retryable', code: 'AnotherOperationInProgress' }],
     ['the network RP retryable conflict', { statusCode: 429, code: 'RetryableErrorDueToAnotherOperation' }, { kind: 'retryable', code: 'RetryableErrorDueToAnotherOperation' }],
     ['a 503 without a code', { statusCode: 503 }, { kind: 'retryable', code: 'Http503' }],
