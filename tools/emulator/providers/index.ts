@@ -9,7 +9,10 @@
  * is discovered the same way and normally only sets `dataPath`.
  *
  * What the framework does before a handler runs (so handlers never repeat it):
- *   bearer token (401), api-version (400), fault rules (429/5xx/latency; failLro is handed to the
+ *   bearer token (401), api-version (400; a version the type has not registered in
+ *   arm/api-versions.ts → NoRegisteredProviderFound: add new Azure types' namespaces there, test
+ *   types declare `apiVersions`), ARM throttling (429, arm/throttle.ts), quotas (arm/quotas.ts),
+ *   fault rules (429/5xx/latency; failLro is handed to the
  *   handler as `ctx.req.failLro`), subscription and resource-group existence (404), JSON body
  *   parsing (400 InvalidRequestFormat), settling due long-running operations, request logging.
  *
