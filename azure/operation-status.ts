@@ -28,8 +28,8 @@ export async function operationUrlOf(poller: unknown): Promise<string | undefine
 const httpClient = createDefaultHttpClient();
 
 /**
- * One GET of the operation's status URL through the SDK client of its provider and subscription
- * (same credential, TLS and retry policies). Errors (4xx/5xx, network) are thrown as the pipeline's
+ * One GET of the operation's status URL through an SDK client of its subscription (Compute's for
+ * Compute operations, Network's for any other: same credential, TLS and retry policies). Errors (4xx/5xx, network) are thrown as the pipeline's
  * RestError for the caller's classification. Canceled counts as Failed.
  */
 export async function readOperation(clients: AzureClients, url: string): Promise<OperationView> {
