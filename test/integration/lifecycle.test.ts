@@ -207,6 +207,26 @@ describe('faults', () => {
   });
 });
 
+describe("ARM's throttling", () => {
+  it("the app's read bucket spent (429 SubscriptionRequestsThrottled with Retry-After): the forward still converges", async () => {
+    // ARM's bucket is per principal (the app's bearer token) and subscription; a stricter refill
+    // (5 reads/s instead of 25) makes the app meet it while it provisions.
+    await s.emu.control('PUT', '/arm-limits', { armThrottle: { reads: 5 } });
+    try {
+      for (let i = 0; i < 400; i++) {
+        const r = await s.emu.raw('GET', `/subscriptions/${IDS.hubSub}/resourceGroups?api-version=2021-04-01`, { token: 'plf-local-emulator' });
+        if (r.status === 429) break;
+      }
+      await s.emu.control('DELETE', '/requests');
+      await s.api('PUT', '/api/forwards/throttled', { ...example, nodes: { count: 1 } });
+      expect((await ready('throttled')).status.phase).toBe('Ready');
+      expect((await requests()).filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    } finally {
+      await s.emu.control('PUT', '/arm-limits', { armThrottle: { reads: null } });
+    }
+  });
+});
+
 describe('failed long-running operations', () => {
   it.each([
     ['the load balancer (Network operation)', 'lbop', 'Microsoft.Network/loadBalancers', 'InvalidResourceReference', 'Resource /subscriptions/x/subnets/gone referenced by the load balancer was not found (injected).'],
