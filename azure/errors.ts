@@ -104,7 +104,28 @@ function header(err: ErrorLike, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * The plain Error an arm-* SDK poller throws when the operation it follows ends Failed: "The
+ * long-running operation has failed[. {code}. {message}]" with no statusCode and no code
+ * (Azure/azure-sdk-for-js, sdk/core/core-lro/src/poller/operation.ts, processOperationStatus).
+ * Returns the operation's code and message, or undefined for any other error.
+ */
+export function lroFailureOf(err: unknown): { code: string; message: string } | undefined {
+  const e = err as ErrorLike | undefined;
+  if (!e || e.statusCode !== undefined || typeof e.message !== 'string') return undefined;
+  const m = /^The long-running operation has failed(?:\.\s*([A-Za-z][\w.-]*)\.\s*([\s\S]*))?$/.exec(e.message);
+  if (!m) return undefined;
+  return m[1] ? { code: m[1], message: m[2].trim() || e.message } : { code: 'OperationFailed', message: e.message };
+}
+
+/**
+ * Classifies by ARM code first (tables above), then by HTTP status. A failed long-running
+ * operation (poller's plain Error, see lroFailureOf) is classified by the operation's code: one
+ * the tables call retryable is retried, any other code is terminal — never a network error.
+ */
 export function classify(err: unknown): Classified {
+  const lro = lroFailureOf(err);
+  if (lro) return RETRYABLE_CODES.has(lro.code.toLowerCase()) ? { kind: 'retryable', ...lro } : { kind: 'terminal', ...lro };
   const e = (err ?? {}) as ErrorLike;
   const status = e.statusCode;
   const code = e.code ?? (status ? `Http${status}` : 'Unknown');

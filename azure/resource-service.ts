@@ -1,6 +1,8 @@
 import type { HubPlacement } from '../core/app-settings';
 import type { ForwardSpec } from '../core/forward-spec';
 import type { AzureClients } from './client-factory';
+import { classify } from './errors';
+import { readOperation } from './operation-status';
 
 /**
  * What every per-resource service offers (cluster-api-provider-azure style), honouring the
@@ -34,6 +36,19 @@ export interface EnsureResult {
   inProgress: boolean;
   /** The resource is being deleted: nothing was written; wait until it is gone, then ensure again. */
   awaitingDeletion?: boolean;
+  /**
+   * The started write's status URL (Azure-AsyncOperation), the resume token the orchestration
+   * passes back to `state` so a Failed resource reports ARM's code and message
+   * (azure/operation-status.ts). Absent when no write was started.
+   */
+  operation?: string;
+}
+
+/** A resource's provisioning state, with the failed operation's ARM code and message when known. */
+export interface ObservedState {
+  state: ProvisioningState;
+  /** `retryable`: azure/errors.ts classifies the code as transient (writing again may cure it). */
+  error?: { code: string; message: string; retryable: boolean };
 }
 
 export type ProvisioningState = 'Succeeded' | 'Failed' | 'InProgress' | 'Absent';
@@ -86,9 +101,9 @@ export function desiredOrNoChange<T extends { provisioningState?: string }>(desi
   return desired;
 }
 
-/** Ensure's result after starting a write: the orchestration polls it. */
-export function wroteResource(id: string): EnsureResult {
-  return { id, changed: true, inProgress: true };
+/** Ensure's result after starting a write (`operation`: its status URL, when it has one): the orchestration polls it. */
+export function wroteResource(id: string, operation?: string): EnsureResult {
+  return { id, changed: true, inProgress: true, ...(operation ? { operation } : {}) };
 }
 
 /**
@@ -103,6 +118,19 @@ export function keptResource(id: string, existing: { provisioningState?: string 
 }
 
 /** Runs `read`, answering undefined on 404 (the resource does not exist). */
+/**
+ * The state of a resource a write of ours may have failed: when it is Failed and the write's
+ * operation is known, ARM's code and message from the operation. An operation that has not yet
+ * reported its end (ARM's first poll says InProgress) leaves the state InProgress: poll again.
+ */
+export async function observeWrite(clients: AzureClients, state: ProvisioningState, operation: string | undefined): Promise<ObservedState> {
+  if (state !== 'Failed' || !operation) return { state };
+  const op = await readOperation(clients, operation);
+  if (op.status === 'InProgress') return { state: 'InProgress' };
+  if (op.status !== 'Failed') return { state };
+  return { state, error: { code: op.code, message: op.message, retryable: classify({ statusCode: 400, code: op.code, message: op.message }).kind === 'retryable' } };
+}
+
 export async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read();

@@ -38,7 +38,7 @@ export const probeRun: OrchestrationHandler = function* (ctx: OrchestrationConte
     let failure: { code: string; message: string } | undefined;
     while (ctx.df.currentUtcDateTime.getTime() < deadline) {
       yield wait(ctx, input.pollMs);
-      const r = yield* runStep<ObserveOutput>(ctx, opts, DurableNames.probeObserve, { group, bootId: start.bootId, ports });
+      const r = yield* runStep<ObserveOutput>(ctx, opts, DurableNames.probeObserve, { group, bootId: start.bootId, ports, ...(start.operation ? { operation: start.operation } : {}) });
       if (r.outcome !== 'ok') {
         failure = r.outcome === 'pending' ? { code: 'Unknown', message: 'observe did not finish' } : { code: r.code, message: r.message };
         break;
@@ -51,7 +51,7 @@ export const probeRun: OrchestrationHandler = function* (ctx: OrchestrationConte
     if (!observed && !failure) {
       // The deadline passed: one last look, so a run whose host died meanwhile (a restart can take
       // longer than the deadline) is recorded interrupted, and one that just finished keeps its result.
-      const last = yield* runStep<ObserveOutput>(ctx, opts, DurableNames.probeObserve, { group, bootId: start.bootId, ports });
+      const last = yield* runStep<ObserveOutput>(ctx, opts, DurableNames.probeObserve, { group, bootId: start.bootId, ports, ...(start.operation ? { operation: start.operation } : {}) });
       if (last.outcome === 'ok' && last.state !== 'running') observed = last;
     }
     yield* runStep(ctx, opts, DurableNames.probeDeleteGroup, { group });

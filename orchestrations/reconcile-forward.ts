@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { CONNECTIONS_BLOCK_DELETE, DELETE_ORDER, ENSURE_ORDER } from '../azure/order';
-import type { ProvisioningState, RemoveResult, ResourceKind } from '../azure/resource-service';
+import type { ObservedState, ProvisioningState, RemoveResult, ResourceKind } from '../azure/resource-service';
 import type { NodeStatus, Phase } from '../core/status';
 import { DurableNames, SPEC_CHANGED_EVENT } from './names';
 import { eventOrTimeout, pollUntil, runStep, wait, writeCondition, type Gen } from './kit/steps';
@@ -36,14 +36,25 @@ export interface ReconcileInput {
 }
 
 const MAX_POLLS = 240;
+/** Writes of one resource whose operation failed with a transient code, before the failure is shown. */
+const MAX_WRITE_ATTEMPTS = 4;
 /** Polls of one node's health after its upgrade before moving on (the forward shows Degraded). */
 const MAX_NODE_POLLS = 60;
 
-/** Polls a resource until it is Succeeded (or gone, when deleting). */
-function until(ctx: OrchestrationContext, input: ReconcileInput, kind: ResourceKind, done: (s: ProvisioningState) => boolean): Gen<StepResult> {
-  return pollUntil<{ state: ProvisioningState }>(ctx, input, {
-    observe: () => runStep(ctx, input, DurableNames.resourceState, { name: input.name, kind }),
-    verdict: (r) => (done(r.state) ? 'done' : r.state === 'Failed' ? { failed: { code: 'ProvisioningFailed', message: `${kind} provisioning failed` } } : 'wait'),
+/**
+ * Polls a resource until it is Succeeded (or gone, when deleting). `operation` (the write's status
+ * URL from ensure) lets a Failed resource report ARM's code and message; without it (an operation
+ * not ours) the failure can only say the resource is Failed.
+ */
+function until(ctx: OrchestrationContext, input: ReconcileInput, kind: ResourceKind, done: (s: ProvisioningState) => boolean, operation?: string): Gen<StepResult> {
+  return pollUntil<ObservedState>(ctx, input, {
+    observe: () => runStep(ctx, input, DurableNames.resourceState, { name: input.name, kind, ...(operation ? { operation } : {}) }),
+    verdict: (r) => {
+      if (done(r.state)) return 'done';
+      if (r.state !== 'Failed') return 'wait';
+      if (!r.error) return { failed: { code: 'ResourceFailed', message: `the ${kind}'s provisioningState is Failed (its operation is not ours; ARM names the reason only on the operation)` } };
+      return { failed: { code: r.error.code, message: r.error.message }, retryable: r.error.retryable };
+    },
     maxPolls: MAX_POLLS,
     what: kind,
   });
@@ -207,26 +218,32 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
   let failure: StepResult | undefined;
   let touched = false;
   for (const kind of ENSURE_ORDER) {
-    let r = yield* runStep<EnsureOutcome>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
-    // Being deleted (a delete not ours, or a forward re-created during its teardown): never written
-    // (ARM refuses, VMSS-3); wait until it is gone, then ensure again, which creates it.
-    if (r.outcome === 'ok' && r.awaitingDeletion) {
-      const gone = yield* until(ctx, input, kind, (s) => s === 'Absent');
-      r = gone.outcome === 'ok' ? yield* runStep<EnsureOutcome>(ctx, input, DurableNames.ensureResource, { name: input.name, kind }) : gone;
-    }
-    if (r.outcome !== 'ok') {
-      failure = r;
-      break;
-    }
-    // `changed` too: results recorded before `inProgress` existed must replay the same way.
-    if (kind === 'scaleSet' && r.changed) touched = true;
-    if (r.changed || r.inProgress) {
-      const settled = yield* until(ctx, input, kind, (s) => s === 'Succeeded');
-      if (settled.outcome !== 'ok') {
-        failure = settled;
+    // A write whose operation failed with a transient code is written again (ensure sees the
+    // resource Failed and PUTs it), with backoff, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      let r = yield* runStep<EnsureOutcome>(ctx, input, DurableNames.ensureResource, { name: input.name, kind });
+      // Being deleted (a delete not ours, or a forward re-created during its teardown): never written
+      // (ARM refuses, VMSS-3); wait until it is gone, then ensure again, which creates it.
+      if (r.outcome === 'ok' && r.awaitingDeletion) {
+        const gone = yield* until(ctx, input, kind, (s) => s === 'Absent');
+        r = gone.outcome === 'ok' ? yield* runStep<EnsureOutcome>(ctx, input, DurableNames.ensureResource, { name: input.name, kind }) : gone;
+      }
+      if (r.outcome !== 'ok') {
+        failure = r;
         break;
       }
+      // `changed` too: results recorded before `inProgress` existed must replay the same way.
+      if (kind === 'scaleSet' && r.changed) touched = true;
+      if (!r.changed && !r.inProgress) break;
+      const settled = yield* until(ctx, input, kind, (s) => s === 'Succeeded', r.operation);
+      if (settled.outcome === 'retry' && attempt < MAX_WRITE_ATTEMPTS) {
+        yield wait(ctx, input.pollMs * 2 ** (attempt - 1));
+        continue;
+      }
+      if (settled.outcome !== 'ok') failure = settled;
+      break;
     }
+    if (failure) break;
   }
 
   let nodes: NodeStatus[] = [];

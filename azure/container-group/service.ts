@@ -1,3 +1,4 @@
+import { operationUrlOf } from '../operation-status';
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import type { AzureClients } from '../client-factory';
 import { MANAGED_BY, TAG_FORWARD, TAG_MANAGED_BY } from '../../core/names';
@@ -69,10 +70,14 @@ export function probeGroupBody(c: CreateProbeGroup): ContainerGroup {
   };
 }
 
-/** Starts the creation (one PUT; the orchestration polls `readProbeGroup`, never this call). */
-export async function createProbeGroup(clients: AzureClients, c: CreateProbeGroup): Promise<void> {
+/**
+ * Starts the creation (one PUT; the orchestration polls `readProbeGroup`, never this call).
+ * Returns the operation's status URL (azure/operation-status.ts): the SDK's first poll usually
+ * says InProgress, so a deployment that fails is only known from the operation later.
+ */
+export async function createProbeGroup(clients: AzureClients, c: CreateProbeGroup): Promise<string | undefined> {
   try {
-    await clients.containerInstance(c.subscriptionId).containerGroups.beginCreateOrUpdate(c.resourceGroup, c.name, probeGroupBody(c));
+    return await operationUrlOf(await clients.containerInstance(c.subscriptionId).containerGroups.beginCreateOrUpdate(c.resourceGroup, c.name, probeGroupBody(c)));
   } catch (err) {
     throw lroFailure(err) ?? err;
   }

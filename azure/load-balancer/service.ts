@@ -1,4 +1,5 @@
 import { forwardNames, isOwnedBy } from '../../core/names';
+import { operationUrlOf } from '../operation-status';
 import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredLoadBalancer, loadBalancerId } from './spec';
 
@@ -11,8 +12,8 @@ export const loadBalancerService: ResourceService = {
     const existing = await readOrUndefined(() => net.loadBalancers.get(placement.resourceGroup, name));
     const body = desiredLoadBalancer(forward, spec, placement, existing);
     if (body === 'no-change') return keptResource(loadBalancerId(forward, placement), existing);
-    await net.loadBalancers.beginCreateOrUpdate(placement.resourceGroup, name, body);
-    return wroteResource(loadBalancerId(forward, placement));
+    const poller = await net.loadBalancers.beginCreateOrUpdate(placement.resourceGroup, name, body);
+    return wroteResource(loadBalancerId(forward, placement), await operationUrlOf(poller));
   },
   async state(clients, forward, p) {
     const lb = await readOrUndefined(() => clients.network(p.subscriptionId).loadBalancers.get(p.resourceGroup, forwardNames(forward).loadBalancer));

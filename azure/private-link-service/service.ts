@@ -3,6 +3,7 @@ import type { AzureClients } from '../client-factory';
 import { forwardNames, isOwnedBy } from '../../core/names';
 import { listConnections, startDeletingConnection } from '../private-endpoint/connections';
 import { parseResourceId } from '../resource-id';
+import { operationUrlOf } from '../operation-status';
 import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredPrivateLinkService, privateLinkServiceId } from './spec';
 
@@ -15,8 +16,8 @@ export const privateLinkServiceService: ResourceService = {
     const existing = await readOrUndefined(() => net.privateLinkServices.get(placement.resourceGroup, name));
     const body = desiredPrivateLinkService(forward, spec, placement, existing, natIpCount ?? 1);
     if (body === 'no-change') return keptResource(privateLinkServiceId(forward, placement), existing);
-    await net.privateLinkServices.beginCreateOrUpdate(placement.resourceGroup, name, body);
-    return wroteResource(privateLinkServiceId(forward, placement));
+    const poller = await net.privateLinkServices.beginCreateOrUpdate(placement.resourceGroup, name, body);
+    return wroteResource(privateLinkServiceId(forward, placement), await operationUrlOf(poller));
   },
   async state(clients, forward, p) {
     const pls = await readOrUndefined(() => clients.network(p.subscriptionId).privateLinkServices.get(p.resourceGroup, forwardNames(forward).privateLinkService));

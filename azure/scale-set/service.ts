@@ -2,6 +2,7 @@ import { forwardNames, isOwnedBy } from '../../core/names';
 import type { HubPlacement } from '../../core/app-settings';
 import type { NodeStatus } from '../../core/status';
 import type { AzureClients } from '../client-factory';
+import { operationUrlOf } from '../operation-status';
 import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
 import { desiredScaleSet, scaleSetId } from './spec';
 
@@ -15,8 +16,8 @@ export const scaleSetService: ResourceService = {
     if (!sshPublicKey) throw new Error(`no SSH public key for the scale set of ${forward} (the ensure activity supplies one)`);
     const body = desiredScaleSet(forward, spec, placement, { natSubnetPrefix, sshPublicKey }, existing);
     if (body === 'no-change') return keptResource(scaleSetId(forward, placement), existing);
-    await compute.virtualMachineScaleSets.beginCreateOrUpdate(placement.resourceGroup, name, body);
-    return wroteResource(scaleSetId(forward, placement));
+    const poller = await compute.virtualMachineScaleSets.beginCreateOrUpdate(placement.resourceGroup, name, body);
+    return wroteResource(scaleSetId(forward, placement), await operationUrlOf(poller));
   },
   async state(clients, forward, p) {
     const v = await readOrUndefined(() => clients.compute(p.subscriptionId).virtualMachineScaleSets.get(p.resourceGroup, forwardNames(forward).scaleSet));

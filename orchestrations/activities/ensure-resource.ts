@@ -14,12 +14,15 @@ export interface EnsureOutcome {
   inProgress: boolean;
   /** Being deleted: nothing written; wait until it is gone, then ensure again. */
   awaitingDeletion?: boolean;
+  /** The started write's status URL (Azure-AsyncOperation); absent when nothing was written. */
+  operation?: string;
 }
 
 /**
  * Ensures one resource of a forward: observe, compare with the pure spec, write only when it
  * differs (or is Failed). Never waits for the write: `inProgress` tells the orchestration to poll
- * its state (a write was started, or one not ours is still running).
+ * its state (a write was started, or one not ours is still running). `operation` is the started
+ * write's status URL: the orchestration hands it back to resourceState (deterministic resume token).
  */
 export async function ensureResource(input: { name: string; kind: ResourceKind }): Promise<StepResult<EnsureOutcome>> {
   return step<EnsureOutcome>(async () => {
@@ -31,7 +34,7 @@ export async function ensureResource(input: { name: string; kind: ResourceKind }
     // The scale set needs an SSH key (VMSS-1): the operator's, else the forward's own, kept before the PUT.
     const key = input.kind === 'scaleSet' ? (sshKey() ?? (await forwardRegistry().ensureNodeSshPublicKey(input.name, () => generateNodeSshPublicKey(`plf-${input.name}`)))) : undefined;
     const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(ctx.record.natIps ? { natIpCount: ctx.record.natIps.count } : {}), ...(key ? { sshPublicKey: key } : {}) });
-    return { outcome: 'ok', id: r.id, changed: r.changed, inProgress: r.inProgress, ...(r.awaitingDeletion ? { awaitingDeletion: true } : {}) };
+    return { outcome: 'ok', id: r.id, changed: r.changed, inProgress: r.inProgress, ...(r.awaitingDeletion ? { awaitingDeletion: true } : {}), ...(r.operation ? { operation: r.operation } : {}) };
   }, { activity: DurableNames.ensureResource, forward: input.name, orchestrationId: forwardNames(input.name).orchestrationId });
 }
 

@@ -20,6 +20,7 @@ import {
 import type { ForwardSpec } from '../../core/forward-spec';
 import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, pullFailure, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
 import { classify } from '../../azure/errors';
+import { readOperation } from '../../azure/operation-status';
 import { subnetFacts } from '../../azure/subnet/service';
 import { ProbeHistory, ProbeStateStore } from '../../store/probe-history';
 import { DurableNames } from '../names';
@@ -57,6 +58,8 @@ export interface StartOutput {
   host?: string;
   /** The run ended before any container (not delegated, no target, creation refused). */
   final?: ProbeRunResult;
+  /** The group creation's operation status URL, handed back to probeObserve. */
+  operation?: string;
 }
 
 let history: ProbeHistory | undefined;
@@ -103,8 +106,9 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
     const settings = probeSettings(process.env);
     const containers = probeContainers(target.host, record.spec.ports.map((p) => p.port), settings.connectTimeout);
     const group: GroupRef = { ...placement, name: probeGroupName(run.forward, run.runId) };
+    let operation: string | undefined;
     try {
-      await createProbeGroup(clients(), {
+      operation = await createProbeGroup(clients(), {
         ...group,
         location: facts.location,
         subnetId: run.probe.subnetId,
@@ -123,7 +127,7 @@ export async function probeStart(input: { run: ProbeRunInput; now: string }): Pr
       const c = classify(err);
       return { ...end(c.code, `creating the probe container group failed: ${c.message}`, 'infrastructure', target.host), group };
     }
-    return { outcome: 'ok', bootId: BOOT_ID, startedAt: now, group, ports: containers.map((c) => c.port), host: target.host };
+    return { outcome: 'ok', bootId: BOOT_ID, startedAt: now, group, ports: containers.map((c) => c.port), host: target.host, ...(operation ? { operation } : {}) };
   });
 }
 
@@ -136,9 +140,13 @@ export interface ObserveOutput {
 }
 
 /** One GET of the group; once every container has terminated, one log read per container. */
-export async function probeObserve(input: { group: GroupRef; bootId: string; ports: number[] }): Promise<StepResult<ObserveOutput>> {
+export async function probeObserve(input: { group: GroupRef; bootId: string; ports: number[]; operation?: string }): Promise<StepResult<ObserveOutput>> {
   if (input.bootId !== BOOT_ID) return { outcome: 'ok', state: 'interrupted' };
   return step<ObserveOutput>(async () => {
+    // A deployment that failed (image pull, placement) ends the run as infrastructure with ARM's
+    // code and message, which only the creation's operation names.
+    const op = input.operation ? await readOperation(clients(), input.operation) : undefined;
+    if (op?.status === 'Failed') return { outcome: 'terminal', code: op.code, message: `the container group failed to deploy: ${op.message}` };
     const facts = await readProbeGroup(clients(), input.group);
     if (!facts) return { outcome: 'ok', state: 'gone' };
     const byName = new Map(facts.containers.map((c) => [c.name, c]));

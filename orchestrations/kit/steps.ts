@@ -69,8 +69,11 @@ export function* runStep<T extends object>(ctx: OrchestrationContext, opts: Step
 export interface PollOptions<T extends object> {
   /** The step that observes (usually one `runStep`). */
   observe: () => Gen<StepResult<T>>;
-  /** `done` ends the poll with ok, `failed` ends it terminal, `wait` polls again after pollMs. */
-  verdict: (observed: T) => 'done' | 'wait' | { failed: { code: string; message: string } };
+  /**
+   * `done` ends the poll with ok, `failed` ends it terminal (`retry` if `retryable`: what was
+   * awaited failed in a way that trying the write again may cure), `wait` polls again after pollMs.
+   */
+  verdict: (observed: T) => 'done' | 'wait' | { failed: { code: string; message: string }; retryable?: boolean };
   maxPolls: number;
   /** What is awaited, for the timeout message. */
   what: string;
@@ -83,7 +86,7 @@ export function* pollUntil<T extends object>(ctx: OrchestrationContext, opts: St
     if (r.outcome !== 'ok') return r;
     const v = poll.verdict(r);
     if (v === 'done') return r;
-    if (v !== 'wait') return { outcome: 'terminal', ...v.failed };
+    if (v !== 'wait') return { outcome: v.retryable ? 'retry' : 'terminal', ...v.failed };
     yield wait(ctx, opts.pollMs);
   }
   return { outcome: 'terminal', code: 'Timeout', message: `${poll.what} did not finish after ${poll.maxPolls} polls` };

@@ -9,14 +9,18 @@ import type { EmulatorProvider } from '../../tools/emulator/providers';
 const widgetProvider: EmulatorProvider = {
   name: 'test-widgets',
   resourceTypes: [
-    storedResourceHandlers({
-      type: 'Test.Widgets/widgets',
-      longRunning: true,
-      tracked: true,
-      patch: 'tags',
-      provisioningState: true,
-      build: (_ctx, { body }) => ({ body: { properties: { size: (body.properties as { size?: number } | undefined)?.size ?? 1 } } }),
-    }),
+    {
+      ...storedResourceHandlers({
+        type: 'Test.Widgets/widgets',
+        longRunning: true,
+        tracked: true,
+        patch: 'tags',
+        provisioningState: true,
+        build: (_ctx, { body }) => ({ body: { properties: { size: (body.properties as { size?: number } | undefined)?.size ?? 1 } } }),
+      }),
+      // Not an Azure type: it declares the api-versions ARM would have registered for it.
+      apiVersions: ['1'],
+    },
   ],
 };
 
@@ -82,8 +86,10 @@ describe('provider extension point (stored resource with LRO)', () => {
     expect(put.status).toBe(201);
     expect(put.body.properties.provisioningState).toBe('Creating');
     const op = new URL(put.headers['azure-asyncoperation'] as string);
+    // The first poll of every operation says InProgress (AZURE-RULES LRO-1); the next one the outcome.
+    const first = await t.raw<{ status: string }>('GET', op.pathname + op.search);
     const status = await t.raw<{ status: string }>('GET', op.pathname + op.search);
-    expect(status.body.status).toBe('Succeeded');
+    expect([first.body.status, status.body.status]).toEqual(['InProgress', 'Succeeded']);
     const get = await t.raw<{ properties: { provisioningState: string; size: number }; etag: string; tags: Record<string, string> }>('GET', `${WIDGET}/w1?api-version=1`);
     expect(get.body).toMatchObject({ properties: { provisioningState: 'Succeeded', size: 3 }, tags: { a: 'b' } });
     const again = await t.raw<{ etag: string }>('PUT', `${WIDGET}/w1?api-version=1`, { body: { location: 'westeurope', properties: { size: 4 } } });
@@ -105,6 +111,7 @@ describe('provider extension point (stored resource with LRO)', () => {
     await t.control('POST', '/faults', { kind: 'failLro', method: 'PUT', resourceType: 'Test.Widgets/widgets', count: 1, code: 'AllocationFailed' });
     const put = await t.raw('PUT', `${WIDGET}/w3?api-version=1`, { body: { location: 'westeurope' } });
     const op = new URL(put.headers['azure-asyncoperation'] as string);
+    await t.raw('GET', op.pathname + op.search); // first poll: InProgress (LRO-1)
     const status = await t.raw<{ status: string; error: { code: string } }>('GET', op.pathname + op.search);
     expect(status.body).toMatchObject({ status: 'Failed', error: { code: 'AllocationFailed' } });
     const get = await t.raw<{ properties: { provisioningState: string } }>('GET', `${WIDGET}/w3?api-version=1`);

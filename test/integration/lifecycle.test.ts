@@ -257,8 +257,49 @@ describe('faults', () => {
       await s.api('PUT', '/api/forwards/lbfail', { ...example, nodes: { count: 1 } });
       await ready('lbfail');
       expect((await s.emu.network().loadBalancers.get(IDS.hubRg, 'plf-lbfail-lb')).provisioningState).toBe('Succeeded');
-      // The failed write, then the repair; the SDK's first poll saw the failure and the step was retried.
+      // The failed write, then the repair: the operation's code (InternalServerError) is transient,
+      // so the orchestration wrote the Failed load balancer again.
       expect((await requests()).filter((r) => r.method === 'PUT' && /loadBalancers\/plf-lbfail-lb$/i.test(r.path))).toHaveLength(2);
+    } finally {
+      await s.emu.control('DELETE', '/faults');
+    }
+  });
+});
+
+describe("ARM's throttling", () => {
+  it("the app's read bucket spent (429 SubscriptionRequestsThrottled with Retry-After): the forward still converges", async () => {
+    // ARM's bucket is per principal (the app's bearer token) and subscription; a stricter refill
+    // (5 reads/s instead of 25) makes the app meet it while it provisions.
+    await s.emu.control('PUT', '/arm-limits', { armThrottle: { reads: 5 } });
+    try {
+      for (let i = 0; i < 400; i++) {
+        const r = await s.emu.raw('GET', `/subscriptions/${IDS.hubSub}/resourceGroups?api-version=2021-04-01`, { token: 'plf-local-emulator' });
+        if (r.status === 429) break;
+      }
+      await s.emu.control('DELETE', '/requests');
+      await s.api('PUT', '/api/forwards/throttled', { ...example, nodes: { count: 1 } });
+      expect((await ready('throttled')).status.phase).toBe('Ready');
+      expect((await requests()).filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    } finally {
+      await s.emu.control('PUT', '/arm-limits', { armThrottle: { reads: null } });
+    }
+  });
+});
+
+describe('failed long-running operations', () => {
+  it.each([
+    ['the load balancer (Network operation)', 'lbop', 'Microsoft.Network/loadBalancers', 'InvalidResourceReference', 'Resource /subscriptions/x/subnets/gone referenced by the load balancer was not found (injected).'],
+    ['the scale set (Compute operation)', 'vmssop', 'Microsoft.Compute/virtualMachineScaleSets', 'OperationNotAllowed', 'Operation could not be completed as it results in exceeding approved standardBSFamily Cores quota (injected).'],
+  ])("%s: the forward's status carries the operation's ARM code and message", async (_what, name, resourceType, code, message) => {
+    await s.emu.control('POST', '/faults', { kind: 'failLro', method: 'PUT', resourceType, count: 1, code, message });
+    try {
+      await s.api('PUT', `/api/forwards/${name}`, { ...example, nodes: { count: 1 } });
+      const body = await eventually(async () => {
+        const r = await get(name);
+        return r.body.status.phase === 'Failed' ? r.body : undefined;
+      }, 'phase Failed');
+      expect(body.status.error).toEqual({ code, message });
+      expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: code, message }));
     } finally {
       await s.emu.control('DELETE', '/faults');
     }

@@ -6,6 +6,7 @@ const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n.toLowe
 describe('classify', () => {
   it.each([
     ['429 with Retry-After seconds', { statusCode: 429, code: 'TooManyRequests', response: { headers: headers({ 'retry-after': '7' }) } }, { kind: 'retryable', code: 'TooManyRequests', retryAfterMs: 7000 }],
+    ["ARM's token bucket empty (429 SubscriptionRequestsThrottled)", { statusCode: 429, code: 'SubscriptionRequestsThrottled', response: { headers: headers({ 'retry-after': '3' }) } }, { kind: 'retryable', code: 'SubscriptionRequestsThrottled', retryAfterMs: 3000 }],
     ['a 409 AnotherOperationInProgress', { statusCode: 409, code: 'AnotherOperationInProgress' }, { kind: 'retryable', code: 'AnotherOperationInProgress' }],
     ['the network RP retryable conflict', { statusCode: 429, code: 'RetryableErrorDueToAnotherOperation' }, { kind: 'retryable', code: 'RetryableErrorDueToAnotherOperation' }],
     ['a 503 without a code', { statusCode: 503 }, { kind: 'retryable', code: 'Http503' }],
@@ -22,6 +23,22 @@ describe('classify', () => {
     ['404 ResourceGroupNotFound is terminal, not "absent"', { statusCode: 404, code: 'ResourceGroupNotFound' }, { kind: 'terminal', code: 'ResourceGroupNotFound' }],
   ])('%s', (_s, err, expected) => {
     expect(classify({ message: 'm', ...err })).toMatchObject(expected);
+  });
+});
+
+/** An arm-* poller's plain Error for a failed operation (core-lro processOperationStatus): no statusCode, no code. */
+describe('classify a failed long-running operation (poller Error)', () => {
+  it.each([
+    ['a terminal code', 'The long-running operation has failed. InvalidResourceReference. Resource /x referenced by /y was not found.', { kind: 'terminal', code: 'InvalidResourceReference', message: 'Resource /x referenced by /y was not found.' }],
+    ['a retryable code', 'The long-running operation has failed. AllocationFailed. Allocation failed. Please try again later.', { kind: 'retryable', code: 'AllocationFailed', message: 'Allocation failed. Please try again later.' }],
+    ['a code the tables do not know', 'The long-running operation has failed. PrivateLinkServiceNatIpInvalid. bad NAT IP', { kind: 'terminal', code: 'PrivateLinkServiceNatIpInvalid', message: 'bad NAT IP' }],
+    ['no code at all', 'The long-running operation has failed', { kind: 'terminal', code: 'OperationFailed', message: 'The long-running operation has failed' }],
+  ])('%s is not a NetworkError', (_s, message, expected) => {
+    expect(classify(new Error(message))).toEqual(expected);
+  });
+
+  it('another plain Error is still a network-side failure', () => {
+    expect(classify(new Error('socket hang up'))).toMatchObject({ kind: 'retryable', code: 'NetworkError' });
   });
 });
 

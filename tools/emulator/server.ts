@@ -6,6 +6,8 @@ import { ArmRouter, toErrorResponse } from './arm/router';
 import { controlRoutes, handleControl } from './control/api';
 import { FaultEngine } from './arm/faults';
 import { LroEngine } from './arm/lro';
+import { ArmQuotas } from './arm/quotas';
+import { ArmThrottle } from './arm/throttle';
 import { failInterruptedOperations } from './arm/stored-resource';
 import { RequestLog } from './arm/request-log';
 import type { ArmResponse, EmulatorRuntime } from './arm/types';
@@ -72,6 +74,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults: new FaultEngine(),
     requests: new RequestLog(),
     events: new EventPublisher(options.eventGrid),
+    throttle: new ArmThrottle(),
+    quotas: new ArmQuotas(),
     options: { lroDelayMs, tenantId: topology.tenantId ?? options.tenantId ?? DEFAULT_TENANT, pageSize: options.pageSize ?? 100 },
     hooks: registry.hooks,
   };
@@ -108,6 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     runtime.lro.clear();
     runtime.faults.clear();
     runtime.requests.clear();
+    runtime.throttle.clear();
     runtime.events.reset(opts.keepEventSubscriptions === true);
     seed();
     scheduleSave();
@@ -125,6 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         method,
         url: new URL(`${baseUrl}${p}?api-version=2024-07-01`),
         headers: { authorization: 'Bearer emulator-consumer' },
+        internal: true,
         rawBody: body === undefined ? '' : JSON.stringify(body),
         baseUrl,
       }),

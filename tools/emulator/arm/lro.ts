@@ -13,6 +13,14 @@ import type { ArmResponse } from './types';
  * depend on timer order, lazily when any request arrives after the due time (`settleDue`).
  * Status is served at `/subscriptions/{sub}/providers/{ns}/locations/{loc}/operations/{id}`
  * (Azure-AsyncOperation) and `.../operationResults/{id}` (Location).
+ *
+ * Rule LRO-1: the first status GET of every operation answers InProgress (with Retry-After),
+ * counted, not timed — even with `lroDelayMs` 0 and an operation already over — as NRP and Compute
+ * usually answer (azure-facts.md, "Long-running operations"; ARM async operations guide,
+ * https://github.com/Azure/azure-resource-manager-rpc/blob/master/v1.0/async-api-reference.md).
+ * Clients must poll until a terminal status, never assume the first poll ends it.
+ * Rule LRO-2: a failed operation answers `{status: "Failed", error: {code, message}}` on its
+ * Azure-AsyncOperation URL and the error body on its Location URL (same async API reference).
  */
 export type LroStatus = 'InProgress' | 'Succeeded' | 'Failed';
 
@@ -44,6 +52,8 @@ export interface LroOperation {
   error?: { code: string; message: string };
   result?: unknown;
   begin: LroBegin;
+  /** Status GETs answered so far (rule LRO-1: the first one says InProgress). */
+  polls: number;
 }
 
 export class LroEngine {
@@ -68,6 +78,7 @@ export class LroEngine {
       startTime: new Date().toISOString(),
       dueAt: Date.now() + delay,
       begin: b,
+      polls: 0,
     };
     this.ops.set(op.id, op);
     const t = setTimeout(() => {
@@ -142,15 +153,25 @@ export class LroEngine {
     return { status, body, headers };
   }
 
-  /** Body of the Azure-AsyncOperation status endpoint. */
-  statusBody(op: LroOperation): Record<string, unknown> {
+  /**
+   * Counts one status GET of `op` and answers the status that poll sees: InProgress for the first
+   * poll of every operation (rule LRO-1), the operation's real status after.
+   */
+  poll(op: LroOperation): LroStatus {
+    op.polls++;
+    return op.polls === 1 ? 'InProgress' : op.status;
+  }
+
+  /** Body of the Azure-AsyncOperation status endpoint, as a poll that sees `status` reads it. */
+  statusBody(op: LroOperation, status: LroStatus = op.status): Record<string, unknown> {
+    const over = status !== 'InProgress';
     return {
       id: `/subscriptions/${op.subscriptionId}/providers/${op.namespace}/locations/${op.location}/operations/${op.id}`,
       name: op.id,
-      status: op.status,
+      status,
       startTime: op.startTime,
-      ...(op.endTime ? { endTime: op.endTime } : {}),
-      ...(op.error ? { error: op.error } : {}),
+      ...(over && op.endTime ? { endTime: op.endTime } : {}),
+      ...(over && op.error ? { error: op.error } : {}),
     };
   }
 

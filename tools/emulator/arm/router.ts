@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { authorize } from './authorization';
 import { ArmError, invalidRequestFormat, methodNotAllowed, noRegisteredProvider, resourceGroupNotFound, subscriptionNotFound } from './errors';
+import { frontDoor } from './front-door';
 import { kindOf } from './request-log';
 import { parseArmPath, type ArmPath } from './resource-path';
 import type { ArmContext, ArmResponse, EmulatorRuntime } from './types';
@@ -17,6 +18,8 @@ export interface IncomingArm {
   headers: IncomingHttpHeaders;
   rawBody: string;
   baseUrl: string;
+  /** The emulator's own request (control API): not throttled. */
+  internal?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,12 +72,14 @@ export class ArmRouter {
     const rawType = this.registry.routes.find((r) => r.resourceType && r.method.toUpperCase() === method && r.pattern.test(pathname))?.resourceType;
     const resourceType = rawType ?? faultTypeOf(method, armPath);
     let fault: string | undefined;
+    let limits: Record<string, string> = {};
     let res: ArmResponse;
     try {
-      res = await this.dispatch(inc, method, pathname, apiVersion, armPath, resourceType, (id) => (fault = id));
+      res = await this.dispatch(inc, method, pathname, apiVersion, armPath, resourceType, (id) => (fault = id), (h) => (limits = h));
     } catch (e) {
       res = toErrorResponse(e);
     }
+    res = { ...res, headers: { ...limits, ...(res.headers ?? {}) } };
     this.emu.requests.add({ method, path: pathname, apiVersion, status: res.status, kind: kindOf(method), resourceType, fault });
     return res;
   }
@@ -87,11 +92,17 @@ export class ArmRouter {
     armPath: ArmPath | undefined,
     resourceType: string | undefined,
     markFault: (id: string) => void,
+    setLimits: (headers: Record<string, string>) => void,
   ): Promise<ArmResponse> {
     const raw = this.registry.routes.find((r) => r.method.toUpperCase() === method && r.pattern.test(pathname));
     if (raw?.arm !== false) checkAuth(inc.headers);
     if (!apiVersion && raw?.arm !== false) {
       throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+    }
+    if (raw?.arm !== false) {
+      const type = raw ? raw.resourceType : (resourceType ?? armPath?.fullType);
+      const declared = raw ? raw.apiVersions : type ? this.declaredVersions(type) : undefined;
+      setLimits(frontDoor(this.emu, { method, headers: inc.headers, rawBody: inc.rawBody, apiVersion: apiVersion as string }, { armPath, type, declaredVersions: declared, throttled: !raw && !inc.internal }));
     }
     // Faults apply before anything else, like a throttling front end would.
     const faults = this.emu.faults.take(method, resourceType, ['latency', 'throttle', 'error', 'failLro']);
@@ -138,6 +149,7 @@ export class ArmRouter {
         throw resourceGroupNotFound(armPath.resourceGroup);
       }
     }
+    this.emu.quotas.check(method, armPath, this.emu.state);
 
     const ctx: ArmContext = {
       emu: this.emu,
@@ -164,6 +176,14 @@ export class ArmRouter {
     return fn(ctx);
   }
 
+  /** Versions a provider outside Azure's namespaces declares for `type` (its operation polls: any type of its namespace). */
+  private declaredVersions(type: string): readonly string[] | undefined {
+    const own = this.registry.handlerFor(type)?.apiVersions;
+    const ns = /^([^/]+)\/locations\/(operations|operationresults)$/i.exec(type)?.[1];
+    if (own || !ns) return own;
+    return this.registry.typeNames().filter((t) => t.toLowerCase().startsWith(`${ns.toLowerCase()}/`)).flatMap((t) => this.registry.handlerFor(t)?.apiVersions ?? []);
+  }
+
   /** GET .../providers/{ns}/locations/{loc}/operations/{id} and .../operationResults/{id}. */
   private operationStatus(method: string, p: ArmPath): ArmResponse | undefined {
     if (method !== 'GET' || p.resourceGroup || p.isCollection || p.types.length !== 2 || p.types[0].toLowerCase() !== 'locations') return undefined;
@@ -171,11 +191,12 @@ export class ArmRouter {
     if (kind !== 'operations' && kind !== 'operationresults') return undefined;
     const op = this.emu.lro.get(p.names[1]);
     if (!op) throw new ArmError(404, 'OperationNotFound', `The operation '${p.names[1]}' was not found.`);
+    const status = this.emu.lro.poll(op);
     if (kind === 'operations') {
-      const headers: Record<string, string> = op.status === 'InProgress' ? { 'Retry-After': this.emu.lro.retryAfterSeconds() } : {};
-      return { status: 200, body: this.emu.lro.statusBody(op), headers };
+      const headers: Record<string, string> = status === 'InProgress' ? { 'Retry-After': this.emu.lro.retryAfterSeconds() } : {};
+      return { status: 200, body: this.emu.lro.statusBody(op, status), headers };
     }
-    if (op.status === 'InProgress') return { status: 202, headers: { 'Retry-After': this.emu.lro.retryAfterSeconds() } };
+    if (status === 'InProgress') return { status: 202, headers: { 'Retry-After': this.emu.lro.retryAfterSeconds() } };
     if (op.status === 'Failed') return { status: 500, body: { error: op.error } };
     if (op.result !== undefined) return { status: 200, body: op.result };
     // Compute answers a finished void action (reimage, deleteInstances, manualupgrade) with 200

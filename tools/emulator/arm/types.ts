@@ -5,6 +5,8 @@ import type { LroEngine } from './lro';
 import type { FaultEngine } from './faults';
 import type { RequestLog } from './request-log';
 import type { EventPublisher } from '../eventgrid/publisher';
+import type { ArmThrottle } from './throttle';
+import type { ArmQuotas } from './quotas';
 
 /** What a handler answers. `body` is JSON-serialised; headers are added to the response. */
 export interface ArmResponse {
@@ -42,6 +44,10 @@ export interface EmulatorRuntime {
   faults: FaultEngine;
   requests: RequestLog;
   events: EventPublisher;
+  /** ARM's token buckets per principal and subscription (throttle.ts). */
+  throttle: ArmThrottle;
+  /** Subscription quotas (quotas.ts). */
+  quotas: ArmQuotas;
   options: EmulatorOptionsResolved;
   hooks: EmulatorHooks;
 }
@@ -78,6 +84,8 @@ export type ArmHandler = (ctx: ArmContext) => ArmResponse | Promise<ArmResponse>
  */
 export interface ResourceTypeHandler {
   type: string;
+  /** api-versions a type outside Azure's namespaces accepts (test providers); Azure types use arm/api-versions.ts. */
+  apiVersions?: readonly string[];
   get?: ArmHandler;
   put?: ArmHandler;
   patch?: ArmHandler;
@@ -95,6 +103,8 @@ export interface RawRoute {
   arm?: boolean;
   /** The resource type the request log and fault rules see (default: none, or what the path parses to). */
   resourceType?: string;
+  /** api-versions accepted when `resourceType` is outside arm/api-versions.ts's table. */
+  apiVersions?: readonly string[];
   handle: (ctx: RawContext) => ArmResponse | Promise<ArmResponse>;
 }
 

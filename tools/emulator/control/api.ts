@@ -7,6 +7,7 @@ import { validateEventSubscription } from '../eventgrid/publisher';
 import { isIpv4 } from '../state/ip-allocator';
 import type { ProviderRegistry } from '../providers';
 import { isObject } from '../arm/stored-resource';
+import { armLimitRoutes } from '../arm/limits-control';
 
 /**
  * The control API under /_emulator/ (documented in emulator/README.md). No auth: it only listens
@@ -38,6 +39,7 @@ function validPort(p: unknown): p is number {
 export function controlRoutes(deps: ControlDeps): Route[] {
   const { emu } = deps;
   return [
+    ...armLimitRoutes(emu),
     { method: 'GET', pattern: /^\/health$/, handle: () => ok({ status: 'ok', resourceTypes: deps.registry.typeNames() }) },
     {
       method: 'POST',

@@ -9,8 +9,11 @@
  * is discovered the same way and normally only sets `dataPath`.
  *
  * What the framework does before a handler runs (so handlers never repeat it):
- *   bearer token (401), api-version (400), identity and scope (401 another tenant, 403 not granted:
- *   arm/authorization.ts), fault rules (429/5xx/latency; failLro is handed to the
+ *   bearer token (401), api-version (400; a version the type has not registered in
+ *   arm/api-versions.ts → NoRegisteredProviderFound: add new Azure types' namespaces there, test
+ *   types declare `apiVersions`), identity and scope (401 another tenant, 403 not granted:
+ *   arm/authorization.ts), ARM throttling (429, arm/throttle.ts), quotas (arm/quotas.ts),
+ *   fault rules (429/5xx/latency; failLro is handed to the
  *   handler as `ctx.req.failLro`), subscription and resource-group existence (404), JSON body
  *   parsing (400 InvalidRequestFormat), settling due long-running operations, request logging.
  *
