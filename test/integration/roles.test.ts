@@ -97,7 +97,7 @@ describe('operations -> role actions', () => {
     expect(refusal(o) === undefined).toBe(grantedHere);
   });
 
-  it("in a topology granted as infra grants it, a forward's whole life never meets a 401 or 403 but on the endpoints the test put where the app has no rights", async () => {
+  it("in a topology granted as infra grants it, a forward's whole life (created, changed and rolled, connected, probed, swept, deleted) never meets a 401 or 403 but on the endpoints the test put where the app has no rights", async () => {
     const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { consumers: Record<string, unknown> };
     await s.emu.control('DELETE', '/requests');
     const spec = { ...example, consumers: { ...example.consumers, visibleTo: ['*'] } };
@@ -106,6 +106,12 @@ describe('operations -> role actions', () => {
       const r = await s.api<{ status: { phase: string } }>('GET', '/api/forwards/roles');
       return r.status === 200 && ['Ready', 'Degraded'].includes(r.body.status.phase) ? true : undefined;
     }, 'roles Ready');
+    // A changed spec rolls the nodes (manualUpgrade, then the scale set's reimage of each node).
+    expect((await s.api('PUT', '/api/forwards/roles', { ...spec, targets: ['192.168.42.65'] })).status).toBe(202);
+    await eventually(async () => {
+      const r = await s.api<{ status: { phase: string; observedGeneration: number } }>('GET', '/api/forwards/roles');
+      return r.status === 200 && r.body.status.observedGeneration === 2 && ['Ready', 'Degraded'].includes(r.body.status.phase) ? true : undefined;
+    }, 'roles rolled to generation 2', 120_000);
     // Consumers (the owner acts for them): an allowed spoke, one that granted the app nothing, one in another tenant.
     const pls = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-roles-pls`;
     const strangers = [
