@@ -220,6 +220,31 @@ export function parsePortLog(port: number, exitCode: number | undefined, log: st
   return { port, ok: false, stage: 'connect', connect: verdict.kind, ...lat, detail: clean(verdict.line) };
 }
 
+/** What ACI's instance view says of one container (ContainerPropertiesInstanceView). */
+export interface ContainerView {
+  state?: string;
+  exitCode?: number;
+  restartCount?: number;
+  /** The state of the previous instance (present once the container exited and restarts or waits to). */
+  previous?: { state?: string; exitCode?: number };
+}
+
+/**
+ * Whether a probe container has terminated (undefined = not yet) and with which exit code (absent
+ * when ACI shows none: parsePortLog then names it).
+ * `restartPolicy: Never` does not stop ACI from restarting a container that exited non-zero
+ * (Learn, "Run containerized tasks with restart policies", Restart behavior with nonzero exit
+ * codes: "the platform might still restart the container regardless of the restart policy
+ * setting"): then `currentState` is Waiting (back-off) or Running again while `previousState` holds
+ * the termination. The command is the same each time, so the verdict comes from the current state
+ * when it is Terminated (its log is the one listLogs returns), else from the previous state when it
+ * is Terminated — never waiting for a deadline because the container runs again.
+ */
+export function containerExit(v: ContainerView | undefined): { exitCode?: number } | undefined {
+  const done = v?.state === 'Terminated' ? v : v?.previous?.state === 'Terminated' ? v.previous : undefined;
+  return done ? (done.exitCode === undefined ? {} : { exitCode: done.exitCode }) : undefined;
+}
+
 /** A run's outcome from its ports: ok only when every port is ok. */
 export function runOutcome(ports: readonly PortResult[]): RunOutcome {
   if (ports.length && ports.every((p) => p.ok)) return 'ok';

@@ -99,6 +99,9 @@ export interface ContainerFacts {
   name: string;
   state?: string;
   exitCode?: number;
+  restartCount?: number;
+  /** The previous instance's state (after the container exited and was or will be restarted). */
+  previous?: { state?: string; exitCode?: number };
   /** The container's instance view events (name, type, message), e.g. Pulling / Failed / BackOff. */
   events: { name: string; type?: string; message?: string }[];
 }
@@ -128,6 +131,10 @@ export async function readProbeGroup(clients: AzureClients, g: GroupRef): Promis
         name: c.name,
         ...(c.instanceView?.currentState?.state ? { state: c.instanceView.currentState.state } : {}),
         ...(typeof c.instanceView?.currentState?.exitCode === 'number' ? { exitCode: c.instanceView.currentState.exitCode } : {}),
+        ...(typeof c.instanceView?.restartCount === 'number' ? { restartCount: c.instanceView.restartCount } : {}),
+        ...(c.instanceView?.previousState?.state
+          ? { previous: { state: c.instanceView.previousState.state, ...(typeof c.instanceView.previousState.exitCode === 'number' ? { exitCode: c.instanceView.previousState.exitCode } : {}) } }
+          : {}),
         events: (c.instanceView?.events ?? []).map((e) => ({ name: e.name ?? '', ...(e.type ? { type: e.type } : {}), ...(e.message ? { message: e.message } : {}) })),
       })),
     };

@@ -12,6 +12,7 @@ import {
   probeTarget,
   probesSection,
   parsePortLog,
+  containerExit,
   type PortResult,
   type ProbeRunResult,
   type ProbeState,
@@ -150,7 +151,10 @@ export async function probeObserve(input: { group: GroupRef; bootId: string; por
     const facts = await readProbeGroup(clients(), input.group);
     if (!facts) return { outcome: 'ok', state: 'gone' };
     const byName = new Map(facts.containers.map((c) => [c.name, c]));
-    const terminated = input.ports.every((p) => byName.get(`p${p}`)?.state === 'Terminated');
+    // A container the platform restarted (ACI restarts a non-zero exit even with restartPolicy
+    // Never) has terminated too: its previous state holds the exit (core/probes.ts containerExit).
+    const exits = new Map(input.ports.map((p) => [p, containerExit(byName.get(`p${p}`))]));
+    const terminated = input.ports.every((p) => exits.get(p) !== undefined);
     // An image ACI cannot pull: it retries (Pulling / Failed / BackOff events) long after our
     // deadline before it fails the deployment. The first `Failed to pull image` event ends the run
     // as infrastructure now; the orchestration then deletes the group.
@@ -167,8 +171,7 @@ export async function probeObserve(input: { group: GroupRef; bootId: string; por
     if (!terminated) return { outcome: 'ok', state: 'running' };
     const ports: PortResult[] = [];
     for (const p of input.ports) {
-      const c = byName.get(`p${p}`)!;
-      ports.push(parsePortLog(p, c.exitCode, await probeLogs(clients(), input.group, `p${p}`)));
+      ports.push(parsePortLog(p, exits.get(p)?.exitCode, await probeLogs(clients(), input.group, `p${p}`)));
     }
     return { outcome: 'ok', state: 'terminated', ports };
   });

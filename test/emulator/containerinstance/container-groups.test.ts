@@ -31,6 +31,11 @@ const create = (name: string, cg: ContainerGroup) => aci.containerGroups.beginCr
 const get = (name: string) => aci.containerGroups.get(IDS.hubRg, name);
 const remove = (name: string) => aci.containerGroups.beginDeleteAndWait(IDS.hubRg, name);
 const settings = (body: object) => emu.control('PUT', '/containerinstance/settings', body);
+/** The exit of a container's first run: ACI-13 restarts a `Never` container that exited non-zero, so it may be previousState. */
+const firstExit = (cg: ContainerGroup) => {
+  const v = cg.containers[0].instanceView;
+  return v?.currentState?.state === 'Terminated' && !v.previousState ? v.currentState.exitCode : v?.previousState?.exitCode;
+};
 let reachable: string[];
 let unreachable: string[];
 
@@ -82,7 +87,8 @@ describe('container group lifecycle through the SDK', () => {
     try {
       await aci.containerGroups.beginStartAndWait(IDS.hubRg, 'cg-life');
       const cg = await get('cg-life');
-      expect([cg.instanceView?.state, cg.containers[0].instanceView?.currentState?.exitCode]).toEqual(['Failed', 1]);
+      // Exit 1 under `Never`: the platform restarts it (ACI-13), the group runs on in back-off.
+      expect([cg.instanceView?.state, firstExit(cg)]).toEqual(['Running', 1]);
       expect((await aci.containers.listLogs(IDS.hubRg, 'cg-life', 'probe')).content).toMatch(/Connection timed out/);
     } finally {
       await Promise.all(['192.168.42.65', '192.168.42.66'].map((t) => emu.control('POST', `/targets/${t}/up`)));
@@ -96,7 +102,7 @@ describe('container group lifecycle through the SDK', () => {
     const updated = await create('cg-life', { ...group(unreachable), tags: { run: '2' } });
     expect(updated.ipAddress?.ip).toBe(before);
     expect(updated.tags).toEqual({ run: '2' });
-    expect((await get('cg-life')).containers[0].instanceView?.currentState?.exitCode).toBe(1);
+    expect(firstExit(await get('cg-life'))).toBe(1);
   });
 
   it('delete -> 404 afterwards, and its IP goes back to the subnet', async () => {
@@ -122,7 +128,7 @@ describe('subnet rules', () => {
   it('a group without subnetIds cannot reach the private network: exit 1, and the log says why', async () => {
     await create('cg-public', group(reachable, { subnet: null }));
     const cg = await get('cg-public');
-    expect(cg.containers[0].instanceView?.currentState?.exitCode).toBe(1);
+    expect(firstExit(cg)).toBe(1);
     expect((await aci.containers.listLogs(IDS.hubRg, 'cg-public', 'probe')).content).toMatch(/Network is unreachable.*set subnetIds/);
     await remove('cg-public');
   });
@@ -137,10 +143,11 @@ describe('subnet rules', () => {
 });
 
 describe('restart policies', () => {
-  afterEach(() => settings({ restartDelayMs: 10_000 }));
+  afterEach(() => settings({ restartDelayMs: 10_000, runMs: 0 }));
 
   it.each<[string, string, 'passes' | 'fails', string, Record<string, unknown>]>([
-    ['Never with a failing probe: Terminated, group Failed', 'Never', 'fails', 'Failed', { restartCount: 0, currentState: { state: 'Terminated', exitCode: 1, detailStatus: 'Error' } }],
+    ['Never with a passing probe: Terminated, never restarted, group Succeeded', 'Never', 'passes', 'Succeeded', { restartCount: 0, currentState: { state: 'Terminated', exitCode: 0, detailStatus: 'Completed' } }],
+    ['Never with a failing probe: the platform restarts it anyway (ACI-13), waits in back-off, group Running', 'Never', 'fails', 'Running', { restartCount: 0, currentState: { state: 'Waiting', detailStatus: expect.stringMatching(/CrashLoopBackOff/) }, previousState: { state: 'Terminated', exitCode: 1, detailStatus: 'Error' } }],
     ['OnFailure with a passing probe: Terminated, group Succeeded', 'OnFailure', 'passes', 'Succeeded', { restartCount: 0, currentState: { state: 'Terminated', exitCode: 0 } }],
     ['OnFailure with a failing probe: waits in back-off, group Running', 'OnFailure', 'fails', 'Running', { restartCount: 0, currentState: { state: 'Waiting', detailStatus: expect.stringMatching(/CrashLoopBackOff/) }, previousState: { state: 'Terminated', exitCode: 1 } }],
     ['no policy (ACI default Always) with a passing probe: restarts too', '', 'passes', 'Running', { currentState: { state: 'Waiting' }, previousState: { state: 'Terminated', exitCode: 0 } }],
@@ -163,6 +170,49 @@ describe('restart policies', () => {
     expect(second.restartCount).toBe(first.restartCount! + 1);
     expect(second.previousState).toMatchObject({ state: 'Terminated', exitCode: 1 });
     await remove('cg-crash');
+  });
+
+  it('Never with a failing probe (ACI-13): after the back-off the platform runs it again, Running with the first exit as previousState; the log is the latest run\'s', async () => {
+    await settings({ restartDelayMs: 60_000, runMs: 0 });
+    try {
+      await create('cg-never-rerun', group(unreachable, { restartPolicy: 'Never' }));
+      // The first run ended at once (exit 1); with the back-off over this read restarts it, and the rerun lasts a minute.
+      await settings({ restartDelayMs: 0, runMs: 60_000 });
+      const cg = await get('cg-never-rerun');
+      expect(cg.containers[0].instanceView).toMatchObject({ restartCount: 1, currentState: { state: 'Running' }, previousState: { state: 'Terminated', exitCode: 1, detailStatus: 'Error', finishTime: expect.any(Date) } });
+      expect(cg.instanceView?.state).toBe('Running');
+      const log = (await aci.containers.listLogs(IDS.hubRg, 'cg-never-rerun', 'probe')).content!;
+      expect(log.match(/Connection timed out/g)).toHaveLength(1);
+    } finally {
+      await settings({ runMs: 0 });
+      await remove('cg-never-rerun');
+    }
+  });
+
+  it('Never with a failing probe (ACI-13): restarted once only, then Terminated for good with restartCount 1, group Failed', async () => {
+    await settings({ restartDelayMs: 0, runMs: 0 });
+    await create('cg-never-once', group(unreachable, { restartPolicy: 'Never' }));
+    const views = [];
+    for (let i = 0; i < 3; i++) views.push((await get('cg-never-once')).containers[0].instanceView!);
+    expect(views.map((v) => v.restartCount)).toEqual([1, 1, 1]);
+    expect(views[2]).toMatchObject({ currentState: { state: 'Terminated', exitCode: 1 }, previousState: { state: 'Terminated', exitCode: 1 } });
+    expect((await get('cg-never-once')).instanceView?.state).toBe('Failed');
+    await remove('cg-never-once');
+  });
+
+  it('a deployment that failed (failLro, ACI-15): no container runs, no exit code, no log, group Failed', async () => {
+    const fault = await emu.control<{ id: string }>('POST', '/faults', { kind: 'failLro', method: 'PUT', resourceType: 'Microsoft.ContainerInstance/containerGroups', count: 1, code: 'ContainerGroupDeploymentFailed', message: 'injected' });
+    expect(fault.status).toBe(201);
+    await expect(create('cg-failed', group(unreachable, { restartPolicy: 'Never' }))).rejects.toThrow(/ContainerGroupDeploymentFailed/);
+    const cg = await get('cg-failed');
+    expect(cg.provisioningState).toBe('Failed');
+    expect(cg.instanceView?.state).toBe('Failed');
+    const view = cg.containers[0].instanceView!;
+    expect(view).toMatchObject({ restartCount: 0, currentState: { state: 'Waiting' } });
+    expect(view.currentState?.exitCode).toBeUndefined();
+    expect(view.previousState).toBeUndefined();
+    expect((await aci.containers.listLogs(IDS.hubRg, 'cg-failed', 'probe')).content ?? '').toBe('');
+    await remove('cg-failed');
   });
 
   it('settings reject bad values naming each', async () => {

@@ -6,7 +6,7 @@ import type { StoredResource } from '../../state/store';
 import { isIpv4 } from '../../state/ip-allocator';
 import { allocateIp, delegationsOf, refId, type Json } from '../network/common';
 import type { EmulatorProvider } from '../provider';
-import { advance, containerInstanceView, containersOf, groupState, internalOf, pullGiveUpMs, settings, startGroup, subnetOf, unpullableImages, type CgInternal } from './runs';
+import { advance, containerInstanceView, containerLogs, containersOf, groupState, internalOf, pullGiveUpMs, settings, startGroup, subnetOf, unpullableImages, type CgInternal } from './runs';
 
 /**
  * Container groups (Azure Container Instances) that run connectivity probes. A group injected in
@@ -172,7 +172,7 @@ export const provider: EmulatorProvider = {
         const name = ctx.req.path.names[1];
         if (!containersOf(cg.body).some((c) => c.name === name)) throw new ArmError(404, 'ContainerNotFound', `The container '${name}' is not found in container group '${cg.name}'.`);
         advance(ctx.emu, cg);
-        const logs = internalOf(cg).runs?.find((r) => r.container === name)?.logs ?? '';
+        const logs = containerLogs(cg, name);
         return { status: 200, body: { content: tailLines(logs, ctx.req.url.searchParams.get('tail')) } };
       },
     },

@@ -9,11 +9,21 @@ import { groupResolve } from './dns';
 /**
  * What the containers of a group are doing. A run executes the container's command against the
  * simulated data path when it starts and finishes `runMs` later with the command's exit code.
- * The restart policy then decides, as ACI does: `Never` stays Terminated; `OnFailure` restarts a
- * non-zero exit; `Always` restarts every exit. A container waiting to restart shows `Waiting`
- * (CrashLoopBackOff) with the finished run as `previousState`; after `restartDelayMs` the next
- * read starts it again (once per read, so a zero delay cannot spin), re-running the command
- * against the data path as it is then.
+ * The restart policy then decides, as ACI does: `OnFailure` restarts a non-zero exit; `Always`
+ * restarts every exit; `Never` keeps a zero exit Terminated, but a non-zero exit IS restarted once
+ * by the platform (ACI-13: Learn, "Run containerized tasks with restart policies", Restart
+ * behavior with nonzero exit codes: "the platform might still restart the container regardless of
+ * the restart policy setting. This behavior applies even when the restart policy is set to
+ * `Never`" — how often is undocumented; once is the stricter model, the container is Running again
+ * after its first termination), then stays Terminated. A container waiting to restart shows
+ * `Waiting` (CrashLoopBackOff) with the finished run as `previousState`; after `restartDelayMs`
+ * the next read starts it again (once per read, so a zero delay cannot spin), re-running the
+ * command against the data path as it is then. The logs are those of the latest run only (as
+ * `az container logs` shows the current instance).
+ *
+ * A group whose deployment failed (its create operation ended Failed: a failLro fault, a pull
+ * given up) has no running containers (ACI-15): each waits with no exit code, no log, and never
+ * restarts; the group's state is Failed.
  *
  * A group with an image the registry cannot serve (registry.ts) never starts: its containers
  * wait while ACI retries the pull, with `Pulling` / `Failed` / `BackOff` events whose count grows
@@ -78,7 +88,13 @@ const restartPolicy = (cg: StoredResource) => String(((cg.body.properties ?? {})
 
 function restarts(cg: StoredResource, run: Run): boolean {
   const policy = restartPolicy(cg);
-  return policy === 'Always' || (policy === 'OnFailure' && run.exitCode !== 0);
+  // ACI-13: the platform restarts a `Never` container that exited non-zero (once, in this model).
+  return policy === 'Always' || (run.exitCode !== 0 && (policy === 'OnFailure' || (policy === 'Never' && run.restartCount === 0)));
+}
+
+/** ACI-15: the group's last deployment failed (its write operation ended Failed). */
+export function deploymentFailed(cg: StoredResource): boolean {
+  return ((cg.body.properties ?? {}) as Json).provisioningState === 'Failed';
 }
 
 /** Runs one container's command now (exit code and busybox-like logs). */
@@ -163,7 +179,7 @@ function pullEvents(emu: EmulatorRuntime, cg: StoredResource, image: string, now
 /** Restarts containers whose policy says so and whose back-off has passed (once per call). */
 export function advance(emu: EmulatorRuntime, cg: StoredResource): void {
   const internal = internalOf(cg);
-  if (internal.stopped || !internal.runs) return;
+  if (internal.stopped || !internal.runs || deploymentFailed(cg)) return;
   const now = Date.now();
   const containers = containersOf(cg.body);
   internal.runs = internal.runs.map((run) => {
@@ -193,7 +209,7 @@ export function containerInstanceView(emu: EmulatorRuntime, cg: StoredResource, 
     return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: pullEvents(emu, cg, image, Date.now()) };
   }
   const run = internal.runs?.find((r) => r.container === container);
-  if (!run) return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: [] };
+  if (!run || deploymentFailed(cg)) return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: [] };
   const now = Date.now();
   const done = internal.stopped || run.doneAt <= now;
   let currentState: Json;
@@ -215,12 +231,19 @@ export function containerInstanceView(emu: EmulatorRuntime, cg: StoredResource, 
   };
 }
 
+/** The log of a container's latest run; none when the deployment failed (no container ran). */
+export function containerLogs(cg: StoredResource, container: string): string {
+  if (deploymentFailed(cg)) return '';
+  return internalOf(cg).runs?.find((r) => r.container === container)?.logs ?? '';
+}
+
 const image = (cg: StoredResource, container: string) => containersOf(cg.body).find((c) => c.name === container)?.image ?? '';
 
 export function groupState(emu: EmulatorRuntime, cg: StoredResource): string {
   const internal = internalOf(cg);
   if (internal.stopped) return 'Stopped';
   if (internal.pull) return pullGaveUp(emu, cg) ? 'Failed' : 'Pending';
+  if (deploymentFailed(cg)) return 'Failed';
   const runs = internal.runs ?? [];
   const now = Date.now();
   if (runs.some((r) => r.doneAt > now || restarts(cg, r))) return 'Running';
