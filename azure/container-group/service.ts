@@ -1,8 +1,8 @@
 import { operationUrlOf } from '../operation-status';
-import type { ContainerGroup } from '@azure/arm-containerinstance';
+import type { Container, ContainerGroup, ContainerState } from '@azure/arm-containerinstance';
 import type { AzureClients } from '../client-factory';
 import { MANAGED_BY, TAG_FORWARD, TAG_MANAGED_BY } from '../../core/names';
-import { TAG_PROBE, TAG_PROBE_RUN, type ProbeContainer } from '../../core/probes';
+import { TAG_PROBE, TAG_PROBE_RUN, type ContainerView, type ProbeContainer } from '../../core/probes';
 
 /**
  * The probe's container group (Azure Container Instances): created in the probe subnet's
@@ -95,13 +95,8 @@ export function lroFailure(err: unknown): { statusCode: number; code: string; me
   return m ? { statusCode: 400, code: m[1] ?? 'DeploymentFailed', message: e.message } : undefined;
 }
 
-export interface ContainerFacts {
+export interface ContainerFacts extends ContainerView {
   name: string;
-  state?: string;
-  exitCode?: number;
-  restartCount?: number;
-  /** The previous instance's state (after the container exited and was or will be restarted). */
-  previous?: { state?: string; exitCode?: number };
   /** The container's instance view events (name, type, message), e.g. Pulling / Failed / BackOff. */
   events: { name: string; type?: string; message?: string }[];
 }
@@ -121,6 +116,19 @@ export interface GroupFacts {
   containers: ContainerFacts[];
 }
 
+/**
+ * A container's instance view as the probe reads it (core/probes.ts ContainerView): current state
+ * and exit code, restart count and the previous instance's state and exit code.
+ */
+export function containerViewOf(v: Container['instanceView']): ContainerView {
+  const state = (x: ContainerState | undefined) => ({ ...(x?.state ? { state: x.state } : {}), ...(typeof x?.exitCode === 'number' ? { exitCode: x.exitCode } : {}) });
+  return {
+    ...state(v?.currentState),
+    ...(typeof v?.restartCount === 'number' ? { restartCount: v.restartCount } : {}),
+    ...(v?.previousState?.state ? { previous: state(v.previousState) } : {}),
+  };
+}
+
 /** The group's containers with state and exit code; undefined when the group does not exist. */
 export async function readProbeGroup(clients: AzureClients, g: GroupRef): Promise<GroupFacts | undefined> {
   try {
@@ -129,12 +137,7 @@ export async function readProbeGroup(clients: AzureClients, g: GroupRef): Promis
       ...(cg.provisioningState ? { provisioningState: cg.provisioningState } : {}),
       containers: cg.containers.map((c) => ({
         name: c.name,
-        ...(c.instanceView?.currentState?.state ? { state: c.instanceView.currentState.state } : {}),
-        ...(typeof c.instanceView?.currentState?.exitCode === 'number' ? { exitCode: c.instanceView.currentState.exitCode } : {}),
-        ...(typeof c.instanceView?.restartCount === 'number' ? { restartCount: c.instanceView.restartCount } : {}),
-        ...(c.instanceView?.previousState?.state
-          ? { previous: { state: c.instanceView.previousState.state, ...(typeof c.instanceView.previousState.exitCode === 'number' ? { exitCode: c.instanceView.previousState.exitCode } : {}) } }
-          : {}),
+        ...containerViewOf(c.instanceView),
         events: (c.instanceView?.events ?? []).map((e) => ({ name: e.name ?? '', ...(e.type ? { type: e.type } : {}), ...(e.message ? { message: e.message } : {}) })),
       })),
     };

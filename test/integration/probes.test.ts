@@ -154,6 +154,22 @@ describe('the target down', () => {
     await noGroupsLeft();
   });
 
+  it('the platform restarts the failed probe container despite restartPolicy Never (ACI-13): the verdict comes from its first exit while it runs again, not the deadline', async () => {
+    // Each run lasts 6 s and the back-off is 0: the first exit (t = 6 s) is restarted at once, the
+    // rerun would end at 12 s, after the 10 s deadline. Only its previousState tells in time.
+    await s.emu.control('PUT', '/containerinstance/settings', { runMs: 6000, restartDelayMs: 0 });
+    for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/down`);
+    try {
+      const r = await run('web');
+      expect(r.outcome).toBe('failed');
+      expect(r.ports[0]).toMatchObject({ port: 8000, ok: false, stage: 'connect', connect: 'timeout' });
+      await noGroupsLeft();
+    } finally {
+      for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/up`);
+      await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0, restartDelayMs: 10_000 });
+    }
+  });
+
   it('a port closed on the targets: connect timeout, not refused (the same-port TCP health probe fails, so the load balancer drops the SYN)', async () => {
     // A reset from the targets never reaches the probe through the forward: the LB's health probe
     // on the same port fails first and Azure LB does not send flows to unhealthy backends. A

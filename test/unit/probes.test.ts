@@ -1,5 +1,6 @@
 import {
   afterRun,
+  containerExit,
   everyMs,
   failingStage,
   isDue,
@@ -18,7 +19,7 @@ import {
   type ProbeState,
 } from '../../core/probes';
 import { probeSettings, DEFAULT_PROBE_IMAGE } from '../../core/app-settings';
-import { lroFailure, probeGroupBody, pullFailure, registryOf } from '../../azure/container-group/service';
+import { containerViewOf, lroFailure, probeGroupBody, pullFailure, registryOf } from '../../azure/container-group/service';
 import { emptyStatus, withProbes } from '../../core/status';
 import { classify } from '../../azure/errors';
 
@@ -71,6 +72,29 @@ describe('parsePortLog: what a probe container printed, by situation', () => {
     const r = parsePortLog(8000, 1, `\u0007${'x'.repeat(5000)}`);
     expect(r.detail.length).toBeLessThanOrEqual(200);
     expect(r.detail).toMatch(/^[\x20-\x7e…]+$/);
+  });
+});
+
+describe('containerExit: whether a probe container terminated, even when ACI restarted it (ACI-13)', () => {
+  const T = (exitCode: number) => ({ state: 'Terminated', exitCode, startTime: new Date(0), finishTime: new Date(1000), detailStatus: exitCode ? 'Error' : 'Completed' });
+  it.each<[string, Parameters<typeof containerViewOf>[0], { exitCode?: number } | undefined]>([
+    ['still running its first run', { restartCount: 0, currentState: { state: 'Running', startTime: new Date(0) } }, undefined],
+    ['waiting to start (pulling)', { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' } }, undefined],
+    ['no instance view yet', undefined, undefined],
+    ['terminated with exit 0', { restartCount: 0, currentState: T(0) }, { exitCode: 0 }],
+    ['terminated with exit 1 (restartPolicy Never kept)', { restartCount: 0, currentState: T(1) }, { exitCode: 1 }],
+    ['exit 1, waiting in back-off for the platform to restart it: the previous state decides', { restartCount: 0, currentState: { state: 'Waiting', detailStatus: 'CrashLoopBackOff: Back-off restarting failed' }, previousState: T(1) }, { exitCode: 1 }],
+    ['exit 1, restarted by the platform and running again: the previous state decides, no deadline wait', { restartCount: 1, currentState: { state: 'Running', startTime: new Date(2000) }, previousState: T(1) }, { exitCode: 1 }],
+    ['restarted and terminated again: the current state (the log listLogs returns is of this run)', { restartCount: 1, currentState: T(1), previousState: T(1) }, { exitCode: 1 }],
+    ['terminated without an exit code: terminated, the exit left for parsePortLog to name', { restartCount: 0, currentState: { state: 'Terminated' } }, {}],
+  ])('%s', (_situation, view, expected) => {
+    expect(containerExit(containerViewOf(view))).toEqual(expected);
+  });
+
+  it('a rerun of the refused probe prints the same lines: the first exit and the latest log give the same verdict', () => {
+    const log = `nc: ${H}: Connection refused\n${SENT}\n${STATUS(1)}\n${REAL('0m 0.01s')}\n`;
+    const exit = containerExit(containerViewOf({ restartCount: 1, currentState: { state: 'Running' }, previousState: T(1) }));
+    expect(parsePortLog(8000, exit?.exitCode, log)).toMatchObject({ ok: false, stage: 'connect', connect: 'refused' });
   });
 });
 

@@ -32,7 +32,7 @@ afterAll(() => t?.stop());
 const example = () => exampleBody('containerinstance/ContainerGroupsGetPriority.json', '200') as { properties: { containers: { properties: { instanceView: { currentState: unknown } } }[] } };
 
 describe('container group shapes match the published examples', () => {
-  it('a finished probe group: same types as the Get example, with the instance view fields the product reads', async () => {
+  it('a finished probe group (exit 1, waiting for the platform to restart it: ACI-13): same types as the Get example, with the instance view fields the product reads', async () => {
     const body = (await t.raw('GET', `${groups}/done${api}`)).body;
     expect(compareShapes(body, example())).toEqual([]);
     expect(
@@ -48,10 +48,12 @@ describe('container group shapes match the published examples', () => {
         'properties.ipAddress.ip',
         'properties.containers[].properties.instanceView.restartCount',
         'properties.containers[].properties.instanceView.currentState.state',
-        'properties.containers[].properties.instanceView.currentState.exitCode',
-        'properties.containers[].properties.instanceView.currentState.startTime',
-        'properties.containers[].properties.instanceView.currentState.finishTime',
         'properties.containers[].properties.instanceView.currentState.detailStatus',
+        'properties.containers[].properties.instanceView.previousState.state',
+        'properties.containers[].properties.instanceView.previousState.exitCode',
+        'properties.containers[].properties.instanceView.previousState.startTime',
+        'properties.containers[].properties.instanceView.previousState.finishTime',
+        'properties.containers[].properties.instanceView.previousState.detailStatus',
         'properties.containers[].properties.instanceView.events[].name',
         'properties.instanceView.state',
       ]),
