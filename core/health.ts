@@ -262,12 +262,28 @@ export function decideNatPorts(i: NatInput): NatDecision {
 
 /**
  * The usage of the last published point with data: the highest over the NAT IPs with a value at
- * that timestamp, and how many they are. `until`: points stamped later are not published yet.
+ * that timestamp, and how many of them count as observed — not one that has its first value in
+ * that very point while others had values before (it was added during that grain, whose averages
+ * mix the old and new NAT IP count). `until`: points stamped later are not published yet.
  */
 export function natUsage(byIp: Record<string, readonly MetricPoint[]>, until?: string): { usagePercent: number; observedIps: number } | undefined {
   const series = Object.values(byIp).map((pts) => usable(pts, undefined, until));
   const last = series.map((pts) => pts.at(-1)?.time).filter((t): t is string => !!t).sort((a, b) => Date.parse(a) - Date.parse(b)).pop();
   if (!last) return undefined;
-  const values = series.map((pts) => pts.find((p) => Date.parse(p.time) === Date.parse(last))?.value).filter((v): v is number => v !== undefined);
-  return { usagePercent: Math.max(...values), observedIps: values.length };
+  const at = Date.parse(last);
+  const firstValued = series.map((pts) => pts.find((p) => p.value !== undefined)?.time);
+  const earliest = Math.min(...firstValued.filter((t): t is string => !!t).map((t) => Date.parse(t)));
+  let observedIps = 0;
+  const values: number[] = [];
+  series.forEach((pts, i) => {
+    const v = pts.find((p) => Date.parse(p.time) === at)?.value;
+    if (v === undefined) return;
+    values.push(v);
+    // A NAT IP whose first value is this very point appeared during its grain while the others
+    // already carried traffic: their averages mix the old and the new count of NAT IPs, so the
+    // point does not yet show the new IP's effect (counted from the next grain on).
+    const appearedNow = Date.parse(firstValued[i]!) === at && at > earliest;
+    if (!appearedNow) observedIps++;
+  });
+  return { usagePercent: Math.max(...values), observedIps };
 }

@@ -192,6 +192,9 @@ describe('decideNatPorts', () => {
     ['the highest value of the last point over the NAT IPs', { a: series([10, 20]), b: series([90, 85]) }, undefined, { usagePercent: 85, observedIps: 2 }],
     ['no values: unknown', { a: [{ time: at(0) }] }, undefined, undefined],
     ['a NAT IP without a value in the last point (just added) is not counted', { a: series([90, 90]), b: [{ time: at(540) }, { time: at(600) }] }, undefined, { usagePercent: 90, observedIps: 1 }],
+    ['a NAT IP whose first value is the last point (added during that grain; the others\' averages mix before and after) is not counted yet', { a: series([100, 90]), b: [{ time: at(540) }, { time: at(600), value: 40 }] }, undefined, { usagePercent: 90, observedIps: 1 }],
+    ['the grain after it appeared: both counted', { a: series([100, 90, 50], 660), b: [{ time: at(540) }, { time: at(600), value: 40 }, { time: at(660), value: 50 }] }, undefined, { usagePercent: 50, observedIps: 2 }],
+    ['NAT IPs that all start in the same point (a new service) are counted', { a: [{ time: at(600), value: 30 }], b: [{ time: at(600), value: 20 }] }, undefined, { usagePercent: 30, observedIps: 2 }],
     ['trailing empty points are skipped', { a: [...series([10, 90]), { time: at(660) }] }, undefined, { usagePercent: 90, observedIps: 1 }],
     ['points not yet published are not read', { a: [...series([10, 20]), { time: at(660), value: 95 }] }, at(600), { usagePercent: 20, observedIps: 1 }],
   ] as [string, Record<string, MetricPoint[]>, string | undefined, object | undefined][])('natUsage: %s', (_name, byIp, until, want) => {
