@@ -57,6 +57,9 @@ describe('ARM-2 an api-version the type does not have -> 400 NoRegisteredProvide
     ['a compute version given to private DNS', `${IDS.zoneId}?api-version=2026-03-01`, 'privateDnsZones'],
     ['an operation status poll', `/subscriptions/${IDS.hubSub}/providers/Microsoft.Network/locations/westeurope/operations/x?api-version=2099-01-01`, 'locations/operations'],
     ['ARM metrics', `${VNET}/providers/Microsoft.Insights/metrics?api-version=2020-01-01`, 'metrics'],
+    ['ARM metrics at a version only the batch spec has', `${VNET}/providers/Microsoft.Insights/metrics?api-version=2023-05-01-preview`, 'metrics'],
+    ['private link services at a network version older than the type', `${RG}/providers/Microsoft.Network/privateLinkServices?api-version=2019-02-01`, 'privateLinkServices'],
+    ['a network version the specs never published', `${VNET}?api-version=2016-10-01`, 'virtualNetworks'],
     ['a resource group', `${RG}?api-version=2025-05-01`, 'resourceGroups'],
   ])('%s', async (_what, p, short) => {
     const r = await t.raw<{ error: { code: string; message: string } }>('GET', p);
@@ -66,6 +69,11 @@ describe('ARM-2 an api-version the type does not have -> 400 NoRegisteredProvide
 
   it('the metrics batch API refuses a version its spec does not publish', async () => {
     const r = await t.raw<{ error: { code: string } }>('POST', `/subscriptions/${IDS.hubSub}/metrics:getBatch?api-version=2019-01-01&metricnamespace=Microsoft.Network/loadBalancers&metricnames=VipAvailability`, { body: { resourceids: [] } });
+    expect([r.status, r.body.error.code]).toEqual([400, 'NoRegisteredProviderFound']);
+  });
+
+  it('the metrics batch API refuses an ARM metrics version its own spec does not publish', async () => {
+    const r = await t.raw<{ error: { code: string } }>('POST', `/subscriptions/${IDS.hubSub}/metrics:getBatch?api-version=2021-05-01&metricnamespace=Microsoft.Network/loadBalancers&metricnames=VipAvailability`, { body: { resourceids: [] } });
     expect([r.status, r.body.error.code]).toEqual([400, 'NoRegisteredProviderFound']);
   });
 });

@@ -100,7 +100,7 @@ export class ArmRouter {
       throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     }
     if (raw?.arm !== false) {
-      const type = raw ? raw.resourceType : (resourceType ?? armPath?.fullType);
+      const type = raw ? (raw.apiVersionType ?? raw.resourceType) : (resourceType ?? armPath?.fullType);
       const declared = raw ? raw.apiVersions : type ? this.declaredVersions(type) : undefined;
       setLimits(frontDoor(this.emu, { method, headers: inc.headers, rawBody: inc.rawBody, apiVersion: apiVersion as string }, { armPath, type, declaredVersions: declared, throttled: !raw && !inc.internal }));
     }

@@ -105,6 +105,8 @@ export interface RawRoute {
   resourceType?: string;
   /** api-versions accepted when `resourceType` is outside arm/api-versions.ts's table. */
   apiVersions?: readonly string[];
+  /** The type whose api-versions the front door checks, when not `resourceType`'s (the metrics batch API's versions are its own). */
+  apiVersionType?: string;
   handle: (ctx: RawContext) => ArmResponse | Promise<ArmResponse>;
 }
 

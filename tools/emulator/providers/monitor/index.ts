@@ -1,4 +1,5 @@
 import { ArmError } from '../../arm/errors';
+import { METRICS_BATCH_TYPE } from '../../arm/api-versions';
 import { parseResourceId } from '../../arm/resource-path';
 import type { EmulatorProvider } from '../provider';
 import { grainMs, recordedBuckets, sample, startSampler } from './history';
@@ -94,6 +95,8 @@ export const provider: EmulatorProvider = {
       pattern: /^\/subscriptions\/([^/]+)\/metrics:getBatch$/i,
       // Fault rules and the request log name the batch API `Microsoft.Insights/metrics`.
       resourceType: 'Microsoft.Insights/metrics',
+      // Its api-versions are the batch spec's, not ARM metrics' (arm/api-versions.ts).
+      apiVersionType: METRICS_BATCH_TYPE,
       handle(ctx) {
         const sub = ctx.match[1].toLowerCase();
         const ids = (ctx.body as { resourceids?: unknown } | undefined)?.resourceids;
