@@ -97,7 +97,7 @@ function* removeOne(ctx: OrchestrationContext, input: ReconcileInput, kind: Reso
   return yield* until(ctx, input, kind, (s) => s === 'Absent');
 }
 
-function* teardown(ctx: OrchestrationContext, input: ReconcileInput, generation: number): Gen<StepResult> {
+function* teardown(ctx: OrchestrationContext, input: ReconcileInput, generation: number): Gen<StepResult<{ cancelled?: boolean }>> {
   yield* status(ctx, input.name, generation, 'Deleting', { type: 'Ready', ok: false, reason: 'Deleting', message: 'deleting the forward in reverse order' });
   // Our DNS records first: they name endpoints of a service that is about to go.
   const records = yield* runStep(ctx, input, DurableNames.removeForwardRecords, { name: input.name, now: ctx.df.currentUtcDateTime.toISOString() });
@@ -121,8 +121,10 @@ function* teardown(ctx: OrchestrationContext, input: ReconcileInput, generation:
       break;
     }
   }
-  yield ctx.df.callActivity(DurableNames.removeForward, input.name);
-  return { outcome: 'ok' };
+  // Removed only while still marked for deletion at this generation: a PUT during the teardown
+  // cancels it, and the forward is provisioned again (undefined: a history from before this check).
+  const removed = (yield ctx.df.callActivity(DurableNames.removeForward, { name: input.name, generation })) as { removed: boolean } | undefined;
+  return { outcome: 'ok', cancelled: removed?.removed === false };
 }
 
 /** Polls of the scale set lease while a recycle holds it, before the pass starts over. */
@@ -198,6 +200,11 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
 
   if (snap.deleting) {
     const r = yield* teardown(ctx, input, snap.generation);
+    if (r.outcome === 'ok' && r.cancelled) {
+      // A PUT arrived during the teardown: provision the new generation.
+      ctx.df.continueAsNew(input);
+      return undefined;
+    }
     if (r.outcome === 'ok') return { result: 'deleted' };
     yield* status(ctx, input.name, snap.generation, 'Failed', { type: 'Ready', ok: false, reason: 'DeleteFailed', message: r.outcome === 'terminal' ? r.message : 'delete failed' }, r.outcome === 'terminal' ? { code: r.code, message: r.message } : undefined);
     yield ctx.df.waitForExternalEvent(SPEC_CHANGED_EVENT);

@@ -404,6 +404,31 @@ export class ForwardRegistry {
     }
   }
 
+  /**
+   * The registry side of a finished delete: removes the entry only while it is still marked for
+   * deletion at `generation` (the DELETE the teardown carried out). A PUT since then (it clears
+   * `deleting` and bumps the generation) keeps it: 'kept', and the forward is provisioned again.
+   * The delete is conditional on the etag read, so a PUT landing between the read and the delete
+   * is never lost (re-read and judged again). 'gone': there was nothing to remove.
+   */
+  async removeIfDeleting(name: string, generation: number): Promise<'removed' | 'kept' | 'gone'> {
+    await this.init();
+    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
+      if (attempt) await jitter(attempt);
+      const existing = await this.get(name);
+      if (!existing) return 'gone';
+      if (!existing.deleting || existing.generation !== generation) return 'kept';
+      try {
+        await this.client.deleteEntity(PARTITION, name, { etag: existing.etag });
+        return 'removed';
+      } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return 'gone';
+        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
+      }
+    }
+    throw new ConcurrentWritesError(`the forward kept changing while its removal was decided (${PUT_ATTEMPTS} attempts)`);
+  }
+
   async remove(name: string): Promise<void> {
     await this.init();
     try {

@@ -332,6 +332,25 @@ describe('crash and delete', () => {
     expect((await ready('orphan')).status.phase).toBe('Ready');
   });
 
+  it('a PUT while the teardown runs cancels the deletion: the forward is provisioned again at the new generation, not removed', async () => {
+    expect((await s.api('PUT', '/api/forwards/revive', { ...example, nodes: { count: 1 } })).status).toBe(202);
+    await ready('revive');
+    // Hold the teardown's last delete (the LB) for a while, so the PUT lands mid-teardown.
+    const hold = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'latency', method: 'DELETE', resourceType: 'Microsoft.Network/loadBalancers', latencyMs: 3000, count: 1 });
+    await s.emu.control('DELETE', '/requests');
+    expect((await s.api('DELETE', '/api/forwards/revive')).status).toBe(202);
+    await eventually(async () => ((await requests()).some((r) => r.method === 'DELETE' && /\/privateLinkServices\/plf-revive-pls$/i.test(r.path)) ? true : undefined), 'the teardown deleting the PLS');
+    const put = await s.api<{ generation: number }>('PUT', '/api/forwards/revive', { ...example, nodes: { count: 1 } });
+    expect(put.status).toBe(202);
+    const back = await ready('revive', put.body.generation);
+    expect(back.generation).toBe(put.body.generation);
+    expect((await s.emu.network().loadBalancers.get(IDS.hubRg, 'plf-revive-lb')).tags?.['plf-forward']).toBe('revive');
+    expect((await s.emu.network().privateLinkServices.get(IDS.hubRg, 'plf-revive-pls')).provisioningState).toBe('Succeeded');
+    await s.emu.control('DELETE', `/faults/${hold.body.id}`);
+    expect((await s.api('DELETE', '/api/forwards/revive')).status).toBe(202);
+    await eventually(async () => ((await get('revive')).status === 404 ? true : undefined), 'revive gone');
+  }, 120_000);
+
   it('DELETE answers 202, tears down in reverse order and leaves nothing tagged with the forward', async () => {
     await s.emu.control('DELETE', '/requests');
     const del = await s.api('DELETE', '/api/forwards/web');
