@@ -173,7 +173,7 @@ export function assembleStatus(
 export const TRUE_IS_BAD = new Set(['RecycleSuspended']);
 
 /** Reasons of an Unknown that only says "not yet": nothing has had its first chance to run. */
-export const NOT_YET_REASONS = new Set(['NoRuns', 'NoNodes']);
+export const NOT_YET_REASONS = new Set(['NoRuns', 'NoNodes', 'NoMetricsYet']);
 
 /**
  * Whether a condition asks for attention: False (or Unknown) for most, True for TRUE_IS_BAD ones;

@@ -1,6 +1,7 @@
 import { healthSettings, hubPlacement, type Env } from '../../core/app-settings';
-import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, nodeVerdict, publishedBefore, suspensionInForce, type ForwardHealthDecision, type MetricPoint, type NodeInput, type RecycleEntry } from '../../core/health';
+import { decideForwardHealth, decideNatPorts, MAX_NAT_IPS, natUsage, nodeVerdict, publishedBefore, suspensionInForce, type MetricPoint, type NodeInput, type RecycleEntry } from '../../core/health';
 import { setCondition, type Condition, type HealthSection, type NodeHealthRecord } from '../../core/status';
+import { healthConditions } from '../../core/health-conditions';
 import { readMetricBatches, type MetricTarget } from '../../azure/metrics/batch';
 import { readInstances, type InstanceView } from '../../azure/scale-set/instances';
 import type { ForwardRecord } from '../../store/forward-registry';
@@ -46,38 +47,6 @@ const LEASE_ACTIVE = (until: string | undefined, now: string) => !!until && unti
 /** Recycle history that counts toward the hourly limit: after the operator's last resume. */
 function recycleHistory(r: ForwardRecord): RecycleEntry[] {
   return (r.recycle?.history ?? []).filter((h) => !r.recycleResumedAt || h.time > r.recycleResumedAt).map((h) => ({ instanceId: h.instanceId, action: h.action, time: h.time, result: h.result }));
-}
-
-function conditionsOf(prev: readonly Condition[], d: ForwardHealthDecision, suspended: HealthSection['suspended'], single: boolean, now: string): Condition[] {
-  let c = [...prev];
-  const unhealthy = d.nodes.filter((n) => n.health !== 'healthy');
-  const hold = d.holds.find((h) => h.hold !== 'none');
-  c = setCondition(
-    c,
-    !d.nodes.length
-      ? { type: 'NodesHealthy', status: 'Unknown', reason: 'NoNodes', message: 'no node known yet' }
-      : unhealthy.length
-        ? { type: 'NodesHealthy', status: 'False', reason: d.recycle ? 'Recycling' : hold ? hold.hold.replace(/(^|-)(\w)/g, (_m, _d, ch: string) => ch.toUpperCase()) : 'UnhealthyNodes', message: `${unhealthy.length} of ${d.nodes.length} node(s) not healthy: ${unhealthy.map((n) => `${n.instanceId} (${n.health}${n.hung ? ', hung' : ''})`).join(', ')}${d.recycle ? `; recycling ${d.recycle.instanceId}: ${d.recycle.reason}` : hold ? `; not recycled: ${hold.message}` : ''}` }
-        : { type: 'NodesHealthy', status: 'True', reason: 'AllHealthy', message: `${d.nodes.length} node(s) healthy` },
-    now,
-  );
-  c = setCondition(
-    c,
-    d.outage
-      ? { type: 'TargetsReachable', status: 'False', reason: 'TargetOutage', message: 'every node fails its health probe at once: the targets are unreachable from all nodes; nothing is recycled' }
-      : single && unhealthy.length
-        ? { type: 'TargetsReachable', status: 'Unknown', reason: 'SingleNode', message: 'one node fails its probe: a target outage and a node fault look the same' }
-        : { type: 'TargetsReachable', status: 'True', reason: 'ProbesPass', message: 'at least one node reaches a target' },
-    now,
-  );
-  c = setCondition(
-    c,
-    suspended
-      ? { type: 'RecycleSuspended', status: 'True', reason: 'TooManyRecycles', message: `recycling of node ${suspended.instanceId} is suspended (recycled too often in an hour) until the spec changes` }
-      : { type: 'RecycleSuspended', status: 'False', reason: 'NotSuspended', message: 'recycling is active' },
-    now,
-  );
-  return c;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -190,7 +159,7 @@ export async function healthSweepPass(nowDate: Date, env: Env = process.env): Pr
       ...(n.lastSample ? { lastSample: n.lastSample } : {}),
       firstSeenAt: nodes.find((x) => x.instanceId === n.instanceId)!.firstSeenAt!,
     }));
-    let conditions = conditionsOf(prev.conditions, d, nextSuspended, nodes.length === 1, now);
+    let conditions = healthConditions(prev.conditions, d, nextSuspended, nodes.length === 1, now);
     const natRead = r.status.resources.privateLinkServiceId ? nat.reads.get(r.status.resources.privateLinkServiceId.toLowerCase()) : undefined;
     if (natRead) {
       const observed = natRead.ok ? natUsage(natRead.byDimension, until) : undefined;
