@@ -1,11 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
+import { statusOf } from './forward-view';
 import { FunctionNames } from './names';
 import { json, problem } from './problem';
 import { badRequest, queryValues } from './request-checks';
 
-/** GET /api/forwards: every forward with its phase. It takes no query parameter (400 naming one). */
+/** GET /api/forwards: every forward with its phase, as GET of the forward and the status page show it. It takes no query parameter (400 naming one). */
 export async function forwardsList(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const refused = denied(request, 'reader');
   if (refused) return refused;
@@ -14,7 +15,9 @@ export async function forwardsList(request: HttpRequest, context: InvocationCont
   try {
     const records = await ForwardRegistry.fromEnv(process.env).list();
     return json(200, {
-      value: records.map((r) => ({ name: r.name, generation: r.generation, observedGeneration: r.status.observedGeneration, phase: r.status.phase, deleting: r.deleting })),
+      // The phase every view shows (assembled from each flow's section: Degraded while a node fails,
+      // Deleting from the DELETE on), not the reconcile's own record of it.
+      value: records.map((r) => ({ name: r.name, generation: r.generation, observedGeneration: r.status.observedGeneration, phase: statusOf(r).phase, deleting: r.deleting })),
     });
   } catch (err) {
     context.error(`registry list failed: ${(err as Error).message}`);

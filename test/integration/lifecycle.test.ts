@@ -340,6 +340,10 @@ describe('crash and delete', () => {
     await s.emu.control('DELETE', '/requests');
     expect((await s.api('DELETE', '/api/forwards/revive')).status).toBe(202);
     await eventually(async () => ((await requests()).some((r) => r.method === 'DELETE' && /\/privateLinkServices\/plf-revive-pls$/i.test(r.path)) ? true : undefined), 'the teardown deleting the PLS');
+    // The list shows the phase GET shows (Deleting from the DELETE on), not the reconcile's last record.
+    const listed = (await s.api<{ value: { name: string; phase: string }[] }>('GET', '/api/forwards')).body.value.find((f) => f.name === 'revive');
+    expect(listed?.phase).toBe('Deleting');
+    expect((await get('revive')).body.status.phase).toBe('Deleting');
     const put = await s.api<{ generation: number }>('PUT', '/api/forwards/revive', { ...example, nodes: { count: 1 } });
     expect(put.status).toBe(202);
     const back = await ready('revive', put.body.generation);
