@@ -339,6 +339,8 @@ describe('crash and delete', () => {
     const hold = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'latency', method: 'DELETE', resourceType: 'Microsoft.Network/loadBalancers', latencyMs: 3000, count: 1 });
     await s.emu.control('DELETE', '/requests');
     expect((await s.api('DELETE', '/api/forwards/revive')).status).toBe(202);
+    // From the DELETE on, the list shows what GET shows (Deleting), whatever the reconcile recorded last.
+    expect((await s.api<{ value: { name: string; phase: string }[] }>('GET', '/api/forwards')).body.value.find((f) => f.name === 'revive')?.phase).toBe('Deleting');
     await eventually(async () => ((await requests()).some((r) => r.method === 'DELETE' && /\/privateLinkServices\/plf-revive-pls$/i.test(r.path)) ? true : undefined), 'the teardown deleting the PLS');
     // The list shows the phase GET shows (Deleting from the DELETE on), not the reconcile's last record.
     const listed = (await s.api<{ value: { name: string; phase: string }[] }>('GET', '/api/forwards')).body.value.find((f) => f.name === 'revive');
