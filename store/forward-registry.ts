@@ -306,11 +306,14 @@ export class ForwardRegistry {
    */
   async ensureNodeSshPublicKey(name: string, generate: () => Promise<string>): Promise<string | undefined> {
     await this.init();
+    // Generated at most once per call (RSA generation takes a good part of a second): a write
+    // that lost a race is tried again with the same key, unless the winner stored one.
+    let key: string | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
       const r = await this.get(name);
       if (!r) return undefined;
       if (r.nodeSshPublicKey) return r.nodeSshPublicKey;
-      const key = await generate();
+      key ??= await generate();
       try {
         await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, nodeSshPublicKey: key }, 'Merge', { etag: r.etag });
         return key;

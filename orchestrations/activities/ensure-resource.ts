@@ -32,7 +32,8 @@ export async function ensureResource(input: { name: string; kind: ResourceKind }
     const natSubnetPrefix = await subnetPrefix(c, ctx.placement.subnetId);
     if (!natSubnetPrefix) return { outcome: 'terminal', code: 'SubnetHasNoPrefix', message: `subnet ${ctx.placement.subnetId} has no address prefix` };
     // The scale set needs an SSH key (VMSS-1): the operator's, else the forward's own, kept before the PUT.
-    const key = input.kind === 'scaleSet' ? (sshKey() ?? (await forwardRegistry().ensureNodeSshPublicKey(input.name, () => generateNodeSshPublicKey(`plf-${input.name}`)))) : undefined;
+    // The record just read usually has it; the registry is asked (and a key made) only the first time.
+    const key = input.kind === 'scaleSet' ? (sshKey() ?? ctx.record.nodeSshPublicKey ?? (await forwardRegistry().ensureNodeSshPublicKey(input.name, () => generateNodeSshPublicKey(`plf-${input.name}`)))) : undefined;
     const r = await SERVICES[input.kind].ensure({ clients: c, forward: input.name, spec: ctx.record.spec, placement: ctx.placement, natSubnetPrefix, ...(ctx.record.natIps ? { natIpCount: ctx.record.natIps.count } : {}), ...(key ? { sshPublicKey: key } : {}) });
     return { outcome: 'ok', id: r.id, changed: r.changed, inProgress: r.inProgress, ...(r.awaitingDeletion ? { awaitingDeletion: true } : {}), ...(r.operation ? { operation: r.operation } : {}) };
   }, { activity: DurableNames.ensureResource, forward: input.name, orchestrationId: forwardNames(input.name).orchestrationId });
