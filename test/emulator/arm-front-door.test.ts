@@ -1,4 +1,5 @@
-import { emulatorPerFile, IDS } from './helpers/emulator';
+import { IDS } from './helpers/emulator';
+import { emulatorPerFile } from './helpers/per-file';
 import { createForward, lbBody, plsBody } from './helpers/network-fixtures';
 import { SDK_SENDS } from '../../tools/emulator/arm/api-versions';
 

@@ -1,4 +1,5 @@
-import { emulatorPerFile, IDS } from './helpers/emulator';
+import { IDS } from './helpers/emulator';
+import { emulatorPerFile } from './helpers/per-file';
 import { lbBody } from './helpers/network-fixtures';
 
 /**
