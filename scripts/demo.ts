@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { stopChild } from '../tools/devhost/processes';
-import { readyStack, type StackInfo } from '../tools/devhost/stack-file';
+import type { StackInfo } from '../tools/devhost/stack-file';
+import { apiTokenFrom, request } from './kit/http';
+import { FAST_SETTINGS, startOwnStack, stopOwnStack, type OwnStack } from './kit/own-stack';
+import { out, since, StepRunner } from './kit/steps';
 
 /**
  * `npm run demo [-- --keep]`: the whole story once, on the embedded default (the local stack):
@@ -30,88 +29,20 @@ const SPOKE_JUMP = '/subscriptions/00000000-0000-0000-0000-00000000c001/resource
 const SPOKE2 = '/subscriptions/00000000-0000-0000-0000-00000000c002/resourceGroups/rg-spoke2/providers/Microsoft.Network/virtualNetworks/vnet-spoke2/subnets/linked';
 const FORWARD = 'demo-web';
 
-/** Settings the demo's own stack runs with: fast polls, sweeps and metrics so each step takes seconds. */
-export const DEMO_SETTINGS: Record<string, string> = {
-  PLF_DEVHOST_PORT: '0',
-  PLF_EMULATOR_PORT: '0',
-  PLF_AZURITE_PORT: '0',
-  PLF_POLL_INTERVAL_MS: '300',
-  PLF_CONNECTIONS_LINGER_SECONDS: '10',
-  // Health: no grace period for the demo's brand-new nodes; the demo drives sweeps itself.
-  PLF_HEALTH_GRACE_SECONDS: '0',
-  PLF_HEALTH_WINDOW_SECONDS: '120',
-};
-
-interface Http { status: number; body: unknown }
-
-const out = (s: string) => process.stdout.write(s);
-const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
-
-function request(base: string, method: string, p: string, body?: unknown, ca?: Buffer): Promise<Http> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(p, base);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}), ...(url.pathname.startsWith('/subscriptions/') ? { authorization: 'Bearer demo' } : {}) };
-    const mod = url.protocol === 'https:' ? https : require('node:http');
-    const req = mod.request(url, { method, headers, ...(ca ? { ca } : {}) }, (res: import('node:http').IncomingMessage) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          /* not JSON: keep the text */
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${p}: no answer in 30 s`)));
-    req.end(payload);
-  });
-}
-
-class Demo {
-  failures: string[] = [];
-  constructor(readonly stack: StackInfo, readonly ca: Buffer) {}
+/**
+ * The demo's story on its stack: the API (with PLF_API_TOKEN as bearer when set) and the
+ * emulator's control API and ARM front door (its CA trusted, the demo's own ARM token).
+ */
+class Demo extends StepRunner {
+  private readonly token = apiTokenFrom(process.env);
+  constructor(readonly stack: StackInfo, readonly ca: Buffer) {
+    super();
+  }
   api(method: string, p: string, body?: unknown) {
-    return request(this.stack.devhost, method, p, body);
+    return request(this.stack.devhost, method, p, body, { bearer: this.token });
   }
   emu(method: string, p: string, body?: unknown) {
-    return request(this.stack.emulator, method, p, body, this.ca);
-  }
-  async step(title: string, run: () => Promise<string>): Promise<boolean> {
-    const t = Date.now();
-    out(`\n▶ ${title}\n`);
-    try {
-      const said = await run();
-      out(`✓ ${title} — ${said} (${since(t)})\n`);
-      return true;
-    } catch (err) {
-      out(`✗ ${title} — ${(err as Error).message} (${since(t)})\n`);
-      this.failures.push(title);
-      return false;
-    }
-  }
-  /** Polls until `probe` answers something, with a progress line; throws naming what it waited for. */
-  async until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-    const t = Date.now();
-    const tty = !!process.stdout.isTTY;
-    if (!tty) out(`  … waiting for ${what}\n`);
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v !== undefined) {
-        if (tty) out('\r\x1b[K');
-        return v;
-      }
-      if (Date.now() - t > timeoutMs) {
-        if (tty) out('\r\x1b[K');
-        throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-      }
-      if (tty) out(`\r  … waiting for ${what} (${since(t)})\x1b[K`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    return request(this.stack.emulator, method, p, body, { ca: this.ca, ...(p.startsWith('/subscriptions/') ? { bearer: 'demo' } : {}) });
   }
 }
 
@@ -262,37 +193,6 @@ async function story(d: Demo, keep: boolean): Promise<void> {
   }
 }
 
-async function startOwnStack(keep: boolean): Promise<{ info: StackInfo; child: ChildProcess; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-demo-'));
-  const logFile = path.join(dir, 'stack.log');
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/tools/devhost/stack.js')], {
-    cwd: ROOT,
-    // A kept stack outlives the demo on purpose: it must not stop when its parent (this) ends.
-    env: { ...process.env, ...DEMO_SETTINGS, PLF_LOCAL_DIR: dir, ...(keep ? { PLF_STACK_STOP_WITH_PARENT: '0' } : {}) },
-    stdio: ['ignore', log, log],
-    detached: keep,
-  });
-  fs.closeSync(log);
-  const t = Date.now();
-  try {
-    for (;;) {
-      const info = await readyStack(dir);
-      if (info) return { info, child, dir };
-      if (child.exitCode !== null) throw new Error(`the stack exited (${child.exitCode})`);
-      if (Date.now() - t > 120_000) throw new Error('the stack did not start in 120 s');
-      if (process.stdout.isTTY) out(`\r  … starting the local stack (${since(t)})\x1b[K`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  } catch (err) {
-    // Its log goes with the folder: show its end here.
-    const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
-    await stopChild(child, 15_000);
-    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(err as Error).message}; the end of its log:\n${tail}`);
-  }
-}
-
 async function main(): Promise<number> {
   let keep = false;
   try {
@@ -302,10 +202,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  let own: { info: StackInfo; child: ChildProcess; dir: string } | undefined;
+  let own: OwnStack | undefined;
   try {
     out('demo: starting its own local stack on free ports with fast settings (a running `npm start` stack is not touched)\n');
-    own = await startOwnStack(keep);
+    // Fast settings (kit/own-stack.ts); the demo drives the health sweeps itself.
+    own = await startOwnStack(ROOT, { prefix: 'plf-demo-', settings: FAST_SETTINGS, keep });
     const info = own.info;
     out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${info.devhost}, emulator ${info.emulator} (data and log in ${own.dir}${keep ? '' : ', removed at the end'})\n`);
     const d = new Demo(info, fs.readFileSync(info.caFile));
@@ -317,10 +218,7 @@ async function main(): Promise<number> {
     out(`\ndemo: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    if (own && !keep) {
-      await stopChild(own.child, 15_000);
-      fs.rmSync(own.dir, { recursive: true, force: true });
-    }
+    if (own && !keep) await stopOwnStack(own);
     if (own && keep) own.child.unref();
   }
 }
