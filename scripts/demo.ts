@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopChild } from '../tools/devhost/processes';
-import { readyStack, type StackInfo } from '../tools/devhost/stack-file';
+import { AppRoles } from '../core/auth';
+import { localStackToken } from '../tools/devhost/local-token';
+import { apiAuthHeaders, readyStack, type StackInfo } from '../tools/devhost/stack-file';
 
 /**
  * `npm run demo [-- --keep]`: the whole story once, on the embedded default (the local stack):
@@ -21,7 +23,8 @@ import { readyStack, type StackInfo } from '../tools/devhost/stack-file';
  * its consumers to show) and prints the status page URL and the folder. Every step prints
  * what it did, what the product answered and how long it took, with a progress line while it
  * waits; the exit code is non-zero when any step did not behave. A tool beside the product: it
- * talks to the public API and to the emulator's control API only.
+ * talks to the public API and to the emulator's control API only. Its API calls carry
+ * `Authorization: Bearer $PLF_API_TOKEN` when PLF_API_TOKEN is set (apiHeadersFor).
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const HUB = { sub: '00000000-0000-0000-0000-00000000a001', rg: 'rg-hub' };
@@ -47,11 +50,11 @@ interface Http { status: number; body: unknown }
 const out = (s: string) => process.stdout.write(s);
 const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
-function request(base: string, method: string, p: string, body?: unknown, ca?: Buffer): Promise<Http> {
+function request(base: string, method: string, p: string, body?: unknown, ca?: Buffer, extraHeaders: Record<string, string> = {}): Promise<Http> {
   return new Promise((resolve, reject) => {
     const url = new URL(p, base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}), ...(url.pathname.startsWith('/subscriptions/') ? { authorization: 'Bearer demo' } : {}) };
+    const headers: Record<string, string> = { accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}), ...(url.pathname.startsWith('/subscriptions/') ? { authorization: 'Bearer demo' } : {}), ...extraHeaders };
     const mod = url.protocol === 'https:' ? https : require('node:http');
     const req = mod.request(url, { method, headers, ...(ca ? { ca } : {}) }, (res: import('node:http').IncomingMessage) => {
       let text = '';
@@ -74,9 +77,10 @@ function request(base: string, method: string, p: string, body?: unknown, ca?: B
 
 class Demo {
   failures: string[] = [];
-  constructor(readonly stack: StackInfo, readonly ca: Buffer) {}
+  /** `apiHeaders`: what the API calls carry (a bearer token when its stack has sign-in on). */
+  constructor(readonly stack: StackInfo, readonly ca: Buffer, readonly apiHeaders: Record<string, string> = {}) {}
   api(method: string, p: string, body?: unknown) {
-    return request(this.stack.devhost, method, p, body);
+    return request(this.stack.devhost, method, p, body, undefined, this.apiHeaders);
   }
   emu(method: string, p: string, body?: unknown) {
     return request(this.stack.emulator, method, p, body, this.ca);
@@ -293,6 +297,20 @@ async function startOwnStack(keep: boolean): Promise<{ info: StackInfo; child: C
   }
 }
 
+/**
+ * The API calls' sign-in: `Authorization: Bearer $PLF_API_TOKEN` when PLF_API_TOKEN is set (an
+ * explicit choice wins); else, when the demo's stack runs with sign-in on (PLF_AUTH=entra in the
+ * environment it inherits), an operator's token minted for that stack as `npm run token` mints
+ * one (tools/devhost/local-token.ts); else none.
+ */
+export async function apiHeadersFor(dir: string, info: StackInfo): Promise<Record<string, string>> {
+  const given = apiAuthHeaders(process.env);
+  if (Object.keys(given).length || info.auth?.mode !== 'entra') return given;
+  const { token } = await localStackToken(dir, [AppRoles.operator], 120);
+  out(`demo: sign-in is on (PLF_AUTH=entra): the API calls carry a ${AppRoles.operator} token of the stack's local issuer\n`);
+  return { authorization: `Bearer ${token}` };
+}
+
 async function main(): Promise<number> {
   let keep = false;
   try {
@@ -308,7 +326,7 @@ async function main(): Promise<number> {
     own = await startOwnStack(keep);
     const info = own.info;
     out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${info.devhost}, emulator ${info.emulator} (data and log in ${own.dir}${keep ? '' : ', removed at the end'})\n`);
-    const d = new Demo(info, fs.readFileSync(info.caFile));
+    const d = new Demo(info, fs.readFileSync(info.caFile), await apiHeadersFor(own.dir, info));
     await story(d, keep);
     out(`\n${d.failures.length ? `demo: ${d.failures.length} step(s) did not behave: ${d.failures.join('; ')}` : 'demo: every step behaved'} (${since(started)})\n`);
     if (keep) out(`demo: the stack keeps running with the forward ${FORWARD} — status page ${info.devhost}/api/ui; data and log in ${own.dir} (stop it: kill ${own.child.pid}; then rm -r ${own.dir})\n`);
