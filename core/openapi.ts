@@ -1,5 +1,5 @@
 import { actionBodyJsonSchema, probeRunBodySchema, resumeRecyclingBodySchema } from './action-bodies';
-import { AppRoles } from './auth';
+import { AppRoles, BROWSER_SIGN_IN } from './auth';
 import { forwardSpecJsonSchema } from './forward-spec';
 
 /**
@@ -376,11 +376,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       securitySchemes: {
-        functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
-        entraId: { type: 'http', scheme: 'bearer', description: `Microsoft Entra ID (App Service authentication, PLF_AUTH=easyauth): app role ${AppRoles.reader} for reads, ${AppRoles.operator} for changes` },
+        entraId: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: `A Microsoft Entra ID v2 token for the app registration (PLF_AUTH=entra), checked by the app itself: signature against the tenant's signing keys, issuer, audience (the client id), expiry (60 s of clock skew). App role ${AppRoles.reader} for reads, ${AppRoles.operator} for changes (operators may read). A browser signed in at ${BROWSER_SIGN_IN} needs no header: App Service authentication passes its session's ID token on (x-ms-token-aad-id-token), checked by the same rules.`,
+        },
       },
     },
-    security: [{ functionKey: [], entraId: [] }],
+    security: [{ entraId: [] }],
   };
   return withAuthResponses(doc);
 }
@@ -394,13 +398,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
  * (a route matches only with its methods), devhost 405 with Allow. The methods an operation
  * takes are the document's operations; no client needs a 405 listed under each one.
  */
-/** The paths that do not sign in (functions with authLevel anonymous, excluded from Easy Auth in infra/main.bicep). */
+/** The paths that do not sign in (their functions check no token; excluded from Easy Auth in infra/main.bicep). */
 export const ANONYMOUS = new Set(['/openapi.json', '/health']);
 
 function withAuthResponses(doc: Record<string, unknown>): Record<string, unknown> {
   const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
   for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
-    if (ANONYMOUS.has(p)) continue;
+    if (ANONYMOUS.has(p)) {
+      for (const [method, op] of Object.entries(item)) if (method !== 'parameters') (op as Record<string, unknown>).security = [];
+      continue;
+    }
     for (const [method, op] of Object.entries(item)) {
       if (method === 'parameters') continue;
       const responses = (op as { responses: Record<string, unknown> }).responses;

@@ -8,7 +8,7 @@ import { badRequest, queryValues, topOf } from './request-checks';
 
 /** GET /api/forwards/{name}/actions?top=50&continuation=...: the action log, newest first, `{value, nextLink}`. */
 export async function forwardsActions(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'reader');
+  const refused = await denied(request, context, 'reader');
   if (refused) return refused;
   const name = request.params.name;
   const query = queryValues(request, ['top', 'continuation']);
@@ -32,4 +32,4 @@ export async function forwardsActions(request: HttpRequest, context: InvocationC
   }
 }
 
-app.http(FunctionNames.forwardsActions, { route: 'forwards/{name}/actions', methods: ['GET'], authLevel: 'function', handler: forwardsActions });
+app.http(FunctionNames.forwardsActions, { route: 'forwards/{name}/actions', methods: ['GET'], authLevel: 'anonymous', handler: forwardsActions });

@@ -15,7 +15,7 @@ import { signalReconcile } from './singletons';
  * name's and the query's problems). A forward that does not exist is 404 whatever they say.
  */
 export async function forwardsDelete(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'operator');
+  const refused = await denied(request, context, 'operator');
   if (refused) return refused;
   const name = request.params.name;
   const pre = preconditions(request, ['if-match', 'if-none-match']);
@@ -38,7 +38,7 @@ export async function forwardsDelete(request: HttpRequest, context: InvocationCo
 app.http(FunctionNames.forwardsDelete, {
   route: 'forwards/{name}',
   methods: ['DELETE'],
-  authLevel: 'function',
+  authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
   handler: forwardsDelete,
 });

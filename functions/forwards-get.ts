@@ -9,7 +9,7 @@ import { badRequest, queryValues } from './request-checks';
 
 /** GET /api/forwards/{name}: spec, generation, status (phase, conditions, resources, alias, nodes, connections with their decision and DNS record). */
 export async function forwardsGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'reader');
+  const refused = await denied(request, context, 'reader');
   if (refused) return refused;
   const invalid = badRequest({ name: request.params.name, query: queryValues(request, []).problems });
   if (invalid) return invalid;
@@ -24,4 +24,4 @@ export async function forwardsGet(request: HttpRequest, context: InvocationConte
   }
 }
 
-app.http(FunctionNames.forwardsGet, { route: 'forwards/{name}', methods: ['GET'], authLevel: 'function', handler: forwardsGet });
+app.http(FunctionNames.forwardsGet, { route: 'forwards/{name}', methods: ['GET'], authLevel: 'anonymous', handler: forwardsGet });

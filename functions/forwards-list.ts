@@ -8,7 +8,7 @@ import { badRequest, queryValues } from './request-checks';
 
 /** GET /api/forwards: every forward with its phase, as GET of the forward and the status page show it. It takes no query parameter (400 naming one). */
 export async function forwardsList(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'reader');
+  const refused = await denied(request, context, 'reader');
   if (refused) return refused;
   const bad = badRequest({ query: queryValues(request, []).problems });
   if (bad) return bad;
@@ -25,4 +25,4 @@ export async function forwardsList(request: HttpRequest, context: InvocationCont
   }
 }
 
-app.http(FunctionNames.forwardsList, { route: 'forwards', methods: ['GET'], authLevel: 'function', handler: forwardsList });
+app.http(FunctionNames.forwardsList, { route: 'forwards', methods: ['GET'], authLevel: 'anonymous', handler: forwardsList });

@@ -11,7 +11,7 @@ import { json, problem } from './problem';
 
 /** GET /api/forwards/{name}/probes/runs/{runId}: `{state: running}` while the run goes, then `{state: finished, result}`. */
 export async function forwardsProbeRunGet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'reader');
+  const refused = await denied(request, context, 'reader');
   if (refused) return refused;
   const name = request.params.name;
   // GUIDs compare case-insensitively; run ids are stored lower-case.
@@ -37,4 +37,4 @@ export async function forwardsProbeRunGet(request: HttpRequest, context: Invocat
   }
 }
 
-app.http(FunctionNames.forwardsProbeRunGet, { route: 'forwards/{name}/probes/runs/{runId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: forwardsProbeRunGet });
+app.http(FunctionNames.forwardsProbeRunGet, { route: 'forwards/{name}/probes/runs/{runId}', methods: ['GET'], authLevel: 'anonymous', extraInputs: [df.input.durableClient()], handler: forwardsProbeRunGet });

@@ -17,7 +17,7 @@ import { json, problem } from './problem';
  * (400 naming its problems with the name's and the query's, 413, 415) before the registry is read.
  */
 export async function forwardsProbesRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'operator');
+  const refused = await denied(request, context, 'operator');
   if (refused) return refused;
   const name = request.params.name;
   const query = queryValues(request, ['subnetId']);
@@ -44,4 +44,4 @@ export async function forwardsProbesRun(request: HttpRequest, context: Invocatio
   }
 }
 
-app.http(FunctionNames.forwardsProbesRun, { route: 'forwards/{name}/probes/run', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: forwardsProbesRun });
+app.http(FunctionNames.forwardsProbesRun, { route: 'forwards/{name}/probes/run', methods: ['POST'], authLevel: 'anonymous', extraInputs: [df.input.durableClient()], handler: forwardsProbesRun });

@@ -10,7 +10,7 @@ import { json, problem } from './problem';
 /** GET /api/forwards/{name}/probes?top=50&subnetId=...&continuation=...: finished probe runs, newest first, `{value, nextLink}`. */
 
 export async function forwardsProbes(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'reader');
+  const refused = await denied(request, context, 'reader');
   if (refused) return refused;
   const name = request.params.name;
   const query = queryValues(request, ['top', 'subnetId', 'continuation']);
@@ -37,4 +37,4 @@ export async function forwardsProbes(request: HttpRequest, context: InvocationCo
   }
 }
 
-app.http(FunctionNames.forwardsProbes, { route: 'forwards/{name}/probes', methods: ['GET'], authLevel: 'function', handler: forwardsProbes });
+app.http(FunctionNames.forwardsProbes, { route: 'forwards/{name}/probes', methods: ['GET'], authLevel: 'anonymous', handler: forwardsProbes });

@@ -21,7 +21,7 @@ import { signalConnections, signalReconcile } from './singletons';
  * carry out in place (removing a zone, core/spec-change.ts) is a 400 naming it, nothing written.
  */
 export async function forwardsPut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'operator');
+  const refused = await denied(request, context, 'operator');
   if (refused) return refused;
   const name = request.params.name;
   const read = await readJsonBody(request);
@@ -55,7 +55,7 @@ export async function forwardsPut(request: HttpRequest, context: InvocationConte
 app.http(FunctionNames.forwardsPut, {
   route: 'forwards/{name}',
   methods: ['PUT'],
-  authLevel: 'function',
+  authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
   handler: forwardsPut,
 });

@@ -22,7 +22,7 @@ import { json, problem } from './problem';
  * does not quietly reset the hourly recycle count.
  */
 export async function forwardsResumeRecycling(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const refused = denied(request, 'operator');
+  const refused = await denied(request, context, 'operator');
   if (refused) return refused;
   const name = request.params.name;
   const body = await readActionBody(request, resumeRecyclingBodySchema);
@@ -52,4 +52,4 @@ export async function forwardsResumeRecycling(request: HttpRequest, context: Inv
   }
 }
 
-app.http(FunctionNames.forwardsResumeRecycling, { route: 'forwards/{name}/recycling/resume', methods: ['POST'], authLevel: 'function', handler: forwardsResumeRecycling });
+app.http(FunctionNames.forwardsResumeRecycling, { route: 'forwards/{name}/recycling/resume', methods: ['POST'], authLevel: 'anonymous', handler: forwardsResumeRecycling });

@@ -1,4 +1,5 @@
 import escapeHtml from 'escape-html';
+import { BROWSER_SIGN_IN } from '../core/auth';
 
 /**
  * The status page (`GET /api/ui`): one HTML document, no build step, no external fetch (CDNs are
@@ -7,6 +8,12 @@ import escapeHtml from 'escape-html';
  * recent actions) are filled in by the inline script polling the JSON API. Every value from a
  * forward (names, reasons, ARM messages) is escaped here, and the script only ever sets
  * textContent: data is never markup.
+ *
+ * Sign-in: the script's fetches go to the same origin with `credentials: 'same-origin'` (fetch's
+ * default, written out) and add no Authorization header, so a browser signed in through App
+ * Service authentication sends its session cookie with each, and Easy Auth hands the app the
+ * session's ID token (functions/auth.ts `tokenOf`). A 401 (the ID token expired, about an hour
+ * after sign-in) shows a link to sign in again.
  */
 export interface ForwardSummary {
   name: string;
@@ -19,7 +26,7 @@ export interface ForwardSummary {
 }
 
 /** App Service authentication's sign-in for Entra ID, back to this page afterwards. */
-export const SIGN_IN_URL = '/.auth/login/aad?post_login_redirect_uri=/api/ui';
+export const SIGN_IN_URL = BROWSER_SIGN_IN;
 
 export function renderStatusPage(forwards: readonly ForwardSummary[], now: string, options: { signIn?: boolean } = {}): string {
   const rows = forwards.length
@@ -90,7 +97,7 @@ const SCRIPT = `
   var SVG='http://www.w3.org/2000/svg';
   function el(tag,attrs,text){var e=document.createElement(tag);if(attrs)for(var k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=String(text);return e;}
   function sv(tag,attrs,text){var e=document.createElementNS(SVG,tag);if(attrs)for(var k in attrs)e.setAttribute(k,String(attrs[k]));if(text!==undefined)e.textContent=String(text);return e;}
-  function get(url){return fetch(url,{headers:{accept:'application/json'}}).then(function(r){if(r.status===401){signedOut();return null;}return r.ok?r.json():null;}).catch(function(){return null;});}
+  function get(url){return fetch(url,{credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){if(r.status===401){signedOut();return null;}return r.ok?r.json():null;}).catch(function(){return null;});}
   function signedOut(){if(document.getElementById('signed-out'))return;var p=el('p',{id:'signed-out','class':'problem'},'Your session ended. ');var a=el('a',{href:'${SIGN_IN_URL}'},'Sign in');p.appendChild(a);document.querySelector('main').prepend(p);}
   function table(head,rows){var t=el('table');var tr=el('tr');head.forEach(function(h){tr.appendChild(el('th',null,h));});var th=el('thead');th.appendChild(tr);t.appendChild(th);var tb=el('tbody');rows.forEach(function(r){var row=el('tr');r.forEach(function(c){var td=el('td');if(c&&c.nodeType)td.appendChild(c);else td.textContent=c==null?'':String(c);row.appendChild(td);});tb.appendChild(row);});t.appendChild(tb);return t;}
   function box(g,x,y,w,h,cls,lines){g.appendChild(sv('rect',{x:x,y:y,width:w,height:h,rx:6,'class':cls}));lines.forEach(function(l,i){g.appendChild(sv('text',{x:x+8,y:y+16+i*15},l));});}

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StackInfo } from '../tools/devhost/stack-file';
-import { apiTokenFrom, request } from './kit/http';
+import { request } from './kit/http';
 import { FAST_SETTINGS, startOwnStack, stopOwnStack, type OwnStack } from './kit/own-stack';
+import { apiBearerFor } from './kit/sign-in';
 import { out, since, StepRunner } from './kit/steps';
 
 /**
@@ -30,12 +31,12 @@ const SPOKE2 = '/subscriptions/00000000-0000-0000-0000-00000000c002/resourceGrou
 const FORWARD = 'demo-web';
 
 /**
- * The demo's story on its stack: the API (with PLF_API_TOKEN as bearer when set) and the
+ * The demo's story on its stack: the API (a bearer token when one is given or its stack signs in) and the
  * emulator's control API and ARM front door (its CA trusted, the demo's own ARM token).
  */
 class Demo extends StepRunner {
-  private readonly token = apiTokenFrom(process.env);
-  constructor(readonly stack: StackInfo, readonly ca: Buffer) {
+  /** `token`: the API's bearer token (kit/sign-in.ts), undefined when its stack has sign-in off. */
+  constructor(readonly stack: StackInfo, readonly ca: Buffer, readonly token?: string) {
     super();
   }
   api(method: string, p: string, body?: unknown) {
@@ -209,7 +210,7 @@ async function main(): Promise<number> {
     own = await startOwnStack(ROOT, { prefix: 'plf-demo-', settings: FAST_SETTINGS, keep });
     const info = own.info;
     out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${info.devhost}, emulator ${info.emulator} (data and log in ${own.dir}${keep ? '' : ', removed at the end'})\n`);
-    const d = new Demo(info, fs.readFileSync(info.caFile));
+    const d = new Demo(info, fs.readFileSync(info.caFile), await apiBearerFor(own.dir, info, 'demo'));
     await story(d, keep);
     out(`\n${d.failures.length ? `demo: ${d.failures.length} step(s) did not behave: ${d.failures.join('; ')}` : 'demo: every step behaved'} (${since(started)})\n`);
     if (keep) out(`demo: the stack keeps running with the forward ${FORWARD} — status page ${info.devhost}/api/ui; data and log in ${own.dir} (stop it: kill ${own.child.pid}; then rm -r ${own.dir})\n`);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { forwardNameProblems } from '../core/forward-spec';
 import { needsAttention } from '../core/status';
-import { resolveApiUrl } from '../tools/devhost/stack-file';
+import { apiAuthHeaders, resolveApiUrl } from '../tools/devhost/stack-file';
 
 /**
  * `npm run watch -- <forward> [--url URL] [--interval-ms 1000] [--timeout-s 600] [--once]`:
@@ -12,7 +12,8 @@ import { resolveApiUrl } from '../tools/devhost/stack-file';
  * see settled(), and nothing changed for three polls), then exits 0; 1 when it ends Failed, 2 on bad usage
  * or when the API cannot be reached, 3 on timeout. The API is --url, else PLF_API_URL, else the
  * running `npm start` stack's (.local/stack.json), else http://127.0.0.1:7071
- * (tools/devhost/stack-file.ts). A condition is marked ✓ when it is as it should be and ✗ when it
+ * (tools/devhost/stack-file.ts). With PLF_API_TOKEN set it sends `Authorization: Bearer
+ * $PLF_API_TOKEN` (a stack with sign-in on; `npm run token` prints one). A condition is marked ✓ when it is as it should be and ✗ when it
  * asks for attention, with the polarity the status page uses (core/status.ts: a True
  * RecycleSuspended is the bad one). A tool beside the product: it only calls the public HTTP API.
  */
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
   }
   const api = args.values.url ? { url: args.values.url, from: '--url' } : resolveApiUrl(process.env, path.resolve(__dirname, '..', '..'));
   const base = api.url.replace(/\/+$/, '');
+  const headers = apiAuthHeaders(process.env);
   process.stderr.write(`watch: API ${base} (${api.from})\n`);
   const started = Date.now();
   let prev: Forward | undefined;
@@ -97,7 +99,7 @@ async function main(): Promise<number> {
   for (;;) {
     let res: Response;
     try {
-      res = await fetch(`${base}/api/forwards/${name}`);
+      res = await fetch(`${base}/api/forwards/${name}`, { headers });
     } catch (err) {
       process.stderr.write(`watch: cannot reach ${base} (${api.from}): ${(err as Error).message}; is the stack running (npm start)? --url or PLF_API_URL chooses another\n`);
       return 2;
@@ -114,12 +116,14 @@ async function main(): Promise<number> {
       process.stderr.write(
         res.status === 404 && ours
           ? `watch: no forward ${name} at ${base} (${api.from})\n`
-          : `watch: ${base} (${api.from}) does not answer as this API (GET /api/forwards/${name} -> ${res.status}); is the stack running (npm start)? --url or PLF_API_URL chooses another\n`,
+          : (res.status === 401 || res.status === 403) && ours
+            ? `watch: ${base} (${api.from}) refused the call (GET /api/forwards/${name} -> ${res.status}): sign-in is on; set PLF_API_TOKEN to a token with the role Forwards.Read (npm run token -- --role Forwards.Read for the local stack)\n`
+            : `watch: ${base} (${api.from}) does not answer as this API (GET /api/forwards/${name} -> ${res.status}); is the stack running (npm start)? --url or PLF_API_URL chooses another\n`,
       );
       return 2;
     }
     const lines = describeChanges(prev, f);
-    const acts = await fetch(`${base}/api/forwards/${name}/actions?top=20`).then((r) => (r.ok ? (r.json() as Promise<{ value: Action[] }>) : { value: [] })).catch(() => ({ value: [] as Action[] }));
+    const acts = await fetch(`${base}/api/forwards/${name}/actions?top=20`, { headers }).then((r) => (r.ok ? (r.json() as Promise<{ value: Action[] }>) : { value: [] })).catch(() => ({ value: [] as Action[] }));
     const fresh = acts.value.filter((a) => !seen.has(JSON.stringify(a))).reverse();
     for (const a of acts.value) seen.add(JSON.stringify(a));
     if (!firstActions) for (const a of fresh) lines.push(`action ${a.action} ${a.target} (${a.actor}): ${a.reason}`);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROBE_RESOURCES } from '../../azure/container-group/service';
 import { request } from '../kit/http';
+import { apiBearerFor } from '../kit/sign-in';
 import { FAST_SETTINGS, startOwnStack, stopOwnStack, type OwnStack } from '../kit/own-stack';
 import { out, since, StepRunner } from '../kit/steps';
 import { needsAzdEnv, PARSE_OPTIONS, parseAzdEnv, refusal, smokePlan, USAGE, type SmokeArgs, type SmokePlan } from './args';
@@ -119,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
       // Its own process group: a Ctrl-C stops the story, and the cleanup still has the stack to talk to.
       own = await startOwnStack(ROOT, { prefix: 'plf-smoke-', settings: LOCAL_SETTINGS, ownProcessGroup: true });
       plan.apiUrl = own.info.devhost;
+      plan.token = await apiBearerFor(own.dir, own.info, 'smoke');
       clients = emulatorClients(own.info.emulator, fs.readFileSync(own.info.caFile, 'utf8'));
       out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}smoke: local stack up — API ${own.info.devhost}, emulator ${own.info.emulator} (data and log in ${own.dir}, removed at the end)\n`);
     } else {

@@ -4,7 +4,7 @@ import { parseCliArgs } from '../../tools/emulator/cli-args';
 describe('parseCliArgs', () => {
   it.each([
     ['no flags: port 8443, LRO delay 1000 ms', [], { port: 8443, lroDelayMs: 1000 }],
-    ['all flags, both spellings', ['--port', '0', '--topology=t.json', '--state', 's.json', '--ca-file', 'ca.pem', '--lro-delay-ms', '0', '--page-size=5'], { port: 0, topology: 't.json', stateFile: 's.json', caFile: 'ca.pem', lroDelayMs: 0, pageSize: 5 }],
+    ['all flags, both spellings', ['--port', '0', '--topology=t.json', '--state', 's.json', '--ca-file', 'ca.pem', '--signing-key-file', 'k.json', '--lro-delay-ms', '0', '--page-size=5'], { port: 0, topology: 't.json', stateFile: 's.json', caFile: 'ca.pem', signingKeyFile: 'k.json', lroDelayMs: 0, pageSize: 5 }],
   ])('%s', (_n, argv, expected) => {
     const r = parseCliArgs(argv);
     expect(r.problems).toEqual([]);

@@ -111,6 +111,20 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('sign-in is an Entra ID bearer token (no function key), and the anonymous operations say they need none', () => {
+    const whole = doc as unknown as { security: unknown; components: { securitySchemes: Record<string, { type: string; scheme?: string; description?: string }> } };
+    const components = whole.components as { securitySchemes: Record<string, { type: string; scheme?: string; description?: string }> };
+    expect(Object.keys(components.securitySchemes)).toEqual(['entraId']);
+    expect(components.securitySchemes.entraId).toMatchObject({ type: 'http', scheme: 'bearer', description: expect.stringMatching(/Forwards\.Read.*Forwards\.Operate[\s\S]*x-ms-token-aad-id-token/) });
+    expect(whole.security).toEqual([{ entraId: [] }]);
+    for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        expect({ p, method, security: op.security }).toEqual({ p, method, security: ['/openapi.json', '/health'].includes(p) ? [] : undefined });
+      }
+    }
+  });
+
   it('lists the actions of a forward, a page at a time', () => {
     const get = doc.paths['/forwards/{name}/actions'].get as { parameters: { name: string; in: string; schema: Schema }[]; responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
     expect(get.parameters.map((p) => [p.name, p.in])).toEqual([

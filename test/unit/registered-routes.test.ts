@@ -11,10 +11,16 @@ import { hostRequest } from '../helpers/host-request';
  * 400 naming it (in: query), before it reads or writes anything; `code`, the function key the
  * platform reads, is let through. A route added without the check fails here, whatever its file.
  * No storage is configured: a request let through answers 503 (or 200 where no storage is read).
+ *
+ * Sign-in: every route is `authLevel: 'anonymous'` (behind App Service authentication a
+ * `function` level would still ask for a key nobody has, azure-facts.md "Easy Auth and function
+ * keys"), so the app's own check is the lock: with PLF_AUTH=entra every route but /api/health and
+ * /api/openapi.json answers 401 to a call without a token — before it looks at the query — and
+ * those two answer without one. A route added without the check fails here.
  */
 interface Registration {
   name: string;
-  trigger: { type: string; route?: string; methods?: string[] };
+  trigger: { type: string; route?: string; methods?: string[]; authLevel?: string };
   handler: (request: unknown, context: InvocationContext) => Promise<HttpResponseInit>;
 }
 const mockRegistrations: Registration[] = [];
@@ -55,6 +61,40 @@ function request(r: Registration, method: string, query: string) {
   const body = method === 'PUT' ? JSON.stringify({ ports: [{ port: 8000 }], targets: ['192.168.42.65'] }) : undefined;
   return hostRequest(method, url, params, body ? { 'content-type': 'application/json' } : {}, body);
 }
+
+describe('every registered HTTP route signs its caller in (PLF_AUTH=entra)', () => {
+  const OPEN = ['health', 'openapi.json'];
+  const signInEnv = { PLF_AUTH: 'entra', PLF_AUTH_ISSUER: 'https://login.microsoftonline.com/t/v2.0', PLF_AUTH_AUDIENCE: 'client-id', PLF_AUTH_JWKS_URL: 'https://127.0.0.1:1/keys' };
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    for (const [k, v] of Object.entries(signInEnv)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+  });
+  afterAll(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('every HTTP trigger is anonymous to the host, and no file under functions/ asks for a function key', () => {
+    expect(routes.filter((r) => r.trigger.authLevel !== 'anonymous').map((r) => `${r.name}: ${r.trigger.authLevel}`)).toEqual([]);
+    const files = fs.readdirSync(FUNCTIONS, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.filter((f) => fs.readFileSync(path.join(FUNCTIONS, f), 'utf8').includes("authLevel: 'function'"))).toEqual([]);
+  });
+
+  it.each(cases.filter(([, r]) => !OPEN.includes(r.trigger.route ?? '')))('%s without a token (and with a query it does not take): 401, sign-in first', async (_route, r, method) => {
+    const res = await r.handler(request(r, method, '?zz=1'), context());
+    expect(res.status).toBe(401);
+    expect((res.headers as Record<string, string>)['WWW-Authenticate']).toBe('Bearer');
+  });
+
+  it.each(cases.filter(([, r]) => OPEN.includes(r.trigger.route ?? '')))('%s without a token: answered (anonymous on purpose)', async (_route, r, method) => {
+    expect((await r.handler(request(r, method, ''), context())).status).toBe(200);
+  });
+});
 
 describe('every registered HTTP route checks its query', () => {
   it('finds the routes (every HTTP trigger of functions/*.ts)', () => {

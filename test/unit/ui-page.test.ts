@@ -28,6 +28,16 @@ describe('status page rendering', () => {
     expect(renderStatusPage([base], 'now')).not.toContain('id="sign-in"');
   });
 
+  it("the page's own calls are same-origin and carry the browser's session cookie (credentials: 'same-origin'), with no Authorization header of their own", () => {
+    const html = renderStatusPage([base], 'now', { signIn: true });
+    const fetches = [...html.matchAll(/fetch\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(fetches.length).toBeGreaterThan(0);
+    for (const f of fetches) {
+      expect(f).toMatch(/^url,\{credentials:'same-origin',/);
+      expect(f).not.toMatch(/authorization|credentials:'omit'/i);
+    }
+  });
+
   it('the page fetches nothing from another origin', () => {
     const html = renderStatusPage([base], 'now');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);

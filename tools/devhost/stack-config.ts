@@ -10,6 +10,8 @@ import * as path from 'node:path';
  *   PLF_LOCAL_DIR      default <repo>/.local   azurite data, emulator CA and state
  *   PLF_LOG_JSON=1     devhost logs as JSON lines
  *   PLF_STACK_MAIN     the app's compiled entry glob, relative to the repo (default: package.json "main")
+ *   PLF_AUTH           the app's sign-in, default off; entra checks tokens of the emulator's local
+ *                      issuer (local-token.ts localSignIn; npm run token prints one)
  *   PLF_STACK_STOP_WITH_PARENT=0   keep running when the process that started it ends (default:
  *                      stop, so `kill <npm pid>` does not leave the stack behind; npm run demo
  *                      -- --keep sets 0 for the stack it leaves running)

@@ -12,9 +12,22 @@ export interface StackInfo {
   emulator: string;
   caFile: string;
   azurite?: string;
+  /** The app's sign-in: its PLF_AUTH and the local issuer its PLF_AUTH_* settings name, with the file of the issuer's signing key (`npm run token` signs with it). */
+  auth?: StackAuth;
+}
+
+export interface StackAuth {
+  mode: string;
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  signingKeyFile: string;
 }
 
 export const stackFilePath = (localDir: string) => path.join(localDir, 'stack.json');
+
+/** The stack's folder: PLF_LOCAL_DIR (relative to the repository), default <repo>/.local; the same for `npm start` (stack-config.ts) and the tools beside it. */
+export const localDirOf = (env: Readonly<Record<string, string | undefined>>, repoRoot: string) => path.resolve(repoRoot, env.PLF_LOCAL_DIR?.trim() || '.local');
 
 /** The stack.json in `localDir` when it names a live process; undefined otherwise (none, unreadable or stale). */
 export function readStackFile(localDir: string): StackInfo | undefined {
@@ -51,7 +64,7 @@ export const DEFAULT_API_URL = 'http://127.0.0.1:7071';
 export function resolveApiUrl(env: Readonly<Record<string, string | undefined>>, repoRoot: string): { url: string; from: string } {
   const fromEnv = env.PLF_API_URL?.trim();
   if (fromEnv) return { url: fromEnv.replace(/\/+$/, ''), from: 'PLF_API_URL' };
-  const localDir = path.resolve(repoRoot, env.PLF_LOCAL_DIR?.trim() || '.local');
+  const localDir = localDirOf(env, repoRoot);
   const info = readStackFile(localDir);
   if (info) {
     const file = stackFilePath(localDir);
@@ -59,4 +72,14 @@ export function resolveApiUrl(env: Readonly<Record<string, string | undefined>>,
     return { url: info.devhost, from: rel.startsWith('..') || path.isAbsolute(rel) ? file : rel };
   }
   return { url: DEFAULT_API_URL, from: 'the default; no running stack found' };
+}
+
+/**
+ * The headers a tool sends to the API: `Authorization: Bearer $PLF_API_TOKEN` when PLF_API_TOKEN
+ * is set (a stack with sign-in on, PLF_AUTH=entra; `npm run token` prints one for the local stack),
+ * none otherwise.
+ */
+export function apiAuthHeaders(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const token = env.PLF_API_TOKEN?.trim();
+  return token ? { authorization: `Bearer ${token}` } : {};
 }

@@ -9,7 +9,8 @@ import { exitWithParentArgs } from './exit-with-parent';
 import { startDevhost, type RunningDevhost } from './index';
 import { portIsFree, stopChild } from './processes';
 import { withProgress } from './progress';
-import { stackFilePath } from './stack-file';
+import { localSignIn } from './local-token';
+import { stackFilePath, type StackInfo } from './stack-file';
 import { acquireStackLock, refusalMessage } from './stack-lock';
 import { stackConfig, type StackPort } from './stack-config';
 
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
 
     const emulatorPort = await choosePort(config.emulator, 'the emulator', 'PLF_EMULATOR_PORT');
     const emulatorDir = path.join(config.localDir, 'emulator');
-    const emulator = await withProgress('starting the emulator (a local Azure)', startEmulatorProcess(emulatorPort, path.join(emulatorDir, 'ca.pem'), path.join(emulatorDir, 'state.json'), (child) => (parts.emulator = child)));
+    const emulator = await withProgress('starting the emulator (a local Azure)', startEmulatorProcess(emulatorPort, path.join(emulatorDir, 'ca.pem'), path.join(emulatorDir, 'state.json'), path.join(emulatorDir, 'signing-key.json'), (child) => (parts.emulator = child)));
     emulator.child.once('exit', (code) => {
       if (stopping) return;
       process.stderr.write(`stack: the emulator exited (${code}); stopping\n`);
@@ -128,6 +129,14 @@ async function main(): Promise<void> {
     const timing = JSON.parse(metricTiming.body) as { metricGrainSeconds: number; metricPublicationDelaySeconds: number };
     const metricDelay = String(Math.ceil(timing.metricGrainSeconds + timing.metricPublicationDelaySeconds));
 
+    // Sign-in: the emulator's local Entra ID issuer (a signing key of its own, new at every start),
+    // named to the app as Azure's is (infra); PLF_AUTH stays off unless the environment says entra.
+    const issuer = await control(emulator.url, fs.readFileSync(emulator.caFile), 'GET', '/_emulator/entra');
+    if (issuer.status !== 200) throw new Error(`reading the emulator's Entra ID issuer failed: ${issuer.status} ${issuer.body}`);
+    const entra = JSON.parse(issuer.body) as { issuer: string; jwksUrl: string; signingKeyFile: string };
+    const signIn = localSignIn(process.env, entra);
+    say(signIn.mode === 'entra' ? `sign-in on (PLF_AUTH=entra): tokens of ${signIn.settings.PLF_AUTH_ISSUER} for ${signIn.settings.PLF_AUTH_AUDIENCE}; get one with npm run token -- --role Forwards.Read (or Forwards.Operate)` : `sign-in off (PLF_AUTH=${signIn.mode}); PLF_AUTH=entra npm start checks Entra ID tokens of the local issuer`);
+
     const devhostPort = await choosePort(config.devhost, 'devhost', 'PLF_DEVHOST_PORT');
     parts.devhost = await withProgress('starting devhost with the app', startDevhost({
       appDir: REPO_ROOT,
@@ -141,8 +150,7 @@ async function main(): Promise<void> {
         PLF_ARM_ENDPOINT: emulator.url,
         PLF_METRICS_ENDPOINT: emulator.url,
         PLF_ARM_CA_FILE: emulator.caFile,
-        // No Entra ID sign-in locally, said explicitly (unset, the app refuses every API call).
-        PLF_AUTH: 'off',
+        ...signIn.settings,
         // Defaults for the built-in topology; a setting in the environment wins.
         ...Object.fromEntries(Object.entries({ ...HUB, PLF_HEALTH_METRIC_DELAY_SECONDS: metricDelay }).filter(([k]) => process.env[k] === undefined)),
       },
@@ -164,19 +172,30 @@ async function main(): Promise<void> {
     }
 
     // Where the running stack listens, for tools beside it (npm run demo, npm run watch); removed at stop.
-    fs.writeFileSync(stackFile, JSON.stringify({ pid: process.pid, devhost: devhostUrl, emulator: emulator.url, caFile: emulator.caFile, azurite: parts.azurite.tableEndpoint }, null, 2));
+    const stackInfo: StackInfo = {
+      pid: process.pid,
+      devhost: devhostUrl,
+      emulator: emulator.url,
+      caFile: emulator.caFile,
+      azurite: parts.azurite.tableEndpoint,
+      auth: { mode: signIn.mode, issuer: signIn.settings.PLF_AUTH_ISSUER, audience: signIn.settings.PLF_AUTH_AUDIENCE, jwksUrl: signIn.settings.PLF_AUTH_JWKS_URL, signingKeyFile: entra.signingKeyFile },
+    };
+    fs.writeFileSync(stackFile, JSON.stringify(stackInfo, null, 2));
     process.stdout.write(`devhost listening on ${devhostUrl}\n`);
     say(`devhost on ${devhostUrl}`);
     say(`emulator control API: ${emulator.url}/_emulator/health (CA ${emulator.caFile})`);
     say('Ctrl-C stops azurite, the emulator and devhost');
     say(`ready. Try: curl ${devhostUrl}/api/health`);
+    // With sign-in on, every API call but /api/health and /api/openapi.json needs a token.
+    const bearer = signIn.mode === 'entra' ? ' -H "Authorization: Bearer $PLF_API_TOKEN"' : '';
+    if (bearer) say('sign-in is on: export PLF_API_TOKEN=$(npm run --silent token -- --role Forwards.Operate) first (npm run watch sends it too)');
     // The first forward: the example spec works against the emulator's default topology.
-    say(`create the example forward: curl -X PUT ${devhostUrl}/api/forwards/onprem-web -H 'Content-Type: application/json' --data @examples/onprem-web.json`);
-    say(`then watch it reach Ready:    curl ${devhostUrl}/api/forwards/onprem-web`);
+    say(`create the example forward: curl${bearer} -X PUT ${devhostUrl}/api/forwards/onprem-web -H 'Content-Type: application/json' --data @examples/onprem-web.json`);
+    say(`then watch it reach Ready:    curl${bearer} ${devhostUrl}/api/forwards/onprem-web`);
     // A consumer's private endpoint (emulator control API), then its approval and DNS name.
     say(`a consumer endpoint from the spoke: curl --cacert ${emulator.caFile} -X POST ${emulator.url}/_emulator/consumer-endpoints -H 'Content-Type: application/json' \\`);
     say(`    --data '{"subnetId":"${SPOKE_LINKED}","name":"pe-onprem-web","privateLinkServiceId":"/subscriptions/${HUB.PLF_HUB_SUBSCRIPTION_ID}/resourceGroups/${HUB.PLF_HUB_RESOURCE_GROUP}/providers/Microsoft.Network/privateLinkServices/plf-onprem-web-pls"}'`);
-    say(`watch it get approved and named: curl ${devhostUrl}/api/forwards/onprem-web  (status.connections) and curl ${devhostUrl}/api/forwards/onprem-web/actions`);
+    say(`watch it get approved and named: curl${bearer} ${devhostUrl}/api/forwards/onprem-web  (status.connections) and curl${bearer} ${devhostUrl}/api/forwards/onprem-web/actions`);
   } catch (err) {
     process.stderr.write(`stack: ${(err as Error).message}\n`);
     await stopAll(1, 'it did not start');
@@ -198,9 +217,9 @@ interface EmulatorProcess {
 }
 
 /** Runs `node dist/tools/emulator/cli.js` and waits for its `ARM on URL (CA file)` line. */
-function startEmulatorProcess(port: number, caFile: string, stateFile: string, onSpawn: (child: ChildProcess) => void): Promise<EmulatorProcess> {
+function startEmulatorProcess(port: number, caFile: string, stateFile: string, signingKeyFile: string, onSpawn: (child: ChildProcess) => void): Promise<EmulatorProcess> {
   fs.mkdirSync(path.dirname(caFile), { recursive: true });
-  const child = spawn(process.execPath, [...exitWithParentArgs(), path.join(REPO_ROOT, 'dist/tools/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile], {
+  const child = spawn(process.execPath, [...exitWithParentArgs(), path.join(REPO_ROOT, 'dist/tools/emulator/cli.js'), '--port', String(port), '--ca-file', caFile, '--state', stateFile, '--signing-key-file', signingKeyFile], {
     cwd: REPO_ROOT,
     // stdin is the pipe that ends the emulator when this process ends, however it ends.
     stdio: ['pipe', 'pipe', 'pipe'],

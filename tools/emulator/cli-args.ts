@@ -5,9 +5,9 @@ import type { EmulatorOptions } from './server';
  * CLI can print them all at once.
  */
 export const USAGE =
-  'usage: node dist/tools/emulator/cli.js [--port 8443] [--topology file.json] [--state file.json] [--ca-file .local/emulator/ca.pem] [--lro-delay-ms 1000] [--page-size 100]';
+  'usage: node dist/tools/emulator/cli.js [--port 8443] [--topology file.json] [--state file.json] [--ca-file .local/emulator/ca.pem] [--signing-key-file .local/emulator/signing-key.json] [--lro-delay-ms 1000] [--page-size 100]';
 
-const FLAGS = ['port', 'topology', 'state', 'ca-file', 'lro-delay-ms', 'page-size'];
+const FLAGS = ['port', 'topology', 'state', 'ca-file', 'signing-key-file', 'lro-delay-ms', 'page-size'];
 const NUMERIC = ['port', 'lro-delay-ms', 'page-size'];
 
 export function parseCliArgs(argv: string[]): { options: EmulatorOptions; problems: string[] } {
@@ -34,6 +34,7 @@ export function parseCliArgs(argv: string[]): { options: EmulatorOptions; proble
       topology: v.topology,
       stateFile: v.state,
       caFile: v['ca-file'],
+      signingKeyFile: v['signing-key-file'],
       // Standalone runs behave like Azure (operations take a moment); tests pass 0 in-process.
       lroDelayMs: num('lro-delay-ms') ?? 1000,
       pageSize: num('page-size'),

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const emu = await startEmulator(options);
   if (emu.interrupted.length) console.log(`emulator: ${emu.interrupted.length} resource(s) were mid-operation when the emulator last ended and are now Failed (PUT again to repair): ${emu.interrupted.join(', ')}`);
   console.log(`emulator: ARM on ${emu.url} (CA ${emu.caFile}); control API ${emu.url}/_emulator/health`);
+  const entra = emu.entra.info();
+  console.log(`emulator: Entra ID issuer ${entra.issuer} (keys ${entra.jwksUrl}${entra.signingKeyFile ? `, signing key ${entra.signingKeyFile}` : ''})`);
   const stop = () => {
     void emu.stop().then(() => process.exit(0));
   };

@@ -11,6 +11,7 @@ import { ArmThrottle } from './arm/throttle';
 import { failInterruptedOperations } from './arm/stored-resource';
 import { RequestLog } from './arm/request-log';
 import type { ArmResponse, EmulatorRuntime } from './arm/types';
+import { EntraIssuer, type EntraIssuerInfo, type SigningKey } from './entra/issuer';
 import { EventPublisher, type EventGridOptions } from './eventgrid/publisher';
 import { discoverProviders, ProviderRegistry, type EmulatorProvider } from './providers';
 import { EmulatorState } from './state/store';
@@ -39,6 +40,8 @@ export interface EmulatorOptions {
   eventGrid?: EventGridOptions;
   /** Extra providers (tests); discovered ones are always loaded. */
   providers?: EmulatorProvider[];
+  /** Where the local Entra ID issuer's signing key is written at start (entra/issuer.ts); without it the key is made at first use and kept in memory only. */
+  signingKeyFile?: string;
 }
 
 export interface RunningEmulator {
@@ -51,6 +54,8 @@ export interface RunningEmulator {
   registry: ProviderRegistry;
   /** Resources loaded from the state file mid-operation and set Failed (ids; empty normally). */
   interrupted: string[];
+  /** The local Entra ID issuer of the topology's tenant (entra/issuer.ts): its URLs, and its signing key for tests that mint tokens. */
+  entra: { info(): EntraIssuerInfo; signingKey(): Promise<SigningKey> };
   /** Back to the topology: state, faults, operations, logs, and (unless kept) event subscriptions. */
   reset(opts?: { keepEventSubscriptions?: boolean }): void;
   stop(): Promise<void>;
@@ -118,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     scheduleSave();
   };
 
+  const entra = new EntraIssuer(runtime.options.tenantId, options.signingKeyFile ? path.resolve(options.signingKeyFile) : undefined);
   const router = new ArmRouter(runtime, registry);
   let baseUrl = '';
   const ctlRoutes = controlRoutes({
@@ -125,6 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     registry,
     reset,
     save,
+    entra: () => entra.info(),
     armRequest: (method, p, body) =>
       router.handle({
         method,
@@ -147,7 +154,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         const rawBody = Buffer.concat(chunks).toString('utf8');
         let out: ArmResponse;
         try {
-          if (url.pathname.startsWith('/_emulator/') || url.pathname === '/_emulator') {
+          const entraAnswer = await entra.handle(method, url.pathname);
+          if (entraAnswer) {
+            out = entraAnswer;
+          } else if (url.pathname.startsWith('/_emulator/') || url.pathname === '/_emulator') {
             out = await handleControl(ctlRoutes, registry.control, method, url, req.headers, rawBody, baseUrl, runtime);
           } else {
             out = await router.handle({ method, url, headers: req.headers, rawBody, baseUrl });
@@ -167,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `https://127.0.0.1:${port}`;
+  await entra.start(baseUrl);
 
   return {
     url: baseUrl,
@@ -177,6 +188,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     runtime,
     registry,
     interrupted,
+    entra: { info: () => entra.info(), signingKey: () => entra.signingKey() },
     reset,
     async stop() {
       // A restart must not find resources stuck in an operation that no longer exists: finish the

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, type RunningAzurite } from '../../../tools/devhost/durable/azurite';
 import { appGrants } from '../../../tools/devhost/app-grants';
+import { localSignIn, mintLocalToken, type MintOptions } from '../../../tools/devhost/local-token';
 import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
 import type { EmulatorOptions } from '../../../tools/emulator/server';
@@ -34,6 +35,11 @@ export interface Stack {
   restartDevhost(signal?: NodeJS.Signals, envChanges?: Record<string, string | undefined>): Promise<void>;
   stop(): Promise<void>;
   api<T = unknown>(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+  /**
+   * A token of the stack's local Entra ID issuer (the emulator's) for the app, minted as `npm run
+   * token` mints one (tools/devhost/local-token.ts); `options` change it to make a bad one.
+   */
+  token(roles: readonly string[], options?: Partial<Omit<MintOptions, 'roles'>>): Promise<string>;
 }
 
 async function spawnDevhost(env: Record<string, string>, log: (s: string) => void): Promise<{ child: ChildProcess; url: string }> {
@@ -89,7 +95,8 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     AzureWebJobsStorage: azurite.connectionString,
     PLF_ARM_ENDPOINT: emu.emu.url,
     PLF_ARM_CA_FILE: caFile,
-    PLF_AUTH: 'off',
+    // Sign-in off unless a test asks for PLF_AUTH=entra; the local issuer is named either way (as npm start does).
+    ...localSignIn({}, emu.emu.entra.info()).settings,
     // Azure Monitor metrics (health watch) come from the same emulator.
     PLF_METRICS_ENDPOINT: emu.emu.url,
     // The health sweep runs only when a test invokes it (POST /admin/functions/healthSweep): its
@@ -161,6 +168,10 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
       await emu.stop();
       await azurite.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+    async token(roles: readonly string[], options: Partial<Omit<MintOptions, 'roles'>> = {}) {
+      const key = await emu.emu.entra.signingKey();
+      return mintLocalToken({ issuer: env.PLF_AUTH_ISSUER, audience: env.PLF_AUTH_AUDIENCE, key: { kid: key.kid, privateKeyPem: key.privateKeyPem }, roles, ...options });
     },
     async api<T>(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
       const res = await fetch(`${url}${p}`, {

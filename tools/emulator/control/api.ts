@@ -8,6 +8,7 @@ import { isIpv4 } from '../state/ip-allocator';
 import type { ProviderRegistry } from '../providers';
 import { isObject } from '../arm/stored-resource';
 import { armLimitRoutes } from '../arm/limits-control';
+import type { EntraIssuerInfo } from '../entra/issuer';
 
 /**
  * The control API under /_emulator/ (documented in emulator/README.md). No auth: it only listens
@@ -18,6 +19,8 @@ export interface ControlDeps {
   registry: ProviderRegistry;
   reset(opts?: { keepEventSubscriptions?: boolean }): void;
   save(): string | undefined;
+  /** The local Entra ID issuer's URLs (entra/issuer.ts). */
+  entra(): EntraIssuerInfo;
   /** Sends a request through the ARM front door as a client would (logged, events, faults). */
   armRequest(method: string, path: string, body?: unknown): Promise<ArmResponse>;
 }
@@ -54,6 +57,8 @@ export function controlRoutes(deps: ControlDeps): Route[] {
       },
     },
     { method: 'POST', pattern: /^\/save$/, handle: () => ok({ stateFile: deps.save() ?? null }) },
+    // The local Entra ID issuer: what the app's PLF_AUTH_ISSUER and PLF_AUTH_JWKS_URL are set to locally.
+    { method: 'GET', pattern: /^\/entra$/, handle: () => ok(deps.entra()) },
     { method: 'GET', pattern: /^\/state$/, handle: () => ok(emu.state.snapshot()) },
     { method: 'GET', pattern: /^\/settings$/, handle: () => ok({ lroDelayMs: emu.options.lroDelayMs, pageSize: emu.options.pageSize, ...metricSettings(emu) }) },
     {
