@@ -1,8 +1,10 @@
 // Least privilege in the hub resource group where forwards live: one custom role with exactly
-// the actions the code performs there (infra/roles.json `hub.actions`, checked against the
-// emulator's request log by test/integration/roles.test.ts) plus the linked actions ARM checks
-// when a scale set joins the subnet and the backend pool (`hub.linkedActions`), instead of Network
-// Contributor + Virtual Machine Contributor. Consumer-side roles: infra/consumer/roles.bicep, deployed by consumer owners.
+// the actions the code performs there (infra/roles.json `hub.actions`, equal to what the emulator's
+// request log shows the product doing there: test/integration/roles.test.ts) plus the linked
+// actions ARM checks when a scale set joins the subnet and the backend pool and a PLS the LB
+// frontend (`hub.linkedActions`), instead of Network Contributor + Virtual Machine Contributor.
+// main.bicep deploys it to the hub resource group of the hub subnet's subscription.
+// Consumer-side roles: infra/consumer/roles.bicep, deployed by consumer owners.
 targetScope = 'resourceGroup'
 
 @description('Principal id of the control plane\'s user-assigned identity.')

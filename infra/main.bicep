@@ -1,11 +1,14 @@
 // The control plane of private-link-forwarder: a Flex Consumption Function App (Node 22) with a
 // user-assigned identity, its storage account (durable task hub + forward registry tables),
-// Application Insights, role assignments on the hub resource group, and, when no client id is
-// given, the Entra ID app registration that signs callers in (app-registration.bicep).
+// Application Insights, the hub role on the hub resource group (in the hub subnet's subscription),
+// and Entra ID sign-in (Easy Auth) in front of the API for the app registration authClientId,
+// which azd's preprovision hook creates (infra/hooks/app-registration.cjs).
 // Forwards themselves (LB, VMSS, PLS) are created at run time by the app, not by this template.
+// Checked by `npm run check:infra` (tools/infra-check/): compiled and linted by the Bicep CLI,
+// and its predicted resources for main.parameters.json with sample values asserted on.
 targetScope = 'resourceGroup'
 
-@description('Name prefix for every resource of the control plane.')
+@description('Name prefix for every resource of the control plane: 3 to 11 characters, lower-case letters, digits and hyphens (the storage account takes it without the hyphens, since its name allows letters and digits only).')
 @minLength(3)
 @maxLength(11)
 param namePrefix string = 'plf'
@@ -20,23 +23,37 @@ var tags = { 'azd-env-name': environmentName }
 @description('Resource group in which forwards are created (load balancer, scale set, private link service).')
 param hubResourceGroupName string
 
-@description('Subnet for load balancer frontends and PLS NAT IPs (private link service network policies disabled).')
+@description('Subnet for load balancer frontends and PLS NAT IPs (private link service network policies disabled): a resource id /subscriptions/<hub subscription>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>. Its subscription is the hub subscription: the app creates forwards there, and the hub role is assigned there.')
 param hubSubnetId string
 
 @description('Optional SSH public key placed on forwarder nodes; empty means no interactive login at all.')
 param nodeSshPublicKey string = ''
 
-@description('Client id of an existing Entra ID app registration that signs callers in (App Service authentication), with the app roles of app-roles.json and the Application ID URI api://<client id>. Empty: app-registration.bicep creates one (README, "Deploy to Azure").')
-param authClientId string = ''
+@description('Client id (appId) of the Entra ID app registration that signs callers in: the app roles of app-roles.json, v2 access tokens, the Application ID URI api://<client id>. azd\'s preprovision hook (infra/hooks/app-registration.cjs) creates it and sets PLF_AUTH_CLIENT_ID, unless PLF_AUTH_CLIENT_ID is already set.')
+@minLength(36)
+@maxLength(36)
+param authClientId string
 
 @description('An existing system topic of this subscription (Azure allows one per source): its name, in this resource group. Empty creates one.')
 param existingSystemTopicName string = ''
 
 var suffix = uniqueString(resourceGroup().id)
-var storageName = toLower('${namePrefix}${suffix}')
+// Storage account names are 3-24 lower-case letters and digits: no hyphen, whatever the prefix has.
+var storageName = take(toLower('${replace(namePrefix, '-', '')}${suffix}'), 24)
+
+// The hub subscription is the hub subnet's, as the app takes it (core/app-settings.ts hubPlacement).
+var hubSubscriptionId = split(hubSubnetId, '/')[2]
+
+// Sign-in: Entra ID v2 tokens of this tenant (the registration asks v2 access tokens:
+// api.requestedAccessTokenVersion 2). The issuer and its signing keys' URL as the app checks them
+// (PLF_AUTH_ISSUER, PLF_AUTH_JWKS_URL) and as Easy Auth is told (openIdIssuer); loginEndpoint
+// ends with '/' ('https://login.microsoftonline.com/' in the public cloud).
+var loginEndpoint = environment().authentication.loginEndpoint
+var signInIssuer = '${loginEndpoint}${tenant().tenantId}/v2.0'
+var signInKeysUrl = '${loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: take(storageName, 24)
+  name: storageName
   location: location
   tags: tags
   sku: { name: 'Standard_LRS' }
@@ -49,8 +66,14 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
+resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
 resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  name: '${storage.name}/default/deployments'
+  parent: blobs
+  name: 'deployments'
 }
 
 // Monitoring: Application Insights on a Log Analytics workspace, local (key) auth off: the app
@@ -133,36 +156,29 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-        { name: 'PLF_HUB_SUBSCRIPTION_ID', value: subscription().subscriptionId }
+        { name: 'PLF_HUB_SUBSCRIPTION_ID', value: hubSubscriptionId }
         { name: 'PLF_HUB_RESOURCE_GROUP', value: hubResourceGroupName }
         { name: 'PLF_HUB_SUBNET_ID', value: hubSubnetId }
         { name: 'PLF_LOCATION', value: location }
         { name: 'PLF_NODE_SSH_PUBLIC_KEY', value: nodeSshPublicKey }
-        // The functions trust the principal header only because Easy Auth (below) is on.
-        { name: 'PLF_AUTH', value: 'easyauth' }
+        // The app validates every API call's Entra ID token itself (signature, issuer, audience,
+        // expiry, roles): a bearer token, or the ID token Easy Auth's token store passes on.
+        { name: 'PLF_AUTH', value: 'entra' }
+        { name: 'PLF_AUTH_ISSUER', value: signInIssuer }
+        { name: 'PLF_AUTH_AUDIENCE', value: authClientId }
+        { name: 'PLF_AUTH_JWKS_URL', value: signInKeysUrl }
       ]
     }
   }
 }
 
-// The app registration that signs callers in: the one given, or, when authClientId is empty, one
-// created in the tenant (Microsoft Graph Bicep extension; the deployer needs the right to
-// register applications: README, "Deploy to Azure"). Its uniqueName is fixed per resource group,
-// so every deployment updates the same registration.
-module appRegistration 'app-registration.bicep' = if (empty(authClientId)) {
-  name: 'plf-app-registration'
-  params: {
-    uniqueName: '${namePrefix}-api-${suffix}'
-    displayName: 'private-link-forwarder API (${environmentName}, ${resourceGroup().name})'
-  }
-}
-
-var signInClientId = empty(authClientId) ? appRegistration!.outputs.clientId : authClientId
-
-// Microsoft Entra ID sign-in in front of the API (Easy Auth). API clients without a token get 401;
-// the functions check the app roles from the principal Easy Auth passes on (PLF_AUTH=easyauth).
-// Event Grid's deliveries and the health probe do not sign in: their paths are excluded (the
-// Event Grid endpoint is protected by the host's system key / the AzureFunction endpoint type).
+// Microsoft Entra ID sign-in in front of the API (Easy Auth), a first gate: calls without a token
+// get 401. The app checks the token again itself (PLF_AUTH=entra above) and never trusts
+// x-ms-client-principal. A browser signs in at /.auth/login/aad (output SIGN_IN_URL; the hook
+// gives the registration the redirect URI AUTH_REDIRECT_URI and ID tokens); the token store keeps
+// the session's ID token, which Easy Auth passes on as x-ms-token-aad-id-token for the app to
+// validate. Not signed in: Event Grid's deliveries (protected by the host's system key / the
+// AzureFunction endpoint type), the health probe and the OpenAPI document (anonymous in code).
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'authsettingsV2'
@@ -171,19 +187,19 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: [ '/runtime/webhooks/eventgrid', '/api/health' ]
+      excludedPaths: [ '/runtime/webhooks/eventgrid', '/api/health', '/api/openapi.json' ]
     }
     identityProviders: {
       azureActiveDirectory: {
         enabled: true
         registration: {
-          clientId: signInClientId
-          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          clientId: authClientId
+          openIdIssuer: signInIssuer
         }
-        validation: { allowedAudiences: [ 'api://${signInClientId}', signInClientId ] }
+        validation: { allowedAudiences: [ authClientId, 'api://${authClientId}' ] }
       }
     }
-    login: { tokenStore: { enabled: false } }
+    login: { tokenStore: { enabled: true } }
   }
 }
 
@@ -207,9 +223,12 @@ resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04
   }
 }]
 
+// The hub role where the app creates forwards: the hub resource group of the hub subnet's
+// subscription (which may differ from this deployment's; the deployer needs the right to create
+// roles and assign them there).
 module hubRoles 'hub-roles.bicep' = {
   name: 'plf-hub-roles'
-  scope: resourceGroup(hubResourceGroupName)
+  scope: resourceGroup(hubSubscriptionId, hubResourceGroupName)
   params: { principalId: identity.properties.principalId }
 }
 
@@ -230,6 +249,10 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (empty(e
 
 output AZURE_LOCATION string = location
 output AZURE_FUNCTION_APP_URL string = 'https://${app.properties.defaultHostName}'
+// Browser sign-in to the status page (Easy Auth's login route, then back to /api/ui).
+output SIGN_IN_URL string = 'https://${app.properties.defaultHostName}/.auth/login/aad?post_login_redirect_uri=/api/ui'
+// The web redirect URI Easy Auth's login needs in the registration: the postprovision hook adds it.
+output AUTH_REDIRECT_URI string = 'https://${app.properties.defaultHostName}/.auth/login/aad/callback'
 output APPLICATIONINSIGHTS_NAME string = insights.name
 output functionAppName string = app.name
 output principalId string = identity.properties.principalId
@@ -237,5 +260,5 @@ output identityClientId string = identity.properties.clientId
 // Read by hooks/postdeploy.sh (azd puts outputs in the environment under these names).
 output FUNCTION_APP_NAME string = app.name
 output EVENTGRID_SYSTEM_TOPIC_NAME string = systemTopicName
-// The registration callers sign in to (given or created): ask tokens for api://<it>.
-output AUTH_CLIENT_ID string = signInClientId
+// The registration callers sign in to: ask tokens for api://<it>.
+output AUTH_CLIENT_ID string = authClientId

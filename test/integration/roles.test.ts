@@ -20,7 +20,11 @@ import { IDS } from '../emulator/helpers/emulator';
  *   authorizes on something narrower pass there: a long-running operation's status (the resource
  *   that started it) and the metrics batch (data plane, checked per resource id in its body).
  * Linked actions ARM checks without a request of their own (joining a subnet, a backend pool, a
- * NIC) are listed in roles.json explicitly.
+ * frontend) are listed in roles.json explicitly.
+ * And the reverse, least privilege as equality: the hub role grants exactly what the product
+ * performs in the hub — the operations of a forward's whole life below, plus HUB_NOT_IN_THIS_LIFE
+ * (actions of code paths that life does not take, each with the product code that performs it) —
+ * and exactly the linked actions its request bodies need (LINKED_REFERENCES).
  */
 interface Roles {
   hub: { actions: string[]; linkedActions: string[] };
@@ -57,6 +61,42 @@ const TEST_DRIVER_ONLY: Record<string, RegExp> = {
   // test/integration/probes.test.ts gives the probe VNet custom DNS servers (the product only reads VNets).
   'Microsoft.Network/virtualNetworks/write': /virtualNetworks\.(begin)?createOrUpdate/i,
 };
+/**
+ * Hub actions the forward's life below does not perform, each with the product code that does
+ * (the regex must match the product's source) and why the life does not get there.
+ */
+const HUB_NOT_IN_THIS_LIFE: Record<string, { code: RegExp; why: string }> = {
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/reimage/action': {
+    code: /virtualMachineScaleSetVMs\.beginReimage\(/,
+    why: "a health recycle's reimage of a broken node (azure/scale-set/instances.ts; test/integration/health.test.ts)",
+  },
+  'Microsoft.Compute/virtualMachineScaleSets/delete/action': {
+    code: /virtualMachineScaleSets\.beginDeleteInstances\(/,
+    why: 'a health recycle replacing a node still broken after its reimage (azure/scale-set/instances.ts; test/integration/health.test.ts)',
+  },
+  'Microsoft.Compute/locations/operations/read': {
+    code: /microsoft\.compute' \? clients\.compute\(sub\)\.pipeline/,
+    why: "the failed operation's code when a scale set write ends Failed (azure/operation-status.ts readOperation); arm-compute 24 does not poll on its own",
+  },
+  'Microsoft.Network/locations/operationResults/read': {
+    code: /operationUrlOf\(/,
+    why: "a network operation's status at its Location URL, when ARM answers with Location only (azure-facts: NRP DELETE 202 + Location; @azure/core-lro polls Location then)",
+  },
+};
+
+/** The linked actions the product's request bodies need: each with the reference that needs it (must match azure/). */
+const LINKED_REFERENCES: Record<string, RegExp> = {
+  'Microsoft.Network/virtualNetworks/subnets/join/action': /subnet: \{ id: p\.subnetId \}/, // LB frontend, scale set NICs, PLS NAT IPs
+  'Microsoft.Network/loadBalancers/backendAddressPools/join/action': /loadBalancerBackendAddressPools: \[\{ id: poolId \}\]/, // scale set NICs
+  'Microsoft.Network/loadBalancers/frontendIPConfigurations/join/action': /loadBalancerFrontendIpConfigurations: \[\{ id: /, // the PLS
+};
+
+/** The product's TypeScript sources, concatenated. */
+const productSource = () =>
+  ['azure', 'orchestrations', 'functions', 'store']
+    .flatMap((d) => fs.readdirSync(path.join(ROOT, d), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(ROOT, d, f), 'utf8')))
+    .join('\n');
+
 const lowerKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).map((k) => [k.toLowerCase(), true]));
 const driverOnlyKey = (o: ScopedOperation) => (o.scope.includes('/') ? o.operation : `${o.operation}@subscription`).toLowerCase();
 
@@ -153,23 +193,34 @@ describe('operations -> role actions', () => {
     // And the static view agrees: every operation is one infra's roles grant where it grants them
     // (but the endpoints' creation, which the test does as the consumers' owner).
     expect(ops.filter((o) => !(o.operation.toLowerCase() in lowerKeys(TEST_DRIVER_ONLY))).map(refusal).filter(Boolean)).toEqual([]);
+    // Least privilege: the hub role grants what this life performed in the hub resource group
+    // (and the hub subscription's operation statuses and metrics batch), plus HUB_NOT_IN_THIS_LIFE:
+    // nothing else.
+    const hubSub = IDS.hubSub.toLowerCase();
+    const performed = ops.filter((o) => o.scope === HUB_SCOPE || (o.scope === hubSub && NARROWER_THAN_SUBSCRIPTION.some((r) => r.test(o.operation)))).map((o) => o.operation.toLowerCase());
+    const explained = Object.keys(HUB_NOT_IN_THIS_LIFE).map((a) => a.toLowerCase());
+    expect(performed.filter((a) => explained.includes(a))).toEqual([]); // performed here: it needs no entry
+    expect([...new Set([...performed, ...explained])].sort()).toEqual(roles.hub.actions.map((a) => a.toLowerCase()).sort());
   }, 300_000);
+
+  it('each hub action the life above does not perform is performed by product code that exists', () => {
+    const product = productSource();
+    expect(Object.entries(HUB_NOT_IN_THIS_LIFE).filter(([, { code }]) => !code.test(product)).map(([action, { why }]) => `${action}: ${why}`)).toEqual([]);
+  });
 
   it('every operation recorded by any integration run is granted', () => {
     // The log also holds what tests do as a consumer (creating and deleting private endpoints):
     // those are allowed here only because the product's code never makes such a call.
-    const product = ['azure', 'orchestrations', 'functions', 'store']
-      .flatMap((d) => fs.readdirSync(path.join(ROOT, d), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(ROOT, d, f), 'utf8')))
-      .join('\n');
+    const product = productSource();
     const driverOnly = Object.entries(TEST_DRIVER_ONLY).filter(([, call]) => !call.test(product)).map(([op]) => op.toLowerCase());
     expect(Object.keys(TEST_DRIVER_ONLY).length).toBe(driverOnly.length);
     expect(recordedOperations().filter((o) => !driverOnly.includes(driverOnlyKey(o)) && !driverOnly.includes(o.operation.toLowerCase())).map(refusal).filter(Boolean)).toEqual([]);
   });
 
-  it('linked actions that never show in a request log are granted explicitly', () => {
-    expect(roles.hub.linkedActions).toEqual(
-      expect.arrayContaining(['Microsoft.Network/virtualNetworks/subnets/join/action', 'Microsoft.Network/loadBalancers/backendAddressPools/join/action', 'Microsoft.Network/networkInterfaces/join/action']),
-    );
+  it('linked actions, which never show in a request log, are exactly the references the product\'s request bodies make', () => {
+    const product = productSource();
+    expect(Object.entries(LINKED_REFERENCES).filter(([, reference]) => !reference.test(product)).map(([action]) => action)).toEqual([]);
+    expect([...roles.hub.linkedActions].sort()).toEqual(Object.keys(LINKED_REFERENCES).sort());
   });
 
   it('the hub role main.bicep deploys is the one in roles.json (no built-in Contributor-class roles)', () => {
