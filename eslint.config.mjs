@@ -165,7 +165,7 @@ const orchestratorCode = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local/**', '__azurite*/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.local/**', '__azurite*/**', 'coverage/**', '.azd-package/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
