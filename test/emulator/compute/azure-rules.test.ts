@@ -231,3 +231,20 @@ describe('VMSS-5: orchestrationMode', () => {
     });
   });
 });
+
+describe('VMSS-6: a reimage does not power a stopped node on', () => {
+  const powerOf = async (name: string, id: string) => (await compute.virtualMachineScaleSetVMs.getInstanceView(IDS.hubRg, name, id)).statuses?.find((x) => x.code?.startsWith('PowerState/'))?.code;
+  it.each([
+    ['powered off', 'powerOff', 'PowerState/stopped'],
+    ['deallocated', 'deallocate', 'PowerState/deallocated'],
+  ] as const)('%s, then reimaged: still %s until started', async (_situation, action, state) => {
+    const name = `off-${action.toLowerCase()}`;
+    await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, name, model({ capacity: 1 }), { updateIntervalInMs: 10 });
+    await compute.virtualMachineScaleSetVMs[action === 'powerOff' ? 'beginPowerOffAndWait' : 'beginDeallocateAndWait'](IDS.hubRg, name, '0', { updateIntervalInMs: 10 });
+    expect(await powerOf(name, '0')).toBe(state);
+    await compute.virtualMachineScaleSetVMs.beginReimageAndWait(IDS.hubRg, name, '0', { updateIntervalInMs: 10 });
+    expect(await powerOf(name, '0')).toBe(state);
+    await compute.virtualMachineScaleSetVMs.beginStartAndWait(IDS.hubRg, name, '0', { updateIntervalInMs: 10 });
+    expect(await powerOf(name, '0')).toBe('PowerState/running');
+  });
+});

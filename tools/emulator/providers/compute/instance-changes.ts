@@ -25,11 +25,12 @@ export function done(vm: StoredResource, change: (node: InstanceInternal) => voi
 
 // A reimage restores the OS disk and reruns cloud-init with the instance's model (it keeps its
 // model version): the node now runs that model's customData (VMSS-2); a software fault is gone, a
-// persistent one (bad host) survives it. The instance ends running.
+// persistent one (bad host) survives it. Its power state is left as it was (VMSS-6): whether Azure
+// starts a stopped instance when it reimages it is not documented, so the emulator takes the
+// stricter answer: a powered-off node stays off and only replacing it (or a start) brings it back.
 export const reimaged = (node: InstanceInternal) => {
   if (node.broken && !node.broken.persistent) delete node.broken;
   node.booted = bootConfig(node);
-  node.power = 'running';
 };
 
 /**
