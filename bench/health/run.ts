@@ -7,7 +7,9 @@ import { listNodes } from '../../azure/scale-set/service';
 import { parseForwardSpec, type ForwardSpec } from '../../core/forward-spec';
 import { ForwardRegistry } from '../../store/forward-registry';
 import { IDS } from '../../test/emulator/helpers/emulator';
+import { TEST_SSH_KEY } from '../../test/emulator/helpers/forwarder-fixture';
 import { eventually, ROOT, startStack, type Stack } from '../../test/integration/helpers/stack';
+import { loadTopology, type Topology } from '../../tools/emulator/topology/topology';
 
 /**
  * The health watch at scale (devhost + Azurite + the emulator, real SDK clients). Its own
@@ -30,8 +32,9 @@ const GRAIN_S = 5;
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 type Entry = { method: string; path: string; resourceType?: string };
 
-function topology(): object {
-  const t = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools/emulator/topology/default.json'), 'utf8')) as { subscriptions: { resourceGroups: { name: string; virtualNetworks?: { name: string; addressPrefixes: string[]; subnets: { name: string; addressPrefix: string }[] }[] }[] }[] };
+/** The emulator's default topology (a copy, from the loader the emulator itself uses) with the hub VNet widened. */
+function topology(): Topology {
+  const t = loadTopology();
   for (const sub of t.subscriptions) for (const rg of sub.resourceGroups) for (const v of rg.virtualNetworks ?? []) {
     if (v.name !== 'vnet-hub') continue;
     v.addressPrefixes = ['10.0.0.0/16'];
@@ -66,7 +69,8 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     await pool(Array.from({ length: N }, (_, i) => `h${i}`), CONCURRENCY, async (name, i) => {
       const ids: Record<string, string> = {};
-      for (const kind of ENSURE_ORDER) ids[kind] = (await SERVICES[kind].ensure({ clients, forward: name, spec, placement, natSubnetPrefix: '10.0.16.0/20' })).id;
+      // The scale set needs the nodes' SSH key (the ensure activity supplies the operator's or a generated one): the tests' key.
+      for (const kind of ENSURE_ORDER) ids[kind] = (await SERVICES[kind].ensure({ clients, forward: name, spec, placement, natSubnetPrefix: '10.0.16.0/20', sshPublicKey: TEST_SSH_KEY })).id;
       const nodes = await listNodes(clients, name, placement);
       const put = await registry.putSpec(name, spec);
       await registry.setStatus(name, { phase: 'Ready', observedGeneration: put.record.generation, conditions: [], resources: { loadBalancerId: ids.loadBalancer, scaleSetId: ids.scaleSet, privateLinkServiceId: ids.privateLinkService }, nodes });
