@@ -9,7 +9,9 @@ import { eventually, ROOT, startStack, type Stack } from './helpers/stack';
  * in Azure (shortened here to 1 s after the grain closes; the stack sets
  * PLF_HEALTH_METRIC_DELAY_SECONDS to match), sweeps are driven by invoking the timer through devhost's admin endpoint (its schedule
  * never fires here), grace 0. Tests wait on what they caused (a condition, an action, the nodes'
- * last judged point passing a time), not fixed sleeps. Each test has its own forward name.
+ * last judged point passing a time), not fixed sleeps. Each test has its own forward name, and
+ * reads only the action-log entries logged after its own step (`markLog` before the break,
+ * `actionsSince` after), never "some entry exists" in the whole log.
  * Assertions are about behaviour (what was done to the scale set, status, action log), never timings.
  */
 let s: Stack;
@@ -26,7 +28,39 @@ type RequestEntry = { seq: number; method: string; path: string; kind: string; s
 
 const get = async (name: string) => (await s.api<ForwardBody>('GET', `/api/forwards/${name}`)).body;
 const cond = (b: ForwardBody, type: string) => b.status.conditions.find((c) => c.type === type);
-const actions = async (name: string) => (await s.api<{ value: Action[] }>('GET', `/api/forwards/${name}/actions?top=200`)).body.value;
+/** A forward's whole action log, newest first (every page). */
+async function actions(name: string): Promise<Action[]> {
+  type Page = { value: Action[]; nextLink?: string };
+  const out: Action[] = [];
+  let next: string | undefined = `/api/forwards/${name}/actions?top=200`;
+  while (next) {
+    const page: Page = (await s.api<Page>('GET', next)).body;
+    out.push(...page.value);
+    next = page.nextLink;
+  }
+  return out;
+}
+/** The entries of a forward's action log at one moment: what `actionsSince` leaves out. */
+interface LogMark { name: string; present: Map<string, number> }
+const entryKey = (a: Action) => JSON.stringify([a.time, a.actor, a.action, a.target, a.reason]);
+/** Marks a forward's action log now (before the step a test then takes). */
+async function markLog(name: string): Promise<LogMark> {
+  const present = new Map<string, number>();
+  for (const a of await actions(name)) present.set(entryKey(a), (present.get(entryKey(a)) ?? 0) + 1);
+  return { name, present };
+}
+/**
+ * The entries logged after `mark`, newest first: the log minus the entries present at the mark
+ * (matched by content, each once), so an entry logged late with an earlier time is still seen.
+ */
+async function actionsSince(mark: LogMark): Promise<Action[]> {
+  const left = new Map(mark.present);
+  return (await actions(mark.name)).filter((a) => {
+    const n = left.get(entryKey(a)) ?? 0;
+    if (n > 0) left.set(entryKey(a), n - 1);
+    return n === 0;
+  });
+}
 const requests = async () => (await s.emu.control<{ value: RequestEntry[] }>('GET', '/requests')).body.value;
 /** Scale set instance actions (reimage, deleteInstances, capacity writes) on a forward's scale set. */
 const scaleSetActions = async (name: string) =>
@@ -100,15 +134,17 @@ describe('a broken node', () => {
     await allHealthy('hw1', 2);
     const victim = b.status.nodes[0];
     await s.emu.control('DELETE', '/requests');
+    const mark = await markLog('hw1');
     expect((await s.emu.control('POST', '/nodes/break', { target: victim.ip })).status).toBe(200);
-    await sweepUntil(async () => ((await actions('hw1')).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), 'hw1: reimaged and verified');
+    await sweepUntil(async () => ((await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), 'hw1: reimaged and verified');
     const after = await allHealthy('hw1', 2);
     const acts = (await scaleSetActions('hw1')).filter(isRecycle);
     expect(acts.map((r) => r.path.split('/').pop())).toEqual(['reimage']);
     expect(acts[0].path).toContain(`/virtualMachines/${victim.instanceId}/reimage`);
     expect(after.status.nodes.map((n) => n.instanceId).sort()).toEqual(b.status.nodes.map((n) => n.instanceId).sort());
     expect(after.status.nodes.find((n) => n.instanceId === victim.instanceId)?.recycles?.map((r) => r.action)).toEqual(['reimage', 'verify']);
-    const log = await actions('hw1');
+    const log = await actionsSince(mark);
+    expect(log.filter((a) => a.action === 'reimage')).toHaveLength(1);
     expect(log.find((a) => a.action === 'reimage')).toMatchObject({ actor: 'sweep', target: victim.instanceId, reason: expect.stringMatching(/consecutive metric samples/) });
   }, 240_000);
 
@@ -116,11 +152,12 @@ describe('a broken node', () => {
     const b = await putForward('hw9', 2);
     await allHealthy('hw9', 2);
     const victim = b.status.nodes[0];
+    const mark = await markLog('hw9');
     expect((await s.emu.control('POST', '/nodes/break', { target: victim.ip })).status).toBe(200);
     // The same spec again: a reconcile pass now, which reads the broken node's instance view.
     expect((await s.api('PUT', '/api/forwards/hw9', { ...example, nodes: { ...example.nodes, count: 2 } })).status).toBe(200);
     await eventually(async () => (cond(await get('hw9'), 'Ready')?.message.includes('not healthy by their instance view') ? true : undefined), 'hw9: the reconcile recorded Degraded', 30_000);
-    await sweepUntil(async () => ((await actions('hw9')).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), 'hw9: reimaged and verified');
+    await sweepUntil(async () => ((await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), 'hw9: reimaged and verified');
     await allHealthy('hw9', 2);
     const ready = await eventually(async () => {
       const now = await get('hw9');
@@ -133,9 +170,10 @@ describe('a broken node', () => {
     const b = await putForward('hw2', 2);
     await allHealthy('hw2', 2);
     const victim = b.status.nodes[1];
+    const mark = await markLog('hw2');
     await s.emu.control('POST', '/nodes/break', { target: victim.ip, persistent: true });
-    await sweepUntil(async () => ((await actions('hw2')).some((a) => a.action === 'verify-verified' && a.target !== victim.instanceId) ? true : undefined), 'hw2: replaced and verified', 180_000);
-    const log = (await actions('hw2')).reverse().map((a) => a.action);
+    await sweepUntil(async () => ((await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target !== victim.instanceId) ? true : undefined), 'hw2: replaced and verified', 180_000);
+    const log = (await actionsSince(mark)).reverse().map((a) => a.action);
     expect(log.filter((a) => ['reimage', 'verify-still-broken', 'replace', 'restore-capacity', 'verify-verified'].includes(a))).toEqual(['reimage', 'verify-still-broken', 'replace', 'restore-capacity', 'verify-verified']);
     const vmss = await s.emu.compute(IDS.hubSub).virtualMachineScaleSets.get(IDS.hubRg, 'plf-hw2-vmss');
     expect(vmss.sku?.capacity).toBe(2);
@@ -149,17 +187,18 @@ describe('every target down', () => {
     await putForward('hw3', 2);
     await allHealthy('hw3', 2);
     await s.emu.control('DELETE', '/requests');
+    const mark = await markLog('hw3');
     for (const t of TARGETS) await s.emu.control('POST', `/targets/${t}/down`);
     await sweepUntil(async () => (cond(await get('hw3'), 'TargetsReachable')?.reason === 'TargetOutage' ? true : undefined), 'hw3: TargetOutage');
     // Three more points of the outage judged.
     await sweepPast('hw3', 3);
     expect((await scaleSetActions('hw3')).filter(isRecycle)).toEqual([]);
     expect(cond(await get('hw3'), 'TargetsReachable')).toMatchObject({ status: 'False', reason: 'TargetOutage' });
-    expect((await actions('hw3')).filter((a) => a.action === 'target-outage')).toHaveLength(1);
+    expect((await actionsSince(mark)).filter((a) => a.action === 'target-outage')).toHaveLength(1);
     for (const t of TARGETS) await s.emu.control('POST', `/targets/${t}/up`);
     await sweepUntil(async () => (cond(await get('hw3'), 'TargetsReachable')?.status === 'True' ? true : undefined), 'hw3: TargetsReachable again');
     expect((await scaleSetActions('hw3')).filter(isRecycle)).toEqual([]);
-    expect((await actions('hw3')).filter((a) => a.action === 'target-outage-cleared')).toHaveLength(1);
+    expect((await actionsSince(mark)).filter((a) => a.action === 'target-outage-cleared')).toHaveLength(1);
   }, 240_000);
 });
 
@@ -186,6 +225,7 @@ describe('not recycled', () => {
     const victim = b.status.nodes[0];
     for (const [i, fault] of [{ kind: 'throttle', retryAfterSeconds: 1 }, { kind: 'error', status: 500 }].entries()) {
       await s.emu.control('DELETE', '/requests');
+      const mark = await markLog('hw5');
       await s.emu.control('POST', '/nodes/break', { target: victim.ip });
       // The node's bad points published (read from the emulator before the fault), then the sweeps
       // fail: what they would have acted on is there, and they skip.
@@ -198,7 +238,7 @@ describe('not recycled', () => {
       expect((await scaleSetActions('hw5')).filter(isRecycle)).toEqual([]);
       // Faults gone: the next sweeps read the metrics again and act on the node broken all along.
       await s.emu.control('DELETE', '/faults');
-      await sweepUntil(async () => ((await actions('hw5')).filter((a) => a.action === 'verify-verified').length === i + 1 ? true : undefined), `hw5: recycled after the ${fault.kind} cleared`);
+      await sweepUntil(async () => ((await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), `hw5: recycled after the ${fault.kind} cleared`);
       await allHealthy('hw5', 2);
     }
   }, 300_000);
@@ -209,10 +249,11 @@ describe('one node at a time', () => {
     const b = await putForward('hw6', 3);
     await allHealthy('hw6', 3);
     const [n0, n1] = b.status.nodes;
+    const mark = await markLog('hw6');
     await s.emu.control('POST', '/nodes/break', { target: n0.ip });
     await s.emu.control('POST', '/nodes/break', { target: n1.ip });
-    await sweepUntil(async () => ((await actions('hw6')).filter((a) => a.action === 'verify-verified').length >= 2 ? true : undefined), 'hw6: both recycled', 180_000);
-    const log = (await actions('hw6')).reverse().filter((a) => ['reimage', 'verify-verified', 'verify-still-broken', 'replace'].includes(a.action));
+    await sweepUntil(async () => ((await actionsSince(mark)).filter((a) => a.action === 'verify-verified').length >= 2 ? true : undefined), 'hw6: both recycled', 180_000);
+    const log = (await actionsSince(mark)).reverse().filter((a) => ['reimage', 'verify-verified', 'verify-still-broken', 'replace'].includes(a.action));
     // Each reimage is verified before the next one starts.
     expect(log.map((a) => a.action)).toEqual(['reimage', 'verify-verified', 'reimage', 'verify-verified']);
     expect(new Set([log[0].target, log[2].target])).toEqual(new Set([n0.instanceId, n1.instanceId]));
@@ -224,11 +265,13 @@ describe('one node at a time', () => {
     await allHealthy('hw7', 2);
     const victim = b.status.nodes[0];
     for (let i = 1; i <= 3; i++) {
+      const mark = await markLog('hw7');
       await s.emu.control('POST', '/nodes/break', { target: victim.ip });
-      await sweepUntil(async () => ((await actions('hw7')).filter((a) => a.action === 'verify-verified').length === i ? true : undefined), `hw7: recycle ${i}`);
+      await sweepUntil(async () => ((await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), `hw7: recycle ${i}`);
       await allHealthy('hw7', 2);
     }
     await s.emu.control('DELETE', '/requests');
+    const fourth = await markLog('hw7');
     await s.emu.control('POST', '/nodes/break', { target: victim.ip });
     const suspended = await sweepUntil(async () => {
       const c = cond(await get('hw7'), 'RecycleSuspended');
@@ -238,16 +281,18 @@ describe('one node at a time', () => {
     // Three more points of the broken node judged while suspended.
     await sweepPast('hw7', 3);
     expect((await scaleSetActions('hw7')).filter(isRecycle)).toEqual([]);
+    expect((await actionsSince(fourth)).filter((a) => a.action === 'reimage')).toEqual([]);
     expect((await actions('hw7')).filter((a) => a.action === 'reimage')).toHaveLength(3);
-    expect((await actions('hw7')).filter((a) => a.action === 'recycle-suspended')).toHaveLength(1);
+    expect((await actionsSince(fourth)).filter((a) => a.action === 'recycle-suspended')).toHaveLength(1);
     // An operator resumes recycling: the condition clears and the node is recycled again.
+    const resumedAt = await markLog('hw7');
     const resume = () => s.api<{ resumed: boolean; instanceId?: string; message: string }>('POST', '/api/forwards/hw7/recycling/resume');
     const resumed = await resume();
     expect(resumed.status).toBe(202);
     expect(resumed.body).toMatchObject({ resumed: true, instanceId: victim.instanceId });
     // Asked again before a sweep: already resumed, nothing more to do (200, not another 202).
     expect(await resume()).toMatchObject({ status: 200, body: { resumed: false, message: expect.stringMatching(/already resumed/) } });
-    await sweepUntil(async () => ((await actions('hw7')).filter((a) => a.action === 'verify-verified').length === 4 ? true : undefined), 'hw7: recycled after the resume');
+    await sweepUntil(async () => ((await actionsSince(resumedAt)).some((a) => a.action === 'verify-verified' && a.target === victim.instanceId) ? true : undefined), 'hw7: recycled after the resume');
     expect(cond(await get('hw7'), 'RecycleSuspended')).toMatchObject({ status: 'False' });
     // Nothing suspended any more: a resume is a 200 that says so.
     expect(await resume()).toMatchObject({ status: 200, body: { resumed: false, message: expect.stringMatching(/not suspended: nothing to resume/) } });
@@ -257,6 +302,7 @@ describe('one node at a time', () => {
     const b = await putForward('hw8', 2);
     await allHealthy('hw8', 2);
     await s.emu.control('DELETE', '/requests');
+    const mark = await markLog('hw8');
     await s.emu.control('PUT', '/settings', { lroDelayMs: 1500 });
     try {
       // A new target list changes every node's customData: the reconcile rolls both nodes.
@@ -265,7 +311,7 @@ describe('one node at a time', () => {
       await eventually(async () => ((await requests()).some((x) => /\/plf-hw8-vmss\/manualupgrade$/i.test(x.path)) ? true : undefined), 'hw8: the roll started', 60_000);
       await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[1].ip, persistent: true });
       await sweepUntil(async () => {
-        const done = (await actions('hw8')).some((a) => a.action === 'verify-verified' && a.target !== b.status.nodes[1].instanceId);
+        const done = (await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target !== b.status.nodes[1].instanceId);
         const body = await get('hw8');
         return done && body.status.observedGeneration === r.body.generation ? true : undefined;
       }, 'hw8: rolled, then the broken node replaced', 240_000);
@@ -279,13 +325,12 @@ describe('one node at a time', () => {
     const kinds = acting.map((x) => (/\/plf-hw8-vmss\/(manualupgrade|reimage)$/i.test(x.path) ? 'upgrade' : 'recycle'));
     expect(kinds.indexOf('recycle')).toBeGreaterThan(kinds.lastIndexOf('upgrade'));
     expect(kinds.filter((k) => k === 'upgrade').length).toBeGreaterThanOrEqual(1);
-    const log = await actions('hw8');
-    expect(log.some((a) => a.action === 'reimage')).toBe(true);
+    expect((await actionsSince(mark)).some((a) => a.action === 'reimage')).toBe(true);
   }, 360_000);
 });
 
 describe('a single-node forward', () => {
-  it('probe failure alone: not recycled (a target outage looks the same); hung (VM agent not ready): recycled', async () => {
+  it('probe failure alone: not recycled (a target outage looks the same); hung (VM agent not ready): recycled, its reimage request answered late', async () => {
     const b = await putForward('hw10', 1);
     await allHealthy('hw10', 1);
     const node = b.status.nodes[0];
@@ -296,9 +341,20 @@ describe('a single-node forward', () => {
     await sweepPast('hw10', 2);
     expect((await scaleSetActions('hw10')).filter(isRecycle)).toEqual([]);
     expect(cond(await get('hw10'), 'NodesHealthy')).toMatchObject({ status: 'False', reason: 'SingleNodeNoEvidence' });
+    // The next instance action (the reimage) is answered 2.5 s late, so its log entry is late too:
+    // the test reads only the entries logged after this break, whatever was logged before.
+    await s.emu.control('DELETE', '/requests');
+    const late = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'latency', latencyMs: 2500, count: 1, method: 'POST', resourceType: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines' });
+    expect(late.status).toBe(201);
+    const mark = await markLog('hw10');
     await s.emu.control('POST', '/nodes/break', { target: node.ip, mode: 'hung' });
-    await sweepUntil(async () => ((await actions('hw10')).some((a) => a.action === 'verify-verified' && a.target === node.instanceId) ? true : undefined), 'hw10: hung node reimaged and verified');
-    expect((await actions('hw10')).find((a) => a.action === 'reimage' && a.target === node.instanceId)?.reason).toMatch(/hung/);
+    await sweepUntil(async () => ((await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target === node.instanceId) ? true : undefined), 'hw10: hung node reimaged and verified');
+    expect((await actionsSince(mark)).filter((a) => a.action === 'reimage')).toEqual([expect.objectContaining({ actor: 'sweep', target: node.instanceId, reason: expect.stringMatching(/hung/) })]);
+    // The delay landed on that reimage: the one-shot fault fired, and it is the only instance action requested.
+    expect((await s.emu.control<{ value: { id: string; fired: number }[] }>('GET', '/faults')).body.value.find((f) => f.id === late.body.id)?.fired).toBe(1);
+    expect((await requests()).filter((r) => r.method === 'POST' && r.resourceType === 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines').map((r) => r.path)).toEqual([
+      expect.stringMatching(new RegExp(`/virtualMachineScaleSets/plf-hw10-vmss/virtualMachines/${node.instanceId}/reimage$`, 'i')),
+    ]);
     await allHealthy('hw10', 1);
   }, 240_000);
 });
@@ -312,6 +368,7 @@ describe('NAT ports of the private link service', () => {
     await putForward('hwn', 2);
     await allHealthy('hwn', 2);
     expect(await natNames('hwn')).toEqual(['nat-1']);
+    const mark = await markLog('hwn');
     // Demand of one NAT IP's ports at 100%: 2 NAT IPs bring it to 50%, below the 80% threshold.
     expect((await s.emu.control('PUT', '/metrics/pls-nat-ports', { privateLinkServiceId: plsId('hwn'), percent: 100 })).status).toBe(200);
     await sweepUntil(async () => ((await natNames('hwn')).length === 2 ? true : undefined), 'hwn: a second NAT IP');
@@ -319,7 +376,7 @@ describe('NAT ports of the private link service', () => {
     await sweepUntil(async () => (cond(await get('hwn'), 'NatPortsAvailable')?.reason === 'BelowThreshold' ? true : undefined), 'hwn: below the threshold with 2 NAT IPs');
     await sweepPast('hwn', 2);
     expect(await natNames('hwn')).toEqual(['nat-1', 'nat-2']);
-    expect((await actions('hwn')).filter((a) => a.action === 'nat-ip-added')).toHaveLength(1);
+    expect((await actionsSince(mark)).filter((a) => a.action === 'nat-ip-added')).toHaveLength(1);
     expect(cond(await get('hwn'), 'NatPortsAvailable')).toMatchObject({ status: 'True', reason: 'BelowThreshold' });
 
     // Demand beyond what 8 NAT IPs hold: raised one at a time up to 8, then the condition, no more writes.
