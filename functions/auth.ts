@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { armTarget } from '../core/app-settings';
 import { authMode, authorize, entraSettings, type Caller, type Need } from '../core/auth';
-import { checkEntraToken } from './entra-token';
+import { checkEntraToken, KEY_FETCH_PAUSE_MS } from './entra-token';
 import { problem } from './problem';
 
 /**
@@ -41,6 +41,7 @@ export async function denied(request: HttpRequest, context: InvocationContext, n
   const decision = authorize(mode, need, caller);
   if (decision.ok) return undefined;
   const res = problem(decision.status, { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Sign-in unavailable' }[decision.status], decision.detail);
+  if (decision.status === 503) res.headers = { ...(res.headers as Record<string, string>), 'Retry-After': String(KEY_FETCH_PAUSE_MS / 1000) };
   if (decision.status === 401) res.headers = { ...(res.headers as Record<string, string>), 'WWW-Authenticate': decision.invalidToken ? 'Bearer error="invalid_token"' : 'Bearer' };
   return res;
 }

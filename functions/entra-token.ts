@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS, rolesOf, TOKEN_ALGORITHMS, type EntraSettings } from '../core/auth';
 
 /**
@@ -21,6 +21,12 @@ import { CLOCK_TOLERANCE_SECONDS, rolesOf, TOKEN_ALGORITHMS, type EntraSettings 
  * could not be fetched or read: not the caller's fault, answered 503). `reason` is for the log:
  * jose's message, never the token.
  *
+ * A failed fetch does not take the API down: while a key set was fetched before, tokens are checked
+ * against those last good keys (Entra publishes a key well before it signs with it, and keeps a
+ * retired one published for a while), and the issuer is not asked again for KEY_FETCH_PAUSE_MS
+ * after a failure, so calls answer at once instead of each waiting for the fetch's timeout. Only
+ * with no key set ever fetched is the answer `keys-unavailable`.
+ *
  * The key set is fetched over https. With PLF_ARM_CA_FILE (the local stack: the emulator serves
  * the local issuer's keys over HTTPS with its own CA, as it serves ARM) that CA is trusted on top
  * of Node's built-in roots, as the ARM clients trust it (azure/client-factory.ts).
@@ -32,7 +38,12 @@ export interface KeySetOptions {
   caFile?: string;
   /** Milliseconds between two fetches of the key set for unknown key ids; default 30 000 (jose's). Tests set 0. */
   cooldownMs?: number;
+  /** Milliseconds a fetched key set is taken as fresh; default 600 000. Tests set 0. */
+  cacheMaxAgeMs?: number;
 }
+
+/** After a failed fetch of the key set, no new attempt for this long (the last good keys serve meanwhile); also the 503's Retry-After. */
+export const KEY_FETCH_PAUSE_MS = 30_000;
 
 /** The key set could not be fetched or read. */
 class KeysUnavailable extends Error {}
@@ -40,7 +51,7 @@ class KeysUnavailable extends Error {}
 const keySets = new Map<string, JWTVerifyGetKey>();
 
 function keySet(jwksUrl: string, options: KeySetOptions): JWTVerifyGetKey {
-  const cacheKey = JSON.stringify([jwksUrl, options.caFile ?? '', options.cooldownMs ?? null]);
+  const cacheKey = JSON.stringify([jwksUrl, options.caFile ?? '', options.cooldownMs ?? null, options.cacheMaxAgeMs ?? null]);
   const hit = keySets.get(cacheKey);
   if (hit) return hit;
   const agent = options.caFile ? new https.Agent({ ca: [...tls.rootCertificates, fs.readFileSync(options.caFile, 'utf8')], keepAlive: true }) : undefined;
@@ -48,14 +59,19 @@ function keySet(jwksUrl: string, options: KeySetOptions): JWTVerifyGetKey {
     ...(agent ? { agent } : {}),
     timeoutDuration: 5_000,
     cooldownDuration: options.cooldownMs ?? 30_000,
-    cacheMaxAge: 600_000,
+    cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
   });
+  let failedAt = -Infinity;
   const getKey: JWTVerifyGetKey = async (header, token) => {
+    const lastGood = remote.jwks();
+    if (lastGood && Date.now() - failedAt < KEY_FETCH_PAUSE_MS) return createLocalJWKSet(lastGood)(header, token);
     try {
       return await remote(header, token);
     } catch (err) {
       // No key (or more than one) for the token's kid and alg: the token's problem.
       if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
+      failedAt = Date.now();
+      if (lastGood) return createLocalJWKSet(lastGood)(header, token);
       throw new KeysUnavailable(`the key set at ${jwksUrl} could not be used: ${(err as Error).message}`);
     }
   };

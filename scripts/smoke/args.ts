@@ -279,6 +279,8 @@ export function smokePlan(
   if (!apiUrl) {
     problems.push(`no API URL: pass --api-url https://<app host>, or run where \`azd env get-values\` has AZURE_FUNCTION_APP_URL (or pass its output with --azd-env <file>)${azd.error ? ` — ${azd.error}` : ''}`);
   } else if (!/^https?:\/\/[^\s/]+$/.test(apiUrl)) problems.push(`the API URL must be http(s)://<host>[:port] without a path, got "${apiUrl}"`);
+  // The Forwards.Operate token must not travel in clear text: plain http only to this machine.
+  else if (apiUrl.startsWith('http://') && !/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i.test(apiUrl)) problems.push(`the API URL must be https (it carries your Forwards.Operate token); plain http is taken for 127.0.0.1/localhost only, got "${apiUrl}"`);
   if (!token) problems.push('no API token: pass --token or set PLF_API_TOKEN to a bearer token for the app registration (AUTH_CLIENT_ID in the azd environment) with the Forwards.Operate role; the deployed API answers 401 without one');
   plan.apiUrl = apiUrl;
   return problems.length ? { ok: false, problems } : { ok: true, plan };

@@ -31,6 +31,8 @@ let caFile = '';
 /** Key set per path (default: key A only), and how often each path was fetched. */
 const published = new Map<string, JWK[]>();
 const fetches = new Map<string, number>();
+/** Key set paths that answer 500 from now on (the issuer unreachable after a good fetch). */
+const failing = new Set<string>();
 let keyA: { privateKey: KeyLike; publicJwk: JWK };
 let keyB: { privateKey: KeyLike; publicJwk: JWK };
 let dir = '';
@@ -49,7 +51,7 @@ beforeAll(async () => {
   server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     const p = req.url ?? '/';
     fetches.set(p, (fetches.get(p) ?? 0) + 1);
-    if (p.startsWith('/broken/')) {
+    if (p.startsWith('/broken/') || failing.has(p)) {
       res.writeHead(500).end('{}');
       return;
     }
@@ -207,10 +209,11 @@ describe('PLF_AUTH=entra misconfigured or its keys unreachable: closed', () => {
     ['nothing listens at the key set URL', () => ({ PLF_AUTH_JWKS_URL: 'https://127.0.0.1:1/keys' })],
     ['the key set URL answers 500', () => ({ PLF_AUTH_JWKS_URL: `${base}/broken/keys` })],
     ["the issuer's certificate is not trusted (no CA file)", () => ({ PLF_ARM_CA_FILE: '', PLF_ARM_ENDPOINT: '', PLF_AUTH_JWKS_URL: `${base}/case-untrusted/keys` })],
-  ])('%s: 503 (try again), never let through', async (_situation, change) => {
+  ])('%s: 503 with Retry-After (try again), never let through', async (_situation, change) => {
     const logs: string[] = [];
     const res = await call('GET', bearer(await reader()), { ...freshEnv().env, ...change() }, logs);
     expect(res.status).toBe(503);
+    expect((res.headers as Record<string, string>)['Retry-After']).toBe('30');
     expect(logs.join('\n')).toMatch(/key set at https:\/\/127\.0\.0\.1:\d+\/\S+ could not be used/);
   });
 });
@@ -245,5 +248,23 @@ describe("the issuer's key set: cached, fetched again for an unknown key id, wit
     expect((await checkEntraToken(await reader(), settings(jwksPath), { caFile })).ok).toBe(true);
     for (let i = 0; i < 5; i++) expect((await checkEntraToken(await token({ roles: [AppRoles.reader], key: keyB.privateKey, kid: `made-up-${i}` }), settings(jwksPath), { caFile })).ok).toBe(false);
     expect(fetches.get(jwksPath)).toBe(1);
+  });
+
+  it('the issuer fails after a good fetch: tokens are checked against the last good keys, and it is not asked again within the pause', async () => {
+    const { jwksPath } = freshEnv();
+    const opts = { caFile, cooldownMs: 0, cacheMaxAgeMs: 0 };
+    expect((await checkEntraToken(await reader(), settings(jwksPath), opts)).ok).toBe(true);
+    failing.add(jwksPath);
+    expect(await checkEntraToken(await reader(), settings(jwksPath), opts)).toEqual({ ok: true, roles: [AppRoles.reader] });
+    expect(fetches.get(jwksPath)).toBe(2);
+    expect(await checkEntraToken(await reader(), settings(jwksPath), opts)).toEqual({ ok: true, roles: [AppRoles.reader] });
+    expect(await checkEntraToken(await token({ roles: [AppRoles.reader], key: keyB.privateKey, kid: 'key-b' }), settings(jwksPath), opts)).toMatchObject({ ok: false, why: 'invalid' });
+    expect(fetches.get(jwksPath)).toBe(2);
+  });
+
+  it('the issuer fails with no key set ever fetched: keys-unavailable (answered 503)', async () => {
+    const { jwksPath } = freshEnv();
+    failing.add(jwksPath);
+    expect(await checkEntraToken(await reader(), settings(jwksPath), { caFile })).toMatchObject({ ok: false, why: 'keys-unavailable' });
   });
 });

@@ -74,6 +74,7 @@ describe('the Azure command line', () => {
     ['a node count the product refuses', { 'node-count': '0' }, {}, AZD, [expect.stringMatching(/^the forward would be refused: nodes\.count /) as unknown as string]],
     ['a forward name that is not one', { name: 'Smoke_1' }, {}, AZD, [expect.stringMatching(/^--name "Smoke_1" must be 1-40 characters/) as unknown as string]],
     ['no API URL anywhere: says where it looked and why azd gave none', {}, {}, { error: 'azd is not installed here' }, ['no API URL: pass --api-url https://<app host>, or run where `azd env get-values` has AZURE_FUNCTION_APP_URL (or pass its output with --azd-env <file>) — azd is not installed here']],
+    ['a plain-http API URL to another host: the operator token would travel in clear text', { 'api-url': 'http://plf.example.invalid' }, {}, {}, ['the API URL must be https (it carries your Forwards.Operate token); plain http is taken for 127.0.0.1/localhost only, got "http://plf.example.invalid"']],
     ['an API URL with a path', { 'api-url': 'https://plf-app.azurewebsites.net/api' }, {}, {}, ['the API URL must be http(s)://<host>[:port] without a path, got "https://plf-app.azurewebsites.net/api"']],
     ['no token: neither --token nor PLF_API_TOKEN', { token: undefined }, {}, AZD, [expect.stringMatching(/^no API token: pass --token or set PLF_API_TOKEN/) as unknown as string]],
   ])('%s', (_situation, over, env, azd, problems) => {
