@@ -152,11 +152,12 @@ describe('no-op and change', () => {
       expect((await s.api<ForwardBody>('PUT', '/api/forwards/web', spec)).body.generation).toBe(2);
       const lbPolls = async () => (await requests()).filter((r) => r.method === 'GET' && /loadBalancers\/plf-web-lb$/i.test(r.path)).length;
       await eventually(async () => ((await lbPolls()) >= 3 ? true : undefined), 'the pass polling the LB');
-      // Still waiting: the pass has not reached the scale set nor rewritten status.
-      expect((await get('web')).body.updatedAt).toBe(before.updatedAt);
+      // Still waiting: the pass has not reached the scale set nor finished generation 2. (Not
+      // updatedAt: other flows' status sections, e.g. the health watch, may write it meanwhile.)
+      expect((await get('web')).body.status.observedGeneration).toBe(before.status.observedGeneration);
       expect((await requests()).some((r) => /virtualMachineScaleSets/i.test(r.path))).toBe(false);
       await s.emu.control('POST', '/operations/settle');
-      await eventually(async () => ((await get('web')).body.updatedAt !== before.updatedAt ? true : undefined), 'the pass to finish');
+      await eventually(async () => ((await get('web')).body.status.observedGeneration === 2 ? true : undefined), 'the pass to finish generation 2');
       expect((await get('web')).body.status.phase).toBe('Ready');
       expect((await requests()).filter((r) => r.kind !== 'read')).toEqual([]);
     } finally {
