@@ -342,17 +342,15 @@ export async function cleanUp(ctx: SmokeContext, made: Made): Promise<void> {
       };
       if ((await ctx.api('GET', path)).status !== 404) left.push(`forward ${plan.forward}`);
       const res = made.resources;
-      if (res.loadBalancerId) {
-        const p = parts(res.loadBalancerId);
-        await check(`load balancer ${p.name}`, () => clients.network(p.sub).loadBalancers.get(p.rg, p.name));
-      }
-      if (res.scaleSetId) {
-        const p = parts(res.scaleSetId);
-        await check(`scale set ${p.name}`, () => clients.compute(p.sub).virtualMachineScaleSets.get(p.rg, p.name));
-      }
-      if (res.privateLinkServiceId) {
-        const p = parts(res.privateLinkServiceId);
-        await check(`private link service ${p.name}`, () => clients.network(p.sub).privateLinkServices.get(p.rg, p.name));
+      const forwardResources: [string, string | undefined, (p: ReturnType<typeof parts>) => Promise<unknown>][] = [
+        ['load balancer', res.loadBalancerId, (p) => clients.network(p.sub).loadBalancers.get(p.rg, p.name)],
+        ['scale set', res.scaleSetId, (p) => clients.compute(p.sub).virtualMachineScaleSets.get(p.rg, p.name)],
+        ['private link service', res.privateLinkServiceId, (p) => clients.network(p.sub).privateLinkServices.get(p.rg, p.name)],
+      ];
+      for (const [kind, id, read] of forwardResources) {
+        if (!id) continue;
+        const p = parts(id);
+        await check(`${kind} ${p.name}`, () => read(p));
       }
       if (made.endpoint) {
         const ep = made.endpoint;
