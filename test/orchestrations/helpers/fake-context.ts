@@ -26,7 +26,6 @@ import { DummyOrchestrationContext, type OrchestrationHandler } from 'durable-fu
  */
 
 // durable-functions' own wrapper (lib/src/util/testingUtils.js); not in its type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils') as {
   createOrchestrator: (fn: OrchestrationHandler) => (trigger: unknown, context: DummyOrchestrationContext) => Promise<WireState>;
 };
