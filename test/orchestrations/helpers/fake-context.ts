@@ -257,7 +257,7 @@ export async function runOrchestration(handler: OrchestrationHandler, options: R
 /** One turn: the whole history to a fresh invocation of the library's orchestrator wrapper. */
 async function invoke(orchestrator: ReturnType<typeof createOrchestrator>, history: HistoryEvent[], input: unknown, instanceId: string, isReplaying: boolean): Promise<WireState> {
   const trigger = {
-    history: JSON.parse(JSON.stringify(history)) as HistoryEvent[],
+    history,
     input,
     instanceId,
     isReplaying,
@@ -310,4 +310,38 @@ function flatten(actions: WireAction[]): WireAction[] {
 
 function signature(a: WireAction): string {
   return `${a.actionType}:${a.functionName ?? a.externalEventName ?? ''}`;
+}
+
+/**
+ * The run as one line per action, for situation tables: `name(detail)` for activities (detail
+ * from `detail`, empty by default), `wait <ms>` for timers (`(cancelled)` when cancelled),
+ * `event <name>` for waits, `continueAsNew`.
+ */
+export function timeline(r: RunResult, detail: (name: string, input: any) => string | undefined = () => undefined): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return r.actions.map((a) => {
+    if (a.kind === 'activity') {
+      const d = detail(a.name, a.input);
+      return d ? `${a.name}(${d})` : a.name;
+    }
+    if (a.kind === 'timer') return `wait ${a.afterMs}${a.cancelled ? ' (cancelled)' : ''}`;
+    if (a.kind === 'waitForEvent') return `event ${a.name}`;
+    if (a.kind === 'subOrchestration') return `sub ${a.name}`;
+    return 'continueAsNew';
+  });
+}
+
+/** An answer that gives `byKey(input)`'s own list of answers one per call (the last repeats). */
+export function perKey(key: (input: any) => string, lists: Record<string, unknown[]>, otherwise?: unknown): AnswerFn { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const calls = new Map<string, number>();
+  return (input) => {
+    const k = key(input);
+    const list = lists[k];
+    if (!list) {
+      if (otherwise === undefined) throw new Error(`no answer for key ${k}`);
+      return otherwise;
+    }
+    const n = (calls.get(k) ?? 0) + 1;
+    calls.set(k, n);
+    return list[Math.min(n, list.length) - 1];
+  };
 }
