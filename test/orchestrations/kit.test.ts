@@ -1,7 +1,6 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { acquireScaleSetLease, releaseScaleSetLease, type LeaseRequest } from '../../orchestrations/kit/scale-set-lease';
 import { eventOrTimeout, pollUntil, runStep, writeCondition, type StepOptions } from '../../orchestrations/kit/steps';
-import type { StepResult } from '../../orchestrations/kit/step-result';
 import { runOrchestration, type Answer } from './helpers/fake-context';
 
 /**
