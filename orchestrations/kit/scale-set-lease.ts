@@ -1,5 +1,5 @@
 import type { OrchestrationContext } from 'durable-functions';
-import type { LeaseInput } from '../activities/recycle';
+import type { LeaseInput, scaleSetLease } from '../activities/recycle';
 import { DurableNames } from '../names';
 import { wait, type Gen } from './steps';
 
@@ -32,7 +32,7 @@ export type LeaseAnswer = { acquired: true } | { acquired: false; holder?: strin
 export function* acquireScaleSetLease(ctx: OrchestrationContext, req: LeaseRequest): Gen<LeaseAnswer> {
   for (let attempt = 1; ; attempt++) {
     const payload: LeaseInput = { name: req.forward, holder: req.holder, op: 'acquire', now: ctx.df.currentUtcDateTime.toISOString(), ttlSeconds: req.ttlSeconds };
-    const r = (yield ctx.df.callActivity(DurableNames.scaleSetLease, payload)) as { acquired: boolean; holder?: string };
+    const r = (yield ctx.df.callActivity(DurableNames.scaleSetLease, payload)) as Awaited<ReturnType<typeof scaleSetLease>>;
     if (r.acquired) return { acquired: true };
     const refused: LeaseAnswer = { acquired: false, ...(r.holder ? { holder: r.holder } : {}) };
     if (!req.wait) return refused;

@@ -105,6 +105,17 @@ describe('the fake durable context, driving the real durable-functions library',
     expect(r).toMatchObject({ status: 'completed', output: 3, actions: [{ kind: 'subOrchestration', name: 'child', input: { n: 2 }, instanceId: 'child-1' }] });
   });
 
+  it('every custom status set is recorded in order, the last one as customStatus', async () => {
+    const h: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+      ctx.df.setCustomStatus({ step: 'one' });
+      yield ctx.df.callActivity('a');
+      ctx.df.setCustomStatus({ step: 'two' });
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 10));
+      return 'done';
+    };
+    expect(await runOrchestration(h, { input: null, answers: { a: 1 } })).toMatchObject({ customStatuses: [{ step: 'one' }, { step: 'two' }], customStatus: { step: 'two' } });
+  });
+
   it('continueAsNew ends the run with its input; a wait for an event that never comes ends it waiting', async () => {
     const again: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       ctx.df.setCustomStatus({ pass: 1 });
@@ -117,6 +128,16 @@ describe('the fake durable context, driving the real durable-functions library',
       yield ctx.df.waitForExternalEvent('never');
     };
     expect(await runOrchestration(stuck, { input: null })).toMatchObject({ status: 'waiting', actions: [{ kind: 'waitForEvent', name: 'never' }] });
+  });
+
+  it('an orchestrator that calls something else on replay is caught (non-deterministic replay)', async () => {
+    let invocations = 0;
+    const h: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+      invocations++;
+      yield ctx.df.callActivity(invocations === 1 ? 'first' : 'other');
+      yield ctx.df.callActivity('second');
+    };
+    await expect(runOrchestration(h, { input: null, answers: { first: 1, other: 1, second: 2 } })).rejects.toThrow(/non-deterministic replay: action #0 was 0:first, now 0:other/);
   });
 
   it('an activity the test did not answer is a test error, named', async () => {

@@ -21,8 +21,9 @@ import { DummyOrchestrationContext, type OrchestrationHandler } from 'durable-fu
  * The run ends when the orchestration completes, fails, continues as new, or waits on nothing
  * that can come (`waiting`: e.g. only an external event with none scheduled).
  * Every action is recorded in order: activity calls (name, input), timers (fireAt, ms after the
- * start, whether cancelled), waits for events, sub-orchestrations, continue-as-new; custom status
- * as last set. Wire shapes as in tools/devhost/durable/history.ts (DTFx PascalCase events).
+ * start, whether cancelled), waits for events, sub-orchestrations, continue-as-new; and every
+ * custom status set (as the library reports it at the end of a turn). The run ends at
+ * continue-as-new (no events are carried into a next execution: a test starts that one itself). Wire shapes as in tools/devhost/durable/history.ts (DTFx PascalCase events).
  */
 
 // durable-functions' own wrapper (lib/src/util/testingUtils.js); not in its type declarations.
@@ -104,6 +105,8 @@ export interface RunResult {
   /** Activity calls only, in order: `[name, input]`. */
   calls: [string, unknown][];
   customStatus?: unknown;
+  /** Every custom status set, in order (a value repeated by a later turn is not repeated here). */
+  customStatuses: unknown[];
   /** Milliseconds of orchestration time from the start to the end of the run. */
   elapsedMs: number;
   turns: number;
@@ -129,12 +132,14 @@ export async function runOrchestration(handler: OrchestrationHandler, options: R
   let nextTaskId = 0;
   let inbox: HistoryEvent[] = [ev(EventType.ExecutionStarted, { Name: 'orchestrator', Input: json(options.input), OrchestrationInstance: { InstanceId: instanceId } })];
   let customStatus: unknown;
+  const customStatuses: unknown[] = [];
   const at = () => now.getTime() - start.getTime();
-  const result = (r: Omit<RunResult, 'actions' | 'calls' | 'elapsedMs' | 'turns' | 'customStatus'>, turns: number): RunResult => ({
+  const result = (r: Omit<RunResult, 'actions' | 'calls' | 'elapsedMs' | 'turns' | 'customStatus' | 'customStatuses'>, turns: number): RunResult => ({
     ...r,
     actions: recorded,
     calls: recorded.flatMap((a) => (a.kind === 'activity' ? [[a.name, a.input] as [string, unknown]] : [])),
     ...(customStatus !== undefined ? { customStatus } : {}),
+    customStatuses,
     elapsedMs: at(),
     turns,
   });
@@ -145,7 +150,7 @@ export async function runOrchestration(handler: OrchestrationHandler, options: R
     history.push(...inbox);
     inbox = [];
     const state = await invoke(orchestrator, history, options.input, instanceId, turn > 1);
-    if (state.customStatus !== undefined) customStatus = state.customStatus;
+    if (state.customStatus !== undefined && JSON.stringify(state.customStatus) !== JSON.stringify(customStatus)) customStatuses.push((customStatus = state.customStatus));
 
     const leaves = flatten(state.actions?.[0] ?? []);
     for (let i = 0; i < Math.min(signatures.length, leaves.length); i++) {
