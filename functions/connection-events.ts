@@ -4,7 +4,7 @@ import { pollIntervalMs } from '../core/app-settings';
 import { forwardOfPrivateLinkService } from '../core/names';
 import { classifyResourceEvent } from '../core/resource-event';
 import { DurableNames } from '../orchestrations/names';
-import { isRunning } from '../orchestrations/kit/singleton-client';
+import { startUnlessRunning } from '../orchestrations/kit/singleton-client';
 import { ConnectionStore } from '../store/connection-store';
 import { ForwardRegistry } from '../store/forward-registry';
 import { FunctionNames } from './names';
@@ -51,8 +51,7 @@ export async function connectionEvents(event: unknown, context: InvocationContex
       return;
     }
     const routeId = `route:${e.resourceId.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(-180)}`;
-    if (await isRunning(client, routeId)) return;
-    await client.startNew(DurableNames.routeResourceEvent, { instanceId: routeId, input: { resourceId: e.resourceId, actor: 'event', pollMs: pollIntervalMs(process.env) } }).catch(() => undefined);
+    await startUnlessRunning(client, { orchestrator: DurableNames.routeResourceEvent, instanceId: routeId, input: { resourceId: e.resourceId, actor: 'event', pollMs: pollIntervalMs(process.env) } });
   } catch (err) {
     // The sweep timer repeats the same reconcile; a lost wake-up only delays.
     context.warn(`event ${e.eventId} for ${e.resourceId}: could not wake its forward (${(err as Error).message}); the sweep will`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
 import { pollIntervalMs, probeSettings, type Env } from '../core/app-settings';
 import { probeInstanceId } from '../core/probes';
-import { isRunning } from './kit/singleton-client';
+import { startUnlessRunning } from './kit/singleton-client';
 import { DurableNames } from './names';
 import type { ProbeRunInput, ProbeSpec } from './activities/probes';
 
@@ -14,14 +14,7 @@ export function probeRunInput(forward: string, probe: ProbeSpec, actor: ProbeRun
   return { forward, probe, runId: randomUUID(), actor, pollMs: pollIntervalMs(env), deadlineSeconds: probeSettings(env).deadline };
 }
 
-export async function startProbeRun(client: DurableClient, input: ProbeRunInput): Promise<'started' | 'running'> {
-  const instanceId = probeInstanceId(input.forward, input.probe.subnetId);
-  if (await isRunning(client, instanceId)) return 'running';
-  try {
-    await client.startNew(DurableNames.probeRun, { instanceId, input });
-    return 'started';
-  } catch (err) {
-    if (await isRunning(client, instanceId)) return 'running';
-    throw err;
-  }
+/** Starts the (forward, probe) run unless one runs: `running` refuses the overlap. */
+export function startProbeRun(client: DurableClient, input: ProbeRunInput): Promise<'started' | 'running'> {
+  return startUnlessRunning(client, { orchestrator: DurableNames.probeRun, instanceId: probeInstanceId(input.forward, input.probe.subnetId), input });
 }

@@ -6,6 +6,7 @@ import type { NodeStatus, Phase } from '../core/status';
 import { DurableNames, SPEC_CHANGED_EVENT } from './names';
 import { eventOrTimeout, pollUntil, runStep, wait, writeCondition, type Gen } from './kit/steps';
 import { failureOf, type StepResult } from './kit/step-result';
+import { acquireScaleSetLease, releaseScaleSetLease } from './kit/scale-set-lease';
 import type { ForwardSnapshot } from './activities/load-forward';
 import type { EnsureOutcome } from './activities/ensure-resource';
 
@@ -130,16 +131,6 @@ function* teardown(ctx: OrchestrationContext, input: ReconcileInput, generation:
 /** Polls of the scale set lease while a recycle holds it, before the pass starts over. */
 const MAX_LEASE_POLLS = 240;
 
-/** Takes the scale set lease for this pass; false when a recycle kept it through every poll. */
-function* takeScaleSet(ctx: OrchestrationContext, input: ReconcileInput): Gen<boolean> {
-  for (let n = 0; n < MAX_LEASE_POLLS; n++) {
-    const r = (yield ctx.df.callActivity(DurableNames.scaleSetLease, { name: input.name, holder: 'reconcile', op: 'acquire', now: ctx.df.currentUtcDateTime.toISOString(), ttlSeconds: 3600 })) as { acquired: boolean };
-    if (r.acquired) return true;
-    yield wait(ctx, input.pollMs);
-  }
-  return false;
-}
-
 type Listed = { nodes: NodeStatus[]; reimagePending?: string[] };
 
 /** Polls the node list until `done` holds for the node (or it is gone), at most MAX_NODE_POLLS times. */
@@ -217,8 +208,8 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
 
   // One owner of the scale set's instances at a time: take the lease before the ensure + roll
   // phase (waiting while a recycle of this forward holds it), release it after (see recycle-node.ts).
-  const held = yield* takeScaleSet(ctx, input);
-  if (!held) {
+  const lease = yield* acquireScaleSetLease(ctx, { forward: input.name, holder: 'reconcile', ttlSeconds: 3600, wait: { pollMs: input.pollMs, maxPolls: MAX_LEASE_POLLS } });
+  if (!lease.acquired) {
     ctx.df.continueAsNew(input);
     return undefined;
   }
@@ -260,7 +251,7 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
     else failure = rolled;
     touched ||= rolled.outcome === 'ok' && rolled.rolled > 0;
   }
-  yield ctx.df.callActivity(DurableNames.scaleSetLease, { name: input.name, holder: 'reconcile', op: 'release', now: ctx.df.currentUtcDateTime.toISOString(), touched });
+  yield* releaseScaleSetLease(ctx, { forward: input.name, holder: 'reconcile', touched });
 
   if (failure) {
     const f = failure.outcome === 'terminal' || failure.outcome === 'retry' ? failureOf(failure) : { code: 'Unknown', message: 'reconcile did not finish' };

@@ -3,6 +3,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import type { InstanceView } from '../azure/scale-set/instances';
 import { DurableNames } from './names';
 import { pollUntil, runStep, wait, type Gen } from './kit/steps';
+import { acquireScaleSetLease, releaseScaleSetLease } from './kit/scale-set-lease';
 import type { RecycleActionInput } from './activities/recycle';
 
 /**
@@ -80,8 +81,7 @@ function* replace(ctx: OrchestrationContext, input: RecycleInput): Gen<boolean> 
 
 export const recycleNode: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as RecycleInput;
-  const now = () => ctx.df.currentUtcDateTime.toISOString();
-  const lease = (yield ctx.df.callActivity(DurableNames.scaleSetLease, { name: input.name, holder: 'recycle', op: 'acquire', now: now(), ttlSeconds: 1800 })) as { acquired: boolean; holder?: string };
+  const lease = yield* acquireScaleSetLease(ctx, { forward: input.name, holder: 'recycle', ttlSeconds: 1800 });
   if (!lease.acquired) {
     yield* act(ctx, input, 'refused', input.instanceId, `the scale set is held by ${lease.holder ?? 'another orchestration'}; the next sweep decides again`);
     return { result: 'refused', holder: lease.holder };
@@ -97,7 +97,7 @@ export const recycleNode: OrchestrationHandler = function* (ctx: OrchestrationCo
     }
   }
   yield* act(ctx, input, 'done', input.instanceId, result);
-  yield ctx.df.callActivity(DurableNames.scaleSetLease, { name: input.name, holder: 'recycle', op: 'release', now: now() });
+  yield* releaseScaleSetLease(ctx, { forward: input.name, holder: 'recycle' });
   return { result };
 };
 

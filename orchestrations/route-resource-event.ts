@@ -9,8 +9,16 @@ import { runStep } from './kit/steps';
  * (one activity that reads ARM and wakes the forward's connections flow). Kept out of the trigger
  * so the trigger answers Event Grid fast and makes no ARM call.
  */
+export interface RouteResourceInput {
+  /** The private endpoint or NIC the event named. */
+  resourceId: string;
+  actor: Actor;
+  /** Base delay of the step runner's backoff, ms. */
+  pollMs: number;
+}
+
 export const routeResourceEvent: OrchestrationHandler = function* (ctx: OrchestrationContext) {
-  const input = ctx.df.getInput() as { resourceId: string; actor: Actor; pollMs: number };
+  const input = ctx.df.getInput() as RouteResourceInput;
   return yield* runStep<{ forward?: string }>(ctx, { pollMs: input.pollMs, maxRetries: 3 }, DurableNames.findForwardOfResource, { resourceId: input.resourceId, actor: input.actor });
 };
 
