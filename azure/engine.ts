@@ -21,7 +21,10 @@ import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type
  *           "not found" is done ('gone'), a foreign resource is left alone ('not-ours').
  *
  * Observe changes nothing. ARM requests per call: ensure 1 GET (+1 PUT when it writes; +1 GET
- * +1 PUT per lost If-Match race), state 1 GET, remove 1 GET (+1 DELETE).
+ * +1 PUT per lost If-Match race), state 1 GET, remove 1 GET (+1 DELETE); a PUT or DELETE started
+ * through arm-network also reads the operation's status once before `begin*` answers (its
+ * generated code awaits `poller.poll()`), arm-compute 24's does not (`submitted()` only).
+ * The same requests the three pasted services sent before the engine: no more.
  *
  * If-Match: ARM's optimistic concurrency — a resource that answers an `etag` refuses a write whose
  * If-Match is not its current etag with 412 PreconditionFailed (Azure/azure-resource-manager-rpc,
