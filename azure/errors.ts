@@ -43,6 +43,9 @@ const RETRYABLE_CODES = new Set(
     'ReferencedResourceNotProvisioned',
     'InUseSubnetCannotBeDeleted',
     'CanceledAndSupersededDueToAnotherOperation',
+    // 412 to a write with If-Match: another writer changed the resource since it was read; the
+    // next attempt reads it again and decides on that version (azure/engine.ts, ARM-6).
+    'PreconditionFailed',
   ].map((c) => c.toLowerCase()),
 );
 

@@ -5,7 +5,8 @@ import { classify } from './errors';
 import { readOperation } from './operation-status';
 
 /**
- * What every per-resource service offers (cluster-api-provider-azure style), honouring the
+ * What every per-resource service offers (cluster-api-provider-azure style; azure/engine.ts makes
+ * one from what a resource declares), honouring the
  * external-client contract: `observe` changes nothing; `ensure` writes only when the pure spec
  * says the owned fields differ and never waits for the long-running operation (it starts it;
  * the orchestration polls `state` on a durable timer); `remove` deletes only what carries our
@@ -117,7 +118,6 @@ export function keptResource(id: string, existing: { provisioningState?: string 
   return { id, changed: false, inProgress: when === 'wait' };
 }
 
-/** Runs `read`, answering undefined on 404 (the resource does not exist). */
 /**
  * The state of a resource a write of ours may have failed: when it is Failed and the write's
  * operation is known, ARM's code and message from the operation. An operation that has not yet
@@ -131,6 +131,7 @@ export async function observeWrite(clients: AzureClients, state: ProvisioningSta
   return { state, error: { code: op.code, message: op.message, retryable: classify({ statusCode: 400, code: op.code, message: op.message }).kind === 'retryable' } };
 }
 
+/** Runs `read`, answering undefined on 404 (the resource does not exist). */
 export async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read();

@@ -4,6 +4,7 @@ import type { ForwardSpec, Problem } from '../core/forward-spec';
 import { failedPrecondition, type Preconditions } from '../core/conditional-requests';
 import { emptyStatus, type ConnectionsSection, type ForwardStatus, type HealthSection, type RecycleSection } from '../core/status';
 import { tableClient, tableReady, type StorageAccess } from './tables';
+import { unlessRemoved, withEtagRetry } from './etag-retry';
 import type { ProbesSection } from '../core/probes';
 
 /**
@@ -88,11 +89,6 @@ export class ConcurrentWritesError extends Error {}
 
 /** How often an unconditional spec write (or delete mark) is tried when others write meanwhile. */
 export const PUT_ATTEMPTS = 8;
-
-/** A short random pause before a retry, so writers that collided do not collide again in step. */
-function jitter(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-}
 
 /**
  * The API's ETag of a forward: the version of what a client writes — its generation (raised by
@@ -184,8 +180,12 @@ export class ForwardRegistry {
    */
   async putSpec(name: string, spec: ForwardSpec, conditions: Preconditions = {}, refuse?: (previous: ForwardSpec | undefined, next: ForwardSpec) => Problem[]): Promise<PutOutcome> {
     await this.init();
-    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
-      if (attempt) await jitter(attempt);
+    // 412: the entity changed since it was read; 409: it was created since; 404: removed since.
+    // Read again: the client's preconditions are judged on the version now stored.
+    const exhausted = (): never => {
+      throw new ConcurrentWritesError(`the forward kept changing while it was written (${PUT_ATTEMPTS} attempts); try again`);
+    };
+    return withEtagRetry<PutOutcome>({ attempts: PUT_ATTEMPTS, retryOn: [404, 409, 412], jitter: true, exhausted }, async () => {
       const existing = await this.get(name);
       const failed = failedPrecondition(existing && specEtag(existing), conditions);
       if (failed) throw new PreconditionFailedError(failed);
@@ -194,23 +194,16 @@ export class ForwardRegistry {
       if (refused.length) throw new SpecChangeRefusedError(refused);
       const now = new Date().toISOString();
       const specColumns = { partitionKey: PARTITION, rowKey: name, spec: JSON.stringify(spec), generation: (existing?.generation ?? 0) + 1, deleting: false, updatedAt: now };
-      try {
-        // An update merges the spec columns only: the flows' status sections stay as they are.
-        // The record answered is the version this write made (a later writer's is not ours).
-        if (existing) {
-          const res = await this.client.updateEntity(specColumns, 'Merge', { etag: existing.etag });
-          return { kind: 'updated', record: { ...existing, spec, generation: specColumns.generation, deleting: false, updatedAt: now, etag: String(res.etag) } };
-        }
-        const created = { ...specColumns, status: JSON.stringify(emptyStatus()), createdAt: now };
-        const res = await this.client.createEntity<Entity>(created);
-        return { kind: 'created', record: toRecord({ ...created, etag: String(res.etag) }) };
-      } catch (err) {
-        // 412: the entity changed since it was read; 409: it was created since; 404: removed since.
-        // Read again: the client's preconditions are judged on the version now stored.
-        if (!(err instanceof RestError && [404, 409, 412].includes(err.statusCode ?? 0))) throw err;
+      // An update merges the spec columns only: the flows' status sections stay as they are.
+      // The record answered is the version this write made (a later writer's is not ours).
+      if (existing) {
+        const res = await this.client.updateEntity(specColumns, 'Merge', { etag: existing.etag });
+        return { kind: 'updated', record: { ...existing, spec, generation: specColumns.generation, deleting: false, updatedAt: now, etag: String(res.etag) } };
       }
-    }
-    throw new ConcurrentWritesError(`the forward kept changing while it was written (${PUT_ATTEMPTS} attempts); try again`);
+      const created = { ...specColumns, status: JSON.stringify(emptyStatus()), createdAt: now };
+      const res = await this.client.createEntity<Entity>(created);
+      return { kind: 'created', record: toRecord({ ...created, etag: String(res.etag) }) };
+    });
   }
 
   /**
@@ -222,23 +215,20 @@ export class ForwardRegistry {
    */
   async markDeleting(name: string, conditions: Preconditions = {}): Promise<ForwardRecord> {
     await this.init();
-    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
-      if (attempt) await jitter(attempt);
+    // Read again: a removed forward is a 404, a changed one is judged against If-Match again.
+    const exhausted = (): never => {
+      throw new ConcurrentWritesError(`the forward kept changing while it was marked for deletion (${PUT_ATTEMPTS} attempts); try again`);
+    };
+    return withEtagRetry({ attempts: PUT_ATTEMPTS, retryOn: [404, 412], jitter: true, exhausted }, async () => {
       const existing = await this.get(name);
       if (!existing) throw new ForwardNotFoundError(name);
       const failed = failedPrecondition(specEtag(existing), conditions);
       if (failed) throw new PreconditionFailedError(failed);
       if (existing.deleting) return existing;
       const now = new Date().toISOString();
-      try {
-        const res = await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, deleting: true, generation: existing.generation + 1, updatedAt: now }, 'Merge', { etag: existing.etag });
-        return { ...existing, deleting: true, generation: existing.generation + 1, updatedAt: now, etag: String(res.etag) };
-      } catch (err) {
-        // Read again: a removed forward is a 404, a changed one is judged against If-Match again.
-        if (!(err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404))) throw err;
-      }
-    }
-    throw new ConcurrentWritesError(`the forward kept changing while it was marked for deletion (${PUT_ATTEMPTS} attempts); try again`);
+      const res = await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, deleting: true, generation: existing.generation + 1, updatedAt: now }, 'Merge', { etag: existing.etag });
+      return { ...existing, deleting: true, generation: existing.generation + 1, updatedAt: now, etag: String(res.etag) };
+    });
   }
 
   /** Writes the reconcile loop's section; the merge touches no other column. */
@@ -260,20 +250,16 @@ export class ForwardRegistry {
    */
   async updateProbesStatus(name: string, compute: (record: ForwardRecord) => Promise<ProbesSection | undefined>): Promise<void> {
     await this.init();
-    for (let attempt = 0; attempt < 8; attempt++) {
+    const exhausted = (): never => {
+      throw new PreconditionFailedError(`the probes section of ${name} kept changing under its writer`);
+    };
+    await withEtagRetry({ attempts: 8, exhausted }, async () => {
       const record = await this.get(name);
       if (!record) return;
       const section = await compute(record);
       if (!section) return;
-      try {
-        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, probes: JSON.stringify(section), updatedAt: new Date().toISOString() }, 'Merge', { etag: record.etag });
-        return;
-      } catch (err) {
-        if (err instanceof RestError && err.statusCode === 404) return;
-        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
-      }
-    }
-    throw new PreconditionFailedError(`the probes section of ${name} kept changing under its writer`);
+      await unlessRemoved(() => this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, probes: JSON.stringify(section), updatedAt: new Date().toISOString() }, 'Merge', { etag: record.etag }), undefined);
+    });
   }
 
   /** Writes the connections flow's section; the merge touches no other column. */
@@ -288,9 +274,17 @@ export class ForwardRegistry {
 
   /** Raises the NAT IP count (never lowers it: a lower count is ignored). */
   async raiseNatIps(name: string, count: number, now: string): Promise<void> {
-    const r = await this.get(name);
-    if (!r || (r.natIps?.count ?? 1) >= count) return;
-    await this.mergeColumns(name, { natIps: JSON.stringify({ count, lastRaisedAt: now } satisfies NatIps) });
+    await this.init();
+    // Conditional on the etag read: a concurrent raise to a higher count is never lowered.
+    const exhausted = (): never => {
+      throw new ConcurrentWritesError(`the forward ${name} kept changing while its NAT IP count was raised`);
+    };
+    await withEtagRetry({ attempts: 5, exhausted }, async () => {
+      const r = await this.get(name);
+      if (!r || (r.natIps?.count ?? 1) >= count) return;
+      const columns = { partitionKey: PARTITION, rowKey: name, natIps: JSON.stringify({ count, lastRaisedAt: now } satisfies NatIps), updatedAt: new Date().toISOString() };
+      await unlessRemoved(() => this.client.updateEntity(columns, 'Merge', { etag: r.etag }), undefined);
+    });
   }
 
   /** An operator resumes recycling (clears RecycleSuspended at the next sweep). */
@@ -309,20 +303,16 @@ export class ForwardRegistry {
     // Generated at most once per call (RSA generation takes a good part of a second): a write
     // that lost a race is tried again with the same key, unless the winner stored one.
     let key: string | undefined;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const exhausted = (): never => {
+      throw new ConcurrentWritesError(`the forward ${name} kept changing while its node SSH key was written`);
+    };
+    return withEtagRetry({ attempts: 5, exhausted }, async () => {
       const r = await this.get(name);
       if (!r) return undefined;
       if (r.nodeSshPublicKey) return r.nodeSshPublicKey;
-      key ??= await generate();
-      try {
-        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, nodeSshPublicKey: key }, 'Merge', { etag: r.etag });
-        return key;
-      } catch (err) {
-        if (err instanceof RestError && err.statusCode === 404) return undefined;
-        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
-      }
-    }
-    throw new ConcurrentWritesError(`the forward ${name} kept changing while its node SSH key was written`);
+      const k = (key ??= await generate());
+      return unlessRemoved(async () => (await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, nodeSshPublicKey: k }, 'Merge', { etag: r.etag }), k), undefined);
+    });
   }
 
   /**
@@ -331,21 +321,17 @@ export class ForwardRegistry {
    */
   async markReimagePending(name: string, instanceId: string, pending: boolean): Promise<void> {
     await this.init();
-    for (let attempt = 0; attempt < 8; attempt++) {
+    const exhausted = (): never => {
+      throw new ConcurrentWritesError(`the forward ${name} kept changing while its pending reimages were written`);
+    };
+    await withEtagRetry({ attempts: 8, exhausted }, async () => {
       const r = await this.get(name);
       if (!r) return;
       const before = r.reimagePending ?? [];
       const after = pending ? [...new Set([...before, instanceId])] : before.filter((x) => x !== instanceId);
       if (after.length === before.length && after.every((x, i) => x === before[i])) return;
-      try {
-        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, reimagePending: JSON.stringify(after) }, 'Merge', { etag: r.etag });
-        return;
-      } catch (err) {
-        if (err instanceof RestError && err.statusCode === 404) return;
-        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
-      }
-    }
-    throw new ConcurrentWritesError(`the forward ${name} kept changing while its pending reimages were written`);
+      await unlessRemoved(() => this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, reimagePending: JSON.stringify(after) }, 'Merge', { etag: r.etag }), undefined);
+    });
   }
 
   /** Writes the recycle orchestration's section; the merge touches no other column. */
@@ -360,40 +346,28 @@ export class ForwardRegistry {
    */
   async acquireScaleSet(name: string, holder: 'reconcile' | 'recycle', now: string, ttlSeconds: number): Promise<{ acquired: boolean; holder?: string }> {
     await this.init();
-    for (let attempt = 0; attempt < 5; attempt++) {
+    return withEtagRetry<{ acquired: boolean; holder?: string }>({ attempts: 5, exhausted: () => ({ acquired: false, holder: 'unknown (contended)' }) }, async () => {
       const r = await this.get(name);
       if (!r) return { acquired: true };
       const lease = r.scaleSetLease ?? {};
       if (lease.holder && lease.holder !== holder && lease.until && lease.until > now) return { acquired: false, holder: lease.holder };
       const next: ScaleSetLease = { ...lease, holder, until: new Date(Date.parse(now) + ttlSeconds * 1000).toISOString() };
-      try {
-        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, scaleSetLease: JSON.stringify(next) }, 'Merge', { etag: r.etag });
-        return { acquired: true };
-      } catch (err) {
-        if (err instanceof RestError && err.statusCode === 404) return { acquired: true };
-        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
-      }
-    }
-    return { acquired: false, holder: 'unknown (contended)' };
+      await unlessRemoved(() => this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, scaleSetLease: JSON.stringify(next) }, 'Merge', { etag: r.etag }), undefined);
+      return { acquired: true };
+    });
   }
 
   /** Releases the scale set if `holder` has it; `touched` stamps lastRolledAt (reconcile only). */
   async releaseScaleSet(name: string, holder: 'reconcile' | 'recycle', now: string, touched = false): Promise<void> {
     await this.init();
-    for (let attempt = 0; attempt < 5; attempt++) {
+    await withEtagRetry({ attempts: 5, exhausted: () => undefined }, async () => {
       const r = await this.get(name);
       if (!r) return;
       const lease = r.scaleSetLease ?? {};
       if (lease.holder !== holder && !touched) return;
       const next: ScaleSetLease = { ...(lease.holder === holder ? {} : lease), ...(touched ? { lastRolledAt: now } : lease.lastRolledAt ? { lastRolledAt: lease.lastRolledAt } : {}) };
-      try {
-        await this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, scaleSetLease: JSON.stringify(next) }, 'Merge', { etag: r.etag });
-        return;
-      } catch (err) {
-        if (err instanceof RestError && err.statusCode === 404) return;
-        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
-      }
-    }
+      await unlessRemoved(() => this.client.updateEntity({ partitionKey: PARTITION, rowKey: name, scaleSetLease: JSON.stringify(next) }, 'Merge', { etag: r.etag }), undefined);
+    });
   }
 
   /** Merges columns into an existing entity (a forward removed meanwhile is left removed). */
@@ -416,20 +390,15 @@ export class ForwardRegistry {
    */
   async removeIfDeleting(name: string, generation: number): Promise<'removed' | 'kept' | 'gone'> {
     await this.init();
-    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
-      if (attempt) await jitter(attempt);
+    const exhausted = (): never => {
+      throw new ConcurrentWritesError(`the forward kept changing while its removal was decided (${PUT_ATTEMPTS} attempts)`);
+    };
+    return withEtagRetry<'removed' | 'kept' | 'gone'>({ attempts: PUT_ATTEMPTS, jitter: true, exhausted }, async () => {
       const existing = await this.get(name);
       if (!existing) return 'gone';
       if (!existing.deleting || existing.generation !== generation) return 'kept';
-      try {
-        await this.client.deleteEntity(PARTITION, name, { etag: existing.etag });
-        return 'removed';
-      } catch (err) {
-        if (err instanceof RestError && err.statusCode === 404) return 'gone';
-        if (!(err instanceof RestError && err.statusCode === 412)) throw err;
-      }
-    }
-    throw new ConcurrentWritesError(`the forward kept changing while its removal was decided (${PUT_ATTEMPTS} attempts)`);
+      return unlessRemoved(async () => (await this.client.deleteEntity(PARTITION, name, { etag: existing.etag }), 'removed' as const), 'gone' as const);
+    });
   }
 
   async remove(name: string): Promise<void> {

@@ -3,36 +3,21 @@ import type { AzureClients } from '../client-factory';
 import { forwardNames, isOwnedBy } from '../../core/names';
 import { listConnections, startDeletingConnection } from '../private-endpoint/connections';
 import { parseResourceId } from '../resource-id';
-import { operationUrlOf } from '../operation-status';
-import { keptResource, provisioningStateOf, readOrUndefined, wroteResource, type ResourceService } from '../resource-service';
+import type { PrivateLinkService } from '@azure/arm-network';
+import { ifMatchHeader, resourceService } from '../engine';
+import { readOrUndefined } from '../resource-service';
 import { desiredPrivateLinkService, privateLinkServiceId } from './spec';
 
-export const privateLinkServiceService: ResourceService = {
+/** The forward's private link service through the engine (azure/engine.ts): Network SDK calls, its spec (NAT IP count from the health watch), an etag (W/"..."). */
+export const privateLinkServiceService = resourceService<PrivateLinkService>({
   kind: 'privateLinkService',
   id: privateLinkServiceId,
-  async ensure({ clients, forward, spec, placement, natIpCount }) {
-    const net = clients.network(placement.subscriptionId);
-    const name = forwardNames(forward).privateLinkService;
-    const existing = await readOrUndefined(() => net.privateLinkServices.get(placement.resourceGroup, name));
-    const body = desiredPrivateLinkService(forward, spec, placement, existing, natIpCount ?? 1);
-    if (body === 'no-change') return keptResource(privateLinkServiceId(forward, placement), existing);
-    const poller = await net.privateLinkServices.beginCreateOrUpdate(placement.resourceGroup, name, body);
-    return wroteResource(privateLinkServiceId(forward, placement), await operationUrlOf(poller));
-  },
-  async state(clients, forward, p) {
-    const pls = await readOrUndefined(() => clients.network(p.subscriptionId).privateLinkServices.get(p.resourceGroup, forwardNames(forward).privateLinkService));
-    return pls ? provisioningStateOf(pls.provisioningState) : 'Absent';
-  },
-  async remove(clients, forward, p) {
-    const net = clients.network(p.subscriptionId);
-    const name = forwardNames(forward).privateLinkService;
-    const pls = await readOrUndefined(() => net.privateLinkServices.get(p.resourceGroup, name));
-    if (!pls) return 'gone';
-    if (!isOwnedBy(pls.tags, forward)) return 'not-ours';
-    if (pls.provisioningState !== 'Deleting') await net.privateLinkServices.beginDelete(p.resourceGroup, name);
-    return 'deleting';
-  },
-};
+  name: (forward) => forwardNames(forward).privateLinkService,
+  get: (clients, p, name) => clients.network(p.subscriptionId).privateLinkServices.get(p.resourceGroup, name),
+  desired: ({ forward, spec, placement, natIpCount }, existing) => desiredPrivateLinkService(forward, spec, placement, existing, natIpCount ?? 1),
+  put: (clients, p, name, body, ifMatch) => clients.network(p.subscriptionId).privateLinkServices.beginCreateOrUpdate(p.resourceGroup, name, body, ifMatchHeader(ifMatch)),
+  delete: (clients, p, name) => clients.network(p.subscriptionId).privateLinkServices.beginDelete(p.resourceGroup, name),
+});
 
 /**
  * Teardown's step before the PLS delete: starts deleting every private endpoint connection of the

@@ -1,12 +1,14 @@
 import { forwardNames } from '../../core/names';
 import type { HubPlacement } from '../../core/app-settings';
 import type { NodeEvidence } from '../../core/health';
+import type { NodeStatus } from '../../core/status';
 import type { AzureClients } from '../client-factory';
 import { readOrUndefined } from '../resource-service';
 
 /**
- * Scale set instance reads and actions for the health watch (each a single SDK call that starts
- * an operation and never waits for it; the recycle orchestration polls `instanceState`).
+ * The one reader of scale set instances and the instance actions, for the reconcile loop (its
+ * node list and roll) and the health watch (sweep and recycle) alike. Each action is a single SDK
+ * call that starts an operation and never waits for it (the orchestrations poll).
  */
 export interface InstanceView extends NodeEvidence {
   instanceId: string;
@@ -45,6 +47,16 @@ export async function readInstances(clients: AzureClients, forward: string, p: H
   return out;
 }
 
+/** What the reconcile's status keeps of an instance: id, IP, health, latest model (no node-level evidence). */
+export function nodeStatusOf(v: InstanceView): NodeStatus {
+  return { instanceId: v.instanceId, ...(v.ip ? { ip: v.ip } : {}), health: v.health, latestModelApplied: v.latestModelApplied };
+}
+
+/** The reconcile's node list: `readInstances` (one list call + NIC reads) as status entries. */
+export async function listNodes(clients: AzureClients, forward: string, p: HubPlacement): Promise<NodeStatus[]> {
+  return (await readInstances(clients, forward, p)).map(nodeStatusOf);
+}
+
 /** One instance (absent: gone). */
 export async function instanceState(clients: AzureClients, forward: string, p: HubPlacement, instanceId: string): Promise<InstanceView | undefined> {
   const vm = await readOrUndefined(() => clients.compute(p.subscriptionId).virtualMachineScaleSetVMs.get(p.resourceGroup, forwardNames(forward).scaleSet, instanceId, { expand: 'instanceView' }));
@@ -73,4 +85,23 @@ export async function restoreCapacity(clients: AzureClients, forward: string, p:
   const name = forwardNames(forward).scaleSet;
   const v = await compute.virtualMachineScaleSets.get(p.resourceGroup, name);
   await compute.virtualMachineScaleSets.beginUpdate(p.resourceGroup, name, { sku: { ...v.sku, capacity: count } });
+}
+
+/**
+ * Starts bringing one instance to the latest model (manualUpgrade; the orchestration waits for
+ * it). The node keeps RUNNING the config it booted with: customData reaches it only with a
+ * reimage afterwards (`reimageNodeForRoll`; Learn "Custom data and cloud-init on Azure VMs", FAQ;
+ * catalog VMSS-2).
+ */
+export async function upgradeNode(clients: AzureClients, forward: string, p: HubPlacement, instanceId: string): Promise<void> {
+  await clients.compute(p.subscriptionId).virtualMachineScaleSets.beginUpdateInstances(p.resourceGroup, forwardNames(forward).scaleSet, { instanceIds: [instanceId] });
+}
+
+/**
+ * Starts the reimage that makes an upgraded instance boot its (now latest) model, customData
+ * included: the scale set's reimage action with this one instance id (the health watch's recycle
+ * uses the per-instance API, `reimageInstance`; the request log tells the two apart).
+ */
+export async function reimageNodeForRoll(clients: AzureClients, forward: string, p: HubPlacement, instanceId: string): Promise<void> {
+  await clients.compute(p.subscriptionId).virtualMachineScaleSets.beginReimage(p.resourceGroup, forwardNames(forward).scaleSet, { vmScaleSetReimageInput: { instanceIds: [instanceId] } });
 }

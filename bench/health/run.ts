@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { azureClients } from '../../azure/client-factory';
 import { ENSURE_ORDER, SERVICES } from '../../azure/order';
-import { listNodes } from '../../azure/scale-set/service';
+import { listNodes } from '../../azure/scale-set/instances';
 import { parseForwardSpec, type ForwardSpec } from '../../core/forward-spec';
 import { ForwardRegistry } from '../../store/forward-registry';
 import { IDS } from '../../test/emulator/helpers/emulator';

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { listNodes } from '../../azure/scale-set/service';
+import { listNodes } from '../../azure/scale-set/instances';
 import type { NodeStatus } from '../../core/status';
 import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';

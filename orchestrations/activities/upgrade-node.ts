@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { reimageNodeForRoll, upgradeNode } from '../../azure/scale-set/service';
+import { reimageNodeForRoll, upgradeNode } from '../../azure/scale-set/instances';
 import { forwardNames } from '../../core/names';
 import { DurableNames } from '../names';
 import { clients, forwardContext, forwardRegistry, step, type StepResult } from './context';

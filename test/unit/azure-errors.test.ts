@@ -8,6 +8,7 @@ describe('classify', () => {
     ['429 with Retry-After seconds', { statusCode: 429, code: 'TooManyRequests', response: { headers: headers({ 'retry-after': '7' }) } }, { kind: 'retryable', code: 'TooManyRequests', retryAfterMs: 7000 }],
     ["ARM's token bucket empty (429 SubscriptionRequestsThrottled)", { statusCode: 429, code: 'SubscriptionRequestsThrottled', response: { headers: headers({ 'retry-after': '3' }) } }, { kind: 'retryable', code: 'SubscriptionRequestsThrottled', retryAfterMs: 3000 }],
     ['a 409 AnotherOperationInProgress', { statusCode: 409, code: 'AnotherOperationInProgress' }, { kind: 'retryable', code: 'AnotherOperationInProgress' }],
+    ['a 412 PreconditionFailed (a write with If-Match lost to another writer: read again, write again)', { statusCode: 412, code: 'PreconditionFailed' }, { kind: 'retryable', code: 'PreconditionFailed' }],
     ['the network RP retryable conflict', { statusCode: 429, code: 'RetryableErrorDueToAnotherOperation' }, { kind: 'retryable', code: 'RetryableErrorDueToAnotherOperation' }],
     ['a 503 without a code', { statusCode: 503 }, { kind: 'retryable', code: 'Http503' }],
     ['a 500 InternalServerError', { statusCode: 500, code: 'InternalServerError' }, { kind: 'retryable', code: 'InternalServerError' }],
