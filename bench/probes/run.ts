@@ -1,5 +1,6 @@
 import { benchArea } from '../figures';
-import { settleRequests, type LoggedRequest } from '../request-log';
+import { invokeAndWait } from '../invoke';
+import { requestLog, settleRequests, type LoggedRequest } from '../request-log';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IDS } from '../../test/emulator/helpers/emulator';
@@ -16,6 +17,7 @@ import { eventually, ROOT, startStack, type Stack } from '../../test/integration
  */
 const bench = benchArea('probes');
 const RUNS = bench.sizes.runs;
+const SWEEP_S = 10;
 type Entry = LoggedRequest;
 const plsId = (forward: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${forward}-pls`;
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
@@ -57,13 +59,16 @@ async function runMany(s: Stack, forward: string, label: '1 port' | '3 ports'): 
 
 async function main(): Promise<void> {
   const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { dns: Record<string, unknown> };
-  const s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_SWEEP_SECONDS: '5' });
+  // The probes timer runs only when invoked here (its own schedule would add ticks to the counts).
+  const s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_SWEEP_SECONDS: String(SWEEP_S), PLF_PROBES_SCHEDULE: '0 0 0 1 1 *' });
+  const devhostUp = Date.now();
   try {
     const forwards: [string, number, '1 port' | '3 ports'][] = [
       ['probe-one', 1, '1 port'],
       ['probe-three', 3, '3 ports'],
     ];
-    for (const [name, n] of forwards) {
+    // Both forwards at once (each Ready, then its endpoint approved and named).
+    await Promise.all(forwards.map(async ([name, n]) => {
       const ports = Array.from({ length: n }, (_, i) => ({ port: 8000 + i, targetPort: 8000 }));
       const r = await s.api<{ generation: number }>('PUT', `/api/forwards/${name}`, { ...example, ports, dns: { ...example.dns, recordName: name } });
       if (r.status >= 300) throw new Error(`PUT ${name}: ${r.status}`);
@@ -75,17 +80,18 @@ async function main(): Promise<void> {
         60_000,
       );
       progress(`${name} Ready with an approved endpoint`);
-    }
+    }));
     console.log('probe runs (manual, sequential; emulator: zero LRO delay, containers terminate at once)');
     for (const [name, , label] of forwards) await runMany(s, name, label);
 
     // Timer ticks with nothing due (every PT15M, runs just happened): the first one is a cleanup
-    // sweep (PLF_PROBE_SWEEP_SECONDS=5 here, and more than 5 s passed), the one right after is idle.
+    // sweep (due PLF_PROBE_SWEEP_SECONDS after devhost started), the one right after is idle.
+    await new Promise((r) => setTimeout(r, Math.max(0, devhostUp + SWEEP_S * 1000 + 500 - Date.now())));
     for (const what of ['probes timer tick with the cleanup sweep due', 'probes timer idle tick'] as const) {
       await settleRequests(s, 1000, 10_000);
       await s.emu.control('DELETE', '/requests');
-      await s.api('POST', '/admin/functions/probesTimer', {});
-      const tick = await settleRequests(s, 1000, 10_000);
+      await invokeAndWait(s, 'probesTimer');
+      const tick = await requestLog(s);
       bench.figure(what, `${tick.length} ARM request(s), ${tick.filter((e) => e.kind !== 'read').length} write(s)   (2 forwards with probes, 1 probe subscription${what.endsWith('idle tick') ? '; sweep not due' : ''})`);
       for (const e of tick) console.log(`    ${e.method} ${e.path}`);
     }
