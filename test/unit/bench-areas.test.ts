@@ -22,6 +22,11 @@ describe('bench/areas.ts: one entry per benchmark area', () => {
     expect(Object.keys(AREAS).sort()).toEqual(areaDirs);
   });
 
+  it.each(areaDirs)('%s has its own npm script, bench:<area>', (area) => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(BENCH, '../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts[`bench:${area}`]).toBe(`npm run build && node dist/bench/${area}/run.js`);
+  });
+
   it.each(areaDirs)('%s reads its sizes and prints its figures through the table, never its own PLF_BENCH_* variable', (area) => {
     const src = fs.readFileSync(path.join(BENCH, area, 'run.ts'), 'utf8');
     expect(src).toContain(`benchArea('${area}')`);
