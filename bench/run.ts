@@ -11,11 +11,13 @@ import { areaVerdict, runExitCode, summaryLine, type AreaRun, type AreaVerdict }
  * another's, shows its output as it comes, and judges it (bench/verdict.ts): it must exit 0 and
  * print every figure line bench/areas.ts names for it. Pass area names to run only those:
  * `npm run bench -- engine`. `PLF_BENCH_SMOKE=1` runs every area at its smoke sizes
- * (bench/size.ts), each within SMOKE_AREA_TIMEOUT_MS. Ends with one summary line per area (its
+ * (bench/size.ts), each within SMOKE_AREA_TIMEOUT_MS and all within SMOKE_BUDGET_MS (the issue's
+ * bound: the smoke run finishes within 10 minutes; an area left without time fails). Ends with one summary line per area (its
  * wall time) and exits 0 only when no area failed; an area that may be skipped (bench/areas.ts
  * `mayBeSkipped`) is shown SKIPPED unless PLF_REQUIRE_NETNS=1, where it must run.
  */
 export const SMOKE_AREA_TIMEOUT_MS = 300_000;
+export const SMOKE_BUDGET_MS = 600_000;
 
 export interface BenchRunOptions {
   /** The folder holding <area>/run.js (dist/bench when run from the build). */
@@ -26,6 +28,8 @@ export interface BenchRunOptions {
   env?: NodeJS.ProcessEnv;
   /** Per area; undefined = no limit. */
   timeoutMs?: number;
+  /** For all areas together: each area gets at most what is left; undefined = no limit. */
+  budgetMs?: number;
   write?: (s: string) => void;
 }
 
@@ -94,9 +98,16 @@ export async function runBench(opts: BenchRunOptions): Promise<BenchRunResult> {
     return { exitCode: 2, verdicts: [] };
   }
   const verdicts: AreaVerdict[] = [];
+  const started = Date.now();
   for (const area of areas) {
+    const left = opts.budgetMs === undefined ? undefined : opts.budgetMs - (Date.now() - started);
+    if (left !== undefined && left <= 0) {
+      verdicts.push({ area, outcome: 'failed', figures: 0, problems: [`not run: the run's time budget of ${Math.round(opts.budgetMs! / 1000)} s was spent`], wallMs: 0 });
+      continue;
+    }
     write(`\n=== bench/${area} ===\n`);
-    const run = await runArea(opts.benchDir, area, env, opts.timeoutMs, write);
+    const limit = left === undefined ? opts.timeoutMs : Math.min(left, opts.timeoutMs ?? left);
+    const run = await runArea(opts.benchDir, area, env, limit, write);
     verdicts.push(areaVerdict(run, opts.areas[area], { requireNetns: env.PLF_REQUIRE_NETNS === '1' }));
   }
   return { exitCode: runExitCode(verdicts), verdicts };
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
     });
   }
   const started = Date.now();
-  const result = await runBench({ benchDir: __dirname, areas: AREAS, only: process.argv.slice(2), timeoutMs: mode === 'smoke' ? SMOKE_AREA_TIMEOUT_MS : undefined });
+  const result = await runBench({ benchDir: __dirname, areas: AREAS, only: process.argv.slice(2), ...(mode === 'smoke' ? { timeoutMs: SMOKE_AREA_TIMEOUT_MS, budgetMs: SMOKE_BUDGET_MS } : {}) });
   const count = (o: AreaVerdict['outcome']) => result.verdicts.filter((v) => v.outcome === o).length;
   process.stdout.write(`\n=== bench summary (${mode} sizes) ===\n`);
   for (const v of result.verdicts) process.stdout.write(`${summaryLine(v)}\n`);

@@ -70,6 +70,20 @@ describe('npm run bench: the verdict on its areas', () => {
     }
   });
 
+  it("the run's time budget is spent by an area that never ends: it is stopped, and the areas after it fail unrun", async () => {
+    const dir = writeAreas({ alpha: { hang: true }, beta: { out: BETA_OK } });
+    try {
+      const result = await runBench({ benchDir: dir, areas: TABLE, env: process.env, timeoutMs: 60_000, budgetMs: 1500, write: () => undefined });
+      expect(result.exitCode).toBe(1);
+      expect(result.verdicts.map((v) => [v.area, v.outcome, v.problems.join('; ')])).toEqual([
+        ['alpha', 'failed', expect.stringMatching(/timed out/)],
+        ['beta', 'failed', expect.stringMatching(/not run: the run's time budget of 2 s was spent/)],
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a folder without areas: nothing to run, exit 2', async () => {
     const dir = writeAreas({});
     try {
