@@ -1,4 +1,5 @@
 import { benchArea } from '../figures';
+import { invokeAndWait } from '../invoke';
 import { requestLog, settleRequests, type LoggedRequest } from '../request-log';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -231,8 +232,9 @@ async function main(): Promise<void> {
 
     // 3. One idle sweep pass.
     await s.emu.control('DELETE', '/requests');
-    progress('idle sweep pass: POST /admin/functions/connectionsSweep, waiting for its requests to stop');
-    const sweepResp = await s.api('POST', '/admin/functions/connectionsSweep', {});
+    progress('idle sweep pass: POST /admin/functions/connectionsSweep, waiting for it to finish and its requests to stop');
+    // The sweep starts or signals each forward's connections flow; the flows make the requests.
+    await invokeAndWait(s, 'connectionsSweep');
     const sweepLog = await settleRequests(s, 1500, 10_000, 1);
     const sweepWrites = sweepLog.filter(isWrite);
     if (process.env.PLF_BENCH_CONN_DUMP) fs.writeFileSync(process.env.PLF_BENCH_CONN_DUMP, JSON.stringify({ createdAt: Object.fromEntries(createdAt), decidedAt: Object.fromEntries(decidedAt), doneCount: doneLog.length, runLog, sweepLog }, null, 1));
@@ -268,7 +270,7 @@ async function main(): Promise<void> {
     bench.figure('ARM requests per new connection', `${per(full)}, until ARM went quiet   (target <= 6 including DNS: ${mark(full.product.length / newConns <= 6)})`);
     console.log(`    by request (count, method, resource type), whole run:\n${table(full.product, '      ')}`);
     if (tailLog.length) console.log(`    of which after the status showed everything:\n${table(tailLog, '      ')}`);
-    bench.figure('idle sweep pass ARM requests per forward', `${(sweepLog.length / FORWARDS).toFixed(2)}   (${sweepLog.length} requests, ${sweepWrites.length} writes; POST /admin/functions/connectionsSweep -> ${sweepResp.status})`);
+    bench.figure('idle sweep pass ARM requests per forward', `${(sweepLog.length / FORWARDS).toFixed(2)}   (${sweepLog.length} requests, ${sweepWrites.length} writes)`);
     console.log(`  connection lists: ${listCounts.reduce((a, b) => a + b, 0)} over ${listsByPls.size}/${FORWARDS} forwards (max ${Math.max(0, ...listCounts)} for one forward)   (target one list per forward and nothing else, 0 writes: ${mark(listsByPls.size === FORWARDS && listCounts.every((n) => n === 1) && sweepLog.length === FORWARDS && sweepWrites.length === 0)})`);
     if (sweepLog.length) console.log(`  by request:\n${table(sweepLog, '      ')}`);
     const unmeasured = [...(failures.length ? [`${failures.length} endpoint creation(s) failed`] : []), ...(notApproved.length ? [`${notApproved.length} endpoint(s) not shown decided within ${TIMEOUT_MS} ms`] : [])];
