@@ -86,7 +86,8 @@ async function phase(name: FigureLabel<'emulator'>, requestsBefore: () => number
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const reqs = requestsBefore() - startReq;
   if (ops === 0) throw new Error(`${name}: no operation completed in ${SECONDS} s`);
-  bench.figure(name, `${(ops / secs).toFixed(0)} ops/s, ${(reqs / secs).toFixed(0)} ARM requests/s  (${ops} ops, ${reqs} requests, ${secs.toFixed(1)} s, concurrency ${CONCURRENCY})`);
+  const rate = (n: number) => (n / secs).toFixed(n / secs < 10 ? 1 : 0);
+  bench.figure(name, `${rate(ops)} ops/s, ${rate(reqs)} ARM requests/s  (${ops} ops, ${reqs} requests, ${secs.toFixed(1)} s, concurrency ${CONCURRENCY})`);
 }
 
 async function main(): Promise<void> {
