@@ -1,3 +1,5 @@
+import { benchArea } from '../figures';
+import { invokeAndWait } from '../invoke';
 import { requestLog, settleRequests, type LoggedRequest } from '../request-log';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,13 +15,16 @@ import { eventually, ROOT, startStack } from '../../test/integration/helpers/sta
  * forward gets the A record, 'written'; the others in the same VNet show 'conflict' by design: one
  * name holds one IP), the time to each forward's record write, the ARM requests per new connection
  * (from the emulator's request log, the consumers' own endpoint creations set apart), and the
- * requests of one idle sweep pass. Prints figures beside their targets; asserts nothing.
+ * requests of one idle sweep pass. Sizes: bench/areas.ts (PLF_BENCH_SMOKE=1: 2 forwards x 2
+ * endpoints). Prints figures beside their targets; asserts nothing; exits 1 when it could not
+ * measure (an endpoint creation failed, or not every endpoint was shown decided in time).
  */
-const FORWARDS = Number(process.env.PLF_BENCH_CONN_FORWARDS ?? 10);
-const PER_FORWARD = Number(process.env.PLF_BENCH_CONN_ENDPOINTS ?? 10);
-const CONCURRENCY = Number(process.env.PLF_BENCH_CONN_CONCURRENCY ?? 10);
+const bench = benchArea('connections');
+const FORWARDS = bench.sizes.forwards;
+const PER_FORWARD = bench.sizes.endpointsPerForward;
+const CONCURRENCY = bench.sizes.concurrency;
 const POLL_MS = 50;
-const TIMEOUT_MS = Number(process.env.PLF_BENCH_CONN_TIMEOUT_MS ?? 180_000);
+const TIMEOUT_MS = bench.sizes.timeoutMs;
 const ENDPOINTS = FORWARDS * PER_FORWARD;
 
 type Entry = LoggedRequest;
@@ -227,8 +232,9 @@ async function main(): Promise<void> {
 
     // 3. One idle sweep pass.
     await s.emu.control('DELETE', '/requests');
-    progress('idle sweep pass: POST /admin/functions/connectionsSweep, waiting for its requests to stop');
-    const sweepResp = await s.api('POST', '/admin/functions/connectionsSweep', {});
+    progress('idle sweep pass: POST /admin/functions/connectionsSweep, waiting for it to finish and its requests to stop');
+    // The sweep starts or signals each forward's connections flow; the flows make the requests.
+    await invokeAndWait(s, 'connectionsSweep');
     const sweepLog = await settleRequests(s, 1500, 10_000, 1);
     const sweepWrites = sweepLog.filter(isWrite);
     if (process.env.PLF_BENCH_CONN_DUMP) fs.writeFileSync(process.env.PLF_BENCH_CONN_DUMP, JSON.stringify({ createdAt: Object.fromEntries(createdAt), decidedAt: Object.fromEntries(decidedAt), doneCount: doneLog.length, runLog, sweepLog }, null, 1));
@@ -244,27 +250,34 @@ async function main(): Promise<void> {
     const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
     const per = (c: ReturnType<typeof count>) => `${(c.product.length / newConns).toFixed(2)} per new connection (${(c.reads / newConns).toFixed(2)} reads, ${(c.writes / newConns).toFixed(2)} writes)`;
     console.log(`connections bench: devhost (tables on Azurite) + emulator with zero LRO delay, linger 30 s, Node ${process.version}, ${os.cpus().length} CPUs`);
-    console.log(`${FORWARDS} forwards (2 nodes each) -> all Ready   ${forwardsMs} ms`);
+    bench.figure('forwards (2 nodes each) -> all Ready', `${FORWARDS} forwards in ${forwardsMs} ms`);
     console.log(`${ENDPOINTS} private endpoints from the allowed spoke (${PER_FORWARD} per forward, ${CONCURRENCY} at a time): all created and shown decided after ${runMs} ms`);
     if (failures.length) console.log(`  endpoint creations that failed: ${failures.length}\n    ${failures.join('\n    ')}`);
-    console.log(`  created -> shown Approved + DNS decided in GET /api/forwards (${latencies.length}/${ENDPOINTS}; written ${dnsStates.written}, conflict ${dnsStates.conflict}):`);
-    console.log(`    ${dist(latencies)}   (target p99 < 1000 ms: ${mark(quantile(latencies, 0.99) < 1000)})`);
+    bench.figure('created -> shown Approved + DNS decided', `${dist(latencies)}   (target p99 < 1000 ms: ${mark(quantile(latencies, 0.99) < 1000)})`);
+    console.log(`    in GET /api/forwards: ${latencies.length}/${ENDPOINTS}; written ${dnsStates.written}, conflict ${dnsStates.conflict}`);
     console.log(`    (observed by polling the ${FORWARDS} forwards every ${POLL_MS} ms; one polling round took ${dist(rounds.slice().sort((a, b) => a - b))})`);
-    console.log(`  created -> approval PUT sent to ARM (${approveLat.length}/${ENDPOINTS}, from the request log): ${dist(approveLat)}`);
+    bench.figure('created -> approval PUT sent to ARM', `${dist(approveLat)}   (${approveLat.length}/${ENDPOINTS}, from the request log)`);
     console.log(`  approval PUT -> shown in the API: ${dist(showLag)}`);
-    console.log(`  created -> A record shown written, per forward (${recordLat.length}/${FORWARDS}): p50 ${ms(quantile(recordLat, 0.5))}   max ${ms(recordLat[recordLat.length - 1] ?? NaN)};  A record PUT sent (${recordPut.size}/${FORWARDS}): p50 ${ms(quantile(recordPutLat, 0.5))}   max ${ms(recordPutLat[recordPutLat.length - 1] ?? NaN)}`);
+    bench.figure('created -> A record PUT sent, per forward', `p50 ${ms(quantile(recordPutLat, 0.5))}   max ${ms(recordPutLat[recordPutLat.length - 1] ?? NaN)}   (${recordPut.size}/${FORWARDS})`);
+    console.log(`  created -> A record shown written, per forward (${recordLat.length}/${FORWARDS}): p50 ${ms(quantile(recordLat, 0.5))}   max ${ms(recordLat[recordLat.length - 1] ?? NaN)}`);
     console.log(`    record holder is the forward's first endpoint (pe-bench-<i>-0, created in the first wave): ${recordNotFirst.length ? `no for ${recordNotFirst.join('; ')}` : 'yes, all'}`);
     if (notApproved.length) console.log(`  NOT shown Approved + DNS decided (${notApproved.length}):\n    ${notApproved.slice(0, 20).join('\n    ')}${notApproved.length > 20 ? `\n    ... ${notApproved.length - 20} more` : ''}`);
     if (recordCheck.length) console.log(`  A records not matching the status (${recordCheck.length}): ${recordCheck.join('; ')}`);
     else console.log(`  A records svc-0..svc-${FORWARDS - 1} in internal.net hold the IP the status shows as written: yes`);
     console.log(`  ARM requests by the product (the consumers' ${full.consumer} endpoint creations not counted):`);
     console.log(`    until the status showed everything: ${atDone.product.length} (${atDone.reads} reads, ${atDone.writes} writes/actions/deletes; ${atDone.dns} private DNS) = ${per(atDone)}`);
-    console.log(`    until ARM went quiet (+${ms(quietMs)}, ${tailLog.length} more, ${tailLog.filter(isWrite).length} of them writes): ${full.product.length} (${full.reads} reads, ${full.writes} writes/actions/deletes; ${full.dns} private DNS) = ${per(full)}   (target <= 6 including DNS: ${mark(full.product.length / newConns <= 6)})`);
+    console.log(`    until ARM went quiet (+${ms(quietMs)}, ${tailLog.length} more, ${tailLog.filter(isWrite).length} of them writes): ${full.product.length} (${full.reads} reads, ${full.writes} writes/actions/deletes; ${full.dns} private DNS) = ${per(full)}`);
+    bench.figure('ARM requests per new connection', `${per(full)}, until ARM went quiet   (target <= 6 including DNS: ${mark(full.product.length / newConns <= 6)})`);
     console.log(`    by request (count, method, resource type), whole run:\n${table(full.product, '      ')}`);
     if (tailLog.length) console.log(`    of which after the status showed everything:\n${table(tailLog, '      ')}`);
-    console.log(`idle sweep pass (POST /admin/functions/connectionsSweep -> ${sweepResp.status}): ${sweepLog.length} ARM requests, ${(sweepLog.length / FORWARDS).toFixed(2)} per forward, ${sweepWrites.length} writes`);
+    bench.figure('idle sweep pass ARM requests per forward', `${(sweepLog.length / FORWARDS).toFixed(2)}   (${sweepLog.length} requests, ${sweepWrites.length} writes)`);
     console.log(`  connection lists: ${listCounts.reduce((a, b) => a + b, 0)} over ${listsByPls.size}/${FORWARDS} forwards (max ${Math.max(0, ...listCounts)} for one forward)   (target one list per forward and nothing else, 0 writes: ${mark(listsByPls.size === FORWARDS && listCounts.every((n) => n === 1) && sweepLog.length === FORWARDS && sweepWrites.length === 0)})`);
     if (sweepLog.length) console.log(`  by request:\n${table(sweepLog, '      ')}`);
+    const unmeasured = [...(failures.length ? [`${failures.length} endpoint creation(s) failed`] : []), ...(notApproved.length ? [`${notApproved.length} endpoint(s) not shown decided within ${TIMEOUT_MS} ms`] : [])];
+    if (unmeasured.length) {
+      console.error(`bench/connections could not measure every endpoint: ${unmeasured.join('; ')}`);
+      process.exitCode = 1;
+    }
   } finally {
     await s.stop();
   }

@@ -1,3 +1,4 @@
+import { benchArea } from '../figures';
 import { progress } from '../progress';
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -9,13 +10,15 @@ import { buildTopology, connectMany, FORWARDER_IP, netnsUnavailableReason, sleep
  *   - iperf3 client -> target routed directly (no NAT), through the forwarder's nftables DNAT,
  *     and through a userspace proxy (socat) on the forwarder;
  *   - new TCP connections per second, direct vs through the forwarder.
- * Interleaved rounds, medians (PLF_BENCH_SECONDS, PLF_BENCH_CONNECTIONS, PLF_BENCH_ROUNDS).
- * Prints figures and ratios (the bar: forwarder >= 0.95x direct throughput). Needs root,
- * iproute2, nftables, iperf3 and socat; says what is missing otherwise.
+ * Interleaved rounds, medians (sizes: bench/areas.ts; smoke: 1 round of 1 s runs and 200
+ * connections). Prints figures and ratios (the bar: forwarder >= 0.95x direct throughput). Needs
+ * root, iproute2, nftables, iperf3 and socat: without them it says what is missing and is skipped,
+ * except with PLF_REQUIRE_NETNS=1 (CI), where it fails (the same rule as test/dataplane's netns tests).
  */
-const SECONDS = Number(process.env.PLF_BENCH_SECONDS ?? 3);
-const CONNECTIONS = Number(process.env.PLF_BENCH_CONNECTIONS ?? 2000);
-const ROUNDS = Number(process.env.PLF_BENCH_ROUNDS ?? 3);
+const bench = benchArea('dataplane');
+const SECONDS = bench.sizes.seconds;
+const CONNECTIONS = bench.sizes.connections;
+const ROUNDS = bench.sizes.rounds;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -38,10 +41,7 @@ const gbit = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
 async function main(): Promise<void> {
   const reason = netnsUnavailableReason();
   const missing = ['iperf3', 'socat'].filter((c) => spawnSync(c, ['-h']).error);
-  if (reason || missing.length) {
-    console.log(`dataplane bench skipped: ${reason ?? `missing ${missing.join(', ')} (apt-get install ${missing.join(' ')})`}`);
-    return;
-  }
+  if (reason || missing.length) return bench.cannotRun(reason ?? `missing ${missing.join(', ')} (apt-get install ${missing.join(' ')})`);
   const topo = buildTopology();
   try {
     const scripts = writeScripts(topo.dir);
@@ -96,14 +96,14 @@ async function main(): Promise<void> {
 
     rounds.end();
     console.log(`data plane bench: ${ROUNDS} interleaved rounds of ${SECONDS} s single-stream iperf3 runs and ${CONNECTIONS} new connections (16 at a time), medians; veth pairs in network namespaces on ${os.cpus().length} CPUs`);
-    console.log(`throughput direct (routed)           ${gbit(direct)}   [${list(samples.direct, gbit)}]`);
-    console.log(`throughput via forwarder (nft DNAT)  ${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct   [${list(samples.forwarded, gbit)}]   (bar: >= 0.95x)`);
-    console.log(`throughput routed + conntrack only   ${gbit(tracked)}   ${(tracked / direct).toFixed(2)}x direct   [${list(samples.conntrack, gbit)}]   (the floor of any stateful NAT; forwarder vs this: ${(forwarded / tracked).toFixed(2)}x)`);
-    console.log(`throughput via socat on forwarder    ${gbit(proxied)}   ${(proxied / direct).toFixed(2)}x direct   [${list(samples.socat, gbit)}]`);
+    bench.figure('throughput direct (routed)', `${gbit(direct)}   [${list(samples.direct, gbit)}]`);
+    bench.figure('throughput via forwarder (nft DNAT)', `${gbit(forwarded)}   ${(forwarded / direct).toFixed(2)}x direct   [${list(samples.forwarded, gbit)}]   (bar: >= 0.95x)`);
+    bench.figure('throughput routed + conntrack only', `${gbit(tracked)}   ${(tracked / direct).toFixed(2)}x direct   [${list(samples.conntrack, gbit)}]   (the floor of any stateful NAT; forwarder vs this: ${(forwarded / tracked).toFixed(2)}x)`);
+    bench.figure('throughput via socat on forwarder', `${gbit(proxied)}   ${(proxied / direct).toFixed(2)}x direct   [${list(samples.socat, gbit)}]`);
     const paired = median(samples.forwarded.map((f, i) => f / samples.direct[i]));
-    console.log(`throughput forwarder/direct, paired per round (same minute): median ${paired.toFixed(2)}x   [${list(samples.forwarded.map((f, i) => f / samples.direct[i]), (r) => r.toFixed(2))}]`);
-    console.log(`new connections/s direct             ${directRate.toFixed(0)}   [${list(samples.directRate, (r) => r.toFixed(0))}]`);
-    console.log(`new connections/s via forwarder      ${forwardedRate.toFixed(0)}   ${(forwardedRate / directRate).toFixed(2)}x direct   [${list(samples.forwardedRate, (r) => r.toFixed(0))}]`);
+    bench.figure('throughput forwarder/direct, paired per round', `median ${paired.toFixed(2)}x   [${list(samples.forwarded.map((f, i) => f / samples.direct[i]), (r) => r.toFixed(2))}]   (same minute)`);
+    bench.figure('new connections/s direct', `${directRate.toFixed(0)}   [${list(samples.directRate, (r) => r.toFixed(0))}]`);
+    bench.figure('new connections/s via forwarder', `${forwardedRate.toFixed(0)}   ${(forwardedRate / directRate).toFixed(2)}x direct   [${list(samples.forwardedRate, (r) => r.toFixed(0))}]`);
   } finally {
     topo.destroy();
   }

@@ -1,3 +1,5 @@
+import { benchArea } from '../figures';
+import type { FigureLabel } from '../areas';
 import * as path from 'node:path';
 import { startDevhost } from '../../tools/devhost/index';
 import { createLogger } from '../../tools/devhost/log';
@@ -5,14 +7,15 @@ import { createLogger } from '../../tools/devhost/log';
 /**
  * devhost's own overhead: HTTP trigger round trips and Event Grid deliveries through real HTTP on
  * 127.0.0.1 with the fixture app (test/fixtures/devhost-app, compiled by npm run build). Prints
- * requests/s and p50/p99 latency; env PLF_BENCH_REQUESTS (default 5000), PLF_BENCH_CONCURRENCY
- * (default 32).
+ * requests/s and p50/p99 latency; sizes: bench/areas.ts (requests 5000, smoke 200; concurrency 32,
+ * smoke 8). Exits 1 when a request is answered wrongly.
  */
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const REQUESTS = Number(process.env.PLF_BENCH_REQUESTS ?? 5000);
-const CONCURRENCY = Number(process.env.PLF_BENCH_CONCURRENCY ?? 32);
+const bench = benchArea('devhost');
+const REQUESTS = bench.sizes.requests;
+const CONCURRENCY = bench.sizes.concurrency;
 
-async function measure(label: string, count: number, once: (i: number) => Promise<void>): Promise<void> {
+async function measure(label: FigureLabel<'devhost'>, count: number, once: (i: number) => Promise<void>): Promise<void> {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
@@ -29,7 +32,7 @@ async function measure(label: string, count: number, once: (i: number) => Promis
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
-  process.stdout.write(`${label}: ${count} in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)}/s, p50 ${pct(50)} ms, p99 ${pct(99)} ms (concurrency ${CONCURRENCY})\n`);
+  bench.figure(label, `${count} in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)}/s, p50 ${pct(50)} ms, p99 ${pct(99)} ms (concurrency ${CONCURRENCY})`);
 }
 
 async function main(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { FigureLabel } from '../areas';
+import { benchArea } from '../figures';
 import { waiting } from '../progress';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,14 +15,15 @@ import { startEmulator } from '../../tools/emulator/server';
  *   - PUT of a load balancer as a long-running operation (initial PUT, status poll, final GET)
  *   - PUT of a 3-instance scale set (NICs from the subnet, LB pool membership) then its DELETE,
  *     both long-running, through @azure/arm-compute
- * Each phase runs for PLF_BENCH_SECONDS (default 3) with PLF_BENCH_CONCURRENCY (default 8)
- * callers, and prints operations/s and ARM requests/s (from the emulator's request log).
+ * Each phase runs for a number of seconds with a number of callers (bench/areas.ts: 3 s and 8,
+ * smoke 1 s and 2), and prints operations/s and ARM requests/s (from the emulator's request log).
  * Each caller is its own principal (bearer token): the emulator throttles like ARM, a token bucket
  * per principal and subscription (reads 250 burst, 25/s), so the GET phase measures at most
  * CONCURRENCY buckets once their bursts are spent; the SDK waits out the 429s' Retry-After.
  */
-const SECONDS = Number(process.env.PLF_BENCH_SECONDS ?? 3);
-const CONCURRENCY = Number(process.env.PLF_BENCH_CONCURRENCY ?? 8);
+const bench = benchArea('emulator');
+const SECONDS = bench.sizes.seconds;
+const CONCURRENCY = bench.sizes.concurrency;
 const SUB = '00000000-0000-0000-0000-00000000a001';
 const RG = 'rg-hub';
 const SHARED = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/shared`;
@@ -67,7 +70,7 @@ function vmss(): VirtualMachineScaleSet {
   };
 }
 
-async function phase(name: string, requestsBefore: () => number, op: (worker: number, i: number) => Promise<unknown>): Promise<void> {
+async function phase(name: FigureLabel<'emulator'>, requestsBefore: () => number, op: (worker: number, i: number) => Promise<unknown>): Promise<void> {
   const until = Date.now() + SECONDS * 1000;
   const startReq = requestsBefore();
   const t0 = process.hrtime.bigint();
@@ -82,7 +85,9 @@ async function phase(name: string, requestsBefore: () => number, op: (worker: nu
   ));
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const reqs = requestsBefore() - startReq;
-  console.log(`${name.padEnd(34)} ${(ops / secs).toFixed(0).padStart(6)} ops/s  ${(reqs / secs).toFixed(0).padStart(6)} ARM requests/s  (${ops} ops, ${reqs} requests, ${secs.toFixed(1)} s, concurrency ${CONCURRENCY})`);
+  if (ops === 0) throw new Error(`${name}: no operation completed in ${SECONDS} s`);
+  const rate = (n: number) => (n / secs).toFixed(n / secs < 10 ? 1 : 0);
+  bench.figure(name, `${rate(ops)} ops/s, ${rate(reqs)} ARM requests/s  (${ops} ops, ${reqs} requests, ${secs.toFixed(1)} s, concurrency ${CONCURRENCY})`);
 }
 
 async function main(): Promise<void> {
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
       await computes[w].virtualMachineScaleSets.delete(RG, `vmss-bench-${w}`);
     });
     const mem = process.memoryUsage();
-    console.log(`rss ${(mem.rss / 1048576).toFixed(0)} MiB, heap used ${(mem.heapUsed / 1048576).toFixed(0)} MiB (bench + emulator in one process)`);
+    bench.figure('memory (bench + emulator in one process)', `rss ${(mem.rss / 1048576).toFixed(0)} MiB, heap used ${(mem.heapUsed / 1048576).toFixed(0)} MiB`);
   } finally {
     await emu.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { benchArea } from '../figures';
 import { progress } from '../progress';
 import * as path from 'node:path';
 import { startAzurite } from '../../tools/devhost/durable/azurite';
@@ -5,12 +6,14 @@ import { startDevhost } from '../../tools/devhost/index';
 import { createLogger } from '../../tools/devhost/log';
 
 /**
- * Durable engine throughput: PLF_BENCH_ORCHESTRATIONS (default 1000) orchestrations of three
+ * Durable engine throughput: N orchestrations (bench/areas.ts: 1000, smoke 20) of three
  * activities each (`Sequence` of the fixture app), started through the management API 50 at a
  * time, with the in-memory store and with Azure Tables on Azurite. Prints orchestrations/s and
- * p50/p99 start-to-complete latency (created -> completed, the engine's own timestamps).
+ * p50/p99 start-to-complete latency (created -> completed, the engine's own timestamps). Exits 1
+ * when an orchestration does not complete (the figure would not be of what it names).
  */
-const COUNT = Number(process.env.PLF_BENCH_ORCHESTRATIONS ?? 1000);
+const bench = benchArea('engine');
+const COUNT = bench.sizes.orchestrations;
 const WAVE = 50;
 const appDir = path.resolve(__dirname, '../../../test/fixtures/app');
 
@@ -44,10 +47,15 @@ async function runOnce(store: 'memory' | 'tables', connection?: string): Promise
     const latencies = done.map((d) => Date.parse(d!.lastUpdatedTime) - Date.parse(d!.createdTime)).sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
     const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
-    console.log(
-      `${store.padEnd(7)} ${COUNT} orchestrations x 3 activities: ${(COUNT / elapsed).toFixed(0)} orchestrations/s ` +
+    bench.figure(
+      store === 'memory' ? 'in-memory store' : 'Azure Tables store (Azurite)',
+      `${COUNT} orchestrations x 3 activities: ${(COUNT / elapsed).toFixed(0)} orchestrations/s ` +
         `(${elapsed.toFixed(1)} s), start-to-complete p50 ${pct(50)} ms, p99 ${pct(99)} ms, failed ${failed}, rss ${rss} MiB`,
     );
+    if (failed) {
+      console.error(`bench/engine: ${failed} of ${COUNT} orchestrations did not complete (${store} store)`);
+      process.exitCode = 1;
+    }
   } finally {
     await host.stop();
   }

@@ -1,3 +1,4 @@
+import { benchArea } from '../figures';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,21 +15,25 @@ import { loadTopology, type Topology } from '../../tools/emulator/topology/topol
 /**
  * The health watch at scale (devhost + Azurite + the emulator, real SDK clients). Its own
  * topology: the hub VNet 10.0.0.0/16 with the forwards' subnet 10.0.16.0/20 (the default /26
- * holds about 19 forwards). N forwards (PLF_BENCH_HEALTH_FORWARDS, default 1000) of 1 node each
+ * holds about 19 forwards). N forwards (bench/areas.ts: 1000, smoke 5) of 1 node each
  * are seeded straight through ARM — the product's own ensure() of LB, scale set and PLS, no
  * orchestration — and registered in the registry with their status (resources, nodes), as a
- * converged reconcile would leave them. Then, with the emulator's metric grain at 5 s (points
- * published 10 s after their grain closes; PLF_HEALTH_METRIC_DELAY_SECONDS set to match) and sweeps
- * invoked through devhost's admin endpoint, it measures:
+ * converged reconcile would leave them. Then, with the emulator's metric grain at 5 s (smoke: 2 s;
+ * points published 10 s after their grain closes, smoke 1 s; PLF_HEALTH_METRIC_DELAY_SECONDS set to
+ * match) and sweeps invoked through devhost's admin endpoint one grain apart, it measures:
  *  - metrics batch calls per sweep (target <= 20 for DipAvailability + <= 20 for PLSNatPortsUsage),
  *  - ARM (non-metrics) requests per sweep when all are healthy (target 0), from the emulator's log,
  *  - sweep wall time (first sweep: writes every health section; steady: writes nothing),
  *  - from one node broken (hung) to healthy again, in sweeps and seconds.
- * Prints figures; asserts nothing.
+ * Prints figures; asserts nothing; exits 1 when the broken node was not healed within 40 sweeps.
+ * Most of its wall time is waiting on real metric grains (first point published, then one grain
+ * between sweeps).
  */
-const N = Number(process.env.PLF_BENCH_HEALTH_FORWARDS ?? 1000);
+const bench = benchArea('health');
+const N = bench.sizes.forwards;
 const CONCURRENCY = 20;
-const GRAIN_S = 5;
+const GRAIN_S = bench.sizes.grainSeconds;
+const DELAY_S = bench.sizes.publicationDelaySeconds;
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 type Entry = { method: string; path: string; resourceType?: string };
 
@@ -54,7 +59,7 @@ async function pool<T>(items: T[], n: number, work: (x: T, i: number) => Promise
 }
 
 async function main(): Promise<void> {
-  const s: Stack = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_POLL_INTERVAL_MS: '500', PLF_CONNECTIONS_SCHEDULE: '0 0 0 1 1 *', PLF_RECONCILE_SCHEDULE: '0 0 0 1 1 *' }, { topology: topology() }, { grainSeconds: GRAIN_S });
+  const s: Stack = await startStack({ PLF_HEALTH_SCHEDULE: '0 0 0 1 1 *', PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_WINDOW_SECONDS: '120', PLF_POLL_INTERVAL_MS: '500', PLF_CONNECTIONS_SCHEDULE: '0 0 0 1 1 *', PLF_RECONCILE_SCHEDULE: '0 0 0 1 1 *' }, { topology: topology() }, { grainSeconds: GRAIN_S, publicationDelaySeconds: DELAY_S });
   try {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-bench-health-'));
     const caFile = path.join(dir, 'ca.pem');
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
     };
     const first = await sweep();
     progress(`first sweep: ${first.line.replace(/^.*health sweep: /, '')}`);
-    await new Promise((r) => setTimeout(r, 5000));
+    await new Promise((r) => setTimeout(r, GRAIN_S * 1000));
     const steady = await sweep();
 
     // One node broken (hung: a single-node forward is recycled only on node-level evidence).
@@ -109,7 +114,7 @@ async function main(): Promise<void> {
     let sweeps = 0;
     let healed = false;
     while (!healed && sweeps < 40) {
-      await new Promise((r) => setTimeout(r, 5000));
+      await new Promise((r) => setTimeout(r, GRAIN_S * 1000));
       await sweep();
       sweeps++;
       const r = await s.api<{ status: { nodes: { health: string }[]; conditions: { type: string; status: string }[] } }>('GET', '/api/forwards/h0');
@@ -118,15 +123,19 @@ async function main(): Promise<void> {
     }
     const healMs = Date.now() - brokeAt;
 
-    console.log(`\nhealth watch, ${N} forwards x 1 node (metric grain ${GRAIN_S} s, points published two grains after their grain closes; sweeps invoked through devhost's admin endpoint)`);
-    console.log(`  seeding through ARM + registry:            ${Math.round(seedMs / 1000)} s (not the product's provisioning path)`);
-    console.log(`  metrics batch calls per sweep:             ${steady.metrics}   (target <= 40: <= 20 DipAvailability + <= 20 PLSNatPortsUsage; ${Math.ceil(N / 50)} + ${Math.ceil(N / 50)} at 50 ids per call)`);
+    console.log(`\nhealth watch, ${N} forwards x 1 node (metric grain ${GRAIN_S} s, points published ${DELAY_S} s after their grain closes; sweeps invoked through devhost's admin endpoint)`);
+    console.log(`  seeding through ARM + registry: ${Math.round(seedMs / 1000)} s (not the product's provisioning path)`);
+    bench.figure('metrics batch calls per sweep', `${steady.metrics}   (target <= 40: <= 20 DipAvailability + <= 20 PLSNatPortsUsage; ${Math.ceil(N / 50)} + ${Math.ceil(N / 50)} at 50 ids per call for ${N} forwards)`);
     const armOf = (line: string) => Number(/(\d+) ARM read\(s\)/.exec(line)?.[1] ?? NaN);
-    console.log(`  ARM reads made by a healthy sweep:         first ${armOf(first.line)}, steady ${armOf(steady.line)}   (target 0; the sweep's own count)`);
-    console.log(`  all non-metrics ARM requests meanwhile:    first ${first.arm}, steady ${steady.arm}   (the emulator's log; the reconcile sweep is off here: the seeded forwards get no reconcile loops)`);
-    console.log(`  sweep wall time:                           first ${first.ms} ms (writes ${N} health sections), steady ${steady.ms} ms`);
-    console.log(`  node broken (hung) -> healthy again:       ${healed ? `${sweeps} sweeps, ${Math.round(healMs / 1000)} s (sweeps 5 s apart, grace 0, 2 samples)` : `not within ${sweeps} sweeps`}`);
+    bench.figure('ARM reads made by a healthy sweep', `first ${armOf(first.line)}, steady ${armOf(steady.line)}   (target 0; the sweep's own count)`);
+    bench.figure('non-metrics ARM requests per sweep', `first ${first.arm}, steady ${steady.arm}   (the emulator's log; the reconcile sweep is off here: the seeded forwards get no reconcile loops)`);
+    bench.figure('sweep wall time', `first ${first.ms} ms (writes ${N} health sections), steady ${steady.ms} ms`);
+    bench.figure('node broken (hung) -> healthy again', healed ? `${sweeps} sweeps, ${Math.round(healMs / 1000)} s (sweeps ${GRAIN_S} s apart, grace 0, 2 samples)` : `not within ${sweeps} sweeps`);
     console.log(`  sweep log: ${steady.line.replace(/^.*health sweep: /, '')}`);
+    if (!healed) {
+      console.error(`bench/health could not measure the heal: the broken node was not healthy again within ${sweeps} sweeps`);
+      process.exitCode = 1;
+    }
   } finally {
     await s.stop();
   }

@@ -1,3 +1,4 @@
+import { benchArea } from '../figures';
 import { progress } from '../progress';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,9 +9,11 @@ import { eventually, ROOT, startStack, type Stack } from '../../test/integration
  * Forward lifecycle through the HTTP API on devhost + Azurite + the emulator (zero LRO delay):
  * ARM reads and writes per create, per no-op reconcile pass and per delete (from the emulator's
  * request log), time to Ready for one forward, and time until 50 forwards created at once are
- * all Ready. Prints figures; asserts nothing.
+ * all Ready (sizes: bench/areas.ts, PLF_BENCH_SMOKE=1 for the smoke size). Prints figures;
+ * asserts nothing; exits 1 when a forward does not get Ready (then nothing was measured).
  */
-const MANY = Number(process.env.PLF_BENCH_FORWARDS ?? 50);
+const bench = benchArea('lifecycle');
+const MANY = bench.sizes.forwards;
 const BIG_SUBNET = `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/virtualNetworks/vnet-bench/subnets/forwards`;
 type Entry = { method: string; kind: string };
 
@@ -20,7 +23,7 @@ async function counts(s: Stack): Promise<{ reads: number; writes: number; delete
   return { reads: log.filter((e) => e.kind === 'read').length, writes: log.filter((e) => e.kind === 'write' || e.kind === 'action').length, deletes: log.filter((e) => e.kind === 'delete').length, total: log.length };
 }
 
-const fmt = (c: { reads: number; writes: number; deletes: number }) => `${c.reads} reads, ${c.writes} writes/actions, ${c.deletes} deletes`;
+const fmt = (c: { reads: number; writes: number; deletes: number }) => `ARM ${c.reads} reads, ${c.writes} writes/actions, ${c.deletes} deletes`;
 
 async function main(): Promise<void> {
   const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown>;
@@ -65,10 +68,10 @@ async function main(): Promise<void> {
     const many = await counts(s);
 
     console.log(`lifecycle bench: devhost (tables on Azurite) + emulator with zero LRO delay, poll interval 50 ms, Node ${process.version}`);
-    console.log(`create one forward (2 nodes) -> Ready   ${createMs} ms   ARM: ${fmt(create)}`);
-    console.log(`no-op reconcile pass (identical PUT)     ARM: ${fmt(noop)}`);
-    console.log(`delete                                  ARM: ${fmt(del)}`);
-    console.log(`${MANY} forwards (1 node each) at once -> all Ready   ${manyMs} ms   ARM: ${many.total} requests (${(many.total / MANY).toFixed(1)} per forward)`);
+    bench.figure('create one forward (2 nodes) -> Ready', `${createMs} ms, ${fmt(create)}`);
+    bench.figure('no-op reconcile pass (identical PUT)', fmt(noop));
+    bench.figure('delete', fmt(del));
+    bench.figure('forwards (1 node each) at once -> all Ready', `${MANY} forwards in ${manyMs} ms, ARM ${many.total} requests (${(many.total / MANY).toFixed(1)} per forward)`);
   } finally {
     await s.stop();
   }

@@ -1,4 +1,6 @@
-import { settleRequests, type LoggedRequest } from '../request-log';
+import { benchArea } from '../figures';
+import { invokeAndWait } from '../invoke';
+import { requestLog, settleRequests, type LoggedRequest } from '../request-log';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IDS } from '../../test/emulator/helpers/emulator';
@@ -10,10 +12,12 @@ import { eventually, ROOT, startStack, type Stack } from '../../test/integration
  * other, for a one-port and a three-port forward. Prints per run the ARM requests (from the
  * emulator's request log, by method and resource type) and the wall time from POST .../probes/run
  * to the result readable at its Location; then the ARM requests of a probes timer tick with the
- * cleanup sweep due and of an idle one.
- * Asserts nothing.
+ * cleanup sweep due and of an idle one. Sizes: bench/areas.ts (runs: 10, smoke 2).
+ * Asserts nothing; exits 1 when a run does not finish (nothing measured).
  */
-const RUNS = Number(process.env.PLF_BENCH_PROBE_RUNS ?? 10);
+const bench = benchArea('probes');
+const RUNS = bench.sizes.runs;
+const SWEEP_S = 10;
 type Entry = LoggedRequest;
 const plsId = (forward: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${forward}-pls`;
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
@@ -31,7 +35,7 @@ function table(entries: Entry[], runs: number): string {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 
-async function runMany(s: Stack, forward: string, ports: number): Promise<void> {
+async function runMany(s: Stack, forward: string, label: '1 port' | '3 ports'): Promise<void> {
   await s.emu.control('DELETE', '/requests');
   const times: number[] = [];
   const outcomes = new Map<string, number>();
@@ -48,21 +52,23 @@ async function runMany(s: Stack, forward: string, ports: number): Promise<void> 
   }
   const log = (await settleRequests(s, 1000, 10_000)).filter((e) => /ContainerInstance|virtualNetworks/i.test(e.path));
   times.sort((a, b) => a - b);
-  console.log(`  ${ports} port(s), ${RUNS} runs (${[...outcomes].map(([k, n]) => `${n} ${k}`).join(', ')})`);
-  console.log(`    ARM requests per run: ${(log.length / RUNS).toFixed(2)} (writes ${(log.filter((e) => e.kind !== 'read').length / RUNS).toFixed(2)})`);
+  bench.figure(`ARM requests per run, ${label}`, `${(log.length / RUNS).toFixed(2)} (writes ${(log.filter((e) => e.kind !== 'read').length / RUNS).toFixed(2)}) over ${RUNS} runs (${[...outcomes].map(([k, n]) => `${n} ${k}`).join(', ')})`);
   console.log(table(log, RUNS));
-  console.log(`    wall time per run (POST -> result at Location): p50 ${quantile(times, 0.5)} ms, p90 ${quantile(times, 0.9)} ms, max ${times[times.length - 1]} ms`);
+  bench.figure(`wall time per run, ${label}`, `p50 ${quantile(times, 0.5)} ms, p90 ${quantile(times, 0.9)} ms, max ${times[times.length - 1]} ms (POST -> result at Location)`);
 }
 
 async function main(): Promise<void> {
   const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { dns: Record<string, unknown> };
-  const s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_SWEEP_SECONDS: '5' });
+  // The probes timer runs only when invoked here (its own schedule would add ticks to the counts).
+  const s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_SWEEP_SECONDS: String(SWEEP_S), PLF_PROBES_SCHEDULE: '0 0 0 1 1 *' });
+  const devhostUp = Date.now();
   try {
-    const forwards: [string, number][] = [
-      ['probe-one', 1],
-      ['probe-three', 3],
+    const forwards: [string, number, '1 port' | '3 ports'][] = [
+      ['probe-one', 1, '1 port'],
+      ['probe-three', 3, '3 ports'],
     ];
-    for (const [name, n] of forwards) {
+    // Both forwards at once (each Ready, then its endpoint approved and named).
+    await Promise.all(forwards.map(async ([name, n]) => {
       const ports = Array.from({ length: n }, (_, i) => ({ port: 8000 + i, targetPort: 8000 }));
       const r = await s.api<{ generation: number }>('PUT', `/api/forwards/${name}`, { ...example, ports, dns: { ...example.dns, recordName: name } });
       if (r.status >= 300) throw new Error(`PUT ${name}: ${r.status}`);
@@ -74,18 +80,19 @@ async function main(): Promise<void> {
         60_000,
       );
       progress(`${name} Ready with an approved endpoint`);
-    }
+    }));
     console.log('probe runs (manual, sequential; emulator: zero LRO delay, containers terminate at once)');
-    for (const [name, n] of forwards) await runMany(s, name, n);
+    for (const [name, , label] of forwards) await runMany(s, name, label);
 
     // Timer ticks with nothing due (every PT15M, runs just happened): the first one is a cleanup
-    // sweep (PLF_PROBE_SWEEP_SECONDS=5 here, and more than 5 s passed), the one right after is idle.
-    for (const what of ['tick with the cleanup sweep due', 'idle tick (sweep not due)']) {
+    // sweep (due PLF_PROBE_SWEEP_SECONDS after devhost started), the one right after is idle.
+    await new Promise((r) => setTimeout(r, Math.max(0, devhostUp + SWEEP_S * 1000 + 500 - Date.now())));
+    for (const what of ['probes timer tick with the cleanup sweep due', 'probes timer idle tick'] as const) {
       await settleRequests(s, 1000, 10_000);
       await s.emu.control('DELETE', '/requests');
-      await s.api('POST', '/admin/functions/probesTimer', {});
-      const tick = await settleRequests(s, 1000, 10_000);
-      console.log(`probes timer, ${what} (2 forwards with probes, 1 probe subscription): ${tick.length} ARM request(s), ${tick.filter((e) => e.kind !== 'read').length} write(s)`);
+      await invokeAndWait(s, 'probesTimer');
+      const tick = await requestLog(s);
+      bench.figure(what, `${tick.length} ARM request(s), ${tick.filter((e) => e.kind !== 'read').length} write(s)   (2 forwards with probes, 1 probe subscription${what.endsWith('idle tick') ? '; sweep not due' : ''})`);
       for (const e of tick) console.log(`    ${e.method} ${e.path}`);
     }
   } finally {
