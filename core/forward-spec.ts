@@ -294,7 +294,11 @@ const dns = closed(
   'must be an object {zoneName, zoneIds, recordName, ttl}',
 )
   .check(always((v, report) => (isRecord(v) && v.zoneName === undefined && v.zoneIds === undefined ? report([], 'needs zoneName or zoneIds (or both): the private DNS zone(s) to write the record in') : undefined)))
-  .meta({ anyOf: [{ required: ['zoneName'] }, { required: ['zoneIds'] }], description: 'the private DNS A record of the forward (recordName.zone -> the frontend IP); needs zoneName or zoneIds' })
+  .meta({
+    anyOf: [{ required: ['zoneName'] }, { required: ['zoneIds'] }],
+    description:
+      "the private DNS A record of each approved connection: recordName in the zone linked to the endpoint's VNet, pointing at that consumer endpoint's NIC IP (not the load balancer's frontend IP in the hub); needs zoneName or zoneIds",
+  })
   .optional();
 
 const probe = closed(
