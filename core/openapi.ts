@@ -9,7 +9,7 @@ import { componentRef, componentSchemas, type ComponentName } from './responses/
  * patterns, bounds, defaults and closed objects are the enforced ones; the response bodies' from
  * the zod schemas the code's types are inferred from (core/responses/*.ts), so an answer the code
  * builds has the documented shape, and the integration tests check every answer they get against
- * this document (test/integration/helpers/openapi-check.ts). OpenAPI 3.1's schema dialect is
+ * this document (test/helpers/openapi-check.ts). OpenAPI 3.1's schema dialect is
  * JSON Schema 2020-12, which is what zod emits.
  */
 export function openApiDocument(version: string): Record<string, unknown> {

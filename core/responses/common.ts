@@ -2,7 +2,7 @@
  * Building blocks of the response schemas (core/responses/*.ts). Response objects are closed
  * (`z.strictObject`: the document says `additionalProperties: false`), so a property the API
  * starts to answer without documenting it fails the integration tests' check of every response
- * against the document (test/integration/helpers/openapi-check.ts). Pure: zod only.
+ * against the document (test/helpers/openapi-check.ts). Pure: zod only.
  */
 import { z } from 'zod';
 
