@@ -70,6 +70,11 @@ export function matchPath(doc: OpenApiDocument, pathname: string): string | unde
   return Object.keys(doc.paths).find((template) => pattern(template).test(rest));
 }
 
+/**
+ * The check of answers against `doc`. Every answer's schema is compiled here, at once: compiling
+ * takes a while (the ForwardSpec patterns), and a test whose emulator runs in its own process
+ * must not have that pause in the middle of what it measures (ARM's token bucket refills meanwhile).
+ */
 export function responseChecker(doc: OpenApiDocument): ResponseChecker {
   const ajv = documentAjv(doc);
   const compiled = new Map<string, ValidateFunction>();
@@ -78,6 +83,12 @@ export function responseChecker(doc: OpenApiDocument): ResponseChecker {
     if (!compiled.has(key)) compiled.set(key, ajv.compile(resolvedRefs(schema as object)));
     return compiled.get(key)!;
   };
+  for (const item of Object.values(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (method === 'parameters') continue;
+      for (const response of Object.values((op as Operation).responses ?? {})) for (const media of Object.values(response.content ?? {})) if (media.schema !== undefined) validator(media.schema);
+    }
+  }
   return (a) => {
     const { pathname } = new URL(a.url, 'http://127.0.0.1');
     const template = matchPath(doc, pathname);
@@ -110,13 +121,20 @@ export function responseChecker(doc: OpenApiDocument): ResponseChecker {
 }
 
 const checkers = new Map<string, Promise<ResponseChecker>>();
+/** Checkers by the document's text: a restarted host serves the same document on a new port. */
+const byDocument = new Map<string, ResponseChecker>();
 
-/** The checker of the document the API at `origin` serves (read once per origin). */
+/**
+ * The checker of the document the API at `origin` serves (read once per origin, compiled once per
+ * document). test/integration/helpers/stack.ts awaits it as soon as devhost listens.
+ */
 export function servedChecker(origin: string): Promise<ResponseChecker> {
   if (!checkers.has(origin)) {
     const loading = fetch(`${origin}/api/openapi.json`).then(async (res) => {
-      if (res.status !== 200) throw new Error(`GET ${origin}/api/openapi.json answered ${res.status}: ${await res.text()}`);
-      return responseChecker((await res.json()) as OpenApiDocument);
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`GET ${origin}/api/openapi.json answered ${res.status}: ${text}`);
+      if (!byDocument.has(text)) byDocument.set(text, responseChecker(JSON.parse(text) as OpenApiDocument));
+      return byDocument.get(text)!;
     });
     loading.catch(() => checkers.delete(origin));
     checkers.set(origin, loading);

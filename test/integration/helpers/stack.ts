@@ -8,7 +8,7 @@ import { localSignIn, mintLocalToken, type MintOptions } from '../../../tools/de
 import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
 import type { EmulatorOptions } from '../../../tools/emulator/server';
-import { checkedFetch } from '../../helpers/openapi-check';
+import { checkedFetch, servedChecker } from '../../helpers/openapi-check';
 import { eventually } from '../../helpers/wait';
 
 /**
@@ -118,6 +118,8 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     if (r.status >= 300) throw new Error(`granting the app ${g.name} failed: ${r.status} ${JSON.stringify(r.body)}`);
   }
   let { child, url } = await spawnDevhost(env, (s) => (log += s));
+  // The check of every answer against the served document, compiled now, not inside a test.
+  await servedChecker(url);
   // The app's Event Grid trigger gets the provider subscription's events, with the filters infra
   // deploys (as `npm start` subscribes it).
   const subscribeEvents = async () => {
