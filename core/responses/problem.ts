@@ -24,4 +24,5 @@ export const problemSchema = z
   .describe('RFC 9457 problem details');
 
 export type ProblemSource = z.infer<typeof problemSourceSchema>;
+export type ProblemItem = z.infer<typeof problemItemSchema>;
 export type ProblemBody = z.infer<typeof problemSchema>;
