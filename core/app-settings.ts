@@ -3,23 +3,12 @@
  * Pure: the caller passes `process.env` (or a test table), nothing here touches I/O.
  * Nothing returned may carry a secret: connection strings are reduced to their endpoints.
  */
+import type { ArmTarget, StorageTarget } from './responses/health';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Where Azure Resource Manager calls go. */
-export interface ArmTarget {
-  /** `emulator` when PLF_ARM_ENDPOINT is set (the local stack), else `azure`. */
-  kind: 'azure' | 'emulator';
-  endpoint: string;
-  /** Path of the CA bundle used to trust the emulator's certificate, if any. */
-  caFile?: string;
-}
-
-/** Which table storage the registry and the durable history use, without credentials. */
-export interface StorageTarget {
-  kind: 'development' | 'connection-string' | 'identity' | 'unset';
-  tableEndpoint?: string;
-  accountName?: string;
-}
+/** Where Azure Resource Manager calls go, and which table storage is used (without credentials): GET /api/health shows both (core/responses/health.ts). */
+export type { ArmTarget, StorageTarget };
 
 export const AZURE_ARM_ENDPOINT = 'https://management.azure.com';
 /** Azurite's well-known development account (public, documented by Microsoft). */

@@ -1,4 +1,5 @@
 import type { ForwardSpec } from './forward-spec';
+import type { ConnectionState, Decision } from './responses/status';
 
 /**
  * The approval policy of a forward's private endpoint connections. Pure: the input is the
@@ -19,8 +20,8 @@ import type { ForwardSpec } from './forward-spec';
  * Azure: a Rejected connection cannot be approved again (the consumer must create a new endpoint),
  * https://learn.microsoft.com/azure/private-link/private-link-service-overview — so it is never tried.
  */
-export type ConnectionState = 'Pending' | 'Approved' | 'Rejected' | 'Disconnected';
-export type Decision = 'approve' | 'keep' | 'reject' | 'leave';
+/** A connection's state on the PLS, and the decision, as the API shows them (core/responses/status.ts). */
+export type { ConnectionState, Decision };
 
 export interface ConnectionFacts {
   /** The connection's name on the private link service. */

@@ -1,4 +1,5 @@
 import { MANAGED_BY } from './names';
+import type { DnsRecordView, DnsState } from './responses/status';
 
 /**
  * Private DNS A records of a forward's approved endpoints. Pure: given the forward's record name
@@ -19,15 +20,8 @@ export const META_FORWARD = 'plfForward';
 export const META_ENDPOINT = 'plfEndpoint';
 export const META_MANAGED_BY = 'managedBy';
 
-export type DnsState = 'written' | 'conflict' | 'noZone' | 'pending' | 'removed';
-
-export interface DnsRecordView {
-  fqdn: string;
-  zoneId: string;
-  ip?: string;
-  state: DnsState;
-  message?: string;
-}
+/** What a connection shows of its record in one zone (core/responses/status.ts). */
+export type { DnsState, DnsRecordView };
 
 export interface ZoneFacts {
   zoneId: string;

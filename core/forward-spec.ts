@@ -4,9 +4,10 @@
  * human-readable message per rule) and, through `z.toJSONSchema`, becomes the request-body schema
  * of the OpenAPI document (core/openapi.ts). Rules JSON Schema cannot state (reserved addresses,
  * duplicates, the probe interval's range) live in checks on the same schema.
- * Pure: no I/O, no SDK; the only import is the schema library.
+ * Pure: no I/O, no SDK; it imports the schema library and the problem item's type (core/responses/problem.ts).
  */
 import { z } from 'zod';
+import type { ProblemItem } from './responses/problem';
 
 export interface PortMapping {
   port: number;
@@ -40,10 +41,8 @@ export interface ForwardSpec {
   agent: { intervalSeconds: number; connectTimeoutSeconds: number };
 }
 
-export interface Problem {
-  path: string;
-  message: string;
-}
+/** A problem of a body: its JSON path and what is wrong (a problem+json item without `in`, core/responses/problem.ts). */
+export type Problem = Omit<ProblemItem, 'in'>;
 
 export type ParseResult = { ok: true; spec: ForwardSpec } | { ok: false; problems: Problem[] };
 
@@ -294,7 +293,11 @@ const dns = closed(
   'must be an object {zoneName, zoneIds, recordName, ttl}',
 )
   .check(always((v, report) => (isRecord(v) && v.zoneName === undefined && v.zoneIds === undefined ? report([], 'needs zoneName or zoneIds (or both): the private DNS zone(s) to write the record in') : undefined)))
-  .meta({ anyOf: [{ required: ['zoneName'] }, { required: ['zoneIds'] }], description: 'the private DNS A record of the forward (recordName.zone -> the frontend IP); needs zoneName or zoneIds' })
+  .meta({
+    anyOf: [{ required: ['zoneName'] }, { required: ['zoneIds'] }],
+    description:
+      "the private DNS A record of each approved connection: recordName in the zone linked to the endpoint's VNet, pointing at that consumer endpoint's NIC IP (not the load balancer's frontend IP in the hub); needs zoneName or zoneIds",
+  })
   .optional();
 
 const probe = closed(

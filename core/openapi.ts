@@ -1,20 +1,22 @@
-import { actionBodyJsonSchema, probeRunBodySchema, resumeRecyclingBodySchema } from './action-bodies';
 import { AppRoles, BROWSER_SIGN_IN } from './auth';
-import { forwardSpecJsonSchema } from './forward-spec';
+import { componentRef, componentSchemas, type ComponentName } from './responses/components';
 
 /**
- * The OpenAPI 3.1 document of the forwards API. The request bodies' schemas (ForwardSpec, and the
- * action routes' ProbeRunRequest and ResumeRecyclingRequest) are generated from the zod schemas
- * that validate them (core/forward-spec.ts, core/action-bodies.ts), so the documented patterns,
- * bounds, defaults and closed objects are the enforced ones. OpenAPI 3.1's
- * schema dialect is JSON Schema 2020-12, which is what zod emits. The response schemas are
- * written here.
+ * The OpenAPI 3.1 document of the forwards API: its paths, parameters and answers are written
+ * here; every schema is generated (core/responses/components.ts). The request bodies' schemas
+ * (ForwardSpec, and the action routes' ProbeRunRequest and ResumeRecyclingRequest) come from the
+ * zod schemas that validate them (core/forward-spec.ts, core/action-bodies.ts), so the documented
+ * patterns, bounds, defaults and closed objects are the enforced ones; the response bodies' from
+ * the zod schemas the code's types are inferred from (core/responses/*.ts), so an answer the code
+ * builds has the documented shape, and the integration tests check every answer they get against
+ * this document (test/helpers/openapi-check.ts). OpenAPI 3.1's schema dialect is
+ * JSON Schema 2020-12, which is what zod emits.
  */
 export function openApiDocument(version: string): Record<string, unknown> {
-  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const ref = (name: ComponentName) => ({ $ref: componentRef(name) });
   const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: ref('Problem') } } };
   const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$' } };
-  const actionBody = (schema: string) => ({ required: false, content: { 'application/json': { schema: ref(schema) } } });
+  const actionBody = (schema: ComponentName) => ({ required: false, content: { 'application/json': { schema: ref(schema) } } });
   const unsupported = { ...problem, description: 'A body declared as something other than application/json (a +json type such as application/merge-patch+json included), in a charset other than UTF-8, or content-encoded (gzip...): each header at fault named' };
   // Every route refuses a query parameter it does not take (a 400 naming it; `code`, the function key, aside).
   const badQuery = { ...problem, description: 'A query parameter this operation does not take (it takes none), each named with `in: query`' };
@@ -164,217 +166,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/openapi.json': { get: { operationId: 'openApi', responses: { 200: { description: 'This document', content: { 'application/json': { schema: { type: 'object' } } } }, 400: badQuery } } },
     },
     components: {
-      schemas: {
-        ForwardSpec: forwardSpecJsonSchema(),
-        ProbeRunRequest: actionBodyJsonSchema(probeRunBodySchema),
-        ResumeRecyclingRequest: actionBodyJsonSchema(resumeRecyclingBodySchema),
-        RecyclingResume: {
-          type: 'object',
-          required: ['resumed', 'message'],
-          properties: {
-            resumed: { type: 'boolean', description: 'true (202): this request lifted a suspension; false (200): there was none in force, nothing changed' },
-            resumedAt: { type: 'string', format: 'date-time', description: 'when an operator last resumed recycling of the forward (this request, when resumed)' },
-            instanceId: { type: 'string', description: 'with resumed: the node whose suspension was lifted' },
-            suspendedSince: { type: 'string', format: 'date-time', description: 'with resumed: when that suspension began' },
-            message: { type: 'string', description: 'what happened, in words' },
-          },
-        },
-        Condition: {
-          type: 'object',
-          required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
-          properties: {
-            type: { type: 'string', description: 'e.g. Ready, NodesHealthy, TargetsReachable, RecycleSuspended, NatPortsAvailable, ConnectionsReconciled, DnsRecordsReady', examples: ['Ready', 'NodesHealthy', 'TargetsReachable', 'RecycleSuspended', 'ConnectionsReconciled', 'DnsRecordsReady'] },
-            status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-            reason: { type: 'string' },
-            message: { type: 'string' },
-            lastTransitionTime: { type: 'string', format: 'date-time' },
-            observedGeneration: { type: 'integer', description: 'Ready: the spec generation it was written for, so a Failed phase names the generation that failed (status.observedGeneration moves only when a generation is provisioned)' },
-          },
-        },
-        ConnectionDnsRecord: {
-          type: 'object',
-          required: ['fqdn', 'zoneId', 'state'],
-          properties: {
-            fqdn: { type: 'string' },
-            zoneId: { type: 'string', description: 'the private DNS zone resource id' },
-            ip: { type: 'string' },
-            state: { type: 'string', enum: ['written', 'conflict', 'noZone', 'pending', 'removed'] },
-            message: { type: 'string' },
-          },
-        },
-        Connection: {
-          type: 'object',
-          description: 'A private endpoint connection to the forward\'s Private Link Service and what was decided for it',
-          required: ['name', 'privateEndpointId', 'subscriptionId', 'state', 'decision', 'reason'],
-          properties: {
-            name: { type: 'string' },
-            privateEndpointId: { type: 'string' },
-            subscriptionId: { type: 'string' },
-            virtualNetworkId: { type: 'string' },
-            state: { type: 'string', enum: ['Pending', 'Approved', 'Rejected', 'Disconnected'] },
-            decision: { type: 'string', enum: ['approve', 'reject', 'leave', 'keep'] },
-            reason: { type: 'string' },
-            dns: { type: 'array', items: ref('ConnectionDnsRecord') },
-            problem: { type: 'string', description: 'Why the private endpoint or its NIC could not be read (403 no rights in its subscription, 401 another tenant, or gone); the connection is decided on its subscription alone' },
-          },
-        },
-        ForwardStatus: {
-          type: 'object',
-          required: ['phase', 'observedGeneration', 'conditions', 'resources', 'nodes'],
-          properties: {
-            phase: { type: 'string', enum: ['Provisioning', 'Ready', 'Updating', 'Degraded', 'Deleting', 'Failed'] },
-            observedGeneration: { type: 'integer' },
-            conditions: { type: 'array', items: ref('Condition') },
-            resources: { type: 'object', properties: { loadBalancerId: { type: 'string' }, scaleSetId: { type: 'string' }, privateLinkServiceId: { type: 'string' } } },
-            privateLinkServiceAlias: { type: 'string' },
-            frontendIp: { type: 'string' },
-            nodes: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  instanceId: { type: 'string' },
-                  ip: { type: 'string' },
-                  health: { type: 'string', description: 'healthy | unhealthy | unknown (health watch, from the load balancer probe metric); before the first sweep, the instance view' },
-                  latestModelApplied: { type: 'boolean' },
-                  lastSample: { type: 'string', format: 'date-time', description: 'time of the last metric point read for the node' },
-                  recycles: {
-                    type: 'array',
-                    description: 'recycle steps of the node, oldest first',
-                    items: { type: 'object', properties: { action: { type: 'string', enum: ['reimage', 'replace', 'verify'] }, time: { type: 'string', format: 'date-time' }, result: { type: 'string' } } },
-                  },
-                },
-              },
-            },
-            connections: { type: 'array', items: ref('Connection') },
-            probes: {
-              type: 'array',
-              description: "each probe of the spec with its next scheduled run and, once it ran, its last run (runId, at, outcome, ports); the condition Reachable sums them up: False after PLF_PROBE_FAILURE_THRESHOLD failed runs in a row",
-              items: {
-                type: 'object',
-                required: ['subnetId'],
-                properties: {
-                  subnetId: { type: 'string' },
-                  runId: { type: 'string' },
-                  at: { type: 'string', format: 'date-time' },
-                  outcome: ref('ProbeOutcome'),
-                  stage: { type: 'string', description: 'the failing stage: dns, connect (refused|timeout), infrastructure (code), deadline, interrupted' },
-                  ports: { type: 'array', items: { type: 'object', required: ['port', 'ok'], properties: { port: { type: 'integer' }, ok: { type: 'boolean' }, stage: ref('ProbeStage'), connect: { type: 'string', enum: ['refused', 'timeout'] }, latencyMs: { type: 'integer' } } } },
-                  code: { type: 'string' },
-                  nextRunAt: { type: 'string', format: 'date-time' },
-                },
-              },
-            },
-            error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
-          },
-        },
-        ProbeOutcome: { type: 'string', enum: ['ok', 'failed', 'deadline', 'interrupted', 'infrastructure'] },
-        ProbeStage: { type: 'string', enum: ['dns', 'connect', 'infrastructure'] },
-        ProbePortResult: {
-          type: 'object',
-          required: ['port', 'ok', 'detail'],
-          properties: {
-            port: { type: 'integer', minimum: 1, maximum: 65535 },
-            ok: { type: 'boolean' },
-            stage: ref('ProbeStage'),
-            connect: { type: 'string', enum: ['refused', 'timeout'], description: 'with stage connect: a reset, or silence (every target down: the load balancer sends no new flows)' },
-            latencyMs: { type: 'integer', minimum: 0 },
-            detail: { type: 'string', description: "the probe's own line (printable, at most 200 characters)" },
-          },
-        },
-        ProbeRun: {
-          type: 'object',
-          required: ['runId', 'forward', 'subnetId', 'probeKey', 'actor', 'startedAt', 'finishedAt', 'outcome', 'ports'],
-          properties: {
-            runId: { type: 'string' },
-            forward: { type: 'string' },
-            subnetId: { type: 'string' },
-            probeKey: { type: 'string' },
-            actor: { type: 'string', enum: ['schedule', 'api'] },
-            startedAt: { type: 'string', format: 'date-time' },
-            finishedAt: { type: 'string', format: 'date-time' },
-            outcome: ref('ProbeOutcome'),
-            host: { type: 'string', description: 'what the probe connected to: {recordName}.{zone}, or the endpoint IP without dns' },
-            ports: { type: 'array', items: ref('ProbePortResult') },
-            code: { type: 'string', description: 'ARM or product code of a run that failed around the probe (e.g. SubnetNotDelegated, ContainerGroupQuotaReached)' },
-            detail: { type: 'string' },
-          },
-        },
-        ProbeRunList: {
-          type: 'object',
-          required: ['value'],
-          properties: { value: { type: 'array', items: ref('ProbeRun') }, nextLink: { type: 'string', description: 'the next page, when there is one' } },
-        },
-        ProbeRunStarted: {
-          type: 'object',
-          required: ['runId', 'subnetId', 'state', 'location'],
-          properties: { runId: { type: 'string' }, subnetId: { type: 'string' }, state: { type: 'string', enum: ['running'] }, location: { type: 'string' } },
-        },
-        ProbeRunState: {
-          type: 'object',
-          required: ['runId', 'state'],
-          properties: { runId: { type: 'string' }, state: { type: 'string', enum: ['running', 'finished'] }, subnetId: { type: 'string' }, startedAt: { type: 'string', format: 'date-time' }, result: ref('ProbeRun') },
-        },
-        Action: {
-          type: 'object',
-          required: ['time', 'actor', 'action', 'target', 'reason'],
-          properties: {
-            time: { type: 'string', format: 'date-time' },
-            actor: { type: 'string', enum: ['event', 'sweep', 'api', 'reconcile'] },
-            action: { type: 'string', description: 'e.g. approve, reject, dns-write, dns-remove, conflict', examples: ['approve', 'reject', 'dns-write', 'dns-remove', 'conflict'] },
-            target: { type: 'string' },
-            reason: { type: 'string' },
-          },
-        },
-        ActionList: {
-          type: 'object',
-          required: ['value'],
-          properties: { value: { type: 'array', items: ref('Action') }, nextLink: { type: 'string', description: 'the next page, when there is one' } },
-        },
-        Forward: {
-          type: 'object',
-          required: ['name', 'generation', 'spec', 'status'],
-          properties: { name: { type: 'string' }, generation: { type: 'integer' }, deleting: { type: 'boolean' }, spec: ref('ForwardSpec'), status: ref('ForwardStatus'), createdAt: { type: 'string' }, updatedAt: { type: 'string' } },
-        },
-        ForwardList: {
-          type: 'object',
-          properties: { value: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, generation: { type: 'integer' }, observedGeneration: { type: 'integer' }, phase: { type: 'string' }, deleting: { type: 'boolean' } } } } },
-        },
-        Problem: {
-          type: 'object',
-          required: ['title', 'status'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            problems: {
-              type: 'array',
-              description: 'every problem found, each with where it is',
-              items: {
-                type: 'object',
-                required: ['path', 'message'],
-                properties: {
-                  path: { type: 'string', description: 'the JSON path in the body ("" its root), the query or path parameter, or the header' },
-                  message: { type: 'string' },
-                  in: { type: 'string', enum: ['path', 'query', 'header', 'body'], description: 'with a 400: where the problem is' },
-                },
-              },
-            },
-          },
-        },
-        Health: {
-          type: 'object',
-          required: ['status', 'version'],
-          properties: {
-            status: { type: 'string', enum: ['ok'] },
-            version: { type: 'string' },
-            node: { type: 'string', description: 'the Node.js version (only with sign-in off: the local stack)' },
-            arm: { type: 'object', description: 'the Azure Resource Manager endpoint used (only with sign-in off)', required: ['kind', 'endpoint'], properties: { kind: { type: 'string', enum: ['azure', 'emulator'] }, endpoint: { type: 'string' }, caFile: { type: 'string' } } },
-            storage: { type: 'object', description: 'the table storage used, never a key (only with sign-in off)', required: ['kind'], properties: { kind: { type: 'string', enum: ['development', 'connection-string', 'identity', 'unset'] }, tableEndpoint: { type: 'string' }, accountName: { type: 'string' } } },
-          },
-        },
-      },
+      schemas: componentSchemas(),
       securitySchemes: {
         entraId: {
           type: 'http',
@@ -402,7 +194,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
 export const ANONYMOUS = new Set(['/openapi.json', '/health']);
 
 function withAuthResponses(doc: Record<string, unknown>): Record<string, unknown> {
-  const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  const problem = { description: 'Problem details', content: { 'application/problem+json': { schema: { $ref: componentRef('Problem') } } } };
   for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
     if (ANONYMOUS.has(p)) {
       for (const [method, op] of Object.entries(item)) if (method !== 'parameters') (op as Record<string, unknown>).security = [];

@@ -6,40 +6,13 @@
  * probe was first seen) and the `probes` status section with its `Reachable` condition.
  * Pure: no I/O, no SDK.
  */
+import type { PortResult, ProbeRunResult, ProbeStage, RunOutcome } from './responses/probe-run';
+import type { ProbeListing, ProbeRunSummary } from './responses/status';
 import type { Condition } from './status';
 import { setCondition } from './status';
 
-export type ProbeStage = 'dns' | 'connect' | 'infrastructure';
-export type RunOutcome = 'ok' | 'failed' | 'deadline' | 'interrupted' | 'infrastructure';
-
-export interface PortResult {
-  port: number;
-  ok: boolean;
-  /** The stage that failed (absent when ok). */
-  stage?: ProbeStage;
-  /** With stage `connect`: a reset (`refused`) or silence (`timeout`). */
-  connect?: 'refused' | 'timeout';
-  latencyMs?: number;
-  detail: string;
-}
-
-/** One finished (or interrupted) run, as the history keeps it. */
-export interface ProbeRunResult {
-  runId: string;
-  forward: string;
-  subnetId: string;
-  probeKey: string;
-  actor: 'schedule' | 'api';
-  startedAt: string;
-  finishedAt: string;
-  outcome: RunOutcome;
-  /** The host the probe connected to (`{recordName}.{zone}` or the endpoint's IP). */
-  host?: string;
-  ports: PortResult[];
-  /** ARM or product code when the run failed before or around the probe (e.g. QuotaExceeded, SubnetNotDelegated). */
-  code?: string;
-  detail?: string;
-}
+/** A run, its ports' results and its verdicts as the API shows them (core/responses/probe-run.ts). */
+export type { ProbeStage, RunOutcome, PortResult, ProbeRunResult };
 
 // ---------------------------------------------------------------------------------------------
 // Identity of a probe and a run
@@ -298,14 +271,8 @@ export function isDue(every: string, s: ScheduleState, now: string, running: boo
 // ---------------------------------------------------------------------------------------------
 // Status section
 
-export interface ProbeRunSummary {
-  runId: string;
-  at: string;
-  outcome: RunOutcome;
-  stage?: string;
-  ports: { port: number; ok: boolean; stage?: ProbeStage; connect?: 'refused' | 'timeout'; latencyMs?: number }[];
-  code?: string;
-}
+/** A probe's last run and its listing in the status, as the API shows them (core/responses/status.ts). */
+export type { ProbeRunSummary, ProbeListing };
 
 /** A probe's state (one row per forward and probe; the section is built from these). */
 export interface ProbeState extends ScheduleState {
@@ -318,9 +285,6 @@ export interface ProbeState extends ScheduleState {
   /** The run in progress (set when it starts, cleared when it is recorded). */
   running?: { runId: string; startedAt: string };
 }
-
-/** One probe in the status: its last run's summary (absent before the first run) and when it is due next. */
-export type ProbeListing = Partial<ProbeRunSummary> & { subnetId: string; nextRunAt?: string };
 
 export interface ProbesSection {
   conditions: Condition[];

@@ -1,37 +1,15 @@
-import type { ConnectionState, Decision } from './connection-policy';
-import type { DnsRecordView } from './dns-plan';
+import type { ConnectionState } from './connection-policy';
 import type { ProbesSection } from './probes';
+import type { Condition, ConnectionView, ForwardStatus, NodeStatus, Phase } from './responses/status';
 
 /**
  * A forward's status, shown by GET /api/forwards/{name}: a phase, conditions with a reason and a
  * message (each with the time it last changed), the Azure resources and what consumers need.
+ * The shapes the API shows (Phase, Condition, NodeStatus, ConnectionView, ForwardStatus) are
+ * inferred from their schemas (core/responses/status.ts), which the OpenAPI document is generated
+ * from; what is only stored (the flows' sections) is typed here.
  */
-export type Phase = 'Provisioning' | 'Ready' | 'Updating' | 'Degraded' | 'Deleting' | 'Failed';
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  /**
-   * The spec generation the condition was written for (the reconcile loop's Ready). It says which
-   * generation a Failed phase belongs to, which status.observedGeneration cannot: that one only
-   * moves when a generation is provisioned, so it stays 0 when the first one fails.
-   */
-  observedGeneration?: number;
-}
-
-export interface NodeStatus {
-  instanceId: string;
-  ip?: string;
-  health: string;
-  latestModelApplied?: boolean;
-  /** Health watch: time of the last metric point read for the node. */
-  lastSample?: string;
-  /** Health watch: recycles of the node (newest last). */
-  recycles?: { action: string; time: string; result: string }[];
-}
+export type { Phase, Condition, NodeStatus, ConnectionView, ForwardStatus };
 
 /** What the health watch keeps per node (its own section). */
 export interface NodeHealthRecord {
@@ -70,20 +48,6 @@ export interface RecycleSection {
   history: RecycleRecord[];
 }
 
-/** One private endpoint connection as GET /api/forwards/{name} shows it. */
-export interface ConnectionView {
-  name: string;
-  privateEndpointId: string;
-  subscriptionId: string;
-  virtualNetworkId?: string;
-  state: ConnectionState;
-  decision: Decision;
-  reason: string;
-  dns?: DnsRecordView[];
-  /** Why the endpoint or its NIC could not be read (core/unreadable.ts), when it could not. */
-  problem?: string;
-}
-
 /**
  * What the connections flow keeps per connection (the store's rows): the view plus what it needs
  * to decide without re-reading ARM — when it first saw the connection (oldest first under
@@ -105,21 +69,6 @@ export interface ConnectionsSection {
   observedGeneration: number;
   counts: { approved: number; pending: number; rejected: number; disconnected: number };
   lastPassAt?: string;
-}
-
-export interface ForwardStatus {
-  phase: Phase;
-  observedGeneration: number;
-  conditions: Condition[];
-  resources: { loadBalancerId?: string; scaleSetId?: string; privateLinkServiceId?: string };
-  privateLinkServiceAlias?: string;
-  frontendIp?: string;
-  nodes: NodeStatus[];
-  error?: { code: string; message: string };
-  /** Assembled from the connections flow's section (never written by the reconcile loop). */
-  connections?: ConnectionView[];
-  /** Assembled from the probes section: each probe's last result and next run. */
-  probes?: ProbesSection['probes'];
 }
 
 export function emptyStatus(): ForwardStatus {

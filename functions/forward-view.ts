@@ -1,12 +1,13 @@
+import type { Forward } from '../core/responses/forward';
 import { assembleStatus, withProbes, type ConnectionRecord, type ForwardStatus } from '../core/status';
 import { specEtag, type ForwardRecord } from '../store/forward-registry';
 
 /**
- * What the API answers about a forward (no etag in the body: it is the ETag header). The status
+ * What the API answers about a forward (core/responses/forward.ts; no etag in the body: it is the ETag header). The status
  * is assembled from each flow's section (core/status.ts); `rows` are the connections, read only
  * by GET (PUT and DELETE answer without them).
  */
-export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]): Record<string, unknown> {
+export function forwardView(r: ForwardRecord, rows?: readonly ConnectionRecord[]): Forward {
   return { name: r.name, generation: r.generation, deleting: r.deleting, spec: r.spec, status: statusOf(r, rows), createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 

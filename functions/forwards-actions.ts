@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { ActionList } from '../core/responses/action';
 import { ActionLog, isContinuation } from '../store/action-log';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
@@ -25,7 +26,7 @@ export async function forwardsActions(request: HttpRequest, context: InvocationC
     if (!(await ForwardRegistry.fromEnv(process.env).get(name))) return problem(404, 'Not found', `no forward named "${name}"`);
     const page = await ActionLog.fromEnv(process.env).page(name, top, continuation);
     const next = page.continuation ? `/api/forwards/${name}/actions?top=${top}&continuation=${page.continuation}` : undefined;
-    return json(200, { value: page.value, ...(next ? { nextLink: next } : {}) });
+    return json(200, { value: page.value, ...(next ? { nextLink: next } : {}) } satisfies ActionList);
   } catch (err) {
     context.error(`action log read failed: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the action log could not be read; try again');

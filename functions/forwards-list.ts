@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { ForwardList } from '../core/responses/forward';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
 import { statusOf } from './forward-view';
@@ -18,7 +19,7 @@ export async function forwardsList(request: HttpRequest, context: InvocationCont
       // The phase every view shows (assembled from each flow's section: Degraded while a node fails,
       // Deleting from the DELETE on), not the reconcile's own record of it.
       value: records.map((r) => ({ name: r.name, generation: r.generation, observedGeneration: r.status.observedGeneration, phase: statusOf(r).phase, deleting: r.deleting })),
-    });
+    } satisfies ForwardList);
   } catch (err) {
     context.error(`registry list failed: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the forward registry could not be read; try again');

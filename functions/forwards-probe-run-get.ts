@@ -1,8 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { isRunId, probeInstanceId } from '../core/probes';
+import type { ProbeRunState } from '../core/responses/probe-run';
 import type { ProbeRunInput } from '../orchestrations/activities/probes';
-import { ProbeHistory } from '../store/probe-history';
+import { isFinishedRun, ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
 import { badRequest, queryValues } from './request-checks';
@@ -22,13 +23,13 @@ export async function forwardsProbeRunGet(request: HttpRequest, context: Invocat
     const record = await ForwardRegistry.fromEnv(process.env).get(name);
     if (!record) return problem(404, 'Not found', `no forward named "${name}"`);
     const run = await ProbeHistory.fromEnv(process.env).get(name, runId);
-    if (run && run.outcome !== 'running') return json(200, { runId, state: 'finished', result: run });
-    if (run) return json(200, { runId, state: 'running', subnetId: run.subnetId, startedAt: run.startedAt });
+    if (run && isFinishedRun(run)) return json(200, { runId, state: 'finished', result: run } satisfies ProbeRunState);
+    if (run) return json(200, { runId, state: 'running', subnetId: run.subnetId, startedAt: run.startedAt } satisfies ProbeRunState);
     // Started but its first step has not written the row yet.
     const client = df.getClient(context);
     for (const p of record.spec.probes) {
       const s = await client.getStatus(probeInstanceId(name, p.subnetId)).catch(() => undefined);
-      if (s && (s.input as ProbeRunInput | undefined)?.runId === runId && ['Running', 'Pending'].includes(String(s.runtimeStatus))) return json(200, { runId, state: 'running', subnetId: p.subnetId });
+      if (s && (s.input as ProbeRunInput | undefined)?.runId === runId && ['Running', 'Pending'].includes(String(s.runtimeStatus))) return json(200, { runId, state: 'running', subnetId: p.subnetId } satisfies ProbeRunState);
     }
     return problem(404, 'Not found', `no probe run ${runId} of forward "${name}"`);
   } catch (err) {

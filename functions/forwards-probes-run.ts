@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { probeRunBodySchema } from '../core/action-bodies';
 import { SUBNET_ID } from '../core/probes';
+import type { ProbeRunStarted } from '../core/responses/probe-run';
 import { probeRunInput, startProbeRun } from '../orchestrations/probes-client';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
@@ -37,7 +38,7 @@ export async function forwardsProbesRun(request: HttpRequest, context: Invocatio
     const started = await startProbeRun(df.getClient(context), input);
     if (started === 'running') return problem(409, 'Probe running', `a run of the probe in ${probe.subnetId} is in progress; try again when it has finished`);
     const location = `/api/forwards/${name}/probes/runs/${input.runId}`;
-    return json(202, { runId: input.runId, subnetId: probe.subnetId, state: 'running', location }, { Location: location });
+    return json(202, { runId: input.runId, subnetId: probe.subnetId, state: 'running', location } satisfies ProbeRunStarted, { Location: location });
   } catch (err) {
     context.error(`probe run start failed: ${(err as Error).message}`);
     return problem(503, 'Unavailable', 'the run could not be started; try again');

@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { SUBNET_ID } from '../core/probes';
+import type { ProbeRunList } from '../core/responses/probe-run';
 import { isRunContinuation, ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
@@ -30,7 +31,7 @@ export async function forwardsProbes(request: HttpRequest, context: InvocationCo
     const next = page.continuation
       ? `/api/forwards/${name}/probes?top=${top}${subnetId ? `&subnetId=${encodeURIComponent(subnetId)}` : ''}&continuation=${page.continuation}`
       : undefined;
-    return json(200, { value: page.value, ...(next ? { nextLink: next } : {}) });
+    return json(200, { value: page.value, ...(next ? { nextLink: next } : {}) } satisfies ProbeRunList);
   } catch (err) {
     context.error(`probe history read failed: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the probe history could not be read; try again');

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { resumeRecyclingBodySchema } from '../core/action-bodies';
 import { suspensionInForce } from '../core/health';
+import type { RecyclingResume } from '../core/responses/recycling';
 import { ForwardRegistry } from '../store/forward-registry';
 import { denied } from './auth';
 import { badRequest, queryValues, readActionBody } from './request-checks';
@@ -41,11 +42,11 @@ export async function forwardsResumeRecycling(request: HttpRequest, context: Inv
         : recorded.generation !== record.generation
           ? `recycling is not suspended: a spec change ended the suspension of node ${recorded.instanceId}; nothing to resume`
           : `recycling of node ${recorded.instanceId} was already resumed at ${record.recycleResumedAt}; the next health sweep clears RecycleSuspended`;
-      return json(200, { resumed: false, ...(record.recycleResumedAt ? { resumedAt: record.recycleResumedAt } : {}), message: why });
+      return json(200, { resumed: false, ...(record.recycleResumedAt ? { resumedAt: record.recycleResumedAt } : {}), message: why } satisfies RecyclingResume);
     }
     const at = new Date().toISOString();
     await registry.resumeRecycling(name, at);
-    return json(202, { resumed: true, resumedAt: at, instanceId: suspended.instanceId, suspendedSince: suspended.since, message: `recycling of node ${suspended.instanceId} (suspended since ${suspended.since}) is resumed; the next health sweep clears RecycleSuspended` });
+    return json(202, { resumed: true, resumedAt: at, instanceId: suspended.instanceId, suspendedSince: suspended.since, message: `recycling of node ${suspended.instanceId} (suspended since ${suspended.since}) is resumed; the next health sweep clears RecycleSuspended` } satisfies RecyclingResume);
   } catch (err) {
     context.error(`resume recycling failed: ${(err as Error).message}`);
     return problem(503, 'Registry unavailable', 'the registry could not be written; try again');

@@ -1,6 +1,7 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { armTarget, storageTarget } from '../core/app-settings';
 import { authMode } from '../core/auth';
+import type { Health } from '../core/responses/health';
 import { appVersion } from './app-version';
 import { FunctionNames } from './names';
 import { badRequest, queryValues } from './request-checks';
@@ -25,7 +26,7 @@ export async function health(request: HttpRequest, _context: InvocationContext):
       status: 'ok',
       version,
       ...(local ? { node: process.version, arm: armTarget(process.env), storage: storageTarget(process.env) } : {}),
-    },
+    } satisfies Health,
   };
 }
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { actionBodyProblems } from '../core/action-bodies';
 import { parseEntityTagCondition, type Preconditions } from '../core/conditional-requests';
 import { forwardNameProblems, type Problem } from '../core/forward-spec';
+import type { ProblemSource } from '../core/responses/problem';
 import { problem } from './problem';
 
 /**
@@ -15,8 +16,8 @@ import { problem } from './problem';
  * cannot be read at all (413, 415) answers alone.
  */
 
-/** Where a problem is: the route's path ({name}), its query, a request header, or its body. */
-export type ProblemSource = 'path' | 'query' | 'header' | 'body';
+/** Where a problem is: the route's path ({name}), its query, a request header, or its body (core/responses/problem.ts). */
+export type { ProblemSource };
 /** A problem as the API names it: with where it is, since a body property may share a path's name. */
 export type LocatedProblem = Problem & { in: ProblemSource };
 

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Forward } from '../core/responses/forward';
 import type { StackInfo } from '../tools/devhost/stack-file';
 import { request } from './kit/http';
 import { FAST_SETTINGS, startOwnStack, stopOwnStack, type OwnStack } from './kit/own-stack';
@@ -47,15 +48,14 @@ class Demo extends StepRunner {
   }
 }
 
-interface ForwardBody { generation: number; status: { phase: string; observedGeneration: number; privateLinkServiceAlias?: string; nodes: { instanceId: string; ip?: string; health: string }[]; conditions: { type: string; status: string; reason: string; message: string }[]; connections?: { privateEndpointId: string; state: string; decision: string; reason: string; dns?: { fqdn: string; ip?: string; state: string }[] }[] } }
 
 /** `keep`: the stack stays for a look at the status page, so the forward and its endpoints stay too. */
 async function story(d: Demo, keep: boolean): Promise<void> {
   const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as { consumers: Record<string, unknown> } & Record<string, unknown>;
   const spec = { ...example, consumers: { ...example.consumers, visibleTo: ['00000000-0000-0000-0000-00000000c001', '00000000-0000-0000-0000-00000000c002'] } };
-  const get = async () => (await d.api('GET', `/api/forwards/${FORWARD}`)).body as ForwardBody;
+  const get = async () => (await d.api('GET', `/api/forwards/${FORWARD}`)).body as Forward;
   const plsId = `/subscriptions/${HUB.sub}/resourceGroups/${HUB.rg}/providers/Microsoft.Network/privateLinkServices/plf-${FORWARD}-pls`;
-  const conn = (b: ForwardBody, pe: string) => b.status.connections?.find((c) => c.privateEndpointId.endsWith(`/${pe}`));
+  const conn = (b: Forward, pe: string) => b.status.connections?.find((c) => c.privateEndpointId.endsWith(`/${pe}`));
 
   const created = await d.step(`create the forward ${FORWARD} (examples/onprem-web.json, visible to both consumer subscriptions)`, async () => {
     const r = await d.api('PUT', `/api/forwards/${FORWARD}`, spec);
@@ -117,7 +117,7 @@ async function story(d: Demo, keep: boolean): Promise<void> {
   const sweep = () => d.api('POST', '/admin/functions/healthSweep', {});
   const actionsNow = async () => (((await d.api('GET', `/api/forwards/${FORWARD}/actions?top=100`)).body as { value?: { time: string; action: string; target: string; reason: string }[] }).value ?? []);
   const recycles = (list: { action: string }[]) => list.filter((a) => ['reimage', 'replace'].includes(a.action)).length;
-  const condition = (b: ForwardBody, type: string) => b.status.conditions.find((c) => c.type === type);
+  const condition = (b: Forward, type: string) => b.status.conditions.find((c) => c.type === type);
 
   await d.step('a forwarder node breaks: the health watch recycles it (reimage) and it is healthy again', async () => {
     const node = (await get()).status.nodes[0];

@@ -1,5 +1,6 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { Env } from '../core/app-settings';
+import type { Action, Actor } from '../core/responses/action';
 import { safeKey, tableClient, tableReady, type StorageAccess } from './tables';
 
 /**
@@ -9,18 +10,8 @@ import { safeKey, tableClient, tableReady, type StorageAccess } from './tables';
  * newest first), a sequence inverted the same way (actions of one time, newest first) and a short
  * unique suffix.
  */
-export type Actor = 'event' | 'sweep' | 'api' | 'reconcile';
-
-export interface Action {
-  /** ISO 8601 time of the action. */
-  time: string;
-  actor: Actor;
-  /** approve | reject | dns-write | dns-remove | conflict | ... */
-  action: string;
-  /** What it acted on (a connection name, a record's FQDN, a node). */
-  target: string;
-  reason: string;
-}
+/** An entry as the API shows it (core/responses/action.ts). */
+export type { Actor, Action };
 
 export interface ActionPage {
   value: Action[];

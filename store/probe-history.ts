@@ -12,6 +12,9 @@ import { safeKey, tableClient, tableReady } from './tables';
  */
 export type StoredRun = Omit<ProbeRunResult, 'outcome' | 'finishedAt'> & { outcome: ProbeRunResult['outcome'] | 'running'; finishedAt?: string };
 
+/** A run that has finished is written whole (finishedAt, outcome): the result the API shows. */
+export const isFinishedRun = (run: StoredRun): run is ProbeRunResult => run.outcome !== 'running';
+
 export interface RunPage {
   value: ProbeRunResult[];
   continuation?: string;

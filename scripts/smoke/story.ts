@@ -1,3 +1,5 @@
+import type { Action } from '../../core/responses/action';
+import type { Forward } from '../../core/responses/forward';
 import type { HttpAnswer } from '../kit/http';
 import { out, type StepRunner } from '../kit/steps';
 import { forwardSpecOf, type SmokePlan } from './args';
@@ -49,45 +51,12 @@ export interface SmokeContext {
   api(method: string, path: string, body?: unknown): Promise<HttpAnswer>;
 }
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-interface DnsView {
-  fqdn: string;
-  zoneId: string;
-  ip?: string;
-  state: string;
-  message?: string;
-}
-interface ForwardBody {
-  generation: number;
-  status: {
-    phase: string;
-    observedGeneration: number;
-    conditions: Condition[];
-    resources: { loadBalancerId?: string; scaleSetId?: string; privateLinkServiceId?: string };
-    privateLinkServiceAlias?: string;
-    nodes: { instanceId: string; ip?: string; health: string }[];
-    error?: { code: string; message: string };
-    connections?: { name: string; privateEndpointId: string; state: string; reason: string; dns?: DnsView[]; problem?: string }[];
-  };
-}
-interface ActionEntry {
-  time: string;
-  action: string;
-  target: string;
-  reason: string;
-}
-
 /** What this run made (and learnt of it), for the cleanup, the "nothing left" check and the costs. */
 export interface Made {
   /** The forward's name was free when the run started: whatever carries it now is this run's. */
   nameWasFree: boolean;
   forwardPut: boolean;
-  resources: ForwardBody['status']['resources'];
+  resources: Forward['status']['resources'];
   endpoint?: { resourceGroup: string; name: string; id?: string; nicId?: string };
   zoneId?: string;
   probe?: { seconds: number; containers: number };
@@ -121,19 +90,19 @@ function unexpected(call: string, r: HttpAnswer): Error {
   return new Error(`${call} answered ${r.status}${hint}: ${words}`);
 }
 
-const conditionOf = (b: ForwardBody, type: string) => b.status.conditions.find((c) => c.type === type);
-const nodesText = (b: ForwardBody) => b.status.nodes.map((n) => `${n.instanceId}${n.ip ? `(${n.ip})` : ''}=${n.health}`).join(' ');
+const conditionOf = (b: Forward, type: string) => b.status.conditions.find((c) => c.type === type);
+const nodesText = (b: Forward) => b.status.nodes.map((n) => `${n.instanceId}${n.ip ? `(${n.ip})` : ''}=${n.health}`).join(' ');
 
 export async function runStory(ctx: SmokeContext, made: Made): Promise<void> {
   const { plan, runner: r, clients, timings: t } = ctx;
   const name = plan.forward;
   const path = `/api/forwards/${name}`;
   const lro = clients.lroPollMs ? { updateIntervalInMs: clients.lroPollMs } : {};
-  const get = async (): Promise<ForwardBody | undefined> => {
+  const get = async (): Promise<Forward | undefined> => {
     const x = await ctx.api('GET', path);
     if (x.status === 404) return undefined;
     if (x.status !== 200) throw unexpected(`GET ${path}`, x);
-    const b = x.body as ForwardBody;
+    const b = x.body as Forward;
     made.resources = { ...made.resources, ...b.status.resources };
     return b;
   };
@@ -265,7 +234,7 @@ export async function runStory(ctx: SmokeContext, made: Made): Promise<void> {
       const view = await compute.virtualMachineScaleSetVMs.getInstanceView(vmss.rg, vmss.name, node.instanceId);
       out(`  POST ${vmss.name}/virtualMachines/${node.instanceId}/powerOff -> ${view.statuses?.map((s) => s.code).join(', ')}\n`);
       // Oldest first: the action log answers newest first.
-      const recycles = async () => ((((await ctx.api('GET', `${path}/actions?top=50`)).body as { value?: ActionEntry[] }).value ?? []).filter((a) => a.time >= before && ['reimage', 'replace'].includes(a.action))).reverse();
+      const recycles = async () => ((((await ctx.api('GET', `${path}/actions?top=50`)).body as { value?: Action[] }).value ?? []).filter((a) => a.time >= before && ['reimage', 'replace'].includes(a.action))).reverse();
       const action = await r.until(
         `a recycle of instance ${node.instanceId}`,
         async () => (await recycles())[0],
@@ -312,7 +281,7 @@ export async function cleanUp(ctx: SmokeContext, made: Made): Promise<void> {
         async () => {
           const x = await ctx.api('GET', path);
           if (x.status === 404) return true;
-          const conns = (x.body as ForwardBody).status.connections ?? [];
+          const conns = (x.body as Forward).status.connections ?? [];
           return conns.some((c) => ep.id && c.privateEndpointId.toLowerCase() === ep.id.toLowerCase()) ? undefined : true;
         },
         t.approvalMs,

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { probeInstanceId } from '../../core/probes';
 import { ForwardRegistry } from '../../store/forward-registry';
 import { IDS } from '../emulator/helpers/emulator';
+import { checkedFetch } from '../helpers/openapi-check';
 import { eventually, putForwardReady, ROOT, startStack, type Stack } from './helpers/stack';
 
 /**
@@ -25,7 +26,7 @@ interface Answer {
   body: { title?: string; detail?: string; problems?: { path: string; message: string }[]; resumed?: boolean; resumedAt?: string; message?: string; location?: string };
 }
 async function post(p: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(`${s.url}${p}`, { method: 'POST', headers, ...(body !== undefined ? { body: Buffer.from(body) } : {}) });
+  const res = await checkedFetch(`${s.url}${p}`, { method: 'POST', headers, ...(body !== undefined ? { body: Buffer.from(body) } : {}) });
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type'), body: text ? (JSON.parse(text) as Answer['body']) : {} };
 }
@@ -66,7 +67,7 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 describe('the query through the host: repeats and parameters a route does not take', () => {
-  const get = (p: string) => fetch(`${s.url}${p}`).then(async (res) => ({ status: res.status, type: res.headers.get('content-type'), body: JSON.parse(await res.text()) as Answer['body'] }));
+  const get = (p: string) => checkedFetch(`${s.url}${p}`).then(async (res) => ({ status: res.status, type: res.headers.get('content-type'), body: JSON.parse(await res.text()) as Answer['body'] }));
   const subnet = encodeURIComponent(IDS.spokeJump);
 
   it.each<[string, () => Promise<Answer>, string, RegExp]>([

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IDS } from '../emulator/helpers/emulator';
+import { checkedFetch } from '../helpers/openapi-check';
 import { eventually, putForwardReady, ROOT, startStack, type Stack } from './helpers/stack';
 
 /**
@@ -430,7 +431,7 @@ describe('bad requests to the forwards API', () => {
     ['PUT declared as text/plain', 'PUT', '/api/forwards/plain', JSON.stringify(example), { 'content-type': 'text/plain' }, 415],
     ['PUT of 300 KB', 'PUT', '/api/forwards/huge', JSON.stringify({ ...example, pad: 'x'.repeat(300 * 1024) }), {}, 413],
   ])('%s -> %i problem+json', async (_situation, method, url, body, headers, status) => {
-    const r = await fetch(`${s.url}${url}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body } : {}) });
+    const r = await checkedFetch(`${s.url}${url}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body } : {}) });
     expect(r.status).toBe(status);
     expect(r.headers.get('content-type')).toBe('application/problem+json');
     expect(await r.text()).not.toMatch(/at .*\.js:\d+/);

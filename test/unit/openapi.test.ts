@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { openApiDocument } from '../../core/openapi';
 import { DEFAULTS, LIMITS, forwardSpecJsonSchema, parseForwardSpec } from '../../core/forward-spec';
+import { COMPONENTS } from '../../core/responses/components';
+import { documentAjv, type OpenApiDocument } from '../helpers/openapi-check';
 
 /**
  * The OpenAPI document is structurally valid, states the limits the validator enforces, and its
@@ -286,6 +288,76 @@ describe('the document describes every HTTP trigger, and every answer it can giv
     expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'name', message: 'm', in: 'path' }, { path: '', message: 'is not valid JSON', in: 'body' }] })).toBe(true);
     expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'If-Match', message: 'm', in: 'header' }, { path: 'x', message: 'm', in: 'query' }] })).toBe(true);
     expect(p({ title: 'Invalid request', status: 400, problems: [{ path: 'name', message: 'm', in: 'cookie' }] })).toBe(false);
+  });
+});
+
+type Parameter = { name?: string; in?: string; required?: boolean; schema?: unknown };
+type Operation = { operationId?: string; parameters?: Parameter[]; responses?: Record<string, { description?: unknown; content?: Record<string, { schema?: unknown }> }>; security?: Record<string, unknown>[] };
+
+describe('the document has the shape OpenAPI 3.1 asks for', () => {
+  const operations = Object.entries(doc.paths).flatMap(([p, item]) =>
+    Object.entries(item)
+      .filter(([k]) => k !== 'parameters')
+      .map(([method, op]) => ({ p, method, op: op as Operation, shared: (item.parameters ?? []) as Parameter[] })),
+  );
+  const whole = doc as unknown as { info?: { title?: unknown; version?: unknown }; security?: Record<string, unknown>[]; components: { securitySchemes?: Record<string, unknown> } };
+
+  it('info names the API and its version; every path starts with /; every method is an HTTP method', () => {
+    expect(whole.info).toMatchObject({ title: expect.any(String), version: '1.2.3' });
+    expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/'))).toEqual([]);
+    expect(operations.filter((o) => !['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(o.method)).map((o) => o.method)).toEqual([]);
+  });
+
+  it('operation ids are unique', () => {
+    const ids = operations.map((o) => o.op.operationId);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('each {parameter} of a path is a required path parameter, and each path parameter is in its path', () => {
+    for (const { p, method, op, shared } of operations) {
+      const inPath = [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const declared = [...shared, ...(op.parameters ?? [])].filter((x) => x.in === 'path');
+      expect({ op: `${method} ${p}`, path: declared.map((x) => x.name).sort(), required: declared.every((x) => x.required === true) }).toEqual({ op: `${method} ${p}`, path: inPath, required: true });
+    }
+  });
+
+  it('every parameter names where it is and has a schema', () => {
+    for (const { p, method, op, shared } of operations) {
+      for (const x of [...shared, ...(op.parameters ?? [])]) expect({ op: `${method} ${p}`, name: x.name, in: ['query', 'header', 'path', 'cookie'].includes(x.in ?? ''), schema: typeof x.schema }).toEqual({ op: `${method} ${p}`, name: expect.any(String), in: true, schema: 'object' });
+    }
+  });
+
+  it('every answer is a status code with a description, and each of its media types has a schema that compiles (JSON Schema 2020-12, strict)', () => {
+    const ajv = documentAjv(doc as unknown as OpenApiDocument);
+    for (const { p, method, op } of operations) {
+      expect(Object.keys(op.responses ?? {}).length).toBeGreaterThan(0);
+      for (const [code, response] of Object.entries(op.responses ?? {})) {
+        expect({ op: `${method} ${p}`, code: /^[1-5]\d\d$/.test(code), description: typeof response.description }).toEqual({ op: `${method} ${p}`, code: true, description: 'string' });
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          expect({ op: `${method} ${p} ${code} ${type}`, schema: typeof media.schema }).toEqual({ op: `${method} ${p} ${code} ${type}`, schema: 'object' });
+          expect(() => ajv.compile(JSON.parse(JSON.stringify(media.schema).replaceAll('"#/components/schemas/', '"https://plf.invalid/openapi.json#/$defs/')))).not.toThrow();
+        }
+      }
+    }
+  });
+
+  it('every security requirement names a declared scheme', () => {
+    const named = [...(whole.security ?? []), ...operations.flatMap((o) => o.op.security ?? [])].flatMap((r) => Object.keys(r));
+    expect(named.filter((n) => !(n in (whole.components.securitySchemes ?? {})))).toEqual([]);
+  });
+
+  it('every schema is generated from a zod schema the code uses (core/responses/components.ts), none written by hand', () => {
+    expect(Object.keys(schemas).sort()).toEqual(Object.keys(COMPONENTS).sort());
+  });
+
+  it('every 2xx answer with a JSON body names a component (the schema its type is inferred from), but the document itself', () => {
+    const inline = operations.flatMap(({ p, method, op }) =>
+      Object.entries(op.responses ?? {})
+        .filter(([code]) => code.startsWith('2'))
+        .flatMap(([code, r]) => Object.entries(r.content ?? {}).filter(([type, m]) => type.endsWith('json') && !(m.schema as { $ref?: string }).$ref).map(() => `${method} ${p} ${code}`)),
+    );
+    expect(inline).toEqual(['get /openapi.json 200']);
   });
 });
 

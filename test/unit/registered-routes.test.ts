@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { openApiDocument } from '../../core/openapi';
 import { useEnv } from '../helpers/env';
 import { hostRequest } from '../helpers/host-request';
+import { responseChecker, type OpenApiDocument } from '../helpers/openapi-check';
 
 /**
  * Every HTTP trigger the app registers — found as the worker finds them: every functions/*.ts file
@@ -17,6 +19,10 @@ import { hostRequest } from '../helpers/host-request';
  * keys"), so the app's own check is the lock: with PLF_AUTH=entra every route but /api/health and
  * /api/openapi.json answers 401 to a call without a token — before it looks at the query — and
  * those two answer without one. A route added without the check fails here.
+ *
+ * Every answer here is also checked against the OpenAPI document (test/helpers/openapi-check.ts):
+ * each registered route is an operation of the document, and what it answered (status, content
+ * type, body) is what the document says of it.
  */
 interface Registration {
   name: string;
@@ -53,6 +59,17 @@ function httpRoutes(): Registration[] {
 const routes = httpRoutes();
 const cases = routes.flatMap((r) => (r.trigger.methods ?? []).map((method) => [`${method} /api/${r.trigger.route} (${r.name})`, r, method] as const));
 const context = () => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
+const checkAnswer = responseChecker(openApiDocument('1.2.3') as unknown as OpenApiDocument);
+
+/** Calls the route's handler and checks its answer against the document; the answer, for the test's own expectations. */
+async function answer(r: Registration, method: string, query: string): Promise<HttpResponseInit> {
+  const res = await r.handler(request(r, method, query), context());
+  // As the library sends it (jsonBody -> application/json).
+  const sent = new HttpResponse(res);
+  const problems = checkAnswer({ method, url: `/api/${r.trigger.route}${query}`, status: sent.status, contentType: sent.headers.get('content-type'), text: await sent.text() });
+  expect({ route: `${method} ${r.trigger.route}`, problems }).toEqual({ route: `${method} ${r.trigger.route}`, problems: [] });
+  return res;
+}
 
 function request(r: Registration, method: string, query: string) {
   const params = Object.fromEntries([...(r.trigger.route ?? '').matchAll(/\{(\w+)\}/g)].map((m) => [m[1], PARAMS[m[1]] ?? 'x']));
@@ -86,13 +103,13 @@ describe('every registered HTTP route signs its caller in (PLF_AUTH=entra)', () 
   });
 
   it.each(cases.filter(([, r]) => !OPEN.includes(r.trigger.route ?? '')))('%s without a token (and with a query it does not take): 401, sign-in first', async (_route, r, method) => {
-    const res = await r.handler(request(r, method, '?zz=1'), context());
+    const res = await answer(r, method, '?zz=1');
     expect(res.status).toBe(401);
     expect((res.headers as Record<string, string>)['WWW-Authenticate']).toBe('Bearer');
   });
 
   it.each(cases.filter(([, r]) => OPEN.includes(r.trigger.route ?? '')))('%s without a token: answered (anonymous on purpose)', async (_route, r, method) => {
-    expect((await r.handler(request(r, method, ''), context())).status).toBe(200);
+    expect((await answer(r, method, '')).status).toBe(200);
   });
 });
 
@@ -105,19 +122,19 @@ describe('every registered HTTP route checks its query', () => {
   });
 
   it.each(cases)('%s ?zz=1: 400 naming zz, in: query', async (_route, r, method) => {
-    const res = await r.handler(request(r, method, '?zz=1'), context());
+    const res = await answer(r, method, '?zz=1');
     expect(res.status).toBe(400);
     const body = JSON.parse(res.body as string) as { problems: { path: string; in: string; message: string }[] };
     expect(body.problems).toEqual([{ path: 'zz', in: 'query', message: expect.stringMatching(/^is not a query parameter of this route \(it takes /) }]);
   });
 
   it.each(cases)('%s ?zz=1&zz=2 (the host hands it over as zz=1,2): named once, as not a parameter of the route', async (_route, r, method) => {
-    const res = await r.handler(request(r, method, '?zz=1&zz=2'), context());
+    const res = await answer(r, method, '?zz=1&zz=2');
     expect(res.status).toBe(400);
     expect((JSON.parse(res.body as string) as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual(['zz']);
   });
 
   it.each(cases)('%s with only ?code=<function key>: let through to the route\'s work', async (_route, r, method) => {
-    expect([200, 503]).toContain((await r.handler(request(r, method, '?code=k'), context())).status);
+    expect([200, 503]).toContain((await answer(r, method, '?code=k')).status);
   });
 });

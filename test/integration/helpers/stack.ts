@@ -8,6 +8,7 @@ import { localSignIn, mintLocalToken, type MintOptions } from '../../../tools/de
 import { recordOperations } from './arm-operations';
 import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helpers/emulator';
 import type { EmulatorOptions } from '../../../tools/emulator/server';
+import { checkedFetch, servedChecker } from '../../helpers/openapi-check';
 import { eventually } from '../../helpers/wait';
 
 /**
@@ -34,6 +35,7 @@ export interface Stack {
   /** Kills and restarts devhost; `envChanges` are kept for later restarts (a key set to undefined is removed). */
   restartDevhost(signal?: NodeJS.Signals, envChanges?: Record<string, string | undefined>): Promise<void>;
   stop(): Promise<void>;
+  /** A call of the API; every answer is checked against the OpenAPI document the app serves (test/helpers/openapi-check.ts): one it does not describe throws. */
   api<T = unknown>(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
   /**
    * A token of the stack's local Entra ID issuer (the emulator's) for the app, minted as `npm run
@@ -116,6 +118,8 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     if (r.status >= 300) throw new Error(`granting the app ${g.name} failed: ${r.status} ${JSON.stringify(r.body)}`);
   }
   let { child, url } = await spawnDevhost(env, (s) => (log += s));
+  // The check of every answer against the served document, compiled now, not inside a test.
+  await servedChecker(url);
   // The app's Event Grid trigger gets the provider subscription's events, with the filters infra
   // deploys (as `npm start` subscribes it).
   const subscribeEvents = async () => {
@@ -174,7 +178,7 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
       return mintLocalToken({ issuer: env.PLF_AUTH_ISSUER, audience: env.PLF_AUTH_AUDIENCE, key: { kid: key.kid, privateKeyPem: key.privateKeyPem }, roles, ...options });
     },
     async api<T>(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
-      const res = await fetch(`${url}${p}`, {
+      const res = await checkedFetch(`${url}${p}`, {
         method,
         headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
