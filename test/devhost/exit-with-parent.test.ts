@@ -26,7 +26,8 @@ function startParent(childCode: string) {
 }
 
 describe('a child started with exitWithParentArgs', () => {
-  it.each([
+  // Side by side: each situation has its own parent and child, and one waits out the watcher's five seconds.
+  it.concurrent.each([
     ['that handles SIGTERM ends at once when its parent is SIGKILLed', "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);", 2_000],
     ['that ignores SIGTERM is ended within five seconds', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);", 8_000],
     ['with no SIGTERM handler ends by the default action', 'setInterval(() => {}, 1000);', 2_000],

@@ -1,4 +1,4 @@
-import { IDS } from './helpers/emulator';
+import { POLL, IDS } from './helpers/emulator';
 import { emulatorPerFile } from './helpers/per-file';
 import { createForward, lbBody, plsBody } from './helpers/network-fixtures';
 import { SDK_SENDS } from '../../tools/emulator/arm/api-versions';
@@ -135,9 +135,9 @@ describe('ARM-5 private link services per subscription', () => {
     const net = t().network();
     await createForward(net, 'one');
     await t().control('PUT', '/arm-limits', { privateLinkServicesPerSubscription: 1 });
-    await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-two', lbBody('lb-two'));
-    await expect(net.privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-two', plsBody('lb-two'))).rejects.toMatchObject({ statusCode: 400, code: 'QuotaExceeded' });
-    const again = await net.privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-one', plsBody('lb-one', { tags: { again: 'yes' } }));
+    await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-two', lbBody('lb-two'), POLL);
+    await expect(net.privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-two', plsBody('lb-two'), POLL)).rejects.toMatchObject({ statusCode: 400, code: 'QuotaExceeded' });
+    const again = await net.privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-one', plsBody('lb-one', { tags: { again: 'yes' } }), POLL);
     expect(again.provisioningState).toBe('Succeeded');
   });
 });

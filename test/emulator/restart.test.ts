@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IDS, startTestEmulator } from './helpers/emulator';
+import { POLL, IDS, startTestEmulator } from './helpers/emulator';
 import { lbBody } from './helpers/network-fixtures';
 import { eventually } from '../helpers/wait';
 
@@ -73,7 +73,7 @@ describe('the state file across restarts', () => {
       const net = second.network();
       expect((await net.loadBalancers.get(IDS.hubRg, 'lb-kill')).provisioningState).toBe('Failed');
       expect(second.emu.interrupted).toEqual([`${LB_PATH}/lb-kill`]);
-      const repaired = await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-kill', lbBody('lb-kill'));
+      const repaired = await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-kill', lbBody('lb-kill'), POLL);
       expect(repaired.provisioningState).toBe('Succeeded');
     } finally {
       await second.stop();

@@ -1,4 +1,4 @@
-import { startTestEmulator, IDS, type TestEmulator } from './helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from './helpers/emulator';
 import { compareShapes, exampleBody, missingPaths, propertyPaths } from './helpers/shape';
 import { createForward, lbBody } from './helpers/network-fixtures';
 import { startWebhook, type Webhook } from './helpers/webhook';
@@ -59,8 +59,8 @@ beforeAll(async () => {
   bodies.aPut200 = (await t.raw('PUT', `${IDS.zoneId}/A/recordA${dnsApi}`, { body: { properties: { metadata: { key1: 'value1' }, ttl: 3600, aRecords: [{ ipv4Address: '1.2.3.4' }] } } })).body;
   bodies.aGet = (await t.raw('GET', `${IDS.zoneId}/A/recorda${dnsApi}`)).body;
   // Event samples: write, delete and (through the data-free widget-less path) the validation event.
-  await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-z', lbBody('lb-z'));
-  await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-z');
+  await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-z', lbBody('lb-z'), POLL);
+  await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-z', POLL);
   await hook.waitFor((es) => es.some((e) => e.eventType.endsWith('DeleteSuccess')));
   bodies.writeEvent = hook.events.find((e) => e.eventType.endsWith('WriteSuccess'));
   bodies.deleteEvent = hook.events.find((e) => e.eventType.endsWith('DeleteSuccess'));

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startTestEmulator, IDS, type TestEmulator } from './helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from './helpers/emulator';
 import { lbBody } from './helpers/network-fixtures';
 import { startEmulator } from '../../tools/emulator/server';
 import type { EmulatorProvider } from '../../tools/emulator/providers';
@@ -80,7 +80,7 @@ describe('resource groups', () => {
 
 describe('reset and state file', () => {
   it('reset returns to the topology', async () => {
-    await t.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
+    await t.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
     await t.control('POST', '/targets/192.168.42.65/down');
     await t.control('POST', '/reset');
     await expect(t.network().loadBalancers.get(IDS.hubRg, 'lb-a')).rejects.toMatchObject({ statusCode: 404 });
@@ -95,12 +95,12 @@ describe('reset and state file', () => {
       const a = await startEmulator({ port: 0, stateFile, caFile });
       expect(fs.readFileSync(caFile, 'utf8')).toBe(a.caPem);
       const net = new (await import('@azure/arm-network')).NetworkManagementClient(t.credential, IDS.hubSub, { endpoint: a.url, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca: a.caPem } });
-      await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
+      await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
       await a.stop();
       const b = await startEmulator({ port: 0, stateFile, caFile });
       const net2 = new (await import('@azure/arm-network')).NetworkManagementClient(t.credential, IDS.hubSub, { endpoint: b.url, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca: b.caPem } });
       expect((await net2.loadBalancers.get(IDS.hubRg, 'lb-a')).frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.4');
-      const lb2 = await net2.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'));
+      const lb2 = await net2.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'), POLL);
       expect(lb2.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.5');
       await b.stop();
     } finally {

@@ -27,8 +27,11 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
   describe.skip('status page in Chromium', () => it('needs chromium', () => undefined));
 } else {
   beforeAll(async () => {
-    // 5-second metric grain (points published two grains after it closes, as Azure publishes late).
-    s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5' }, {}, { grainSeconds: 5 });
+    // Chromium starts while the stack and the forward are set up; awaited at the end.
+    const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    launching.catch(() => undefined); // seen where it is awaited
+    // 2-second metric grain (points published two grains after it closes, as Azure publishes late).
+    s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5' }, {}, { grainSeconds: 2 });
     const put = await s.api('PUT', '/api/forwards/web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
     expect(put.status).toBe(202);
     await eventually(async () => ((await s.api<Body>('GET', '/api/forwards/web')).body.status.phase === 'Ready' ? true : undefined), 'web Ready', 60_000);
@@ -55,8 +58,8 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
       await s.api('POST', '/admin/functions/healthSweep', {});
       const b = (await s.api<Body & { status: { conditions: { type: string; status: string }[] } }>('GET', '/api/forwards/web')).body;
       return b.status.nodes.some((n) => n.health === 'unhealthy') && b.status.conditions.some((c) => c.type === 'NodesHealthy' && c.status === 'False') ? true : undefined;
-    }, 'the broken node shown', 90_000, 2500);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    }, 'the broken node shown', 90_000, 1000);
+    browser = await launching;
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm-compute';
 import { manifestCustomData, TEST_SSH_KEY } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
  * The scale set rules of tools/emulator/AZURE-RULES.md ("Scale sets", VMSS-n), each through the
@@ -108,36 +108,36 @@ async function put(name: string, m: VirtualMachineScaleSet): Promise<{ status: n
 
 describe('VMSS-2: a node runs the config it last booted with (create, reimage), not the model', () => {
   it('create → the model\'s customData; manualUpgrade → latest model but the old config still runs; reimage → the new config; a new instance boots the latest', async () => {
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'booted', model({ customData: TO_65 }));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'booted', model({ customData: TO_65 }), POLL);
     expect((await nodesOf('booted')).map((n) => [n.latestModelApplied, n.appliedConfigSha256])).toEqual([
       [true, sha256(TO_65)],
       [true, sha256(TO_65)],
     ]);
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'booted', model({ customData: TO_DOWN }));
-    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'booted', { instanceIds: ['0', '1'] });
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'booted', model({ customData: TO_DOWN }), POLL);
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'booted', { instanceIds: ['0', '1'] }, POLL);
     expect((await nodesOf('booted')).map((n) => [n.latestModelApplied, n.appliedConfigSha256])).toEqual([
       [true, sha256(TO_65)],
       [true, sha256(TO_65)],
     ]);
     // The data path follows what runs: still the reachable target.
     expect(await health('booted')).toEqual(['HealthState/healthy', 'HealthState/healthy']);
-    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'booted', '0');
+    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'booted', '0', POLL);
     expect((await nodesOf('booted')).map((n) => n.appliedConfigSha256)).toEqual([sha256(TO_DOWN), sha256(TO_65)]);
     expect(await health('booted')).toEqual(['HealthState/unhealthy', 'HealthState/healthy']);
-    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'booted', { sku: { capacity: 3 } });
+    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'booted', { sku: { capacity: 3 } }, POLL);
     expect((await nodesOf('booted')).map((n) => n.appliedConfigSha256)).toEqual([sha256(TO_DOWN), sha256(TO_65), sha256(TO_DOWN)]);
   });
 
   it('a reimage of an instance that was not upgraded boots its own (old) model again', async () => {
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'stale', model({ customData: TO_65, capacity: 1 }));
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'stale', model({ customData: TO_DOWN, capacity: 1 }));
-    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'stale', '0');
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'stale', model({ customData: TO_65, capacity: 1 }), POLL);
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'stale', model({ customData: TO_DOWN, capacity: 1 }), POLL);
+    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'stale', '0', POLL);
     expect((await nodesOf('stale')).map((n) => [n.latestModelApplied, n.appliedConfigSha256])).toEqual([[false, sha256(TO_65)]]);
   });
 
   it('a model with userData: the node\'s config hash is the userData\'s', async () => {
     const userData = Buffer.from('{"forward":"u"}').toString('base64');
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'userdata', model({ userData, capacity: 1 }));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'userdata', model({ userData, capacity: 1 }), POLL);
     expect((await nodesOf('userdata')).map((n) => n.appliedConfigSha256)).toEqual([sha256(userData)]);
   });
 
@@ -159,7 +159,7 @@ describe('VMSS-3: a scale set being deleted takes no writes', () => {
     ['a reimage', (name: string) => emu.raw<{ error: { code: string; message: string } }>('POST', `${vmssPath(name)}/reimage?${API}`, { body: { instanceIds: ['0'] } })],
   ])('%s while Deleting: 409 OperationNotAllowed "marked for deletion", not AnotherOperationInProgress', async (what, write) => {
     const name = `dying-${what.length}`;
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, name, model({ capacity: 1 }));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, name, model({ capacity: 1 }), POLL);
     await emu.control('PUT', '/settings', { lroDelayMs: 60_000 });
     try {
       expect((await emu.raw('DELETE', `${vmssPath(name)}?${API}`)).status).toBe(202);
@@ -182,7 +182,7 @@ describe('VMSS-4: zones', () => {
     ['adding a zone: accepted', ['1'], ['1', '2'], 200, undefined],
   ])('%s', async (situation, before, after, status, code) => {
     const name = `zones-${situation.length}`;
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, name, model({ capacity: 1, zones: before }));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, name, model({ capacity: 1, zones: before }), POLL);
     const r = await put(name, model({ capacity: 1, ...(after ? { zones: after } : {}) }));
     expect(r.status).toBe(status);
     if (code) expect(r.error?.code).toBe(code);
@@ -201,7 +201,7 @@ describe('VMSS-4: zones', () => {
 
 describe('VMSS-5: orchestrationMode', () => {
   it('absent means Uniform, and it cannot change afterwards', async () => {
-    const created = await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'uniform', model({ capacity: 1 }));
+    const created = await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'uniform', model({ capacity: 1 }), POLL);
     expect(created.orchestrationMode).toBe('Uniform');
     const r = await put('uniform', model({ capacity: 1, orchestrationMode: 'Flexible' }));
     expect([r.status, r.error?.code]).toEqual([409, 'PropertyChangeNotAllowed']);
@@ -209,13 +209,13 @@ describe('VMSS-5: orchestrationMode', () => {
 
   describe('a Flexible scale set refuses the VMSS-VM APIs', () => {
     beforeAll(async () => {
-      await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'flex', model({ capacity: 1, orchestrationMode: 'Flexible' }));
+      await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'flex', model({ capacity: 1, orchestrationMode: 'Flexible' }), POLL);
     });
 
     it.each([
-      ['manualUpgrade (updateInstances)', () => compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'flex', { instanceIds: ['0'] })],
-      ['a per-instance reimage', () => compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'flex', '0')],
-      ['the scale set reimage of instances', () => compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'flex', { vmScaleSetReimageInput: { instanceIds: ['0'] } })],
+      ['manualUpgrade (updateInstances)', () => compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'flex', { instanceIds: ['0'] }, POLL)],
+      ['a per-instance reimage', () => compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'flex', '0', POLL)],
+      ['the scale set reimage of instances', () => compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'flex', { ...POLL, vmScaleSetReimageInput: { instanceIds: ['0'] } })],
       ['the instance list with instance views', async () => {
         for await (const vm of compute.virtualMachineScaleSetVMs.list(IDS.hubRg, 'flex', { expand: 'instanceView' })) void vm;
       }],
@@ -239,12 +239,12 @@ describe('VMSS-6: a reimage does not power a stopped node on', () => {
     ['deallocated', 'deallocate', 'PowerState/deallocated'],
   ] as const)('%s, then reimaged: still %s until started', async (_situation, action, state) => {
     const name = `off-${action.toLowerCase()}`;
-    await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, name, model({ capacity: 1 }), { updateIntervalInMs: 10 });
-    await compute.virtualMachineScaleSetVMs[action === 'powerOff' ? 'beginPowerOffAndWait' : 'beginDeallocateAndWait'](IDS.hubRg, name, '0', { updateIntervalInMs: 10 });
+    await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, name, model({ capacity: 1 }), POLL);
+    await compute.virtualMachineScaleSetVMs[action === 'powerOff' ? 'beginPowerOffAndWait' : 'beginDeallocateAndWait'](IDS.hubRg, name, '0', POLL);
     expect(await powerOf(name, '0')).toBe(state);
-    await compute.virtualMachineScaleSetVMs.beginReimageAndWait(IDS.hubRg, name, '0', { updateIntervalInMs: 10 });
+    await compute.virtualMachineScaleSetVMs.beginReimageAndWait(IDS.hubRg, name, '0', POLL);
     expect(await powerOf(name, '0')).toBe(state);
-    await compute.virtualMachineScaleSetVMs.beginStartAndWait(IDS.hubRg, name, '0', { updateIntervalInMs: 10 });
+    await compute.virtualMachineScaleSetVMs.beginStartAndWait(IDS.hubRg, name, '0', POLL);
     expect(await powerOf(name, '0')).toBe('PowerState/running');
   });
 });

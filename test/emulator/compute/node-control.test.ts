@@ -1,6 +1,6 @@
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
  * Node control (`POST /_emulator/nodes/break|repair`) and what a product's recycle flow sees
@@ -54,11 +54,11 @@ describe('break and repair', () => {
 describe('a persistent fault (a bad host)', () => {
   it('survives a reimage and an upgrade; replacing the instance gives a healthy node at a new id', async () => {
     await emu.control('POST', '/nodes/break', { target: fwd.nodeIps[0], persistent: true });
-    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, fwd.vmssName, '0');
-    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] });
+    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, fwd.vmssName, '0', POLL);
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] }, POLL);
     expect(await health()).toEqual({ '0': 'HealthState/unhealthy', '1': 'HealthState/healthy' });
-    await compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] });
-    await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 2 } });
+    await compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] }, POLL);
+    await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 2 } }, POLL);
     expect(await health()).toEqual({ '1': 'HealthState/healthy', '2': 'HealthState/healthy' });
   });
 });

@@ -1,7 +1,7 @@
 import type { ComputeManagementClient, UpgradeMode, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { buildForwarder, manifestCustomData, TEST_SSH_KEY, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { nextGrain, settled, shortGrain } from '../monitor/published';
 
 /**
@@ -48,8 +48,8 @@ beforeAll(async () => {
   compute = emu.compute();
   network = emu.network();
   fwd = await buildForwarder(emu, { name: 'ops', capacity: 3 });
-  await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'full', fullModel(3));
-  await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'norepairs', fullModel(1, { repairs: false }));
+  await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'full', fullModel(3), POLL);
+  await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'norepairs', fullModel(1, { repairs: false }), POLL);
 });
 afterAll(() => emu?.stop());
 
@@ -80,7 +80,7 @@ describe('the stored model', () => {
 
   it('a read-modify-write PUT (GET carries no customData) keeps the node configuration', async () => {
     const got = await compute.virtualMachineScaleSets.get(IDS.hubRg, fwd.vmssName);
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, fwd.vmssName, { ...got, tags: { touched: 'yes' } });
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, fwd.vmssName, { ...got, tags: { touched: 'yes' } }, POLL);
     const vms = await listVms(fwd.vmssName);
     expect(vms.every((v) => v.latestModelApplied)).toBe(true);
     expect(vms.map((v) => v.instanceView?.vmHealth?.status?.code)).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
@@ -89,30 +89,30 @@ describe('the stored model', () => {
 
 describe('PATCH (update) merges', () => {
   it('a new capacity and tags: instances follow, the rest of the model stays', async () => {
-    const updated = await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { sku: { capacity: 4 }, tags: { 'plf-forward': 'full', extra: '1' } });
+    const updated = await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { sku: { capacity: 4 }, tags: { 'plf-forward': 'full', extra: '1' } }, POLL);
     expect(updated.sku?.capacity).toBe(4);
     expect(updated.tags).toEqual({ 'plf-forward': 'full', extra: '1' });
     expect(updated.automaticRepairsPolicy?.enabled).toBe(true);
     expect((await listVms('full')).map((v) => v.instanceId)).toEqual(['0', '1', '2', '3']);
-    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { sku: { capacity: 3 } });
+    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { sku: { capacity: 3 } }, POLL);
     expect((await listVms('full')).map((v) => v.instanceId)).toEqual(['0', '1', '2']);
   });
 
   it('new customData is a new model: an updated instance still runs the old manifest until it is reimaged (VMSS-2)', async () => {
     // The new manifest sends port 8000 to a target that is down: a node running it turns unhealthy.
     await emu.control('PUT', '/targets/192.168.42.99', { up: false, openPorts: [8000] });
-    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.99']) } } });
+    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.99']) } } }, POLL);
     expect((await listVms('full')).map((v) => v.latestModelApplied)).toEqual([false, false, false]);
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
-    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'full', { instanceIds: ['2'] });
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'full', { instanceIds: ['2'] }, POLL);
     expect((await listVms('full')).map((v) => v.latestModelApplied)).toEqual([false, false, true]);
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
-    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'full', '2');
+    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'full', '2', POLL);
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/unhealthy']);
     // Back to the reachable target for the rest of the suite.
-    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.65']) } } });
-    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'full', { instanceIds: ['0', '1', '2'] });
-    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'full', { vmScaleSetReimageInput: { instanceIds: ['2'] } });
+    await compute.virtualMachineScaleSets.update(IDS.hubRg, 'full', { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.65']) } } }, POLL);
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'full', { instanceIds: ['0', '1', '2'] }, POLL);
+    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'full', { ...POLL, vmScaleSetReimageInput: { instanceIds: ['2'] } });
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
   });
 });
@@ -151,36 +151,36 @@ describe('lists', () => {
 
 describe('power actions take a node out of the probe', () => {
   it.each([
-    ['an instance powered off', (id: string) => compute.virtualMachineScaleSetVMs.powerOff(IDS.hubRg, 'full', id), 'PowerState/stopped'],
-    ['an instance deallocated', (id: string) => compute.virtualMachineScaleSetVMs.deallocate(IDS.hubRg, 'full', id), 'PowerState/deallocated'],
-    ['instances powered off through the scale set', (id: string) => compute.virtualMachineScaleSets.powerOff(IDS.hubRg, 'full', { vmInstanceIDs: { instanceIds: [id] } }), 'PowerState/stopped'],
+    ['an instance powered off', (id: string) => compute.virtualMachineScaleSetVMs.powerOff(IDS.hubRg, 'full', id, POLL), 'PowerState/stopped'],
+    ['an instance deallocated', (id: string) => compute.virtualMachineScaleSetVMs.deallocate(IDS.hubRg, 'full', id, POLL), 'PowerState/deallocated'],
+    ['instances powered off through the scale set', (id: string) => compute.virtualMachineScaleSets.powerOff(IDS.hubRg, 'full', { ...POLL, vmInstanceIDs: { instanceIds: [id] } }), 'PowerState/stopped'],
   ])('%s: unhealthy until started again', async (_situation, act, state) => {
     await act('1');
     expect(await power('full')).toEqual(['PowerState/running', state, 'PowerState/running']);
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/unhealthy', 'HealthState/healthy']);
-    await compute.virtualMachineScaleSetVMs.start(IDS.hubRg, 'full', '1');
+    await compute.virtualMachineScaleSetVMs.start(IDS.hubRg, 'full', '1', POLL);
     expect(await power('full')).toEqual(['PowerState/running', 'PowerState/running', 'PowerState/running']);
     expect(await health('full')).toEqual(['HealthState/healthy', 'HealthState/healthy', 'HealthState/healthy']);
   });
 
   it('restarting a deallocated instance is 409 OperationNotAllowed; a stopped one restarts', async () => {
-    await compute.virtualMachineScaleSetVMs.deallocate(IDS.hubRg, 'full', '2');
-    await expect(compute.virtualMachineScaleSetVMs.restart(IDS.hubRg, 'full', '2')).rejects.toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
-    await expect(compute.virtualMachineScaleSets.restart(IDS.hubRg, 'full', { vmInstanceIDs: { instanceIds: ['2'] } })).rejects.toMatchObject({ statusCode: 409 });
-    await compute.virtualMachineScaleSetVMs.start(IDS.hubRg, 'full', '2');
-    await compute.virtualMachineScaleSetVMs.powerOff(IDS.hubRg, 'full', '2');
-    await compute.virtualMachineScaleSetVMs.restart(IDS.hubRg, 'full', '2');
+    await compute.virtualMachineScaleSetVMs.deallocate(IDS.hubRg, 'full', '2', POLL);
+    await expect(compute.virtualMachineScaleSetVMs.restart(IDS.hubRg, 'full', '2', POLL)).rejects.toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
+    await expect(compute.virtualMachineScaleSets.restart(IDS.hubRg, 'full', { ...POLL, vmInstanceIDs: { instanceIds: ['2'] } })).rejects.toMatchObject({ statusCode: 409 });
+    await compute.virtualMachineScaleSetVMs.start(IDS.hubRg, 'full', '2', POLL);
+    await compute.virtualMachineScaleSetVMs.powerOff(IDS.hubRg, 'full', '2', POLL);
+    await compute.virtualMachineScaleSetVMs.restart(IDS.hubRg, 'full', '2', POLL);
     expect((await power('full'))[2]).toBe('PowerState/running');
   });
 
   it('a stopped node reads 0 in DipAvailability for its IP', async () => {
     await shortGrain(emu);
-    await compute.virtualMachineScaleSetVMs.powerOff(IDS.hubRg, fwd.vmssName, '0');
+    await compute.virtualMachineScaleSetVMs.powerOff(IDS.hubRg, fwd.vmssName, '0', POLL);
     // The last published point, once it holds only samples taken after the power-off (metrics are published late).
     const points = await settled(emu, fwd.lbId, 'DipAvailability', 'Microsoft.Network/loadBalancers', nextGrain(), { filter: "BackendIPAddress eq '*'" });
     const byIp = Object.fromEntries(Object.entries(points).map(([k, p]) => [k.split('=')[1], p.average]));
     expect(byIp).toEqual({ [fwd.nodeIps[0]]: 0, [fwd.nodeIps[1]]: 100, [fwd.nodeIps[2]]: 100 });
-    await compute.virtualMachineScaleSetVMs.start(IDS.hubRg, fwd.vmssName, '0');
+    await compute.virtualMachineScaleSetVMs.start(IDS.hubRg, fwd.vmssName, '0', POLL);
   });
 });
 
@@ -189,13 +189,13 @@ describe('automatic repairs orchestration service', () => {
     ['Suspend', 'Suspended'],
     ['Resume', 'Running'],
   ])('%s -> the scale set instance view shows AutomaticRepairs %s', async (action, state) => {
-    await compute.virtualMachineScaleSets.setOrchestrationServiceState(IDS.hubRg, 'full', { serviceName: 'AutomaticRepairs', action: action as 'Suspend' | 'Resume' });
+    await compute.virtualMachineScaleSets.setOrchestrationServiceState(IDS.hubRg, 'full', { serviceName: 'AutomaticRepairs', action: action as 'Suspend' | 'Resume' }, POLL);
     expect((await compute.virtualMachineScaleSets.getInstanceView(IDS.hubRg, 'full')).orchestrationServices).toEqual([{ serviceName: 'AutomaticRepairs', serviceState: state }]);
   });
 
   it('without automaticRepairsPolicy there is no service and suspending it is 409', async () => {
     expect((await compute.virtualMachineScaleSets.getInstanceView(IDS.hubRg, 'norepairs')).orchestrationServices).toEqual([]);
-    await expect(compute.virtualMachineScaleSets.setOrchestrationServiceState(IDS.hubRg, 'norepairs', { serviceName: 'AutomaticRepairs', action: 'Suspend' })).rejects.toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
+    await expect(compute.virtualMachineScaleSets.setOrchestrationServiceState(IDS.hubRg, 'norepairs', { serviceName: 'AutomaticRepairs', action: 'Suspend' }, POLL)).rejects.toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
   });
 });
 
@@ -233,17 +233,17 @@ describe('long-running operations', () => {
   it('reimage through the scale set with instance ids cures a transient break', async () => {
     await emu.control('POST', '/nodes/break', { target: 'full_1' });
     expect((await health('full'))[1]).toBe('HealthState/unhealthy');
-    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'full', { vmScaleSetReimageInput: { instanceIds: ['1'] } });
+    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'full', { ...POLL, vmScaleSetReimageInput: { instanceIds: ['1'] } });
     expect((await health('full'))[1]).toBe('HealthState/healthy');
   });
 });
 
 describe('removing instances', () => {
   it('deleting one VM lowers the capacity and releases its NIC and pool membership', async () => {
-    await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 4 } });
+    await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 4 } }, POLL);
     const before = await listVms(fwd.vmssName);
     const nicName = String(before[3].networkProfile?.networkInterfaces?.[0].id).split('/').pop()!;
-    await compute.virtualMachineScaleSetVMs.delete(IDS.hubRg, fwd.vmssName, '3');
+    await compute.virtualMachineScaleSetVMs.delete(IDS.hubRg, fwd.vmssName, '3', POLL);
     expect((await listVms(fwd.vmssName)).map((v) => v.instanceId)).toEqual(['0', '1', '2']);
     expect((await compute.virtualMachineScaleSets.get(IDS.hubRg, fwd.vmssName)).sku?.capacity).toBe(3);
     await expect(network.networkInterfaces.get(IDS.hubRg, nicName)).rejects.toMatchObject({ statusCode: 404 });
@@ -251,9 +251,9 @@ describe('removing instances', () => {
   });
 
   it('a new instance after a delete gets the next instance id, never a reused one', async () => {
-    await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 4 } });
+    await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 4 } }, POLL);
     expect((await listVms(fwd.vmssName)).map((v) => v.name)).toEqual([`${fwd.vmssName}_0`, `${fwd.vmssName}_1`, `${fwd.vmssName}_2`, `${fwd.vmssName}_4`]);
-    await compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['4'] });
+    await compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['4'] }, POLL);
   });
 });
 
@@ -262,11 +262,11 @@ describe('refusals', () => {
     ['an unknown instance', 404, 'ResourceNotFound', () => compute.virtualMachineScaleSetVMs.get(IDS.hubRg, 'full', '77')],
     ['an instance view of an unknown instance', 404, 'ResourceNotFound', () => compute.virtualMachineScaleSetVMs.getInstanceView(IDS.hubRg, 'full', '77')],
     ['instances of an unknown scale set', 404, 'ResourceNotFound', () => listVms('nope')],
-    ['reimage of an unknown instance', 404, 'ResourceNotFound', () => compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'full', '77')],
-    ['deleteInstances naming an instance the set does not have', 400, 'InvalidParameter', () => compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, 'full', { instanceIds: ['0', '77'] })],
-    ['a write with a stale If-Match etag', 412, 'PreconditionFailed', () => compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'full', fullModel(3), { ifMatch: 'W/"stale"' })],
-    ['deleting the load balancer whose pool holds instance NICs', 409, 'LoadBalancerInUseByVirtualMachineScaleSet', () => network.loadBalancers.beginDeleteAndWait(IDS.hubRg, fwd.lbName)],
-    ['deleting the subnet that holds instance NICs', 409, 'InUseSubnetCannotBeDeleted', () => network.subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'shared')],
+    ['reimage of an unknown instance', 404, 'ResourceNotFound', () => compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'full', '77', POLL)],
+    ['deleteInstances naming an instance the set does not have', 400, 'InvalidParameter', () => compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, 'full', { instanceIds: ['0', '77'] }, POLL)],
+    ['a write with a stale If-Match etag', 412, 'PreconditionFailed', () => compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'full', fullModel(3), { ...POLL, ifMatch: 'W/"stale"' })],
+    ['deleting the load balancer whose pool holds instance NICs', 409, 'LoadBalancerInUseByVirtualMachineScaleSet', () => network.loadBalancers.beginDeleteAndWait(IDS.hubRg, fwd.lbName, POLL)],
+    ['deleting the subnet that holds instance NICs', 409, 'InUseSubnetCannotBeDeleted', () => network.subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'shared', POLL)],
   ])('%s: %i %s', async (_situation, statusCode, code, call) => {
     await expect(call()).rejects.toMatchObject({ statusCode, code });
   });
@@ -302,32 +302,32 @@ describe('model changes that move instances', () => {
       sku: { name: 'Standard' },
       frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared } }],
       backendAddressPools: [{ name: 'a' }, { name: 'b' }],
-    });
+    }, POLL);
   });
 
   it('a new backend pool in the model: instances stay in the old pool until updated, then move', async () => {
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'mover', inPool('a'));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'mover', inPool('a'), POLL);
     expect(await poolSizes()).toEqual({ a: 2, b: 0 });
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'mover', inPool('b'));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'mover', inPool('b'), POLL);
     expect(await poolSizes()).toEqual({ a: 2, b: 0 });
-    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'mover', { instanceIds: ['0'] });
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'mover', { instanceIds: ['0'] }, POLL);
     expect(await poolSizes()).toEqual({ a: 1, b: 1 });
     const [vm0] = await listVms('mover');
     const nic = await network.networkInterfaces.get(IDS.hubRg, String(vm0.networkProfile?.networkInterfaces?.[0].id).split('/').pop()!);
     expect(nic.ipConfigurations?.[0].loadBalancerBackendAddressPools?.map((p) => p.id)).toEqual([`${lbId}/backendAddressPools/b`]);
-    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'mover');
+    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'mover', POLL);
     expect(await poolSizes()).toEqual({ a: 0, b: 0 });
   });
 
   it('upgradePolicy Automatic: a model change reaches every instance at once; new customData runs after a reimage (VMSS-2)', async () => {
     await emu.control('PUT', '/targets/192.168.42.98', { up: false, openPorts: [8000] });
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('a', { mode: 'Automatic' }));
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('b', { mode: 'Automatic', targets: ['192.168.42.98'] }));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('a', { mode: 'Automatic' }), POLL);
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'auto', inPool('b', { mode: 'Automatic', targets: ['192.168.42.98'] }), POLL);
     expect((await listVms('auto')).map((v) => v.latestModelApplied)).toEqual([true, true]);
     expect(await poolSizes()).toEqual({ a: 0, b: 2 });
     expect(await health('auto')).toEqual(['HealthState/healthy', 'HealthState/healthy']);
-    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'auto', { vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
+    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'auto', { ...POLL, vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
     expect(await health('auto')).toEqual(['HealthState/unhealthy', 'HealthState/unhealthy']);
-    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'auto');
+    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'auto', POLL);
   });
 });

@@ -1,5 +1,5 @@
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { compareShapes, exampleBody, loadExample } from '../helpers/shape';
 
 /**
@@ -43,7 +43,7 @@ describe('published request bodies are accepted', () => {
   it('VirtualMachineScaleSet_Reimage_MaximumSet_Gen: the documented input (tempDisk, forceUpdateOSDiskForEphemeral) is accepted', async () => {
     const input = loadExample('compute/VirtualMachineScaleSet_Reimage_MaximumSet_Gen.json').parameters.vmScaleSetReimageInput as Record<string, unknown>;
     await t.control('POST', '/nodes/break', { target: fwd.nodeIps[1] });
-    await t.compute().virtualMachineScaleSets.reimage(IDS.hubRg, fwd.vmssName, { vmScaleSetReimageInput: { ...input, instanceIds: ['1'] } });
+    await t.compute().virtualMachineScaleSets.reimage(IDS.hubRg, fwd.vmssName, { ...POLL, vmScaleSetReimageInput: { ...input, instanceIds: ['1'] } });
     const vm = await t.compute().virtualMachineScaleSetVMs.get(IDS.hubRg, fwd.vmssName, '1', { expand: 'instanceView' });
     expect(vm.instanceView?.vmHealth?.status?.code).toBe('HealthState/healthy');
   });
@@ -53,7 +53,7 @@ describe('published request bodies are accepted', () => {
     const r = await t.raw('POST', `${vmssPath(fwd.vmssName)}/delete?${API}&forceDeletion=${String(ex.forceDeletion)}`, { body: { instanceIds: ['2'] } });
     expect(r.status).toBe(202);
     expect(r.headers.location).toBeDefined();
-    await t.compute().virtualMachineScaleSets.deleteInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] }, { forceDeletion: true });
+    await t.compute().virtualMachineScaleSets.deleteInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] }, { ...POLL, forceDeletion: true });
     const vms = await t.raw<{ value: { instanceId: string }[] }>('GET', `${vmssPath(fwd.vmssName)}/virtualMachines?${API}`);
     expect(vms.body.value.map((v) => v.instanceId)).toEqual(['1']);
   });

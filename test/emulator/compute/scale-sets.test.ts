@@ -1,6 +1,6 @@
 import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { TEST_SSH_KEY } from '../helpers/forwarder-fixture';
 
 /** VM scale sets through the real @azure/arm-compute client against the emulator. */
@@ -57,13 +57,13 @@ beforeAll(async () => {
     backendAddressPools: [{ name: 'nodes' }],
     probes: [{ name: 'p8000', protocol: 'Tcp', port: 8000, intervalInSeconds: 5 }],
     loadBalancingRules: [{ name: 'r8000', protocol: 'Tcp', frontendPort: 8000, backendPort: 8000, frontendIPConfiguration: { id: `${lbId}/frontendIPConfigurations/fe` }, backendAddressPool: { id: poolId }, probe: { id: `${lbId}/probes/p8000` } }],
-  });
+  }, POLL);
 });
 afterAll(() => emu?.stop());
 
 describe('scale set lifecycle', () => {
   it('create: capacity instances, each with a NIC IP in the subnet and in the LB backend pool; customData never returned', async () => {
-    const created = await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2));
+    const created = await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2), POLL);
     expect(created.provisioningState).toBe('Succeeded');
     expect(created.virtualMachineProfile?.osProfile?.customData).toBeUndefined();
     const got = await compute.virtualMachineScaleSets.get(IDS.hubRg, 'vmss-a');
@@ -86,39 +86,39 @@ describe('scale set lifecycle', () => {
   });
 
   it('scaling out and in through a new capacity creates and removes instances', async () => {
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(3));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(3), POLL);
     expect((await listVms('vmss-a')).map((v) => v.instanceId)).toEqual(['0', '1', '2']);
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2), POLL);
     expect((await listVms('vmss-a')).map((v) => v.instanceId)).toEqual(['0', '1']);
     expect((await network.loadBalancers.get(IDS.hubRg, LB)).backendAddressPools?.[0].backendIPConfigurations).toHaveLength(2);
   });
 
   it('a model change leaves instances on the old model until updateInstances, one at a time', async () => {
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2, customData([{ port: 8000, targetPort: 8000 }], ['192.168.42.66'])));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2, customData([{ port: 8000, targetPort: 8000 }], ['192.168.42.66'])), POLL);
     expect((await listVms('vmss-a')).map((v) => v.latestModelApplied)).toEqual([false, false]);
-    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'vmss-a', { instanceIds: ['0'] });
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'vmss-a', { instanceIds: ['0'] }, POLL);
     expect((await listVms('vmss-a')).map((v) => v.latestModelApplied)).toEqual([true, false]);
-    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'vmss-a', { instanceIds: ['1'] });
+    await compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'vmss-a', { instanceIds: ['1'] }, POLL);
     expect((await listVms('vmss-a')).map((v) => v.latestModelApplied)).toEqual([true, true]);
     // The new customData runs once the nodes are reimaged (VMSS-2): the health tests below need it.
-    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'vmss-a', { vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
+    await compute.virtualMachineScaleSets.reimage(IDS.hubRg, 'vmss-a', { ...POLL, vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
   });
 
   it('an identical PUT is not a new model', async () => {
     const data = customData([{ port: 8000, targetPort: 8000 }], ['192.168.42.66']);
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2, data));
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-a', vmss(2, data), POLL);
     expect((await listVms('vmss-a')).every((v) => v.latestModelApplied)).toBe(true);
   });
 
   it('deleteInstances removes the instances and lowers the capacity', async () => {
-    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-b', vmss(3));
-    await compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, 'vmss-b', { instanceIds: ['1'] });
+    await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-b', vmss(3), POLL);
+    await compute.virtualMachineScaleSets.deleteInstances(IDS.hubRg, 'vmss-b', { instanceIds: ['1'] }, POLL);
     expect((await listVms('vmss-b')).map((v) => v.instanceId)).toEqual(['0', '2']);
     expect((await compute.virtualMachineScaleSets.get(IDS.hubRg, 'vmss-b')).sku?.capacity).toBe(2);
   });
 
   it('deleting the scale set removes its instances, NICs and pool memberships', async () => {
-    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'vmss-b');
+    await compute.virtualMachineScaleSets.delete(IDS.hubRg, 'vmss-b', POLL);
     await expect(compute.virtualMachineScaleSets.get(IDS.hubRg, 'vmss-b')).rejects.toMatchObject({ statusCode: 404 });
     expect((await network.loadBalancers.get(IDS.hubRg, LB)).backendAddressPools?.[0].backendIPConfigurations).toHaveLength(2);
   });
@@ -133,7 +133,7 @@ describe('node health: break, reimage, targets', () => {
   ])('%s', async (_situation, persistent, afterReimage) => {
     await emu.control('POST', '/nodes/break', { target: `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-a/virtualMachines/0`, persistent });
     expect(await health()).toEqual(['HealthState/unhealthy', 'HealthState/healthy']);
-    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'vmss-a', '0');
+    await compute.virtualMachineScaleSetVMs.reimage(IDS.hubRg, 'vmss-a', '0', POLL);
     expect((await health())[0]).toBe(afterReimage);
     await emu.control('POST', '/nodes/repair', { target: `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-a/virtualMachines/0` });
   });
@@ -162,11 +162,11 @@ describe('errors', () => {
     ['an unknown subnet is 400 naming it', { ...vmss(1), virtualMachineProfile: { ...vmss(1).virtualMachineProfile, networkProfile: { networkInterfaceConfigurations: [{ name: 'n', primary: true, ipConfigurations: [{ name: 'i', subnet: { id: `${IDS.hubVnet}/subnets/nope` } }] }] } } }, /subnets\/nope/],
     ['a negative capacity is 400', { ...vmss(1), sku: { name: 'Standard_B1s', capacity: -1 } }, /sku\.capacity/],
   ])('%s', async (_situation, body, message) => {
-    await expect(compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-bad', body as VirtualMachineScaleSet)).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(message) });
+    await expect(compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, 'vmss-bad', body as VirtualMachineScaleSet, POLL)).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(message) });
   });
 
   it('updateInstances with an unknown instance id is 400', async () => {
-    await expect(compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'vmss-a', { instanceIds: ['42'] })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(compute.virtualMachineScaleSets.updateInstances(IDS.hubRg, 'vmss-a', { instanceIds: ['42'] }, POLL)).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('a missing scale set is 404 ResourceNotFound', async () => {

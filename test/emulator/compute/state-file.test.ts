@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildForwarder, manifestCustomData, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator } from '../helpers/emulator';
 
 /**
  * A restarted emulator with the same state file keeps what the compute side cannot show through
@@ -24,8 +24,8 @@ describe('compute state survives a restart with the same state file', () => {
     try {
       fwd = await buildForwarder(first, { name: 'persist', capacity: 2 });
       await first.control('POST', '/nodes/break', { target: fwd.nodeIps[1], persistent: true });
-      await first.compute().virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.66']) } } });
-      await first.compute().virtualMachineScaleSets.updateInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] });
+      await first.compute().virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { virtualMachineProfile: { osProfile: { customData: manifestCustomData([{ port: 8000, targetPort: 8000 }], ['192.168.42.66']) } } }, POLL);
+      await first.compute().virtualMachineScaleSets.updateInstances(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] }, POLL);
       nodesBefore = (await first.control<{ value: unknown[] }>('GET', '/nodes')).body.value;
     } finally {
       await first.stop();
@@ -44,7 +44,7 @@ describe('compute state survives a restart with the same state file', () => {
         ['1', false, 'HealthState/unhealthy'],
       ]);
       expect((await second.network().loadBalancers.get(IDS.hubRg, fwd.lbName)).backendAddressPools?.[0].backendIPConfigurations).toHaveLength(2);
-      await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 3 } });
+      await compute.virtualMachineScaleSets.update(IDS.hubRg, fwd.vmssName, { sku: { capacity: 3 } }, POLL);
       const after = [];
       for await (const vm of compute.virtualMachineScaleSetVMs.list(IDS.hubRg, fwd.vmssName)) after.push(vm);
       expect(after.map((v) => v.instanceId)).toEqual(['0', '1', '2']);

@@ -1,6 +1,6 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { POLL, IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { containerExit, parsePortLog } from '../../../core/probes';
 import { containerViewOf } from '../../../azure/container-group/service';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   fwd = await buildForwarder(emu, { name: 'acidns', capacity: 1, pls: true, ports: [{ port: 8000, targetPort: 8000 }, { port: 8080, targetPort: 8081 }] });
   const lb = await emu.network().loadBalancers.get(IDS.hubRg, fwd.lbName);
   for (const rule of lb.loadBalancingRules ?? []) rule.probe = { id: `${fwd.lbId}/probes/p8000` };
-  await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.lbName, lb);
+  await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.lbName, lb, POLL);
   // The "DNS forwarder" of the hub: an address a hub VM holds (a forward node), resolving like Azure DNS of the hub.
   resolverIp = fwd.nodeIps[0];
   const consumer = emu.network(IDS.consumerSub);
@@ -46,15 +46,15 @@ beforeAll(async () => {
     location: IDS.location,
     subnet: { id: IDS.spokeLinked },
     manualPrivateLinkServiceConnections: [{ name: 'to-acidns', privateLinkServiceId: fwd.plsId, requestMessage: 'please' }],
-  });
+  }, POLL);
   const nicName = String(pe.networkInterfaces?.[0].id).split('/').pop()!;
   peIp = String((await consumer.networkInterfaces.get(IDS.spokeRg, nicName)).ipConfigurations?.[0].privateIPAddress);
   for await (const c of emu.network().privateLinkServices.listPrivateEndpointConnections(IDS.hubRg, 'acidns-pls')) {
     await emu.network().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'acidns-pls', String(c.name), { privateLinkServiceConnectionState: { status: 'Approved', description: 'test' } });
   }
   const dns = emu.privateDns();
-  await dns.privateZones.beginCreateOrUpdateAndWait(IDS.hubRg, 'hubonly.example', { location: 'global' });
-  await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'hubonly.example', 'link-hub', { location: 'global', virtualNetwork: { id: IDS.hubVnet }, registrationEnabled: false });
+  await dns.privateZones.beginCreateOrUpdateAndWait(IDS.hubRg, 'hubonly.example', { location: 'global' }, POLL);
+  await dns.virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'hubonly.example', 'link-hub', { location: 'global', virtualNetwork: { id: IDS.hubVnet }, registrationEnabled: false }, POLL);
   await dns.recordSets.createOrUpdate(IDS.hubRg, 'hubonly.example', 'A', 'fe', { ttl: 300, aRecords: [{ ipv4Address: peIp }] });
 });
 afterAll(() => emu?.stop());
@@ -77,7 +77,7 @@ describe('an image the registry cannot serve (ACI-6, ACI-7, ACI-8, ACI-12)', () 
     ]);
     expect(view.events?.find((e) => e.name === 'Failed')?.message).toBe(`Failed to pull image "${image}": rpc error: code 2 desc Error: image ${image} not found`);
     expect(await logs('cg-pulling')).toBe('');
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-pulling');
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-pulling', POLL);
     await expect(aci().containerGroups.get(IDS.spokeRg, 'cg-pulling')).rejects.toMatchObject({ statusCode: 404 });
   });
 
@@ -87,29 +87,29 @@ describe('an image the registry cannot serve (ACI-6, ACI-7, ACI-8, ACI-12)', () 
     const counts = (await aci().containerGroups.get(IDS.spokeRg, 'cg-retry')).containers[0].instanceView!.events!.map((e) => e.count!);
     expect(new Set(counts).size).toBe(1);
     expect(counts[0]).toBeGreaterThan(1);
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-retry');
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-retry', POLL);
   });
 
   it('once ACI gives up: the deployment fails (InaccessibleImage) and the group stays Failed with its events', async () => {
     await settings({ pullGiveUpMs: 0 });
-    await expect(aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-gaveup', group({ image: `${PINNED.split('@')[0]}@sha256:${'0'.repeat(64)}` }))).rejects.toThrow(/InaccessibleImage|Failed to pull image/);
+    await expect(aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-gaveup', group({ image: `${PINNED.split('@')[0]}@sha256:${'0'.repeat(64)}` }), POLL)).rejects.toThrow(/InaccessibleImage|Failed to pull image/);
     const cg = await aci().containerGroups.get(IDS.spokeRg, 'cg-gaveup');
     expect([cg.provisioningState, cg.instanceView?.state]).toEqual(['Failed', 'Failed']);
     expect(cg.containers[0].instanceView?.events?.map((e) => e.name)).toEqual(['Pulling', 'Failed', 'BackOff']);
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-gaveup');
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-gaveup', POLL);
   });
 
   it.each([
     ['the pinned Azure Linux busybox digest', PINNED],
     ['the Azure Linux busybox 1.36 tag', 'mcr.microsoft.com/azurelinux/busybox:1.36'],
   ])('%s pulls: Pulling, Pulled, Started, and the command runs', async (_situation, image) => {
-    const cg = await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-known', group({ image, command: ['nc', '-z', '10.9.9.9', '1'] }));
+    const cg = await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-known', group({ image, command: ['nc', '-z', '10.9.9.9', '1'] }), POLL);
     expect(cg.provisioningState).toBe('Succeeded');
     const got = await aci().containerGroups.get(IDS.spokeRg, 'cg-known');
     expect(got.containers[0].instanceView?.events?.map((e) => e.name)).toEqual(['Pulling', 'Pulled', 'Started']);
     // Exit 1 under `Never`: the platform restarts it (ACI-13); the product reads the first exit.
     expect(containerExit(containerViewOf(got.containers[0].instanceView))).toEqual({ exitCode: 1 });
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-known');
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-known', POLL);
   });
 });
 
@@ -121,16 +121,16 @@ describe('name resolution in a container group (ACI-9, ACI-10, ACI-11)', () => {
   it("the spoke VNet's custom DNS servers point at the hub resolver, the group has no dnsConfig: Azure DNS of the spoke, bad address", async () => {
     const net = emu.network(IDS.consumerSub);
     const vnet = await net.virtualNetworks.get(IDS.spokeRg, 'vnet-spoke');
-    await net.virtualNetworks.beginCreateOrUpdateAndWait(IDS.spokeRg, 'vnet-spoke', { ...vnet, dhcpOptions: { dnsServers: [resolverIp] } });
+    await net.virtualNetworks.beginCreateOrUpdateAndWait(IDS.spokeRg, 'vnet-spoke', { ...vnet, dhcpOptions: { dnsServers: [resolverIp] } }, POLL);
     try {
       expect((await net.virtualNetworks.get(IDS.spokeRg, 'vnet-spoke')).dhcpOptions?.dnsServers).toEqual([resolverIp]);
-      await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-inherit', group());
+      await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-inherit', group(), POLL);
       expect(exitOf(await aci().containerGroups.get(IDS.spokeRg, 'cg-inherit'))).toBe(1);
       expect(await logs('cg-inherit')).toMatch(bad);
-      await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-inherit');
+      await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-inherit', POLL);
     } finally {
       const now = await net.virtualNetworks.get(IDS.spokeRg, 'vnet-spoke');
-      await net.virtualNetworks.beginCreateOrUpdateAndWait(IDS.spokeRg, 'vnet-spoke', { ...now, dhcpOptions: { dnsServers: [] } });
+      await net.virtualNetworks.beginCreateOrUpdateAndWait(IDS.spokeRg, 'vnet-spoke', { ...now, dhcpOptions: { dnsServers: [] } }, POLL);
     }
   });
 
@@ -141,19 +141,19 @@ describe('name resolution in a container group (ACI-9, ACI-10, ACI-11)', () => {
     ['Azure-provided DNS named explicitly: the spoke-linked zones only, bad address', ['168.63.129.16'], bad, 1],
   ])('%s', async (_situation, servers, output, exitCode) => {
     const nameServers = servers.map((x) => (x === 'RESOLVER' ? resolverIp : x));
-    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-dns', group({ nameServers }));
+    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-dns', group({ nameServers }), POLL);
     const cg = await aci().containerGroups.get(IDS.spokeRg, 'cg-dns');
     expect(cg.dnsConfig?.nameServers).toEqual(nameServers);
     expect(exitOf(cg)).toBe(exitCode);
     expect(await logs('cg-dns')).toMatch(output);
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-dns');
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-dns', POLL);
   });
 
   it.each<[string, unknown, RegExp]>([
     ['no name servers', [], /dnsConfig\.nameServers is required/],
     ['a name server that is not an IP address', ['dns.example'], /dnsConfig\.nameServers\[0\] must be an IPv4 address/],
   ])('dnsConfig with %s is 400 naming it', async (_situation, nameServers, message) => {
-    await expect(aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-baddns', group({ nameServers }))).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(message) });
+    await expect(aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-baddns', group({ nameServers }), POLL)).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(message) });
     await expect(aci().containerGroups.get(IDS.spokeRg, 'cg-baddns')).rejects.toMatchObject({ statusCode: 404 });
   });
 });
@@ -170,14 +170,14 @@ describe('busybox output through a real group, read by the product (ACI-1, ACI-2
     ],
     ['refused at -v: nc says nothing, time only (why the product asks -vv)', () => ['time', 'nc', '-zv', '-w', '2', peIp, '8080'], 1, () => `Command exited with non-zero status 1\nreal\t0m 0.01s\nuser\t0m 0.00s\nsys\t0m 0.00s\n`, { ok: false, stage: 'infrastructure' }],
   ])('%s', async (_situation, command, exitCode, output, verdict) => {
-    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-out', group({ command: command() }));
+    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-out', group({ command: command() }), POLL);
     const cg = await aci().containerGroups.get(IDS.spokeRg, 'cg-out');
     expect(exitOf(cg)).toBe(exitCode);
     const log = await logs('cg-out');
     expect(log).toBe(output(peIp));
     const port = Number(command()[6]);
     expect(parsePortLog(port, exitCode, log)).toMatchObject(verdict);
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-out');
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-out', POLL);
   });
 });
 
@@ -185,19 +185,19 @@ describe('a delegated subnet that holds another resource type (ACI-4)', () => {
   it('a container group there is 400 naming what the subnet holds', async () => {
     const net = emu.network();
     const mixed = `${IDS.hubVnet}/subnets/mixed`;
-    await net.subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'mixed', { addressPrefix: '10.0.1.96/28' });
-    await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-mixed', { location: IDS.location, sku: { name: 'Standard' }, frontendIPConfigurations: [{ name: 'fe', subnet: { id: mixed } }] });
+    await net.subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'mixed', { addressPrefix: '10.0.1.96/28' }, POLL);
+    await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-mixed', { location: IDS.location, sku: { name: 'Standard' }, frontendIPConfigurations: [{ name: 'fe', subnet: { id: mixed } }] }, POLL);
     try {
-      await net.subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'mixed', { addressPrefix: '10.0.1.96/28', delegations: [{ name: 'aci', serviceName: 'Microsoft.ContainerInstance/containerGroups' }] });
+      await net.subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'mixed', { addressPrefix: '10.0.1.96/28', delegations: [{ name: 'aci', serviceName: 'Microsoft.ContainerInstance/containerGroups' }] }, POLL);
       const hub = emu.containers(IDS.hubSub);
-      await expect(hub.containerGroups.beginCreateOrUpdateAndWait(IDS.hubRg, 'cg-mixed', group({ subnet: mixed }))).rejects.toMatchObject({
+      await expect(hub.containerGroups.beginCreateOrUpdateAndWait(IDS.hubRg, 'cg-mixed', group({ subnet: mixed }), POLL)).rejects.toMatchObject({
         statusCode: 400,
         message: expect.stringMatching(/subnets\/mixed holds other resources \(.*loadBalancers\/lb-mixed.*\); a subnet delegated to Microsoft\.ContainerInstance\/containerGroups can hold container groups only/),
       });
       await expect(hub.containerGroups.get(IDS.hubRg, 'cg-mixed')).rejects.toMatchObject({ statusCode: 404 });
     } finally {
-      await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-mixed');
-      await net.subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'mixed');
+      await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-mixed', POLL);
+      await net.subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'mixed', POLL);
     }
   });
 });

@@ -7,7 +7,7 @@ function manifestAllowingHubJump(): string {
   const b64 = Buffer.from(JSON.stringify(manifest)).toString('base64');
   return Buffer.from(`#cloud-config\nwrite_files:\n  - path: /etc/plf/forward.json\n    encoding: b64\n    content: ${b64}\n`).toString('base64');
 }
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
  * Container groups through the real @azure/arm-containerinstance client: lifecycle (create, get,
@@ -27,9 +27,9 @@ const group = (command: string[], o: { subnet?: string | null; restartPolicy?: s
   ...(o.subnet === null ? {} : { subnetIds: [{ id: o.subnet ?? IDS.hubJump }] }),
   containers: [{ name: o.name ?? 'probe', image: 'busybox:1.36', command, resources: { requests: { cpu: 1, memoryInGB: 0.5 } } }],
 });
-const create = (name: string, cg: ContainerGroup) => aci.containerGroups.beginCreateOrUpdateAndWait(IDS.hubRg, name, cg);
+const create = (name: string, cg: ContainerGroup) => aci.containerGroups.beginCreateOrUpdateAndWait(IDS.hubRg, name, cg, POLL);
 const get = (name: string) => aci.containerGroups.get(IDS.hubRg, name);
-const remove = (name: string) => aci.containerGroups.beginDeleteAndWait(IDS.hubRg, name);
+const remove = (name: string) => aci.containerGroups.beginDeleteAndWait(IDS.hubRg, name, POLL);
 const settings = (body: object) => emu.control('PUT', '/containerinstance/settings', body);
 /** The exit of a container's first run: ACI-13 restarts a `Never` container that exited non-zero, so it may be previousState. */
 const firstExit = (cg: ContainerGroup) => {
@@ -46,10 +46,10 @@ beforeAll(async () => {
   const compute = emu.compute();
   const vmss = await compute.virtualMachineScaleSets.get(IDS.hubRg, fwd.vmssName);
   vmss.virtualMachineProfile!.osProfile!.customData = manifestAllowingHubJump();
-  await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss);
-  await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] });
+  await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss, POLL);
+  await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0'] }, POLL);
   // New customData runs only after a reimage (VMSS-2).
-  await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, fwd.vmssName, { vmScaleSetReimageInput: { instanceIds: ['0'] } });
+  await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, fwd.vmssName, { ...POLL, vmScaleSetReimageInput: { instanceIds: ['0'] } });
   reachable = ['nc', '-zv', '-w', '2', fwd.frontendIp, '8000'];
   unreachable = ['nc', '-zv', '-w', '2', fwd.frontendIp, '9000'];
 });
@@ -85,7 +85,7 @@ describe('container group lifecycle through the SDK', () => {
     expect((await get('cg-life')).instanceView?.state).toBe('Stopped');
     await Promise.all(['192.168.42.65', '192.168.42.66'].map((t) => emu.control('POST', `/targets/${t}/down`)));
     try {
-      await aci.containerGroups.beginStartAndWait(IDS.hubRg, 'cg-life');
+      await aci.containerGroups.beginStartAndWait(IDS.hubRg, 'cg-life', POLL);
       const cg = await get('cg-life');
       // Exit 1 under `Never`: the platform restarts it (ACI-13), the group runs on in back-off.
       expect([cg.instanceView?.state, firstExit(cg)]).toEqual(['Running', 1]);
@@ -93,7 +93,7 @@ describe('container group lifecycle through the SDK', () => {
     } finally {
       await Promise.all(['192.168.42.65', '192.168.42.66'].map((t) => emu.control('POST', `/targets/${t}/up`)));
     }
-    await aci.containerGroups.beginRestartAndWait(IDS.hubRg, 'cg-life');
+    await aci.containerGroups.beginRestartAndWait(IDS.hubRg, 'cg-life', POLL);
     expect((await get('cg-life')).containers[0].instanceView?.currentState?.exitCode).toBe(0);
   });
 

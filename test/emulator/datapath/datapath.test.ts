@@ -2,7 +2,7 @@ import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { containerExit } from '../../../core/probes';
 import { containerViewOf } from '../../../azure/container-group/service';
 import { buildForwarder, manifestCustomData, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 
 /**
  * The simulated data path end to end: a forward built through the real SDKs (LB + VMSS with a
@@ -28,7 +28,7 @@ beforeAll(async () => {
     location: IDS.location,
     subnet: { id: IDS.spokeLinked },
     manualPrivateLinkServiceConnections: [{ name: 'to-onprem', privateLinkServiceId: fwd.plsId, requestMessage: 'please' }],
-  });
+  }, POLL);
   const nicName = String(pe.networkInterfaces?.[0].id).split('/').pop()!;
   peIp = String((await consumer.networkInterfaces.get(IDS.spokeRg, nicName)).ipConfigurations?.[0].privateIPAddress);
   for await (const c of emu.network().privateLinkServices.listPrivateEndpointConnections(IDS.hubRg, 'dp-pls')) connName = String(c.name);
@@ -91,7 +91,7 @@ describe('data path verdicts', () => {
     // Add an LB rule for 8080 whose probe is 8000 (healthy), while nodes only forward 8000.
     const lb = await emu.network().loadBalancers.get(IDS.hubRg, other.lbName);
     lb.loadBalancingRules!.push({ name: 'r8080', protocol: 'Tcp', frontendPort: 8080, backendPort: 8080, frontendIPConfiguration: { id: other.frontendId }, backendAddressPool: { id: `${other.lbId}/backendAddressPools/nodes` }, probe: { id: `${other.lbId}/probes/p8000` } });
-    await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, other.lbName, lb);
+    await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, other.lbName, lb, POLL);
     const v = await query(other.frontendIp, 8080, IDS.hubShared);
     expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'node', detail: expect.stringMatching(/does not forward port 8080/) });
   });
@@ -112,7 +112,7 @@ describe('data path verdicts', () => {
     const other = await buildForwarder(emu, { name: 'rst', capacity: 1, ports: [{ port: 8000, targetPort: 8000 }, { port: 8080, targetPort: 8081 }] });
     const lb = await emu.network().loadBalancers.get(IDS.hubRg, other.lbName);
     for (const rule of lb.loadBalancingRules ?? []) rule.probe = { id: `${other.lbId}/probes/p8000` };
-    await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, other.lbName, lb);
+    await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, other.lbName, lb, POLL);
     const v = await query(other.frontendIp, 8080, IDS.hubShared);
     expect([v.reachable, v.failure, v.hops.find((h) => !h.ok)?.hop]).toEqual([false, 'refused', 'target']);
   });
@@ -142,10 +142,10 @@ describe('data path verdicts', () => {
     const compute = emu.compute();
     const vmss = await compute.virtualMachineScaleSets.get(IDS.hubRg, other.vmssName);
     vmss.virtualMachineProfile!.osProfile!.customData = Buffer.from('#cloud-config\npackages: [nftables]\n').toString('base64');
-    await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, other.vmssName, vmss);
-    await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, other.vmssName, { instanceIds: ['0'] });
+    await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, other.vmssName, vmss, POLL);
+    await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, other.vmssName, { instanceIds: ['0'] }, POLL);
     // New customData runs only after a reimage (VMSS-2).
-    await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, other.vmssName, { vmScaleSetReimageInput: { instanceIds: ['0'] } });
+    await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, other.vmssName, { ...POLL, vmScaleSetReimageInput: { instanceIds: ['0'] } });
     const v = await query(other.frontendIp, 8000, IDS.hubShared);
     expect(v.hops.find((h) => !h.ok)).toMatchObject({ hop: 'backend', detail: expect.stringMatching(/forwards nothing: the cloud-config writes no \/etc\/plf\/forward\.json/) });
   });
@@ -174,9 +174,9 @@ describe('data path verdicts', () => {
     const setCustomData = async (customData: string) => {
       const vmss = await compute.virtualMachineScaleSets.get(IDS.hubRg, fwd.vmssName);
       vmss.virtualMachineProfile!.osProfile!.customData = customData;
-      await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss);
-      await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0', '1'] });
-      await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, fwd.vmssName, { vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
+      await compute.virtualMachineScaleSets.beginCreateOrUpdateAndWait(IDS.hubRg, fwd.vmssName, vmss, POLL);
+      await compute.virtualMachineScaleSets.beginUpdateInstancesAndWait(IDS.hubRg, fwd.vmssName, { instanceIds: ['0', '1'] }, POLL);
+      await compute.virtualMachineScaleSets.beginReimageAndWait(IDS.hubRg, fwd.vmssName, { ...POLL, vmScaleSetReimageInput: { instanceIds: ['0', '1'] } });
     };
     const manifest = Buffer.from(JSON.stringify({ schema: 'plf.forward/v1', forward: 'dp', ports: [{ port: 8000, targetPort: 8000 }], targets: ['192.168.42.65'], allowedSources: ['168.63.129.16/32'], healthPort: 8000 })).toString('base64');
     await setCustomData(Buffer.from(`#cloud-config\nwrite_files:\n  - path: /etc/plf/forward.json\n    encoding: b64\n    content: ${manifest}\n`).toString('base64'));
@@ -211,7 +211,7 @@ describe('probe container groups', () => {
   });
   const aci = () => emu.containers(IDS.consumerSub);
   async function runGroup(name: string, command: string[]) {
-    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, name, group(name, command));
+    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, name, group(name, command), POLL);
     const cg = await aci().containerGroups.get(IDS.spokeRg, name);
     const logs = await aci().containers.listLogs(IDS.spokeRg, name, 'probe');
     // The first exit as the product reads it: a non-zero exit under `Never` is restarted by the platform (ACI-13).
@@ -231,7 +231,7 @@ describe('probe container groups', () => {
     // A non-zero exit waits in back-off for the platform's restart (ACI-13): the group still runs.
     expect(r.groupState).toBe(exitCode === 0 ? 'Succeeded' : 'Running');
     expect(r.logs).toMatch(output);
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, name);
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, name, POLL);
   });
 
   it('target down: the probe exits 1 with nc\'s message', async () => {
@@ -248,7 +248,7 @@ describe('probe container groups', () => {
   it('the group is Running until runMs passes, then Terminated', async () => {
     await emu.control('PUT', '/containerinstance/settings', { runMs: 300 });
     try {
-      await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-slow', group('cg-slow', ['nc', '-z', 'onprem-server.internal.net', '8000']));
+      await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-slow', group('cg-slow', ['nc', '-z', 'onprem-server.internal.net', '8000']), POLL);
       expect((await aci().containerGroups.get(IDS.spokeRg, 'cg-slow')).containers[0].instanceView?.currentState?.state).toBe('Running');
       await new Promise((r) => setTimeout(r, 400));
       expect((await aci().containerGroups.get(IDS.spokeRg, 'cg-slow')).containers[0].instanceView?.currentState).toMatchObject({ state: 'Terminated', exitCode: 0 });
@@ -261,14 +261,14 @@ describe('probe container groups', () => {
     ['a subnet not delegated to container groups', IDS.spokeLinked, /not delegated to Microsoft\.ContainerInstance\/containerGroups/],
     ['a subnet in another subscription', IDS.hubJump, /another subscription/],
   ])('%s is 400', async (_s, subnet, message) => {
-    await expect(aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-bad', group('cg-bad', ['nc', '-z', 'x', '1'], subnet))).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(message) });
+    await expect(aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-bad', group('cg-bad', ['nc', '-z', 'x', '1'], subnet), POLL)).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(message) });
   });
 
   it('the group gets a private IP in its subnet, and delete removes it', async () => {
-    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-ip', group('cg-ip', ['nc', '-z', 'onprem-server.internal.net', '8000']));
+    await aci().containerGroups.beginCreateOrUpdateAndWait(IDS.spokeRg, 'cg-ip', group('cg-ip', ['nc', '-z', 'onprem-server.internal.net', '8000']), POLL);
     const cg = await aci().containerGroups.get(IDS.spokeRg, 'cg-ip');
     expect(cg.ipAddress?.ip).toMatch(/^10\.1\.1\.\d+$/);
-    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-ip');
+    await aci().containerGroups.beginDeleteAndWait(IDS.spokeRg, 'cg-ip', POLL);
     await expect(aci().containerGroups.get(IDS.spokeRg, 'cg-ip')).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -1,4 +1,4 @@
-import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { startWebhook, type Webhook } from '../helpers/webhook';
 import { createForward, lbBody } from '../helpers/network-fixtures';
 import { storedResourceHandlers } from '../../../tools/emulator/arm/stored-resource';
@@ -88,8 +88,8 @@ describe('events of SDK calls', () => {
   it('LB create and delete publish ResourceWriteSuccess then ResourceDeleteSuccess with operationName and subject', async () => {
     await subscribe();
     const net = t.network();
-    await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
-    await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a');
+    await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
+    await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a', POLL);
     const events = await hook.waitFor((es) => es.length >= 2);
     expect(events.map((e) => [e.eventType, e.subject, e.data.operationName, e.topic])).toEqual([
       ['Microsoft.Resources.ResourceWriteSuccess', lbId('lb-a'), 'Microsoft.Network/loadBalancers/write', `/subscriptions/${IDS.hubSub}`],
@@ -129,8 +129,8 @@ describe('filters', () => {
     await subscribe(filter);
     const net = t.network();
     for (const n of ['lb-a', 'lb-b']) {
-      await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, n, lbBody(n));
-      await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, n);
+      await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, n, lbBody(n), POLL);
+      await net.loadBalancers.beginDeleteAndWait(IDS.hubRg, n, POLL);
     }
     await idle();
     expect(hook.events.map((e) => `${e.eventType.endsWith('DeleteSuccess') ? 'delete' : 'write'} ${e.subject.split('/').pop()}`)).toEqual(expected);
@@ -227,7 +227,7 @@ describe('provider-side connection events (switch providerConnectionEvents)', ()
 
   it('on (default): a consumer creating an endpoint publishes the Pending connection write on the hub topic', async () => {
     await setup();
-    await t.network(IDS.consumerSub).privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', peBody(plsId));
+    await t.network(IDS.consumerSub).privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', peBody(plsId), POLL);
     await hook.waitFor((es) => es.length >= 2);
     await idle();
     expect(seen(IDS.hubSub)).toEqual([CONN_WRITE]);
@@ -239,7 +239,7 @@ describe('provider-side connection events (switch providerConnectionEvents)', ()
     await t.control('PUT', '/eventgrid/switches', { providerConnectionEvents: false });
     await setup();
     const consumer = t.network(IDS.consumerSub);
-    await consumer.privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', peBody(plsId));
+    await consumer.privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, 'pe-a', peBody(plsId), POLL);
     await idle();
     expect(seen(IDS.hubSub)).toEqual([]);
     expect(seen(IDS.consumerSub)).toEqual(['Microsoft.Network/privateEndpoints/write']);
@@ -249,7 +249,7 @@ describe('provider-side connection events (switch providerConnectionEvents)', ()
     await idle();
     expect(seen(IDS.hubSub)).toEqual([CONN_WRITE]);
     hook.events.length = 0;
-    await consumer.privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a');
+    await consumer.privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a', POLL);
     await idle();
     expect(seen(IDS.hubSub)).not.toContain(CONN_DELETE);
     expect(seen(IDS.hubSub)).toEqual([]);

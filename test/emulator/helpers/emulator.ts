@@ -37,6 +37,17 @@ export const IDS = {
   location: 'westeurope',
 } as const;
 
+/**
+ * Poller option for every long-running operation a test runs through an SDK client, as the last
+ * argument (or spread into the options object it already passes). With `lroDelayMs` 0 the emulator
+ * answers `Retry-After: 0`, and its first status poll of every operation answers InProgress (rule
+ * LRO-1, tools/emulator/arm/lro.ts); @azure/core-lro 3.3 reads a 0 Retry-After as no hint
+ * (`if (intervalInMs) setDelay(...)` in poller/operation.js) and waits its 2-second default
+ * before the next poll. So without this each operation costs 2 s of wall time and proves nothing
+ * more: the poll still happens, 10 ms later.
+ */
+export const POLL = { updateIntervalInMs: 10 } as const;
+
 export class StaticTokenCredential implements TokenCredential {
   calls = 0;
   async getToken(): Promise<AccessToken> {

@@ -1,5 +1,5 @@
 import type { VirtualMachineScaleSet } from '@azure/arm-compute';
-import { IDS, type TestEmulator } from './emulator';
+import { IDS, POLL, type TestEmulator } from './emulator';
 
 /**
  * Builds a forward's Azure side through the real SDK clients, the way the product will: an
@@ -58,7 +58,7 @@ export async function buildForwarder(
       probe: { id: `${lbId}/probes/p${p.port}` },
       disableOutboundSnat: true,
     })),
-  });
+  }, POLL);
   const vmssName = `${o.name}-vmss`;
   await compute.virtualMachineScaleSets.createOrUpdate(IDS.hubRg, vmssName, {
     location: IDS.location,
@@ -70,7 +70,7 @@ export async function buildForwarder(
       networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', primary: true, ipConfigurations: [{ name: 'ipc', subnet: { id: IDS.hubShared }, loadBalancerBackendAddressPools: [{ id: poolId }] }] }] },
       extensionProfile: { extensions: [{ name: 'health', publisher: 'Microsoft.ManagedServices', typePropertiesType: 'ApplicationHealthLinux', typeHandlerVersion: '2.0', settings: { protocol: 'tcp', port: ports[0].port } }] },
     },
-  } as VirtualMachineScaleSet);
+  } as VirtualMachineScaleSet, POLL);
   const nodeIps: string[] = [];
   for await (const vm of compute.virtualMachineScaleSetVMs.list(IDS.hubRg, vmssName)) {
     const nic = await network.networkInterfaces.get(IDS.hubRg, String(vm.networkProfile?.networkInterfaces?.[0].id).split('/').pop()!);
@@ -84,7 +84,7 @@ export async function buildForwarder(
       ipConfigurations: [{ name: 'nat', subnet: { id: IDS.hubShared }, primary: true, privateIPAllocationMethod: 'Dynamic' }],
       visibility: { subscriptions: o.visibleTo ?? [IDS.consumerSub] },
       enableProxyProtocol: false,
-    });
+    }, POLL);
     plsId = pls.id;
   }
   return { lbName, lbId, frontendId, frontendIp: String(lb.frontendIPConfigurations?.[0].privateIPAddress), vmssName, nodeIps, ...(plsId ? { plsId } : {}) };

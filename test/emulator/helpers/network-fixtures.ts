@@ -1,5 +1,5 @@
 import type { NetworkManagementClient, LoadBalancer, PrivateLinkService } from '@azure/arm-network';
-import { IDS } from './emulator';
+import { POLL, IDS } from './emulator';
 
 /** Bodies shaped like the product's forward: internal LB on hub/shared, PLS with NAT IP there. */
 export function lbBody(name: string, extra: Partial<LoadBalancer> = {}): LoadBalancer {
@@ -44,6 +44,6 @@ export function plsBody(lbName: string, extra: Partial<PrivateLinkService> = {})
 
 /** Creates LB + PLS in the hub and returns the PLS as read back. */
 export async function createForward(net: NetworkManagementClient, name: string, pls: Partial<PrivateLinkService> = {}): Promise<PrivateLinkService> {
-  await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, `lb-${name}`, lbBody(`lb-${name}`));
-  return net.privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, `pls-${name}`, plsBody(`lb-${name}`, pls));
+  await net.loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, `lb-${name}`, lbBody(`lb-${name}`), POLL);
+  return net.privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, `pls-${name}`, plsBody(`lb-${name}`, pls), POLL);
 }

@@ -1,6 +1,6 @@
 import type { MetricsQueryResourcesOptions } from '@azure/monitor-query-metrics';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { nextGrain, settled, shortGrain } from './published';
 
 /**
@@ -74,7 +74,7 @@ describe('edges', () => {
       sku: { name: 'Standard' },
       frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared } }],
       backendAddressPools: [{ name: 'nodes' }],
-    });
+    }, POLL);
     const [result] = await emu.metrics().queryResources([String(lb.id)], ['DipAvailability'], 'Microsoft.Network/loadBalancers', { interval: 'PT1M', startTime: new Date(Date.now() - 3 * 60_000), endTime: new Date() });
     const series = result.metrics[0].timeseries;
     expect(series).toHaveLength(1);

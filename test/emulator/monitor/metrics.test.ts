@@ -1,6 +1,6 @@
 import { eventually } from '../../helpers/wait';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { POLL, IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { nextGrain, settled, shortGrain } from './published';
 
 /** Load balancer metrics from the simulated data path, through the real MetricsClient and raw ARM. */
@@ -95,7 +95,7 @@ describe('metrics:getBatch limits', () => {
   });
 
   it('resources of two regions in one batch are 400', async () => {
-    const west = await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'west-lb', { location: 'westus', sku: { name: 'Standard' }, frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared } }] });
+    const west = await emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'west-lb', { location: 'westus', sku: { name: 'Standard' }, frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared } }] }, POLL);
     const r = await batch([fwd.lbId, String(west.id)]);
     expect(r.status).toBe(400);
     expect(r.body.error?.message).toMatch(/one region/);

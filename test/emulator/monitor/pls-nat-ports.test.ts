@@ -1,5 +1,5 @@
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
-import { IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { POLL, IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { nextGrain, settled, shortGrain } from './published';
 
 /** PLSNatPortsUsage for private link services through the real MetricsClient (batch), and its control. */
@@ -32,7 +32,7 @@ it('the control sets the demand; a second NAT IP halves every IP\'s usage; null 
   await net.privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, pls.name!, {
     ...pls,
     ipConfigurations: [...pls.ipConfigurations!, { name: 'nat-2', subnet: { id: IDS.hubShared }, primary: false, privateIPAllocationMethod: 'Dynamic', privateIPAddressVersion: 'IPv4' }],
-  });
+  }, POLL);
   const two = await usage();
   expect(Object.keys(two)).toHaveLength(2);
   expect(Object.values(two)).toEqual([45, 45]);

@@ -1,5 +1,5 @@
 import { RestError } from '@azure/core-rest-pipeline';
-import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { createForward, lbBody, plsBody } from '../helpers/network-fixtures';
 import { startWebhook, type Webhook } from '../helpers/webhook';
 
@@ -55,6 +55,7 @@ describe('private link service', () => {
       IDS.hubRg,
       'pls-a',
       plsBody('lb-a', { visibility: { subscriptions: ['*'] }, autoApproval: { subscriptions: [IDS.consumerSub] } }),
+      POLL,
     );
     expect(updated.alias).toBe(pls.alias);
     expect(updated.ipConfigurations?.[0].privateIPAddress).toBe(pls.ipConfigurations?.[0].privateIPAddress);
@@ -69,8 +70,8 @@ describe('private link service', () => {
     ['NAT IP in a delegated subnet', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubJump } }] }, 'InvalidParameter'],
     ['more than 8 NAT IPs', { ipConfigurations: Array.from({ length: 9 }, (_, i) => ({ name: `n${i}`, subnet: { id: IDS.hubShared } })) }, 'InvalidParameter'],
   ])('%s -> 400', async (_n, extra, code) => {
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
-    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a', extra)));
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a', extra), POLL));
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe(code);
   });
@@ -79,22 +80,22 @@ describe('private link service', () => {
 
   it('a service on a load balancer with an IP-based backend pool -> 400 PrivateLinkServiceCannotUseIpBasedBackendPool naming LB and pool; nothing is created', async () => {
     const lb = lbBody('lb-a');
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] });
-    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a')));
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] }, POLL);
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a'), POLL));
     expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceCannotUseIpBasedBackendPool']);
     expect(e.message).toContain(`/loadBalancers/lb-a`);
     expect(e.message).toContain("'ips'");
     expect(e.message).not.toContain("'nodes'"); // the NIC-based pool is fine
     await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-x')).rejects.toMatchObject({ statusCode: 404 });
     // No NAT IP was taken: the next address of the subnet is still .5 (.4 is the LB frontend).
-    const lb2 = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'));
+    const lb2 = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'), POLL);
     expect(lb2.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.5');
   });
 
   it('an IP-based pool and another bad field: one 400 naming both', async () => {
     const lb = lbBody('lb-a');
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [ipPool], loadBalancingRules: [] });
-    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubJump } }] })));
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [ipPool], loadBalancingRules: [] }, POLL);
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubJump } }] }), POLL));
     expect(e.statusCode).toBe(400);
     expect(e.message).toContain("'ips'");
     expect(e.message).toContain(IDS.hubJump);
@@ -103,7 +104,7 @@ describe('private link service', () => {
   it('adding an IP-based backend pool to a load balancer behind a service -> 400; the load balancer is unchanged', async () => {
     await createForward(hub(), 'a');
     const lb = lbBody('lb-a');
-    const e = await rejects(hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] }));
+    const e = await rejects(hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', { ...lb, backendAddressPools: [...(lb.backendAddressPools ?? []), ipPool] }, POLL));
     expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceCannotUseIpBasedBackendPool']);
     expect(e.message).toContain('/privateLinkServices/pls-a');
     expect((await hub().loadBalancers.get(IDS.hubRg, 'lb-a')).backendAddressPools?.map((b) => b.name)).toEqual(['nodes']);
@@ -111,14 +112,14 @@ describe('private link service', () => {
 
   it('removing a NAT IP configuration is refused', async () => {
     await createForward(hub(), 'a', { ipConfigurations: [{ name: 'nat0', subnet: { id: IDS.hubShared } }, { name: 'nat1', subnet: { id: IDS.hubShared } }] });
-    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-a', plsBody('lb-a')));
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-a', plsBody('lb-a'), POLL));
     expect(e.statusCode).toBe(400);
     expect(e.message).toContain('nat1');
   });
 
   it('a service on a Basic load balancer -> 400 naming the load balancer and its SKU (NET-8); nothing is created', async () => {
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a', { sku: { name: 'Basic' } }));
-    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a')));
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a', { sku: { name: 'Basic' } }), POLL);
+    const e = await rejects(hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, 'pls-x', plsBody('lb-a'), POLL));
     expect([e.statusCode, e.code]).toEqual([400, 'InvalidParameter']);
     expect(e.message).toContain('/loadBalancers/lb-a');
     expect(e.message).toContain('Basic');
@@ -132,11 +133,11 @@ describe('private link service', () => {
 
   it('delete frees the NAT IP and the load balancer can then be deleted', async () => {
     await createForward(hub(), 'a');
-    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a');
+    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a', POLL);
     await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).rejects.toMatchObject({ statusCode: 404 });
-    await hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a');
+    await hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a', POLL);
     // Both addresses are free again: a new LB gets .4 back.
-    const lb = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'));
+    const lb = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'), POLL);
     expect(lb.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.4');
   });
 });
@@ -156,7 +157,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: subnet },
       [kind]: [{ name: 'conn', privateLinkServiceId: pls.id, requestMessage: 'please' }],
-    });
+    }, POLL);
     expect(pe[kind]?.[0].privateLinkServiceConnectionState?.status).toBe(status);
     const conns = [];
     for await (const c of hub().privateLinkServices.listPrivateEndpointConnections(IDS.hubRg, 'pls-a')) conns.push(c);
@@ -171,7 +172,7 @@ describe('private endpoints and connections', () => {
         location: IDS.location,
         subnet: { id: IDS.spokeLinked },
         privateLinkServiceConnections: [{ name: 'conn', privateLinkServiceId: pls.id }],
-      }),
+      }, POLL),
     );
     expect([e.statusCode, e.code]).toEqual([403, 'LinkedAuthorizationFailed']);
     expect(e.message).toContain("has permission to perform action 'Microsoft.Network/privateEndpoints/write'");
@@ -189,7 +190,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'conn', privateLinkServiceId: pls.id, requestMessage: 'please' }],
-    });
+    }, POLL);
     expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Pending');
     const nic = await consumer().networkInterfaces.get(IDS.spokeRg, (pe.networkInterfaces?.[0].id as string).split('/').pop() as string);
     expect(nic.ipConfigurations?.[0].privateIPAddress).toBe('10.1.0.4');
@@ -202,7 +203,7 @@ describe('private endpoints and connections', () => {
         location: IDS.location,
         subnet: { id: IDS.spokeLinked },
         privateLinkServiceConnections: [{ name: 'conn', privateLinkServiceId: pls.id }],
-      }),
+      }, POLL),
     );
     expect([e.statusCode, e.code]).toEqual([400, 'ThirdPartyPrivateLinkServiceProvidedDuringPrivateEndpointCreationDoesNotExistOrIsNotVisible']);
   });
@@ -213,7 +214,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-    });
+    }, POLL);
     const nicName = (pe.networkInterfaces?.[0].id as string).split('/').pop() as string;
     const nic = await consumer().networkInterfaces.get(IDS.spokeRg, nicName);
     expect(nic.ipConfigurations?.[0].privateIPAddress).toBe('10.1.0.4');
@@ -226,7 +227,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.alias }],
-    });
+    }, POLL);
     expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceId).toBe(pls.id);
   });
 
@@ -241,7 +242,7 @@ describe('private endpoints and connections', () => {
         location: IDS.location,
         subnet: { id: IDS.spokeLinked },
         manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: target }],
-      }),
+      }, POLL),
     );
     expect(e.statusCode).toBe(400);
     expect(e.code).toBe('ThirdPartyPrivateLinkServiceProvidedDuringPrivateEndpointCreationDoesNotExistOrIsNotVisible');
@@ -254,7 +255,7 @@ describe('private endpoints and connections', () => {
         location: IDS.location,
         subnet: { id: IDS.spokeJump },
         manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-      }),
+      }, POLL),
     );
     expect([e.statusCode, e.code]).toEqual([400, 'PrivateEndpointCannotBeCreatedInDelegatedSubnet']);
   });
@@ -273,7 +274,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id, requestMessage: 'team x' }],
-    });
+    }, POLL);
     expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Pending');
     const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
     const approved = await hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, {
@@ -306,7 +307,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-    });
+    }, POLL);
     const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
     if (before) await hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, { privateLinkServiceConnectionState: { status: before } });
     const call = hub().privateLinkServices.updatePrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string, { privateLinkServiceConnectionState: { status } });
@@ -325,7 +326,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-    });
+    }, POLL);
     const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
     return { name: conn.name as string, id: conn.id as string, peId: pe.id as string };
   }
@@ -335,14 +336,14 @@ describe('private endpoints and connections', () => {
     [
       'a connection the provider deleted since it was listed',
       async (name: string) => {
-        await hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, 'pls-a', name);
+        await hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, 'pls-a', name, POLL);
         return name;
       },
     ],
     [
       'a connection whose endpoint the consumer deleted since it was listed',
       async (name: string) => {
-        await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a');
+        await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a', POLL);
         return name;
       },
     ],
@@ -386,7 +387,7 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-    });
+    }, POLL);
     const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
     const r = await t.raw<{ error: { code: string } }>('PUT', `${conn.id}?api-version=2024-07-01`, {
       body: { properties: { privateLinkServiceConnectionState: { status: 'Approved' } } },
@@ -401,9 +402,9 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-    });
+    }, POLL);
     const [conn] = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections ?? [];
-    await hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, 'pls-a', conn.name as string);
+    await hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, 'pls-a', conn.name as string, POLL);
     await expect(hub().privateLinkServices.getPrivateEndpointConnection(IDS.hubRg, 'pls-a', conn.name as string)).rejects.toMatchObject({ statusCode: 404 });
     const pe = await consumer().privateEndpoints.get(IDS.spokeRg, 'pe-a');
     expect(pe.manualPrivateLinkServiceConnections?.[0].privateLinkServiceConnectionState?.status).toBe('Disconnected');
@@ -415,12 +416,12 @@ describe('private endpoints and connections', () => {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-    });
-    await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a');
+    }, POLL);
+    await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a', POLL);
     const nicName = (pe.networkInterfaces?.[0].id as string).split('/').pop() as string;
     await expect(consumer().networkInterfaces.get(IDS.spokeRg, nicName)).rejects.toMatchObject({ statusCode: 404 });
     expect((await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections).toEqual([]);
-    await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a'); // idempotent: 204
+    await consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-a', POLL); // idempotent: 204
   });
 
   it('a consumer endpoint created through the control API behaves like one created with the SDK', async () => {
@@ -444,9 +445,9 @@ describe('private endpoints and connections', () => {
 
 describe('dependency conflicts', () => {
   it.each([
-    ['load balancer behind a private link service (NET-2)', async () => hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a'), 400, 'CannotDeleteLoadBalancerWithPrivateLinkService'],
-    ['subnet holding NAT IPs and a frontend', async () => hub().subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'shared'), 409, 'InUseSubnetCannotBeDeleted'],
-    ['virtual network whose subnet is in use', async () => hub().virtualNetworks.beginDeleteAndWait(IDS.hubRg, 'vnet-hub'), 409, 'InUseSubnetCannotBeDeleted'],
+    ['load balancer behind a private link service (NET-2)', async () => hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a', POLL), 400, 'CannotDeleteLoadBalancerWithPrivateLinkService'],
+    ['subnet holding NAT IPs and a frontend', async () => hub().subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'shared', POLL), 409, 'InUseSubnetCannotBeDeleted'],
+    ['virtual network whose subnet is in use', async () => hub().virtualNetworks.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', POLL), 409, 'InUseSubnetCannotBeDeleted'],
   ])('deleting a %s -> %s %s', async (_n, del, status, code) => {
     await createForward(hub(), 'a');
     const e = await rejects(del());
@@ -464,7 +465,7 @@ describe('deleting a private link service that has connections (NET-1, NET-6)', 
         location: IDS.location,
         subnet: { id: IDS.spokeLinked },
         manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-      });
+      }, POLL);
       peIds.push(pe.id as string);
       if (st === 'Approved') {
         const conn = (await hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).privateEndpointConnections?.find((c) => c.privateEndpoint?.id === pe.id);
@@ -479,7 +480,7 @@ describe('deleting a private link service that has connections (NET-1, NET-6)', 
     ['an Approved and a Pending connection', ['Approved', 'Pending'], '2 private endpoint connections.'],
   ] as const)('with %s -> 400 PrivateLinkServiceWithPrivateEndpointConnectionsCannotBeDeleted; service and connections stay', async (_n, states, count) => {
     await withConnections([...states]);
-    const e = await rejects(hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a'));
+    const e = await rejects(hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a', POLL));
     expect([e.statusCode, e.code]).toEqual([400, 'PrivateLinkServiceWithPrivateEndpointConnectionsCannotBeDeleted']);
     expect(e.message).toContain(count);
     const pls = await hub().privateLinkServices.get(IDS.hubRg, 'pls-a');
@@ -502,7 +503,7 @@ describe('deleting a private link service that has connections (NET-1, NET-6)', 
     } finally {
       await t.control('PUT', '/settings', { lroDelayMs: 0 });
     }
-    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a');
+    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, 'pls-a', POLL);
     await expect(hub().privateLinkServices.get(IDS.hubRg, 'pls-a')).rejects.toMatchObject({ statusCode: 404 });
     // The endpoint outlives the service and shows its connection as Disconnected.
     const pe = await consumer().privateEndpoints.get(IDS.spokeRg, peId.split('/').pop() as string);

@@ -4,7 +4,7 @@ import { removeConnections } from '../../../azure/private-link-service/service';
 import { parseResourceId, type ResourceRef } from '../../../azure/resource-id';
 import type { HubPlacement } from '../../../core/app-settings';
 import { forwardTags } from '../../../core/names';
-import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { lbBody, plsBody } from '../helpers/network-fixtures';
 import { appGrants } from '../../../tools/devhost/app-grants';
 import * as path from 'node:path';
@@ -44,14 +44,14 @@ const plsRef = (): ResourceRef => parseResourceId(`/subscriptions/${IDS.hubSub}/
 
 /** The forward's LB and PLS (tagged as the forward's unless `owned` is false) and one Pending endpoint per name. */
 async function serviceWithEndpoints(endpoints: string[], owned = true): Promise<void> {
-  await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-t', lbBody('lb-t'));
-  const pls = await hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, PLS, plsBody('lb-t', owned ? { tags: forwardTags(FORWARD) } : {}));
+  await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-t', lbBody('lb-t'), POLL);
+  const pls = await hub().privateLinkServices.beginCreateOrUpdateAndWait(IDS.hubRg, PLS, plsBody('lb-t', owned ? { tags: forwardTags(FORWARD) } : {}), POLL);
   for (const name of endpoints) {
     await consumer().privateEndpoints.beginCreateOrUpdateAndWait(IDS.spokeRg, name, {
       location: IDS.location,
       subnet: { id: IDS.spokeLinked },
       manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: pls.id }],
-    });
+    }, POLL);
   }
 }
 
@@ -60,8 +60,8 @@ const connectionOf = async (endpoint: string) => (await listConnections(clients,
 describe('approve or reject a connection', () => {
   it.each([
     ['that is there: done, and ARM shows the new state', async () => undefined, 'done', 'Approved'],
-    ['whose endpoint the consumer deleted since the list: gone', async () => consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-1'), 'gone', undefined],
-    ['that another provider call deleted since the list: gone', async (name: string) => hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, PLS, name), 'gone', undefined],
+    ['whose endpoint the consumer deleted since the list: gone', async () => consumer().privateEndpoints.beginDeleteAndWait(IDS.spokeRg, 'pe-1', POLL), 'gone', undefined],
+    ['that another provider call deleted since the list: gone', async (name: string) => hub().privateLinkServices.beginDeletePrivateEndpointConnectionAndWait(IDS.hubRg, PLS, name, POLL), 'gone', undefined],
   ] as const)('%s', async (_n, meanwhile, result, after) => {
     await serviceWithEndpoints(['pe-1']);
     const conn = await connectionOf('pe-1');
@@ -87,7 +87,7 @@ describe('teardown: removeConnections', () => {
       await t.control('PUT', '/settings', { lroDelayMs: 0 });
     }
     expect(await removeConnections(clients, FORWARD, placement)).toEqual({ remaining: 0 });
-    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, PLS);
+    await hub().privateLinkServices.beginDeleteAndWait(IDS.hubRg, PLS, POLL);
     await expect(hub().privateLinkServices.get(IDS.hubRg, PLS)).rejects.toMatchObject({ statusCode: 404 });
   });
 

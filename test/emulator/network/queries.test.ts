@@ -1,4 +1,4 @@
-import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { createForward } from '../helpers/network-fixtures';
 import { ipOwnerInVnet, privateLinkServiceFrontends, resolveName, rulesForPort } from '../../../tools/emulator/providers/network/queries';
 
@@ -14,7 +14,7 @@ beforeAll(async () => {
     location: IDS.location,
     subnet: { id: IDS.spokeLinked },
     manualPrivateLinkServiceConnections: [{ name: 'c', privateLinkServiceId: plsId }],
-  });
+  }, POLL);
   const nic = await t.network(IDS.consumerSub).networkInterfaces.get(IDS.spokeRg, (pe.networkInterfaces?.[0].id as string).split('/').pop() as string);
   peIp = nic.ipConfigurations?.[0].privateIPAddress as string;
   await t.privateDns().recordSets.createOrUpdate(IDS.hubRg, IDS.zone, 'A', 'onprem-server', { ttl: 3600, aRecords: [{ ipv4Address: peIp }] });

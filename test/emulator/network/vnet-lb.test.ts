@@ -1,5 +1,5 @@
 import { RestError } from '@azure/core-rest-pipeline';
-import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 import { lbBody } from '../helpers/network-fixtures';
 import { joinBackendPool } from '../../../tools/emulator/providers/network/common';
 
@@ -51,10 +51,10 @@ describe('virtual networks and subnets (seeded topology)', () => {
   });
 
   it('subnet create and delete (write for seeding)', async () => {
-    const s = await hub().subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'extra', { addressPrefix: '10.0.1.128/27' });
+    const s = await hub().subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'extra', { addressPrefix: '10.0.1.128/27' }, POLL);
     expect(s.provisioningState).toBe('Succeeded');
     expect((await all(hub().subnets.list(IDS.hubRg, 'vnet-hub'))).map((x) => x.name)).toContain('extra');
-    await hub().subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'extra');
+    await hub().subnets.beginDeleteAndWait(IDS.hubRg, 'vnet-hub', 'extra', POLL);
     await expect(hub().subnets.get(IDS.hubRg, 'vnet-hub', 'extra')).rejects.toMatchObject({ statusCode: 404 });
   });
 
@@ -62,7 +62,7 @@ describe('virtual networks and subnets (seeded topology)', () => {
     ['prefix outside the VNet', { addressPrefix: '10.9.0.0/24' }],
     ['prefix not a CIDR', { addressPrefix: 'ten' }],
   ])('subnet with %s -> 400', async (_n, body) => {
-    const e = await rejects(hub().subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'bad', body));
+    const e = await rejects(hub().subnets.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-hub', 'bad', body, POLL));
     expect(e.statusCode).toBe(400);
   });
 
@@ -76,9 +76,9 @@ describe('virtual networks and subnets (seeded topology)', () => {
       ],
       tags: { env: 'test' },
     };
-    const v = await hub().virtualNetworks.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-x', body);
+    const v = await hub().virtualNetworks.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-x', body, POLL);
     expect(v.tags).toEqual({ env: 'test' });
-    const v2 = await hub().virtualNetworks.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-x', { ...body, subnets: [body.subnets[0]], tags: undefined });
+    const v2 = await hub().virtualNetworks.beginCreateOrUpdateAndWait(IDS.hubRg, 'vnet-x', { ...body, subnets: [body.subnets[0]], tags: undefined }, POLL);
     expect(v2.subnets?.map((s) => s.name)).toEqual(['a']);
     expect(v2.tags).toBeUndefined();
   });
@@ -87,7 +87,7 @@ describe('virtual networks and subnets (seeded topology)', () => {
     await t.control('PUT', '/settings', { pageSize: 2 });
     try {
       for (const n of ['v1', 'v2', 'v3']) {
-        await hub().virtualNetworks.beginCreateOrUpdateAndWait(IDS.hubRg, n, { location: IDS.location, addressSpace: { addressPrefixes: ['10.9.0.0/16'] } });
+        await hub().virtualNetworks.beginCreateOrUpdateAndWait(IDS.hubRg, n, { location: IDS.location, addressSpace: { addressPrefixes: ['10.9.0.0/16'] } }, POLL);
       }
       const pages = [];
       for await (const page of hub().virtualNetworks.list(IDS.hubRg).byPage()) pages.push(page.map((v) => v.name));
@@ -105,7 +105,7 @@ describe('virtual networks and subnets (seeded topology)', () => {
 
 describe('load balancers', () => {
   it('create: frontend IP from the subnet, pools, probes and rules with the references ARM adds', async () => {
-    const lb = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
+    const lb = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
     expect(lb.provisioningState).toBe('Succeeded');
     const fe = lb.frontendIPConfigurations?.[0];
     expect(fe?.privateIPAddress).toBe('10.0.1.4');
@@ -117,14 +117,15 @@ describe('load balancers', () => {
   });
 
   it('update keeps the dynamic frontend IP and changes the etag; a static frontend takes the asked IP', async () => {
-    const a = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
-    const b = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a', { tags: { x: 'y' } }));
+    const a = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
+    const b = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a', { tags: { x: 'y' } }), POLL);
     expect(b.frontendIPConfigurations?.[0].privateIPAddress).toBe(a.frontendIPConfigurations?.[0].privateIPAddress);
     expect(b.etag).not.toBe(a.etag);
     const s = await hub().loadBalancers.beginCreateOrUpdateAndWait(
       IDS.hubRg,
       'lb-s',
       lbBody('lb-s', { frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared }, privateIPAllocationMethod: 'Static', privateIPAddress: '10.0.1.20' }] }),
+      POLL,
     );
     expect(s.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.20');
   });
@@ -135,46 +136,47 @@ describe('load balancers', () => {
     ['frontend in a delegated subnet', (b: ReturnType<typeof lbBody>) => ({ ...b, frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubJump } }] })],
     ['probe on port 0', (b: ReturnType<typeof lbBody>) => ({ ...b, probes: [{ name: 'tcp8000', protocol: 'Tcp', port: 0 }] })],
   ])('%s -> 400 naming the problem', async (_n, mutate) => {
-    const e = await rejects(hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-bad', mutate(lbBody('lb-bad'))));
+    const e = await rejects(hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-bad', mutate(lbBody('lb-bad')), POLL));
     expect(e.statusCode).toBe(400);
     expect(e.message.length).toBeGreaterThan(20);
   });
 
   it('static frontend IP already taken -> 409 PrivateIPAddressInUse', async () => {
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
     const e = await rejects(
       hub().loadBalancers.beginCreateOrUpdateAndWait(
         IDS.hubRg,
         'lb-b',
         lbBody('lb-b', { frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared }, privateIPAllocationMethod: 'Static', privateIPAddress: '10.0.1.4' }] }),
+        POLL,
       ),
     );
     expect([e.statusCode, e.code]).toEqual([409, 'PrivateIPAddressInUse']);
   });
 
   it('backend pool members (joined by the compute provider) show as backendIPConfigurations and block delete', async () => {
-    const lb = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
+    const lb = await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
     const member = `/subscriptions/${IDS.hubSub}/resourceGroups/rg-hub/providers/Microsoft.Compute/virtualMachineScaleSets/vmss/virtualMachines/0/networkInterfaces/nic/ipConfigurations/ipc`;
     joinBackendPool(t.emu.runtime, `${lb.id}/backendAddressPools/nodes`, { ipConfigurationId: member, ip: '10.0.1.10' });
     const got = await hub().loadBalancers.get(IDS.hubRg, 'lb-a');
     expect(got.backendAddressPools?.[0].backendIPConfigurations?.map((c) => c.id)).toEqual([member]);
-    const e = await rejects(hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a'));
+    const e = await rejects(hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a', POLL));
     expect([e.statusCode, e.code]).toEqual([409, 'LoadBalancerInUseByVirtualMachineScaleSet']);
   });
 
   it('updateTags (PATCH) replaces tags only', async () => {
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
     const lb = await hub().loadBalancers.updateTags(IDS.hubRg, 'lb-a', { tags: { only: 'this' } });
     expect(lb.tags).toEqual({ only: 'this' });
     expect(lb.frontendIPConfigurations?.[0].privateIPAddress).toBe('10.0.1.4');
   });
 
   it('delete then get -> 404; list by resource group and subscription', async () => {
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'));
-    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'));
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-a', lbBody('lb-a'), POLL);
+    await hub().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'lb-b', lbBody('lb-b'), POLL);
     expect((await all(hub().loadBalancers.list(IDS.hubRg))).map((l) => l.name)).toEqual(['lb-a', 'lb-b']);
     expect((await all(hub().loadBalancers.listAll())).map((l) => l.name)).toEqual(['lb-a', 'lb-b']);
-    await hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a');
+    await hub().loadBalancers.beginDeleteAndWait(IDS.hubRg, 'lb-a', POLL);
     expect((await rejects(hub().loadBalancers.get(IDS.hubRg, 'lb-a'))).statusCode).toBe(404);
   });
 });

@@ -1,5 +1,5 @@
 import { RestError } from '@azure/core-rest-pipeline';
-import { startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
+import { POLL, startTestEmulator, IDS, type TestEmulator } from '../helpers/emulator';
 
 /** Private DNS zones, virtual network links and A record sets through the real @azure/arm-privatedns client. */
 let t: TestEmulator;
@@ -43,18 +43,18 @@ describe('zones and links (seeded)', () => {
   });
 
   it('zone create/get/delete with LRO; link create to a VNet in another subscription', async () => {
-    const z = await dns().privateZones.beginCreateOrUpdateAndWait(IDS.hubRg, 'other.net', { location: 'global', tags: { a: 'b' } });
+    const z = await dns().privateZones.beginCreateOrUpdateAndWait(IDS.hubRg, 'other.net', { location: 'global', tags: { a: 'b' } }, POLL);
     expect(z.tags).toEqual({ a: 'b' });
     const l = await dns().virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, 'other.net', 'to-spoke', {
       location: 'global',
       virtualNetwork: { id: IDS.spokeVnet },
       registrationEnabled: false,
-    });
+    }, POLL);
     expect(l.virtualNetwork?.id).toBe(IDS.spokeVnet);
-    const blocked = await rejects(dns().privateZones.beginDeleteAndWait(IDS.hubRg, 'other.net'));
+    const blocked = await rejects(dns().privateZones.beginDeleteAndWait(IDS.hubRg, 'other.net', POLL));
     expect(blocked.statusCode).toBe(409);
-    await dns().virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'other.net', 'to-spoke');
-    await dns().privateZones.beginDeleteAndWait(IDS.hubRg, 'other.net');
+    await dns().virtualNetworkLinks.beginDeleteAndWait(IDS.hubRg, 'other.net', 'to-spoke', POLL);
+    await dns().privateZones.beginDeleteAndWait(IDS.hubRg, 'other.net', POLL);
     expect((await rejects(dns().privateZones.get(IDS.hubRg, 'other.net'))).statusCode).toBe(404);
   });
 
@@ -62,7 +62,7 @@ describe('zones and links (seeded)', () => {
     ['a VNet that does not exist', `${IDS.spokeVnet}-nope`, 400],
     ['a VNet already linked', IDS.spokeVnet, 409],
   ])('link to %s', async (_n, vnet, status) => {
-    const e = await rejects(dns().virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, IDS.zone, 'again', { location: 'global', virtualNetwork: { id: vnet } }));
+    const e = await rejects(dns().virtualNetworkLinks.beginCreateOrUpdateAndWait(IDS.hubRg, IDS.zone, 'again', { location: 'global', virtualNetwork: { id: vnet } }, POLL));
     expect(e.statusCode).toBe(status);
   });
 });
