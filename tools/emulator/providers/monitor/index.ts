@@ -74,7 +74,7 @@ export const provider: EmulatorProvider = {
         if (!lb) throw new ArmError(404, 'ResourceNotFound', `The resource ${scope ?? '(none)'} was not found.`);
         const isPls = lb.type.toLowerCase() === PLS_TYPE;
         if (lb.type.toLowerCase() !== LB_TYPE && !isPls) throw new ArmError(400, 'BadRequest', `Metrics for ${lb.type} are not simulated by the emulator (load balancers and private link services only).`);
-        const q = isPls ? parseMetricQuery(ctx.req.url.searchParams, 'single', PLS_SUPPORTED, 'privateLinkServices') : parseMetricQuery(ctx.req.url.searchParams, 'single');
+        const q = isPls ? parseMetricQuery(ctx.req.url.searchParams, 'single', PLS_SUPPORTED, 'privateLinkServices', ctx.emu.clock.now()) : parseMetricQuery(ctx.req.url.searchParams, 'single', undefined, undefined, ctx.emu.clock.now());
         return {
           status: 200,
           body: {
@@ -113,7 +113,7 @@ export const provider: EmulatorProvider = {
         const regions = new Set(resources.filter((r) => r.stored).map((r) => String(r.stored!.body.location).toLowerCase()));
         if (regions.size > 1) problems.push(`All resources of a batch must be in one region; got ${[...regions].join(', ')}.`);
         if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
-        const q = namespace === PLS_TYPE ? parseMetricQuery(ctx.url.searchParams, 'batch', PLS_SUPPORTED, 'privateLinkServices') : parseMetricQuery(ctx.url.searchParams, 'batch');
+        const q = namespace === PLS_TYPE ? parseMetricQuery(ctx.url.searchParams, 'batch', PLS_SUPPORTED, 'privateLinkServices', ctx.emu.clock.now()) : parseMetricQuery(ctx.url.searchParams, 'batch', undefined, undefined, ctx.emu.clock.now());
         return withNodeIndex(ctx.emu, () => ({
           status: 200,
           body: {
