@@ -54,6 +54,28 @@ describe('an advance of N grains records one sample per grain crossed, at once',
   });
 });
 
+describe('once the clock is driven, what a test sets between two advances is what the next closed grain shows', () => {
+  it('node 0 broken for one advance, then repaired: exactly one bad point, its neighbours good', async () => {
+    const [victim, other] = fwd.nodeIps;
+    const start = (await advance({ seconds: 60 })).body.nowMs;
+    await emu.control('POST', '/nodes/break', { target: victim });
+    // A query between the advances does not sample the grain in progress (it would mix states).
+    await points(victim, start - 10 * GRAIN_MS, start);
+    const closed = (await advance({ seconds: 60 })).body.nowMs - 60_000;
+    await emu.control('POST', '/nodes/repair', { target: victim });
+    const end = (await advance({ seconds: 4 * 60 })).body.nowMs;
+    // The grain the second advance closed (the one the break landed in, unless real time crossed
+    // a grain boundary between the advances: then the one after it, and the break's own is a gap).
+    const brokenGrain = Math.floor(closed / GRAIN_MS) * GRAIN_MS;
+    const [v, o] = [await points(victim, start - 2 * GRAIN_MS, end), await points(other, start - 2 * GRAIN_MS, end)];
+    expect([brokenGrain, brokenGrain + GRAIN_MS].map((t) => [v.get(t), o.get(t)])).toEqual([
+      [0, 100],
+      [100, 100],
+    ]);
+    expect(v.get(brokenGrain - GRAIN_MS)).not.toBe(0);
+  });
+});
+
 describe('an advance completes what falls due in the span', () => {
   it('a create with an hour-long operation: InProgress until the clock passes its due time, then Succeeded', async () => {
     await emu.control('PUT', '/settings', { lroDelayMs: 3_600_000 });

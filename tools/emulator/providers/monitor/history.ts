@@ -111,6 +111,18 @@ export function sampleAll(emu: EmulatorRuntime, now = emu.clock.now()): void {
 }
 
 /**
+ * Whether a test drives the clock (it has been advanced at least once): from then on the history
+ * records what advances record (`sampleSpan`) and nothing in between — neither real-time ticks nor
+ * queries sample — so the state a test sets between two advances is exactly what the grain the
+ * next advance closes shows (a node broken for one advance is one bad point, not half of two).
+ * A grain that closes by real time between two advances has no samples (a gap, as a point Azure
+ * has no data for).
+ */
+export function clockDriven(emu: EmulatorRuntime): boolean {
+  return emu.clock.offsetMs() > 0;
+}
+
+/**
  * What the sampler would have recorded over a span the clock jumped (clock.ts `advance`): one
  * sample of the current state for each grain that closed in it, stamped just before its close
  * (the state held all along: nothing changes while the clock jumps). The grain the clock lands in
@@ -136,7 +148,7 @@ export function startSampler(emu: EmulatorRuntime): () => void {
   let grain = grainMs(emu);
   const timer = setInterval(() => {
     // A new grain (settings) is sampled at once, not after a tick of the old one.
-    if (Date.now() < next && grain === grainMs(emu)) return;
+    if ((Date.now() < next && grain === grainMs(emu)) || clockDriven(emu)) return;
     grain = grainMs(emu);
     next = Date.now() + Math.max(200, grain * MIN_DELAY_FRACTION) - 10;
     const started = Date.now();

@@ -2,7 +2,7 @@ import { ArmError } from '../../arm/errors';
 import { METRICS_BATCH_TYPE } from '../../arm/api-versions';
 import { parseResourceId } from '../../arm/resource-path';
 import type { EmulatorProvider } from '../provider';
-import { grainMs, recordedBuckets, sample, startSampler } from './history';
+import { clockDriven, grainMs, recordedBuckets, sample, startSampler } from './history';
 import { availabilityRows, loadBalancerMetrics } from './load-balancer-metrics';
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
@@ -23,13 +23,14 @@ const PLS_TYPE = 'microsoft.network/privatelinkservices';
 const MAX_BATCH = 50;
 const samplers = new Map<EmulatorRuntime, () => void>();
 
-/** Samples now (the current, unpublished grain), then serves the published points of the history. */
+/** Samples now (the current, unpublished grain; not while a test drives the clock), then serves the published points of the history. */
 function metricsOf(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery) {
+  const sampleNow = !clockDriven(emu);
   if (lb.type.toLowerCase() === PLS_TYPE) {
-    sample(emu, lb.id, plsRows(emu, lb));
+    if (sampleNow) sample(emu, lb.id, plsRows(emu, lb));
     return privateLinkServiceMetrics(lb, q, (name: string) => recordedBuckets(emu, lb.id, name, q));
   }
-  sample(emu, lb.id, availabilityRows(emu, lb));
+  if (sampleNow) sample(emu, lb.id, availabilityRows(emu, lb));
   return loadBalancerMetrics(lb, q, (name: string) => recordedBuckets(emu, lb.id, name, q));
 }
 
