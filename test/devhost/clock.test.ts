@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => host?.stop());
 
-interface Advanced { mode: string; now: string; nowMs: number; offsetSeconds: number; idle: boolean; waitedMs: number; busy?: string }
+interface Advanced { mode: string; now: string; nowMs: number; offsetSeconds: number; nextTimerAtMs?: number; idle: boolean; waitedMs: number; busy?: string }
 async function call<T>(method: string, path: string, body?: unknown, url = host.url): Promise<{ status: number; body: T }> {
   const r = await fetch(`${url}${path}`, { method, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
   return { status: r.status, body: (await r.json()) as T };
@@ -49,6 +49,9 @@ describe('durable timers', () => {
   it('a one-hour timer: still waiting after half an hour; fired, and the orchestration done, when the advance answers', async () => {
     const id = await client.startNew('TimerThenDone', { input: 3_600_000 });
     await eventually(async () => ((await client.getStatus(id)).runtimeStatus === 'Running' ? true : undefined), 'TimerThenDone running', 10_000, 50);
+    // The timer is armed for an hour from its orchestration's start: GET /admin/clock names it as the next one due.
+    const fireAt = await eventually(async () => ((await client.getStatus(id, { showHistory: true })).history as { EventType: string; FireAt?: string }[] | undefined)?.find((e) => e.EventType === 'TimerCreated')?.FireAt, 'TimerCreated', 10_000, 50);
+    expect((await call<{ nextTimerAtMs?: number }>('GET', '/admin/clock')).body.nextTimerAtMs).toBe(Date.parse(fireAt));
     expect((await advance(1800)).body).toMatchObject({ idle: true });
     expect((await client.getStatus(id)).runtimeStatus).toBe('Running');
     expect((await advance(1800)).body).toMatchObject({ idle: true });

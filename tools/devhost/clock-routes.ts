@@ -3,12 +3,14 @@ import { advanceProblem } from './clock';
 
 /**
  * devhost's clock admin routes (tools/devhost/README.md "Clock"):
- *   GET  /admin/clock                    {mode, now, nowMs, offsetSeconds}
+ *   GET  /admin/clock                    {mode, now, nowMs, offsetSeconds, nextTimerAtMs?} (the
+ *        earliest armed durable timer: a caller that wants each timer of a span to fire at its own
+ *        time, as real time would, advances to it first — test/integration/helpers/stack.ts does)
  *   POST /admin/clock/advance {seconds}  moves the host's clock forward (a controllable clock only:
  *        409 on a real one), re-checks every durable timer and timer trigger, and answers once the
  *        durable engine and the timer functions are idle again (due timers fired and everything
  *        they started done; timers due later do not count), waiting at most `settleTimeoutMs`:
- *        {mode, now, nowMs, offsetSeconds, idle, waitedMs, busy?} — `idle: false` names what
+ *        {mode, now, nowMs, offsetSeconds, nextTimerAtMs?, idle, waitedMs, busy?} — `idle: false` names what
  *        still runs. 400 naming the problem unless the body is exactly {"seconds": positive finite}.
  * This is what makes "advance, then check" deterministic for a test: what fell due has happened.
  */
@@ -17,6 +19,8 @@ export interface ClockRouteDeps {
   /** Waits (bounded) until the host is idle; answers whether it got there and what still runs when not. */
   waitIdle(timeoutMs: number): Promise<{ idle: boolean; waitedMs: number; busy?: string }>;
   settleTimeoutMs?: number;
+  /** When the earliest armed durable timer is due (ms), if any: a caller that wants every timer of a span to run in order steps the clock to it. */
+  nextTimerAt?(): number | undefined;
 }
 
 export interface AdminReply {
@@ -24,9 +28,10 @@ export interface AdminReply {
   body: unknown;
 }
 
-function clockBody(clock: DevhostClock) {
-  const nowMs = clock.now();
-  return { mode: clock.mode, now: new Date(nowMs).toISOString(), nowMs, offsetSeconds: clock.offsetMs() / 1000 };
+function clockBody(deps: ClockRouteDeps) {
+  const nowMs = deps.clock.now();
+  const next = deps.nextTimerAt?.();
+  return { mode: deps.clock.mode, now: new Date(nowMs).toISOString(), nowMs, offsetSeconds: deps.clock.offsetMs() / 1000, ...(next !== undefined ? { nextTimerAtMs: next } : {}) };
 }
 
 /** Every problem of an advance body, empty when it is valid. */
@@ -46,7 +51,7 @@ export function advanceBodyProblems(body: unknown): string[] {
 export async function handleClockRoute(deps: ClockRouteDeps, method: string, lowerPath: string, rawBody: Buffer): Promise<AdminReply | undefined> {
   if (lowerPath === '/admin/clock') {
     if (method !== 'GET') return { status: 405, body: { detail: `${method} /admin/clock: only GET` } };
-    return { status: 200, body: clockBody(deps.clock) };
+    return { status: 200, body: clockBody(deps) };
   }
   if (lowerPath !== '/admin/clock/advance') return undefined;
   if (method !== 'POST') return { status: 405, body: { detail: `${method} /admin/clock/advance: only POST` } };
@@ -61,5 +66,5 @@ export async function handleClockRoute(deps: ClockRouteDeps, method: string, low
   if (problems.length) return { status: 400, body: { detail: `bad clock advance: ${problems.join('; ')}`, problems } };
   deps.clock.advance((body as { seconds: number }).seconds * 1000);
   const settled = await deps.waitIdle(deps.settleTimeoutMs ?? 30_000);
-  return { status: 200, body: { ...clockBody(deps.clock), ...settled } };
+  return { status: 200, body: { ...clockBody(deps), ...settled } };
 }

@@ -131,6 +131,13 @@ export class DurableEngine {
     }
   }
 
+  /** When the earliest armed durable timer is due (ms), or undefined when none is armed. */
+  nextTimerAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.timers.values()) if (next === undefined || t.fireAt < next) next = t.fireAt;
+    return next;
+  }
+
   /**
    * Whether nothing is happening now: no activity or orchestrator turn running, no instance with
    * events waiting, no durable timer due at `now` (ms, the engine's clock). Timers due later do
