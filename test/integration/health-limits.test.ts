@@ -1,5 +1,5 @@
 import { example, healthKit, isRecycle, startHealthStack, type ForwardBody } from './helpers/health';
-import { eventually, type Stack } from './helpers/stack';
+import type { Stack } from './helpers/stack';
 
 /**
  * The health watch's limits end to end, on the stack's controllable clock (one PT1M grain per
@@ -10,7 +10,7 @@ import { eventually, type Stack } from './helpers/stack';
  */
 let s: Stack;
 const k = healthKit(() => s);
-const { get, cond, actions, markLog, actionsSince, requests, scaleSetActions, sweepUntil, sweepPast, putForward, allHealthy } = k;
+const { get, cond, actions, markLog, actionsSince, requests, scaleSetActions, sweepUntil, advanceUntil, sweepPast, putForward, allHealthy } = k;
 
 beforeAll(async () => {
   s = await startHealthStack({ PLF_HEALTH_GRACE_SECONDS: '0', PLF_HEALTH_VERIFY_POLLS: '20' });
@@ -99,7 +99,8 @@ describe('one node at a time', () => {
       // A new target list changes every node's customData: the reconcile rolls both nodes.
       r = await s.api<ForwardBody>('PUT', `/api/forwards/hw8`, { ...example, nodes: { ...example.nodes, count: 2 }, targets: ['192.168.42.66', '192.168.42.65'] });
       expect(r.status).toBe(202);
-      await eventually(async () => ((await requests()).some((x) => /\/plf-hw8-vmss\/manualupgrade$/i.test(x.path)) ? true : undefined), 'hw8: the roll started', 60_000);
+      // The reconcile's writes take 1.5 s each on the stack's clock: a second at a time until the roll starts.
+      await advanceUntil(async () => ((await requests()).some((x) => /\/plf-hw8-vmss\/manualupgrade$/i.test(x.path)) ? true : undefined), 'hw8: the roll started');
       await s.emu.control('POST', '/nodes/break', { target: b.status.nodes[1].ip, persistent: true });
       await sweepUntil(async () => {
         const done = (await actionsSince(mark)).some((a) => a.action === 'verify-verified' && a.target !== b.status.nodes[1].instanceId);

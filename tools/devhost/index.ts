@@ -93,7 +93,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     durable.engine.recheckTimers();
     timers.recheck();
   });
-  const clockRoutes = { clock, waitIdle: (timeoutMs: number) => durable.engine.waitIdle(timeoutMs, 30, () => timers.isIdle()), nextTimerAt: () => durable.engine.nextTimerAt() };
+  const clockRoutes = { clock, waitIdle: (timeoutMs: number) => durable.engine.waitIdle(timeoutMs, 15, () => timers.isIdle()), nextTimerAt: () => durable.engine.nextTimerAt() };
   const listener = createRequestListener({ invoker, functions, log, routePrefix, engine: durable, timers, clock: clockRoutes, isDraining: () => draining });
   const server = http.createServer((req, res) => {
     inFlight++;

@@ -35,7 +35,6 @@ export function startHealthStack(env: Record<string, string> = {}): Promise<Stac
       PLF_RECONCILE_SCHEDULE: NEVER,
       PLF_CONNECTIONS_SCHEDULE: NEVER,
       PLF_DRIFT_CHECK_SECONDS: '86400',
-      PLF_POLL_INTERVAL_MS: '500',
       ...env,
     },
     {},
@@ -108,6 +107,15 @@ export function healthKit(stack: () => Stack) {
     }
     throw new Error(`${what}: not after ${maxGrains} grains (${maxGrains} sweeps)`);
   }
+  /** Advances `stepSeconds` at a time (no sweep) until `until` holds, at most `maxSteps` times. */
+  async function advanceUntil<T>(until: () => Promise<T | undefined>, what: string, stepSeconds = 1, maxSteps = 120): Promise<T> {
+    for (let i = 0; i < maxSteps; i++) {
+      await s().advance(stepSeconds);
+      const v = await until();
+      if (v !== undefined) return v;
+    }
+    throw new Error(`${what}: not after ${maxSteps} advances of ${stepSeconds} s`);
+  }
   /**
    * Sweeps until every node's last judged metric point is from `grains` grains after now on: every
    * point up to now (what the test caused before) has been published and read by a sweep.
@@ -149,7 +157,7 @@ export function healthKit(stack: () => Stack) {
     }
     throw new Error(`${name}: ${k} bad points for ${ip} not published after ${maxGrains} grains`);
   }
-  return { get, cond, actions, markLog, actionsSince, requests, scaleSetActions, sweeps, sweep, step, sweepUntil, sweepPast, putForward, allHealthy, nodePoints, advanceUntilBadPoints };
+  return { get, cond, actions, markLog, actionsSince, requests, scaleSetActions, sweeps, sweep, step, sweepUntil, advanceUntil, sweepPast, putForward, allHealthy, nodePoints, advanceUntilBadPoints };
 }
 
 /** The entries of a forward's action log at one moment: what `actionsSince` leaves out. */
