@@ -45,12 +45,23 @@ describe('NCRONTAB and TimeSpan schedules', () => {
 
 describe('devhost command line', () => {
   it.each([
-    ['defaults', [], {}, { appDir: '.', port: 7071, json: false, store: 'memory' }],
-    ['every flag', ['--app', 'x', '--main', 'dist/*.js', '--port', '0', '--json', '--store', 'tables', '--storage-connection', 'UseDevelopmentStorage=true', '--hub', 'myhub'], {}, { appDir: 'x', main: 'dist/*.js', port: 0, json: true, store: 'tables', storageConnection: 'UseDevelopmentStorage=true', hub: 'myhub' }],
-    ['--flag=value form', ['--port=8080'], {}, { appDir: '.', port: 8080, json: false, store: 'memory' }],
-    ['tables with AzureWebJobsStorage from the environment', ['--store', 'tables'], { AzureWebJobsStorage: 'UseDevelopmentStorage=true' }, { appDir: '.', port: 7071, json: false, store: 'tables' }],
+    ['defaults', [], {}, { appDir: '.', port: 7071, json: false, store: 'memory', clock: 'real' }],
+    ['every flag', ['--app', 'x', '--main', 'dist/*.js', '--port', '0', '--json', '--store', 'tables', '--storage-connection', 'UseDevelopmentStorage=true', '--hub', 'myhub'], {}, { appDir: 'x', main: 'dist/*.js', port: 0, json: true, store: 'tables', storageConnection: 'UseDevelopmentStorage=true', hub: 'myhub', clock: 'real' }],
+    ['--flag=value form', ['--port=8080'], {}, { appDir: '.', port: 8080, json: false, store: 'memory', clock: 'real' }],
+    ['tables with AzureWebJobsStorage from the environment', ['--store', 'tables'], { AzureWebJobsStorage: 'UseDevelopmentStorage=true' }, { appDir: '.', port: 7071, json: false, store: 'tables', clock: 'real' }],
+    ['a controllable clock restarted ahead of real time', ['--clock', 'controllable', '--clock-offset-seconds', '3600'], {}, { appDir: '.', port: 7071, json: false, store: 'memory', clock: 'controllable', clockOffsetSeconds: 3600 }],
+    ['a controllable clock from the environment', [], { DEVHOST_CLOCK: 'controllable' }, { appDir: '.', port: 7071, json: false, store: 'memory', clock: 'controllable' }],
   ])('%s', (_s, argv, env, options) => {
     expect(parseCliArgs(argv as string[], env)).toEqual({ ok: true, options });
+  });
+
+  it.each([
+    ['an unknown clock', ['--clock', 'fast'], {}, '--clock must be real or controllable, got "fast"'],
+    ['an offset of a real clock', ['--clock-offset-seconds', '60'], {}, '--clock-offset-seconds needs --clock controllable'],
+    ['a negative offset', ['--clock', 'controllable', '--clock-offset-seconds', '-1'], {}, '--clock-offset-seconds must be a non-negative number, got "-1"'],
+    ['an unknown DEVHOST_CLOCK', [], { DEVHOST_CLOCK: 'yes' }, 'DEVHOST_CLOCK must be real or controllable, got "yes"'],
+  ])('clock: %s is refused', (_s, argv, env, problem) => {
+    expect(parseCliArgs(argv, env)).toEqual({ ok: false, problems: [problem] });
   });
 
   it('names every problem at once', () => {

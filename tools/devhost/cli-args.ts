@@ -1,6 +1,6 @@
 /**
  * `node dist/tools/devhost/cli.js [--app DIR] [--main GLOB] [--port N] [--json] [--store memory|tables]
- *  [--storage-connection S] [--hub NAME]` — parsed without side effects so it can be tested.
+ *  [--storage-connection S] [--hub NAME] [--clock real|controllable] [--clock-offset-seconds N]` — parsed without side effects so it can be tested.
  */
 export interface CliOptions {
   appDir: string;
@@ -10,22 +10,34 @@ export interface CliOptions {
   store: 'memory' | 'tables';
   storageConnection?: string;
   hub?: string;
+  /** The host's clock (clock.ts); default real, or DEVHOST_CLOCK. */
+  clock: 'real' | 'controllable';
+  /** Where a controllable clock starts, seconds ahead of real time (a restart that keeps a test's time). */
+  clockOffsetSeconds?: number;
 }
 
 export const USAGE = `usage: devhost [--app DIR] [--main GLOB] [--port N] [--json] [--store memory|tables]
                [--storage-connection CONNECTION_STRING] [--hub NAME]
+               [--clock real|controllable] [--clock-offset-seconds N]
   --app     the function app folder (package.json + host.json); default: current directory
   --main    compiled entry glob; default: package.json "main"
   --port    listen port on 127.0.0.1 (0 = any free port); default 7071
   --json    JSON log lines
   --store   durable engine store: memory (default) or tables (Azure Tables / Azurite)
   --storage-connection  table storage connection string (default: AzureWebJobsStorage)
-  --hub     durable task hub name (default: host.json)`;
+  --hub     durable task hub name (default: host.json)
+  --clock   real (default) or controllable: the host and the app run at real time plus an offset
+            that POST /admin/clock/advance {"seconds": n} moves forward (default: DEVHOST_CLOCK)
+  --clock-offset-seconds  where a controllable clock starts, seconds ahead of real time (default 0)`;
 
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): { ok: true; options: CliOptions } | { ok: false; problems: string[] } {
   const problems: string[] = [];
-  const options: CliOptions = { appDir: '.', port: 7071, json: false, store: 'memory' };
-  const valued = new Set(['--app', '--main', '--port', '--store', '--storage-connection', '--hub']);
+  const options: CliOptions = { appDir: '.', port: 7071, json: false, store: 'memory', clock: 'real' };
+  const valued = new Set(['--app', '--main', '--port', '--store', '--storage-connection', '--hub', '--clock', '--clock-offset-seconds']);
+  if (env.DEVHOST_CLOCK !== undefined) {
+    if (env.DEVHOST_CLOCK === 'real' || env.DEVHOST_CLOCK === 'controllable') options.clock = env.DEVHOST_CLOCK;
+    else problems.push(`DEVHOST_CLOCK must be real or controllable, got "${env.DEVHOST_CLOCK}"`);
+  }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -63,12 +75,23 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       case '--storage-connection':
         options.storageConnection = value;
         break;
+      case '--clock':
+        if (value !== 'real' && value !== 'controllable') problems.push(`--clock must be real or controllable, got "${value}"`);
+        else options.clock = value;
+        break;
+      case '--clock-offset-seconds': {
+        const n = Number(value);
+        if (!Number.isFinite(n) || n < 0) problems.push(`--clock-offset-seconds must be a non-negative number, got "${value}"`);
+        else options.clockOffsetSeconds = n;
+        break;
+      }
       case '--hub':
         if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(value)) problems.push(`--hub must be 3-45 letters and digits starting with a letter, got "${value}"`);
         else options.hub = value;
         break;
     }
   }
+  if (options.clockOffsetSeconds !== undefined && options.clock !== 'controllable') problems.push('--clock-offset-seconds needs --clock controllable');
   if (options.store === 'tables' && !options.storageConnection && !env.AzureWebJobsStorage) {
     problems.push('--store tables needs --storage-connection or the AzureWebJobsStorage setting');
   }

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     ...(o.main ? { main: o.main } : {}),
     ...(o.storageConnection ? { storageConnection: o.storageConnection } : {}),
     ...(o.hub ? { hub: o.hub } : {}),
+    clock: { mode: o.clock, offsetMs: (o.clockOffsetSeconds ?? 0) * 1000 },
   });
   process.stdout.write(`devhost listening on ${host.url}\n`);
   let stopping = false;

@@ -10,6 +10,7 @@ import { appEnv, loadApp, mainOf, startApp, type LoadedFunction } from './loader
 import { createLogger, type Logger } from './log';
 import { createRequestListener } from './server';
 import { TimerScheduler } from './timers';
+import { clockFor, type ClockMode, type DevhostClock } from './clock';
 
 /**
  * devhost: a local Azure Functions host for the compiled app. Loads the app from its `main`
@@ -30,12 +31,18 @@ export interface DevhostOptions {
   logger?: Logger;
   /** Overrides the app's host.json (tests use it for routePrefix). */
   hostJson?: HostJson;
+  /**
+   * The host's clock (clock.ts): `real` (default) or `controllable` (a shifted global Date the app
+   * sees too, advanced through POST /admin/clock/advance), starting `offsetMs` ahead of real time.
+   */
+  clock?: { mode: ClockMode; offsetMs?: number };
 }
 
 export interface RunningDevhost {
   url: string;
   port: number;
   durable: DevhostDurableEngine;
+  clock: DevhostClock;
   /** What the app registered (name, trigger type, metadata). */
   functions: readonly RegisteredFunction[];
   stop(): Promise<void>;
@@ -61,6 +68,8 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   const connection = options.storageConnection ?? env.AzureWebJobsStorage;
   if (storeKind === 'tables' && !connection) throw new Error('--store tables needs --storage-connection or AzureWebJobsStorage');
 
+  // A controllable clock installs its shifted Date before the app loads, so the app reads it too.
+  const clock = clockFor(options.clock?.mode ?? 'real', options.clock?.offsetMs ?? 0);
   // The app reads its settings from process.env, as in Azure; the durable client's URL fix-up
   // keys off WEBSITE_HOSTNAME, which the real host sets too.
   const app = loadApp(appDir, options.main ?? mainOf(appDir));
@@ -79,7 +88,13 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
   // Requests in progress, so stop() can let them finish (bounded) before closing.
   let draining = false;
   let inFlight = 0;
-  const listener = createRequestListener({ invoker, functions, log, routePrefix, engine: durable, timers, isDraining: () => draining });
+  // After a jump of the clock, whatever waits on it looks again at what is due.
+  clock.onAdvance(() => {
+    durable.engine.recheckTimers();
+    timers.recheck();
+  });
+  const clockRoutes = { clock, waitIdle: (timeoutMs: number) => durable.engine.waitIdle(timeoutMs, 15, () => timers.isIdle()), nextTimerAt: () => durable.engine.nextTimerAt() };
+  const listener = createRequestListener({ invoker, functions, log, routePrefix, engine: durable, timers, clock: clockRoutes, isDraining: () => draining });
   const server = http.createServer((req, res) => {
     inFlight++;
     res.once('close', () => inFlight--);
@@ -108,6 +123,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
     url: baseUrl,
     port,
     durable,
+    clock,
     functions: invoker.functions(),
     async stop() {
       // Drain: new function work gets 503 while requests in progress finish (at most 10 s).
@@ -124,6 +140,7 @@ export async function startDevhost(options: DevhostOptions): Promise<RunningDevh
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      clock.uninstall();
     },
   };
 }

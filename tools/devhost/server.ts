@@ -7,12 +7,14 @@ import type { LoadedFunction, RpcTypedData } from './loader';
 import type { Logger } from './log';
 import { resolveAppSettings } from './settings';
 import type { TimerScheduler } from './timers';
+import { handleClockRoute, type ClockRouteDeps } from './clock-routes';
 
 /**
  * devhost's HTTP front door, laid out like the real host's:
  *   /{routePrefix}/{route}                  HTTP triggers (route params, methods, raw bodies)
  *   POST /admin/functions/{name}            invoke any non-HTTP function now (202)
  *   GET  /admin/host/status                 host state and functions
+ *   GET  /admin/clock, POST /admin/clock/advance   the host's clock (clock-routes.ts)
  *   /runtime/webhooks/eventgrid             Event Grid deliveries and handshakes
  *   /runtime/webhooks/durabletask/...       the durable engine's management API
  * A handler that throws answers 500 with no body (the error goes to the log, never the caller).
@@ -26,6 +28,8 @@ export interface ServerDeps {
   routePrefix: string;
   engine?: DurableEngineHost;
   timers?: TimerScheduler;
+  /** The host's clock and how to wait for the host to be idle (tools/devhost/clock-routes.ts). */
+  clock?: ClockRouteDeps;
   /** While the host drains before stopping, new function work gets 503 (callers and Event Grid
    *  retry); the durable API keeps answering so in-flight starters can finish. */
   isDraining?: () => boolean;
@@ -76,6 +80,10 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           return send(res, 200, deps.functions.map((f) => functionInfo(f)));
         }
         if (lowerPath.startsWith('/admin/functions/')) return await adminInvoke(deps, req.method ?? '', safeDecode(path.slice('/admin/functions/'.length)), body, res);
+        if (deps.clock && lowerPath.startsWith('/admin/clock')) {
+          const reply = await handleClockRoute(deps.clock, req.method ?? '', lowerPath.replace(/\/+$/, ''), body);
+          if (reply) return reply.status >= 400 ? sendProblem(res, reply.status, (reply.body as { detail: string }).detail, reply.body as Record<string, unknown>) : send(res, reply.status, reply.body);
+        }
         if (lowerPath === '/admin/host/status') {
           return send(res, 200, {
             state: 'Running',

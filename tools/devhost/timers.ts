@@ -34,6 +34,8 @@ interface RunningTimer {
   fn: LoadedFunction;
   schedule: TimerSchedule;
   handle?: NodeJS.Timeout;
+  /** The occurrence the handle waits for. */
+  due?: Date;
   /** Scheduled time of the last occurrence that ran. */
   last?: Date;
   busy: boolean;
@@ -77,6 +79,30 @@ export class TimerScheduler {
     while (this.timers.some((t) => t.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
+  /**
+   * After the clock jumped (tools/devhost/clock.ts): a timer whose next occurrence is now past runs
+   * once, past due, and is armed for its first occurrence after now — the occurrences skipped in
+   * between are not run one by one, as the host runs a missed schedule once (IsPastDue). The
+   * others are armed again against the new time.
+   */
+  recheck(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    for (const timer of this.timers) {
+      if (timer.handle) clearTimeout(timer.handle);
+      const due = timer.due;
+      if (due && due.getTime() <= now.getTime()) {
+        void this.fire(timer, due, true);
+        this.arm(timer, now);
+      } else this.arm(timer);
+    }
+  }
+
+  /** Whether no timer function is running. */
+  isIdle(): boolean {
+    return !this.timers.some((t) => t.busy);
+  }
+
   /** What `GET /admin/host/status`-style introspection shows. */
   describe(): { name: string; schedule: string; last?: string; next?: string }[] {
     return this.timers.map((t) => ({
@@ -95,6 +121,7 @@ export class TimerScheduler {
     if (!due) return;
     // setTimeout caps at ~24.8 days; re-arm in steps for far-away occurrences.
     const delay = Math.min(Math.max(0, due.getTime() - this.now().getTime()), 2 ** 31 - 1);
+    timer.due = due;
     timer.handle = setTimeout(() => {
       if (this.now().getTime() + 5 < due.getTime()) return this.arm(timer, after);
       void this.fire(timer, due, false);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ArmRouter, toErrorResponse } from './arm/router';
+import { EmulatorClock } from './clock';
 import { controlRoutes, handleControl } from './control/api';
 import { FaultEngine } from './arm/faults';
 import { LroEngine } from './arm/lro';
@@ -73,12 +74,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   for (const p of [...discoverProviders(), ...(options.providers ?? [])]) registry.register(p);
 
   const lroDelayMs = options.lroDelayMs ?? 0;
+  const clock = new EmulatorClock();
   const runtime: EmulatorRuntime = {
+    clock,
     state: new EmulatorState(),
-    lro: new LroEngine(lroDelayMs),
+    lro: new LroEngine(lroDelayMs, clock),
     faults: new FaultEngine(),
-    requests: new RequestLog(),
-    events: new EventPublisher(options.eventGrid),
+    requests: new RequestLog(clock),
+    events: new EventPublisher(options.eventGrid, clock),
     throttle: new ArmThrottle(),
     quotas: new ArmQuotas(),
     options: { lroDelayMs, tenantId: topology.tenantId ?? options.tenantId ?? DEFAULT_TENANT, pageSize: options.pageSize ?? 100 },
@@ -112,6 +115,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
   // An operation its timer ends changes state with no request to trigger the save.
   runtime.lro.onCompleted = scheduleSave;
+  // An advance of the clock completes every operation that fell due in the span it jumped.
+  clock.onAdvance(() => runtime.lro.settleDue());
 
   const reset = (opts: { keepEventSubscriptions?: boolean } = {}) => {
     runtime.lro.clear();

@@ -32,7 +32,18 @@ export interface Stack {
   azurite: RunningAzurite;
   devhost: ChildProcess;
   output(): string;
-  /** Kills and restarts devhost; `envChanges` are kept for later restarts (a key set to undefined is removed). */
+  /**
+   * Moves the stack's one clock forward `seconds` (a stack started with `clock: 'controllable'`):
+   * the emulator (metric grains crossed sampled, due operations completed), then devhost (the app's
+   * time; durable timers and timer triggers that fell due fired), in steps that end at each durable
+   * timer's due time (GET /admin/clock `nextTimerAtMs`), so a poll loop runs as many polls as real
+   * time would — it resolves once devhost's engine is idle again, so what the span made due has happened. Throws naming what still runs if devhost
+   * did not get idle, or if the two clocks disagree. Answers the stack's time after the jump (ms).
+   */
+  advance(seconds: number): Promise<number>;
+  /** The stack's time (the emulator's clock; devhost's reads the same), ms since the epoch. */
+  now(): number;
+  /** Kills and restarts devhost (at the stack's time when the clock is controllable); `envChanges` are kept for later restarts (a key set to undefined is removed). */
   restartDevhost(signal?: NodeJS.Signals, envChanges?: Record<string, string | undefined>): Promise<void>;
   stop(): Promise<void>;
   /** A call of the API; every answer is checked against the OpenAPI document the app serves (test/helpers/openapi-check.ts): one it does not describe throws. */
@@ -44,8 +55,8 @@ export interface Stack {
   token(roles: readonly string[], options?: Partial<Omit<MintOptions, 'roles'>>): Promise<string>;
 }
 
-async function spawnDevhost(env: Record<string, string>, log: (s: string) => void): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/tools/devhost/cli.js'), '--app', ROOT, '--port', '0', '--store', 'tables'], {
+async function spawnDevhost(env: Record<string, string>, log: (s: string) => void, clockArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/tools/devhost/cli.js'), '--app', ROOT, '--port', '0', '--store', 'tables', ...clockArgs], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,12 +90,23 @@ export interface StackMetrics {
   publicationDelaySeconds?: number;
 }
 
+/** How the stack keeps time. */
+export interface StackOptions {
+  /**
+   * `controllable`: the emulator's clock and devhost's (`--clock controllable`) move together
+   * through `stack.advance` — a test advances a metric grain instead of waiting for it. Default:
+   * real time (as `npm start`).
+   */
+  clock?: 'real' | 'controllable';
+}
+
 /**
  * `emulatorOptions`: e.g. a topology of its own (benchmarks). `metrics`: the emulator's metric grain
  * and publication delay (default: the emulator's, 60 s and two grains); the app's
  * PLF_HEALTH_METRIC_DELAY_SECONDS is set to match (grain + delay: when a point is published in full).
+ * `options.clock`: see StackOptions.
  */
-export async function startStack(extraEnv: Record<string, string> = {}, emulatorOptions: EmulatorOptions = {}, metrics?: StackMetrics): Promise<Stack> {
+export async function startStack(extraEnv: Record<string, string> = {}, emulatorOptions: EmulatorOptions = {}, metrics?: StackMetrics, options: StackOptions = {}): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
   const azurite = await startAzurite({ inMemory: true });
   const emu = await startTestEmulator(emulatorOptions);
@@ -117,7 +139,11 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     const r = await emu.control('PUT', `/role-assignments/${encodeURIComponent(g.name)}`, { scope: g.scope, actions: g.actions });
     if (r.status >= 300) throw new Error(`granting the app ${g.name} failed: ${r.status} ${JSON.stringify(r.body)}`);
   }
-  let { child, url } = await spawnDevhost(env, (s) => (log += s));
+  const clock = emu.emu.runtime.clock;
+  const controllable = options.clock === 'controllable';
+  // devhost starts (and restarts) at the stack's time: the emulator's offset is the one offset.
+  const clockArgs = () => (controllable ? ['--clock', 'controllable', '--clock-offset-seconds', String(clock.offsetMs() / 1000)] : []);
+  let { child, url } = await spawnDevhost(env, (s) => (log += s), clockArgs());
   // The check of every answer against the served document, compiled now, not inside a test.
   await servedChecker(url);
   // The app's Event Grid trigger gets the provider subscription's events, with the filters infra
@@ -145,6 +171,29 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
       return child;
     },
     output: () => log,
+    now: () => clock.now(),
+    async advance(seconds: number) {
+      if (!controllable) throw new Error("stack.advance needs a stack started with { clock: 'controllable' }");
+      if (!(Number.isFinite(seconds) && seconds > 0)) throw new Error(`stack.advance: seconds must be a positive number, got ${seconds}`);
+      type DevhostClock = { offsetSeconds: number; nowMs: number; nextTimerAtMs?: number; idle?: boolean; busy?: string; detail?: string };
+      // Step to each durable timer's due time, as real time would run them: a poll every 500 ms
+      // polls 120 times in a minute, not once. Both clocks move by the same step: one offset.
+      let next = ((await (await fetch(`${url}/admin/clock`)).json()) as DevhostClock).nextTimerAtMs;
+      let left = Math.round(seconds * 1000);
+      for (let steps = 0; left > 0; steps++) {
+        if (steps > 20_000) throw new Error(`stack.advance(${seconds}): more than 20000 timer steps (a timer loop that never waits?)`);
+        const stepMs = next !== undefined ? Math.min(left, Math.max(1, Math.ceil(next - clock.now()))) : left;
+        clock.advance(stepMs);
+        const res = await fetch(`${url}/admin/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: stepMs / 1000 }) });
+        const body = (await res.json()) as DevhostClock;
+        if (res.status !== 200) throw new Error(`devhost refused the advance: ${res.status} ${body.detail ?? JSON.stringify(body)}`);
+        if (Math.round(body.offsetSeconds * 1000) !== clock.offsetMs()) throw new Error(`devhost's clock is ${body.offsetSeconds} s ahead, the emulator's ${clock.offsetMs() / 1000} s`);
+        if (!body.idle) throw new Error(`devhost was not idle after the advance: ${body.busy ?? 'unknown'}`);
+        next = body.nextTimerAtMs;
+        left -= stepMs;
+      }
+      return clock.now();
+    },
     async restartDevhost(signal: NodeJS.Signals = 'SIGKILL', envChanges: Record<string, string | undefined> = {}) {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -154,7 +203,7 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
         if (v === undefined) delete env[k];
         else env[k] = v;
       }
-      ({ child, url } = await spawnDevhost(env, (s) => (log += s)));
+      ({ child, url } = await spawnDevhost(env, (s) => (log += s), clockArgs()));
       await subscribeEvents();
     },
     async stop() {

@@ -76,7 +76,8 @@ const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
 export class DurableEngine {
   private readonly instances = new Map<string, Instance>();
   private readonly locks = new Map<string, Promise<void>>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Armed durable timers by work key: the Node timeout, when the timer is due (ms), and how to arm it again. */
+  private readonly timers = new Map<string, { handle: NodeJS.Timeout; fireAt: number; arm: () => void }>();
   private readonly activitySlots: Semaphore;
   private readonly orchestratorSlots: Semaphore;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -108,11 +109,72 @@ export class DurableEngine {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.handle);
     this.timers.clear();
     const deadline = Date.now() + 5000;
     while (this.inFlight.size && Date.now() < deadline) await Promise.race([...this.inFlight, sleep(50)]).catch(() => undefined);
     await this.options.store.stop();
+  }
+
+  // ---- the clock (tools/devhost/clock.ts) ---------------------------------------------------
+
+  /**
+   * After the clock jumped: every armed durable timer is armed again against the new time, so the
+   * ones now due fire at once (in FireAt order, as Node runs zero-delay timeouts in order) instead
+   * of after the real time left on their timeout.
+   */
+  recheckTimers(): void {
+    const armed = [...this.timers.values()].sort((a, b) => a.fireAt - b.fireAt);
+    for (const t of armed) {
+      clearTimeout(t.handle);
+      t.arm();
+    }
+  }
+
+  /** When the earliest armed durable timer is due (ms), or undefined when none is armed. */
+  nextTimerAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.timers.values()) if (next === undefined || t.fireAt < next) next = t.fireAt;
+    return next;
+  }
+
+  /**
+   * Whether nothing is happening now: no activity or orchestrator turn running, no instance with
+   * events waiting, no durable timer due at `now` (ms, the engine's clock). Timers due later do
+   * not count: an engine waiting on them is idle.
+   */
+  isIdle(now = this.now().getTime()): boolean {
+    if (this.inFlight.size || this.locks.size) return false;
+    for (const t of this.timers.values()) if (t.fireAt <= now) return false;
+    for (const inst of this.instances.values()) if (!TERMINAL.has(inst.status) && inst.status !== 'Suspended' && inst.inbox.length) return false;
+    return true;
+  }
+
+  /**
+   * Waits until the engine has been idle for `settleMs` in a row (work hands over through
+   * setImmediate and timeouts of 0, so one idle glance is not enough), at most `timeoutMs`.
+   * `alsoIdle`: the rest of the host (timer functions running start orchestrations).
+   * Answers whether it got idle, and what still runs when not.
+   */
+  async waitIdle(timeoutMs = 30_000, settleMs = 30, alsoIdle: () => boolean = () => true): Promise<{ idle: boolean; waitedMs: number; busy?: string }> {
+    const started = performance.now();
+    let idleSince: number | undefined;
+    for (;;) {
+      const t = performance.now();
+      if (this.isIdle() && alsoIdle()) {
+        idleSince ??= t;
+        if (t - idleSince >= settleMs) return { idle: true, waitedMs: Math.round(t - started) };
+      } else idleSince = undefined;
+      if (t - started > timeoutMs) return { idle: false, waitedMs: Math.round(t - started), busy: this.describeBusy() };
+      await sleep(5);
+    }
+  }
+
+  private describeBusy(): string {
+    const now = this.now().getTime();
+    const due = [...this.timers.entries()].filter(([, t]) => t.fireAt <= now).map(([k]) => k.split('|')[0]);
+    const waiting = [...this.instances.values()].filter((i) => !TERMINAL.has(i.status) && i.inbox.length).map((i) => i.instanceId);
+    return `${this.inFlight.size} task(s) running, ${this.locks.size} instance(s) locked, due timers of [${due.join(', ')}], events waiting for [${waiting.join(', ')}]`;
   }
 
   // ---- client operations ---------------------------------------------------------------------
@@ -510,7 +572,7 @@ export class DurableEngine {
             ...(item.chain !== undefined ? { isolate: true, retry: { chain: item.chain, step: 'timerFired' as const } } : {}),
           });
         }, delay);
-        this.timers.set(key, handle);
+        this.timers.set(key, { handle, fireAt: Date.parse(item.fireAt), arm });
       };
       arm();
       return;
@@ -648,9 +710,9 @@ export class DurableEngine {
   }
 
   private cancelTimersOf(instanceId: string): void {
-    for (const [key, handle] of this.timers) {
+    for (const [key, t] of this.timers) {
       if (key.startsWith(`${instanceId}|`)) {
-        clearTimeout(handle);
+        clearTimeout(t.handle);
         this.timers.delete(key);
       }
     }

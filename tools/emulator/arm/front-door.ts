@@ -19,7 +19,7 @@ export function frontDoor(
   if (target.type) checkApiVersion(target.type, req.apiVersion, locationOf(target.armPath, req.rawBody), target.declaredVersions);
   if (!target.throttled || !target.armPath) return {};
   const principal = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  return emu.throttle.take(principal, target.armPath.subscriptionId, req.method);
+  return emu.throttle.take(principal, target.armPath.subscriptionId, req.method, emu.clock.now());
 }
 
 /** The location ARM names in its message: the path's `locations/{loc}` or the body's `location`. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArmError } from './errors';
 import type { ArmResponse } from './types';
+import { EmulatorClock } from '../clock';
 
 /**
  * The shared long-running-operation engine. A provider that accepts a PUT/DELETE/POST
@@ -64,7 +65,11 @@ export class LroEngine {
   /** Called after every operation ends, whatever ended it (the server saves its state file then). */
   onCompleted?: (op: LroOperation) => void;
 
-  constructor(public delayMs: number) {}
+  /** `clock`: the emulator's; due times are in its time, so an advance completes what falls due (`settleDue`). */
+  constructor(
+    public delayMs: number,
+    private readonly clock: Pick<EmulatorClock, 'now' | 'iso'> = new EmulatorClock(),
+  ) {}
 
   begin(b: LroBegin): LroOperation {
     const delay = b.delayMs ?? this.delayMs;
@@ -75,8 +80,8 @@ export class LroEngine {
       location: b.location,
       resourceId: b.resourceId,
       status: 'InProgress',
-      startTime: new Date().toISOString(),
-      dueAt: Date.now() + delay,
+      startTime: this.clock.iso(),
+      dueAt: this.clock.now() + delay,
       begin: b,
       polls: 0,
     };
@@ -91,7 +96,7 @@ export class LroEngine {
   }
 
   /** Completes every operation whose due time has passed. */
-  settleDue(now = Date.now()): void {
+  settleDue(now = this.clock.now()): void {
     for (const op of this.ops.values()) if (op.status === 'InProgress' && op.dueAt <= now) this.complete(op);
   }
 
@@ -199,7 +204,7 @@ export class LroEngine {
         this.fail(op, err);
       }
     }
-    op.endTime = new Date().toISOString();
+    op.endTime = this.clock.iso();
     // Keep finished operations for late pollers, but bounded.
     this.doneOrder.push(op.id);
     if (this.doneOrder.length > 10_000) this.ops.delete(this.doneOrder.shift() as string);

@@ -1,3 +1,4 @@
+import { EmulatorClock } from '../clock';
 /**
  * Every ARM request the emulator answered, so tests and benchmarks can count Azure requests per
  * operation. Control-API calls (`/_emulator/...`) are not logged.
@@ -36,10 +37,14 @@ export class RequestLog {
   private entries: RequestLogEntry[] = [];
   private seq = 0;
 
-  constructor(private readonly max = 50_000) {}
+  /** `clock`: the emulator's (entries are stamped in emulated time). */
+  constructor(
+    private readonly clock: Pick<EmulatorClock, 'iso'> = new EmulatorClock(),
+    private readonly max = 50_000,
+  ) {}
 
   add(e: Omit<RequestLogEntry, 'seq' | 'time'>): void {
-    this.entries.push({ seq: ++this.seq, time: new Date().toISOString(), ...e });
+    this.entries.push({ seq: ++this.seq, time: this.clock.iso(), ...e });
     // Bounded so a long-running emulator or a benchmark cannot grow without limit.
     if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
   }

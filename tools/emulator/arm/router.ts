@@ -131,7 +131,7 @@ export class ArmRouter {
     const body = parseBody(inc.rawBody);
     // Identity and scope (AUTH-n): the caller's tenant and role assignments, before any existence check.
     if (raw?.arm !== false) authorize(this.emu, inc.headers, method, pathname, body);
-    this.emu.lro.settleDue();
+    this.emu.lro.settleDue(this.emu.clock.now());
 
     if (raw) {
       const match = pathname.match(raw.pattern) as RegExpMatchArray;

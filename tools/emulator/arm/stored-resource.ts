@@ -145,7 +145,7 @@ export function storedResourceHandlers(spec: StoredTypeSpec): ResourceTypeHandle
     if (noLocation && !badTags) throw new ArmError(400, 'LocationRequired', "The 'location' property is required for this resource.");
     if (badTags) throw invalidParameters([...(noLocation ? ["The 'location' property is required for this resource."] : []), "The 'tags' property must be an object of strings."]);
     const built = spec.build(ctx, { body, existing, id });
-    const now = new Date().toISOString();
+    const now = ctx.emu.clock.iso();
     const stored: StoredResource = {
       id,
       type: spec.type,
@@ -261,7 +261,7 @@ export function storedResourceHandlers(spec: StoredTypeSpec): ResourceTypeHandle
         if (body.tags !== undefined && !isObject(body.tags)) throw new ArmError(400, 'InvalidParameter', "The 'tags' property must be an object of strings.");
         existing.body.tags = body.tags ?? {};
         existing.etag = newEtag(spec.etagStyle);
-        existing.updatedAt = new Date().toISOString();
+        existing.updatedAt = ctx.emu.clock.iso();
         ctx.emu.events.publishResource({ kind: 'write', resourceId: existing.id, resourceType: spec.type, subscriptionId: existing.subscriptionId, tenantId: ctx.emu.options.tenantId });
         return { status: 200, body: render(ctx, existing) };
       }

@@ -77,7 +77,7 @@ export class ArmThrottle {
    * Takes one token for this request. Returns the header to add to the answer; throws the 429
    * (with the same header and Retry-After) when the bucket is empty.
    */
-  take(principal: string, subscriptionId: string, method: string, now = Date.now()): Record<string, string> {
+  take(principal: string, subscriptionId: string, method: string, now: number): Record<string, string> {
     const cls = throttleClassOf(method);
     const key = `${principal}\n${subscriptionId.toLowerCase()}\n${cls}`;
     const limits = ARM_LIMITS[cls];

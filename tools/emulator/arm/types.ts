@@ -7,6 +7,7 @@ import type { RequestLog } from './request-log';
 import type { EventPublisher } from '../eventgrid/publisher';
 import type { ArmThrottle } from './throttle';
 import type { ArmQuotas } from './quotas';
+import type { EmulatorClock } from '../clock';
 
 /** What a handler answers. `body` is JSON-serialised; headers are added to the response. */
 export interface ArmResponse {
@@ -39,6 +40,8 @@ export interface EmulatorOptionsResolved {
  * cleared and re-seeded in place, so the object identity stays the same.
  */
 export interface EmulatorRuntime {
+  /** The one clock every time-dependent part reads (clock.ts): real time unless a test advances it. */
+  clock: EmulatorClock;
   state: EmulatorState;
   lro: LroEngine;
   faults: FaultEngine;

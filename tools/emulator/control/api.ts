@@ -8,6 +8,7 @@ import { isIpv4 } from '../state/ip-allocator';
 import type { ProviderRegistry } from '../providers';
 import { isObject } from '../arm/stored-resource';
 import { armLimitRoutes } from '../arm/limits-control';
+import { clockRoutes } from './clock-routes';
 import type { EntraIssuerInfo } from '../entra/issuer';
 
 /**
@@ -43,6 +44,7 @@ export function controlRoutes(deps: ControlDeps): Route[] {
   const { emu } = deps;
   return [
     ...armLimitRoutes(emu),
+    ...clockRoutes(emu),
     { method: 'GET', pattern: /^\/health$/, handle: () => ok({ status: 'ok', resourceTypes: deps.registry.typeNames() }) },
     {
       method: 'POST',

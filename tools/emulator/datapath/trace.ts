@@ -147,7 +147,7 @@ interface LogBag {
 export function traceAndLog(emu: EmulatorRuntime, fromSubnetId: string, host: string, port: number, source: string, fromIp?: string): Verdict {
   const verdict = trace(emu, fromSubnetId, host, port, fromIp);
   const log = dataPathLog(emu);
-  log.push({ time: new Date().toISOString(), source, ...verdict });
+  log.push({ time: emu.clock.iso(), source, ...verdict });
   if (log.length > 200) log.splice(0, log.length - 200);
   return verdict;
 }

@@ -40,13 +40,14 @@ export function operationNameFor(kind: ResourceEventKind, resourceType: string, 
   return `${resourceType}/${kind}`;
 }
 
-export function resourceEvent(input: ResourceEventInput): EventGridEvent {
+/** `now`: the emulator clock's time (ISO), the event's eventTime. */
+export function resourceEvent(input: ResourceEventInput, now: string): EventGridEvent {
   const operationName = operationNameFor(input.kind, input.resourceType, input.action);
   const correlationId = input.correlationId ?? randomUUID();
   return {
     subject: input.resourceId,
     eventType: EVENT_TYPES[input.kind],
-    eventTime: new Date().toISOString(),
+    eventTime: now,
     id: randomUUID(),
     data: {
       authorization: {
@@ -75,14 +76,14 @@ export function resourceEvent(input: ResourceEventInput): EventGridEvent {
   };
 }
 
-export function validationEvent(subscriptionId: string, code: string, validationUrl: string): EventGridEvent {
+export function validationEvent(subscriptionId: string, code: string, validationUrl: string, now: string): EventGridEvent {
   return {
     id: randomUUID(),
     topic: `/subscriptions/${subscriptionId}`,
     subject: '',
     data: { validationCode: code, validationUrl },
     eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
-    eventTime: new Date().toISOString(),
+    eventTime: now,
     metadataVersion: '1',
     dataVersion: '1',
   };

@@ -1,3 +1,4 @@
+import { EmulatorClock } from '../clock';
 import { randomUUID } from 'node:crypto';
 import { invalidParameters, ArmError } from '../arm/errors';
 import { EventGridEvent, ResourceEventInput, resourceEvent, validationEvent } from './event-shape';
@@ -151,7 +152,11 @@ export class EventPublisher {
   /** Events published (before filtering), for tests that check what was emitted. */
   readonly published: EventGridEvent[] = [];
 
-  constructor(opts: EventGridOptions = {}) {
+  /** `clock`: the emulator's (eventTime and log times are emulated time; delivery retries stay real-time waits). */
+  constructor(
+    opts: EventGridOptions = {},
+    private readonly clock: Pick<EmulatorClock, 'iso'> = new EmulatorClock(),
+  ) {
     this.retryDelaysMs = opts.retryDelaysMs ?? [200, 1000, 5000, 10_000, 30_000];
     this.reorderWindowMs = opts.reorderWindowMs ?? 50;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
@@ -162,7 +167,7 @@ export class EventPublisher {
   async subscribe(input: EventSubscriptionInput): Promise<EventSubscription> {
     const name = input.name ?? `es-${randomUUID().slice(0, 8)}`;
     const code = randomUUID();
-    const ev = validationEvent(input.topicSubscriptionId ?? '00000000-0000-0000-0000-000000000000', code, `${input.endpointUrl}#validate`);
+    const ev = validationEvent(input.topicSubscriptionId ?? '00000000-0000-0000-0000-000000000000', code, `${input.endpointUrl}#validate`, this.clock.iso());
     let status = 0;
     let error: string | undefined;
     let ok = false;
@@ -179,7 +184,7 @@ export class EventPublisher {
     if (!ok) {
       throw new ArmError(400, 'WebhookValidationHandshakeFailed', `Webhook validation handshake failed for ${input.endpointUrl}: ${error}`);
     }
-    const sub: EventSubscription = { ...input, name, provisioningState: 'Succeeded', createdAt: new Date().toISOString() };
+    const sub: EventSubscription = { ...input, name, provisioningState: 'Succeeded', createdAt: this.clock.iso() };
     this.subs.set(name.toLowerCase(), sub);
     return sub;
   }
@@ -203,7 +208,7 @@ export class EventPublisher {
 
   /** Publishes a resource event to every matching subscription (fire and forget). */
   publishResource(input: ResourceEventInput): EventGridEvent {
-    const e = resourceEvent(input);
+    const e = resourceEvent(input, this.clock.iso());
     this.publish(e);
     return e;
   }
@@ -313,7 +318,7 @@ export class EventPublisher {
   }
 
   private addLog(e: Omit<DeliveryLogEntry, 'seq' | 'time'>): void {
-    this.log.push({ seq: ++this.seq, time: new Date().toISOString(), ...e });
+    this.log.push({ seq: ++this.seq, time: this.clock.iso(), ...e });
     if (this.log.length > 20_000) this.log.splice(0, 1000);
   }
 }

@@ -65,7 +65,7 @@ export const provider: EmulatorProvider = {
   nodeControl: {
     breakNode(emu, target, options) {
       const node = findNode(emu, target);
-      instanceInternal(node).broken = { persistent: options?.persistent === true, since: new Date().toISOString(), mode: options?.mode ?? 'broken' };
+      instanceInternal(node).broken = { persistent: options?.persistent === true, since: emu.clock.iso(), mode: options?.mode ?? 'broken' };
       return { status: 200, body: { id: node.id, ip: instanceInternal(node).ip, broken: instanceInternal(node).broken } };
     },
     repairNode(emu, target) {

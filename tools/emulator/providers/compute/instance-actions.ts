@@ -22,7 +22,7 @@ function renderVm(ctx: ArmContext, vm: StoredResource, expandInstanceView: boole
   const node = instanceInternal(vm);
   const vmss = ctx.emu.state.get(node.vmssId);
   const latest = vmss ? vmssInternal(vmss).modelVersion : node.modelVersion;
-  const props: Json = { ...(vm.body.properties as Json), latestModelApplied: node.modelVersion === latest, provisioningState: isBusy(vm) ? 'Updating' : 'Succeeded' };
+  const props: Json = { ...(vm.body.properties as Json), latestModelApplied: node.modelVersion === latest, provisioningState: isBusy(ctx.emu, vm) ? 'Updating' : 'Succeeded' };
   if (expandInstanceView) props.instanceView = vmInstanceView(ctx.emu, vm);
   return { name: vm.name, id: vm.id, type: vm.type, etag: vm.etag, ...vm.body, properties: props };
 }
@@ -76,7 +76,7 @@ function onInstances(name: string, change: (vmss: StoredResource, emu: EmulatorR
     o.check?.(vms);
     markBusy(ctx.emu, vms);
     const apply = change(vmss, ctx.emu);
-    return () => vms.forEach((vm) => done(vm, apply));
+    return () => vms.forEach((vm) => done(ctx.emu, vm, apply));
   }, o.uniformOnly === true);
 }
 
@@ -87,7 +87,7 @@ function onInstance(name: string, change: (node: InstanceInternal) => void, chec
     refuseWhileDeleting(requireVmss(ctx), name);
     check?.([vm]);
     markBusy(ctx.emu, [vm]);
-    return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: name, location: String(vm.body.location), run: () => done(vm, change) });
+    return longRunningAction(ctx, { resourceId: vm.id, resourceType: T_VM, action: name, location: String(vm.body.location), run: () => done(ctx.emu, vm, change) });
   };
 }
 

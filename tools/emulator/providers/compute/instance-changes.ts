@@ -12,15 +12,15 @@ import { bootConfig, instanceInternal, runningConfig, type InstanceInternal } fr
  */
 /** A reimage, upgrade, restart or power change takes the node out until the operation completes. */
 export function markBusy(emu: EmulatorRuntime, vms: StoredResource[]): void {
-  const until = Date.now() + emu.options.lroDelayMs;
+  const until = emu.clock.now() + emu.options.lroDelayMs;
   for (const vm of vms) instanceInternal(vm).busyUntil = until;
 }
 
-export function done(vm: StoredResource, change: (node: InstanceInternal) => void): void {
+export function done(emu: EmulatorRuntime, vm: StoredResource, change: (node: InstanceInternal) => void): void {
   const node = instanceInternal(vm);
   delete node.busyUntil;
   change(node);
-  vm.updatedAt = new Date().toISOString();
+  vm.updatedAt = emu.clock.iso();
 }
 
 // A reimage restores the OS disk and reruns cloud-init with the instance's model (it keeps its

@@ -13,9 +13,10 @@ export function status(code: string, displayStatus: string, level = 'Info', time
   return { code, level, displayStatus, ...(time ? { time } : {}) };
 }
 
-export function isBusy(vm: StoredResource): boolean {
+/** Whether an instance is mid-reimage/update at emulated time (clock.ts). */
+export function isBusy(emu: EmulatorRuntime, vm: StoredResource): boolean {
   const until = instanceInternal(vm).busyUntil;
-  return !!until && until > Date.now();
+  return !!until && until > emu.clock.now();
 }
 
 const POWER: Record<string, [string, string]> = {
@@ -49,7 +50,7 @@ export function vmInstanceView(emu: EmulatorRuntime, vm: StoredResource): Json {
       extensionHandlers: health ? [{ type: health.type, typeHandlerVersion: health.typeHandlerVersion, status: status('ProvisioningState/succeeded', 'Ready') }] : [],
     },
     disks: [{ name: `${vm.name}_OsDisk`, statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.createdAt)] }],
-    statuses: [isBusy(vm) ? status('ProvisioningState/updating', 'Updating') : status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.updatedAt), status(powerCode, powerText)],
+    statuses: [isBusy(emu, vm) ? status('ProvisioningState/updating', 'Updating') : status('ProvisioningState/succeeded', 'Provisioning succeeded', 'Info', vm.updatedAt), status(powerCode, powerText)],
   };
   if (health) {
     const healthy = vmHealthCode(emu, vm) === 'HealthState/healthy';
@@ -71,7 +72,7 @@ export function scaleSetInstanceView(emu: EmulatorRuntime, vmss: StoredResource,
   return {
     virtualMachine: {
       statusesSummary: summary([
-        ...vms.map((vm) => (isBusy(vm) ? 'ProvisioningState/updating' : 'ProvisioningState/succeeded')),
+        ...vms.map((vm) => (isBusy(emu, vm) ? 'ProvisioningState/updating' : 'ProvisioningState/succeeded')),
         ...vms.map((vm) => (POWER[instanceInternal(vm).power] ?? POWER.running)[0]),
       ]),
     },

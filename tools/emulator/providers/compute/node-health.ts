@@ -60,7 +60,7 @@ export function nodeProbe(emu: EmulatorRuntime, instance: StoredResource, port: 
   const none = (reason: string): ProbeVerdict => ({ ok: false, reason, reachableTargets: [] });
   if (node.power !== 'running') return none(`instance ${node.instanceId} is not running (${node.power})`);
   if (node.broken) return none(`instance ${node.instanceId} is broken (since ${node.broken.since})`);
-  if (node.busyUntil && node.busyUntil > Date.now()) return none(`instance ${node.instanceId} is being reimaged or updated`);
+  if (node.busyUntil && node.busyUntil > emu.clock.now()) return none(`instance ${node.instanceId} is being reimaged or updated`);
   const m = manifestFromCustomData(runningConfig(node).customData);
   if (!m.ok) return none(`instance ${node.instanceId} forwards nothing: ${m.reason}`);
   const mapping = m.manifest.ports.find((p) => p.port === port);

@@ -99,7 +99,7 @@ const storedHandlers = storedResourceHandlers({
           upgradePolicy: { mode: 'Manual' },
           ...props,
           uniqueId: internal.uniqueId,
-          timeCreated: existing ? ((existing.body.properties as Json).timeCreated as string) : new Date().toISOString(),
+          timeCreated: existing ? ((existing.body.properties as Json).timeCreated as string) : ctx.emu.clock.iso(),
         },
       },
       internal: internal as unknown as Record<string, unknown>,
@@ -113,7 +113,7 @@ const storedHandlers = storedResourceHandlers({
     if (mode !== 'Manual') {
       const latest = vmssInternal(r).modelVersion;
       const apply = upgraded(ctx.emu, r);
-      for (const vm of instancesOf(ctx.emu, r.id)) if (instanceInternal(vm).modelVersion !== latest) done(vm, apply);
+      for (const vm of instancesOf(ctx.emu, r.id)) if (instanceInternal(vm).modelVersion !== latest) done(ctx.emu, vm, apply);
     }
   },
   afterDelete(ctx, r) {
@@ -165,7 +165,7 @@ function createInstance(emu: EmulatorRuntime, vmss: StoredResource): StoredResou
   const ip = String((ipc.properties as Json).privateIPAddress);
   for (const pool of nic.pools) joinBackendPool(emu, pool, { ipConfigurationId: String(ipc.id), ip });
   const zones = (vmss.body.zones as string[] | undefined) ?? [];
-  const now = new Date().toISOString();
+  const now = emu.clock.iso();
   const userData = modelUserData(vmss);
   const model = { ...(vi.customData ? { customData: vi.customData } : {}), ...(userData ? { userData } : {}) };
   const internal: InstanceInternal = {

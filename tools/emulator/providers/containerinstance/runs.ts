@@ -115,7 +115,7 @@ function execute(emu: EmulatorRuntime, cg: StoredResource, command: string[]): {
   if (!name.ok) {
     const verdict: Verdict = { reachable: false, from, host: parsed.nc.host, port: parsed.nc.port, hops: [{ hop: 'dns', ok: false, detail: name.reason }], reason: `dns: ${name.reason}`, failure: 'dns' };
     const log = dataPathLog(emu);
-    log.push({ time: new Date().toISOString(), source: cg.id, ...verdict });
+    log.push({ time: emu.clock.iso(), source: cg.id, ...verdict });
     if (log.length > 200) log.splice(0, log.length - 200);
     const run = runProbe(parsed.nc, verdict);
     return { exitCode: run.exitCode, logs: run.stdout + run.stderr };
@@ -139,7 +139,7 @@ function newRun(emu: EmulatorRuntime, cg: StoredResource, c: { name: string; com
 
 /** (Re)starts every container now; a group with an image that cannot be pulled starts pulling instead. */
 export function startGroup(emu: EmulatorRuntime, cg: StoredResource): void {
-  const now = Date.now();
+  const now = emu.clock.now();
   const internal = internalOf(cg);
   delete internal.stopped;
   const failing = unpullableImages(cg.body);
@@ -153,7 +153,7 @@ export function startGroup(emu: EmulatorRuntime, cg: StoredResource): void {
 }
 
 /** Whether the group has stopped retrying its pull (its deployment failed). */
-export function pullGaveUp(emu: EmulatorRuntime, cg: StoredResource, now = Date.now()): boolean {
+export function pullGaveUp(emu: EmulatorRuntime, cg: StoredResource, now = emu.clock.now()): boolean {
   const pull = internalOf(cg).pull;
   return !!pull && now - pull.since >= pullGiveUpMs(emu);
 }
@@ -180,7 +180,7 @@ function pullEvents(emu: EmulatorRuntime, cg: StoredResource, image: string, now
 export function advance(emu: EmulatorRuntime, cg: StoredResource): void {
   const internal = internalOf(cg);
   if (internal.stopped || !internal.runs || deploymentFailed(cg)) return;
-  const now = Date.now();
+  const now = emu.clock.now();
   const containers = containersOf(cg.body);
   internal.runs = internal.runs.map((run) => {
     if (run.doneAt > now || !restarts(cg, run) || now < run.doneAt + restartDelayMs(emu)) return run;
@@ -206,11 +206,11 @@ export function containerInstanceView(emu: EmulatorRuntime, cg: StoredResource, 
   const internal = internalOf(cg);
   if (internal.pull) {
     const image = containersOf(cg.body).find((c) => c.name === container)?.image ?? '';
-    return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: pullEvents(emu, cg, image, Date.now()) };
+    return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: pullEvents(emu, cg, image, emu.clock.now()) };
   }
   const run = internal.runs?.find((r) => r.container === container);
   if (!run || deploymentFailed(cg)) return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: [] };
-  const now = Date.now();
+  const now = emu.clock.now();
   const done = internal.stopped || run.doneAt <= now;
   let currentState: Json;
   let previousState: Json | undefined = run.previous ? terminated(run.previous) : undefined;
@@ -245,7 +245,7 @@ export function groupState(emu: EmulatorRuntime, cg: StoredResource): string {
   if (internal.pull) return pullGaveUp(emu, cg) ? 'Failed' : 'Pending';
   if (deploymentFailed(cg)) return 'Failed';
   const runs = internal.runs ?? [];
-  const now = Date.now();
+  const now = emu.clock.now();
   if (runs.some((r) => r.doneAt > now || restarts(cg, r))) return 'Running';
   return runs.every((r) => r.exitCode === 0) ? 'Succeeded' : 'Failed';
 }

@@ -56,7 +56,7 @@ export function publicationDelayMs(emu: EmulatorRuntime): number {
 }
 
 /** Adds one sample of a resource's rows per metric at `now`. */
-export function sample(emu: EmulatorRuntime, resourceId: string, rowsByMetric: Record<string, Row[]>, now = Date.now()): void {
+export function sample(emu: EmulatorRuntime, resourceId: string, rowsByMetric: Record<string, Row[]>, now = emu.clock.now()): void {
   const grain = grainMs(emu);
   const point = Math.floor(now / grain) * grain;
   const perResource = (history(emu).points[resourceId.toLowerCase()] ??= {});
@@ -79,7 +79,7 @@ export function sample(emu: EmulatorRuntime, resourceId: string, rowsByMetric: R
  * Every grain of the query's span, stamped at its start: the average of its samples when it is
  * published and was sampled, else no rows (a point without values).
  */
-export function recordedBuckets(emu: EmulatorRuntime, resourceId: string, metric: string, q: MetricQuery, now = Date.now()): Bucket[] {
+export function recordedBuckets(emu: EmulatorRuntime, resourceId: string, metric: string, q: MetricQuery, now = emu.clock.now()): Bucket[] {
   const grain = grainMs(emu);
   const publishedBefore = now - publicationDelayMs(emu);
   const perMetric = history(emu).points[resourceId.toLowerCase()]?.[metric] ?? {};
@@ -97,7 +97,7 @@ function loadBalancers(emu: EmulatorRuntime): StoredResource[] {
 }
 
 /** One sampler tick: every load balancer and private link service. */
-export function sampleAll(emu: EmulatorRuntime, now = Date.now()): void {
+export function sampleAll(emu: EmulatorRuntime, now = emu.clock.now()): void {
   withNodeIndex(emu, () => {
     for (const lb of loadBalancers(emu)) sample(emu, lb.id, availabilityRows(emu, lb), now);
   });
@@ -110,13 +110,45 @@ export function sampleAll(emu: EmulatorRuntime, now = Date.now()): void {
   for (const pls of emu.state.list('Microsoft.Network/privateLinkServices')) sample(emu, pls.id, plsRows(emu, pls, conns.get(pls.id.toLowerCase()) ?? []), now);
 }
 
-/** Starts the sampler (ticks at a fifth of the grain, at least every 200 ms); returns its stop. */
+/**
+ * Whether a test drives the clock (it has been advanced at least once): from then on the history
+ * records what advances record (`sampleSpan`) and nothing in between — neither real-time ticks nor
+ * queries sample — so the state a test sets between two advances is exactly what the grain the
+ * next advance closes shows (a node broken for one advance is one bad point, not half of two).
+ * A grain that closes by real time between two advances has no samples (a gap, as a point Azure
+ * has no data for).
+ */
+export function clockDriven(emu: EmulatorRuntime): boolean {
+  return emu.clock.offsetMs() > 0;
+}
+
+/**
+ * What the sampler would have recorded over a span the clock jumped (clock.ts `advance`): one
+ * sample of the current state for each grain that closed in it, stamped just before its close
+ * (the state held all along: nothing changes while the clock jumps). The grain the clock lands in
+ * is left to the ticks that follow, as any grain in progress. At most MAX_POINTS grains (older
+ * ones would be dropped anyway).
+ */
+export function sampleSpan(emu: EmulatorRuntime, fromMs: number, toMs: number): number {
+  const grain = grainMs(emu);
+  const firstClose = Math.floor(fromMs / grain) * grain + grain;
+  const lastClose = Math.floor(toMs / grain) * grain;
+  let n = 0;
+  for (let close = Math.max(firstClose, lastClose - (MAX_POINTS - 1) * grain); close <= lastClose; close += grain, n++) sampleAll(emu, close - 1);
+  return n;
+}
+
+/**
+ * Starts the sampler (ticks at a fifth of the grain of real time, at least every 200 ms, each
+ * sampling at the clock's time) and samples every grain an advance of the clock crosses; returns its stop.
+ */
 export function startSampler(emu: EmulatorRuntime): () => void {
+  const unsubscribe = emu.clock.onAdvance(({ fromMs, toMs }) => sampleSpan(emu, fromMs, toMs));
   let next = 0;
   let grain = grainMs(emu);
   const timer = setInterval(() => {
     // A new grain (settings) is sampled at once, not after a tick of the old one.
-    if (Date.now() < next && grain === grainMs(emu)) return;
+    if ((Date.now() < next && grain === grainMs(emu)) || clockDriven(emu)) return;
     grain = grainMs(emu);
     next = Date.now() + Math.max(200, grain * MIN_DELAY_FRACTION) - 10;
     const started = Date.now();
@@ -126,5 +158,8 @@ export function startSampler(emu: EmulatorRuntime): () => void {
     next = Math.max(next, Date.now() + 4 * (Date.now() - started));
   }, 200);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    unsubscribe();
+  };
 }

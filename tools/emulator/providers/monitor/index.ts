@@ -2,7 +2,7 @@ import { ArmError } from '../../arm/errors';
 import { METRICS_BATCH_TYPE } from '../../arm/api-versions';
 import { parseResourceId } from '../../arm/resource-path';
 import type { EmulatorProvider } from '../provider';
-import { grainMs, recordedBuckets, sample, startSampler } from './history';
+import { clockDriven, grainMs, recordedBuckets, sample, startSampler } from './history';
 import { availabilityRows, loadBalancerMetrics } from './load-balancer-metrics';
 import type { EmulatorRuntime } from '../../arm/types';
 import type { StoredResource } from '../../state/store';
@@ -23,13 +23,14 @@ const PLS_TYPE = 'microsoft.network/privatelinkservices';
 const MAX_BATCH = 50;
 const samplers = new Map<EmulatorRuntime, () => void>();
 
-/** Samples now (the current, unpublished grain), then serves the published points of the history. */
+/** Samples now (the current, unpublished grain; not while a test drives the clock), then serves the published points of the history. */
 function metricsOf(emu: EmulatorRuntime, lb: StoredResource, q: MetricQuery) {
+  const sampleNow = !clockDriven(emu);
   if (lb.type.toLowerCase() === PLS_TYPE) {
-    sample(emu, lb.id, plsRows(emu, lb));
+    if (sampleNow) sample(emu, lb.id, plsRows(emu, lb));
     return privateLinkServiceMetrics(lb, q, (name: string) => recordedBuckets(emu, lb.id, name, q));
   }
-  sample(emu, lb.id, availabilityRows(emu, lb));
+  if (sampleNow) sample(emu, lb.id, availabilityRows(emu, lb));
   return loadBalancerMetrics(lb, q, (name: string) => recordedBuckets(emu, lb.id, name, q));
 }
 
@@ -74,7 +75,7 @@ export const provider: EmulatorProvider = {
         if (!lb) throw new ArmError(404, 'ResourceNotFound', `The resource ${scope ?? '(none)'} was not found.`);
         const isPls = lb.type.toLowerCase() === PLS_TYPE;
         if (lb.type.toLowerCase() !== LB_TYPE && !isPls) throw new ArmError(400, 'BadRequest', `Metrics for ${lb.type} are not simulated by the emulator (load balancers and private link services only).`);
-        const q = isPls ? parseMetricQuery(ctx.req.url.searchParams, 'single', PLS_SUPPORTED, 'privateLinkServices') : parseMetricQuery(ctx.req.url.searchParams, 'single');
+        const q = isPls ? parseMetricQuery(ctx.req.url.searchParams, 'single', PLS_SUPPORTED, 'privateLinkServices', ctx.emu.clock.now()) : parseMetricQuery(ctx.req.url.searchParams, 'single', undefined, undefined, ctx.emu.clock.now());
         return {
           status: 200,
           body: {
@@ -113,7 +114,7 @@ export const provider: EmulatorProvider = {
         const regions = new Set(resources.filter((r) => r.stored).map((r) => String(r.stored!.body.location).toLowerCase()));
         if (regions.size > 1) problems.push(`All resources of a batch must be in one region; got ${[...regions].join(', ')}.`);
         if (problems.length) throw new ArmError(400, 'BadRequest', problems.join(' '));
-        const q = namespace === PLS_TYPE ? parseMetricQuery(ctx.url.searchParams, 'batch', PLS_SUPPORTED, 'privateLinkServices') : parseMetricQuery(ctx.url.searchParams, 'batch');
+        const q = namespace === PLS_TYPE ? parseMetricQuery(ctx.url.searchParams, 'batch', PLS_SUPPORTED, 'privateLinkServices', ctx.emu.clock.now()) : parseMetricQuery(ctx.url.searchParams, 'batch', undefined, undefined, ctx.emu.clock.now());
         return withNodeIndex(ctx.emu, () => ({
           status: 200,
           body: {

@@ -11,7 +11,7 @@ export const MAX_BATCH_METRICS = 20;
 export const INTERVALS: Record<string, number> = { PT1M: 1, PT5M: 5, PT15M: 15, PT30M: 30, PT1H: 60, PT6H: 360, PT12H: 720, P1D: 1440 };
 
 /** Parses the metrics query parameters both APIs share; 400 BadRequest naming every problem. */
-export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch', supported: readonly string[] = SUPPORTED, resourceType = 'loadBalancers'): MetricQuery {
+export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'batch', supported: readonly string[] = SUPPORTED, resourceType = 'loadBalancers', now: number): MetricQuery {
   const problems: string[] = [];
   const names = (params.get('metricnames') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (!names.length) problems.push('metricnames is required.');
@@ -22,9 +22,9 @@ export function parseMetricQuery(params: URLSearchParams, style: 'single' | 'bat
   let end: Date;
   if (style === 'single') {
     const span = params.get('timespan');
-    [start, end] = span ? span.split('/').map((s) => new Date(s)) as [Date, Date] : [new Date(Date.now() - 3600_000), new Date()];
+    [start, end] = span ? span.split('/').map((s) => new Date(s)) as [Date, Date] : [new Date(now - 3600_000), new Date(now)];
   } else {
-    end = params.get('endtime') ? new Date(params.get('endtime')!) : new Date();
+    end = params.get('endtime') ? new Date(params.get('endtime')!) : new Date(now);
     start = params.get('starttime') ? new Date(params.get('starttime')!) : new Date(end.getTime() - 3600_000);
   }
   if (Number.isNaN(start!.getTime()) || Number.isNaN(end!.getTime()) || start! >= end!) problems.push('The time range is invalid: start must be before end (ISO 8601).');

@@ -34,7 +34,7 @@ export function createNic(emu: EmulatorRuntime, spec: NicSpec): StoredResource {
   const id = `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${spec.name}`;
   const ipcName = spec.ipConfigurationName ?? 'ipconfig1';
   const ip = allocateIp(emu, spec.subnet, id, spec.requestedIp);
-  const now = new Date().toISOString();
+  const now = emu.clock.iso();
   const nic: StoredResource = {
     id,
     type: T.nic,

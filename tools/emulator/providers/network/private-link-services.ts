@@ -141,7 +141,7 @@ function plsProblems(ipBased: string[], other: string[]): ArmError {
 
 function plsNic(emu: EmulatorRuntime, pls: StoredResource, natIps: Array<{ name: string; ip: string; subnetId: string }>): void {
   const nicId = pls.internal.nicId as string;
-  const now = new Date().toISOString();
+  const now = emu.clock.iso();
   emu.state.set({
     id: nicId,
     type: T.nic,
@@ -273,7 +273,7 @@ export function createConnection(
 ): StoredResource {
   const name = `${pe.name}.${randomUUID()}`;
   const approved = isAutoApproved(pls, pe.subscriptionId) || (!opts.manual && pls.subscriptionId.toLowerCase() === pe.subscriptionId.toLowerCase());
-  const now = new Date().toISOString();
+  const now = emu.clock.iso();
   const conn: StoredResource = {
     id: `${pls.id}/privateEndpointConnections/${name}`,
     type: T.plsConn,
@@ -369,7 +369,7 @@ function updateConnection(ctx: ArmContext) {
     actionsRequired: state.actionsRequired ?? 'None',
   };
   conn.etag = newEtag();
-  conn.updatedAt = new Date().toISOString();
+  conn.updatedAt = ctx.emu.clock.iso();
   publishConnectionChange(ctx.emu, conn, 'write');
   return { status: 200, body: renderConnection(conn) };
 }

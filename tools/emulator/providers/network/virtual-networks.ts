@@ -73,7 +73,7 @@ function assertSubnetFree(emu: EmulatorRuntime, subnet: StoredResource): void {
 export function storeSubnet(emu: EmulatorRuntime, vnet: StoredResource, name: string, p: Json): StoredResource {
   const id = `${vnet.id}/subnets/${name}`;
   const existing = emu.state.get(id);
-  const now = new Date().toISOString();
+  const now = emu.clock.iso();
   const r: StoredResource = {
     id: existing?.id ?? id,
     type: T.subnet,
@@ -193,7 +193,7 @@ export const virtualNetworkTypes: ResourceTypeHandler[] = [vnetType, subnetType]
 /** Seeds one VNet with its subnets from the topology. */
 export function seedVirtualNetwork(emu: EmulatorRuntime, subscriptionId: string, rg: StoredResource, v: VirtualNetworkSeed): void {
   const id = `/subscriptions/${subscriptionId}/resourceGroups/${rg.name}/providers/Microsoft.Network/virtualNetworks/${v.name}`;
-  const now = new Date().toISOString();
+  const now = emu.clock.iso();
   const vnet: StoredResource = {
     id,
     type: T.vnet,

@@ -48,7 +48,7 @@ function soaBody(zoneName: string): Json {
 
 function storeChild(emu: EmulatorRuntime, zone: StoredResource, type: string, name: string, body: Json): StoredResource {
   const kind = type.split('/').pop() as string;
-  const now = new Date().toISOString();
+  const now = emu.clock.iso();
   const r: StoredResource = {
     id: `${zone.id}/${kind}/${name}`,
     type,
@@ -229,7 +229,7 @@ function seedZones(emu: EmulatorRuntime, topology: Topology): void {
       const rg = emu.state.get(rgId(s.subscriptionId, g.name));
       if (!rg) continue;
       for (const z of g.privateDnsZones ?? []) {
-        const now = new Date().toISOString();
+        const now = emu.clock.iso();
         const zone: StoredResource = {
           id: `${rg.id}/providers/${ZONE}/${z.name}`,
           type: ZONE,

@@ -23,7 +23,7 @@ function renderRg(r: StoredResource): Record<string, unknown> {
 }
 
 export function putResourceGroup(ctxEmu: ArmContext['emu'], subscriptionId: string, name: string, location: string, tags?: Record<string, string>): StoredResource {
-  const now = new Date().toISOString();
+  const now = ctxEmu.clock.iso();
   const existing = ctxEmu.state.get(rgId(subscriptionId, name));
   const r: StoredResource = {
     id: existing?.id ?? rgId(subscriptionId, name),
