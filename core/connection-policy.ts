@@ -43,6 +43,8 @@ export interface PolicyDecision {
   reason: string;
   /** Approved but no longer allowed by the allow list (kept because onDisallow is keep). */
   disallowed?: boolean;
+  /** Allowed and Pending, left waiting for room under maxConnections (oldest first). */
+  waiting?: boolean;
 }
 
 type Consumers = ForwardSpec['consumers'];
@@ -115,7 +117,7 @@ export function decideConnections(consumers: Consumers, facts: readonly Connecti
       out.set(c.name, { name: c.name, decision: 'approve', reason: m.reason });
       approved++;
     } else {
-      out.set(c.name, { name: c.name, decision: 'leave', reason: `limit reached: ${approved} of consumers.maxConnections ${consumers.maxConnections} approved; waits for room (oldest first)` });
+      out.set(c.name, { name: c.name, decision: 'leave', reason: `limit reached: ${approved} of consumers.maxConnections ${consumers.maxConnections} approved; waits for room (oldest first)`, waiting: true });
     }
   }
   return facts.map((c) => out.get(c.name)!);

@@ -62,8 +62,18 @@ export interface DnsPlan {
   ops: RecordOp[];
   /** Per connection name: its record in every zone that concerns it. */
   views: Map<string, DnsRecordView[]>;
-  /** Human-readable problems (conflicts, VNets without a linked zone) for the DnsRecordsReady condition. */
-  problems: string[];
+  /** Problems for the DnsRecordsReady condition, each with its kind (the condition's reason comes from the kinds, never from the text). */
+  problems: DnsProblem[];
+}
+
+/**
+ * A DNS problem of a pass: `conflict` (a record not ours, or two endpoints for one name),
+ * `noZone` (no zone of the forward is linked to the endpoint's VNet), `unreadable` (the endpoint
+ * or its NIC could not be read, core/unreadable.ts), `zoneNotFound` (a zone the spec names is gone).
+ */
+export interface DnsProblem {
+  kind: 'conflict' | 'noZone' | 'unreadable' | 'zoneNotFound';
+  message: string;
 }
 
 export function recordMetadata(forward: string, privateEndpointId: string): Record<string, string> {
@@ -87,7 +97,7 @@ export function planRecords(
 ): DnsPlan {
   const ops: RecordOp[] = [];
   const views = new Map<string, DnsRecordView[]>();
-  const problems: string[] = [];
+  const problems: DnsProblem[] = [];
   const show = (conn: string, v: DnsRecordView) => views.set(conn, [...(views.get(conn) ?? []), v]);
 
   for (const zone of zones) {
@@ -99,7 +109,7 @@ export function planRecords(
 
     if (rec && !ours) {
       for (const c of candidates) show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'conflict', message: `an A record ${fqdn} exists without this forward's metadata; left untouched` });
-      if (candidates.length) problems.push(`${fqdn}: a record not written by this forward exists; left untouched`);
+      if (candidates.length) problems.push({ kind: 'conflict', message: `${fqdn}: a record not written by this forward exists; left untouched` });
       continue;
     }
     const holder = ours ? candidates.find((c) => lc(c.privateEndpointId) === lc(rec!.metadata[META_ENDPOINT])) : undefined;
@@ -130,12 +140,12 @@ export function planRecords(
       if (!chosen?.ip) {
         // Nobody can be named yet: every candidate waits for its NIC's IP.
         show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'pending', message: c.problem ?? 'the endpoint has no private IP yet' });
-        if (c.problem) problems.push(`endpoint ${shortId(c.privateEndpointId)}: ${c.problem}`);
+        if (c.problem) problems.push({ kind: 'unreadable', message: `endpoint ${shortId(c.privateEndpointId)}: ${c.problem}` });
         continue;
       }
       const message = `${zone.zoneName} is linked to the VNets of endpoints ${shortId(chosen.privateEndpointId)} and ${shortId(c.privateEndpointId)}; one name holds one IP, ${shortId(chosen.privateEndpointId)} keeps ${fqdn}`;
       show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'conflict', message });
-      problems.push(message);
+      problems.push({ kind: 'conflict', message });
     }
   }
 
@@ -144,13 +154,13 @@ export function planRecords(
     if (e.problem) {
       // Its VNet is unknown, so no zone can be said to serve it: no record, the reason shown.
       show(e.connectionName, { fqdn: dns.recordName, zoneId: '', state: 'pending', message: e.problem });
-      problems.push(`endpoint ${shortId(e.privateEndpointId)}: ${e.problem}`);
+      problems.push({ kind: 'unreadable', message: `endpoint ${shortId(e.privateEndpointId)}: ${e.problem}` });
       continue;
     }
     const vnet = e.virtualNetworkId ? shortId(e.virtualNetworkId) : 'unknown';
     const message = `no zone of the forward's dns is linked to VNet ${vnet}`;
     show(e.connectionName, { fqdn: dns.recordName, zoneId: '', state: 'noZone', message });
-    problems.push(`endpoint ${shortId(e.privateEndpointId)}: ${message}`);
+    problems.push({ kind: 'noZone', message: `endpoint ${shortId(e.privateEndpointId)}: ${message}` });
   }
   return { ops, views, problems };
 }

@@ -6,7 +6,8 @@
  * probe was first seen) and the `probes` status section with its `Reachable` condition.
  * Pure: no I/O, no SDK.
  */
-import type { Condition } from './status';
+import { armCode, ConditionTypes, Reasons, type ReasonOf } from './conditions';
+import type { Condition, ConditionInput } from './status';
 import { setCondition } from './status';
 
 export type ProbeStage = 'dns' | 'connect' | 'infrastructure';
@@ -328,8 +329,9 @@ export interface ProbesSection {
   probes: ProbeListing[];
 }
 
-/** Codes that say the probe cannot run as configured: shown at once, not after N failures. */
-export const CONFIG_CODES = new Set(['SubnetNotDelegated', 'SubnetNotFound', 'NoEndpoint', 'InvalidTarget']);
+/** Codes that say the probe cannot run as configured: shown at once, not after N failures (each a Reachable reason). */
+export const CONFIG_CODES: ReadonlySet<string> = new Set<ReasonOf<'Reachable'>>([Reasons.Reachable.SubnetNotDelegated, Reasons.Reachable.SubnetNotFound, Reasons.Reachable.NoEndpoint, Reasons.Reachable.InvalidTarget]);
+const isConfigCode = (code: string): code is ReasonOf<'Reachable'> => CONFIG_CODES.has(code);
 
 /** A probe's state after a run. */
 export function afterRun(prev: ProbeState, r: ProbeRunResult): ProbeState {
@@ -353,34 +355,45 @@ export function afterRun(prev: ProbeState, r: ProbeRunResult): ProbeState {
   };
 }
 
-const REASON_OF_STAGE: Record<string, string> = { dns: 'DnsFailed', connect: 'ConnectFailed', infrastructure: 'InfrastructureFailed', deadline: 'DeadlineExceeded' };
+const REASON_OF_STAGE: Record<ProbeStage, ReasonOf<'Reachable'>> = { dns: Reasons.Reachable.DnsFailed, connect: Reasons.Reachable.ConnectFailed, infrastructure: Reasons.Reachable.InfrastructureFailed };
+
+/** The Reachable reason of a failed run, from its outcome and its ports' stages (as failingStage picks them), never from a message. */
+export function failedRunReason(r: Pick<ProbeRunSummary, 'outcome' | 'ports'>): ReasonOf<'Reachable'> {
+  if (r.outcome === 'deadline') return Reasons.Reachable.DeadlineExceeded;
+  if (r.outcome === 'interrupted') return Reasons.Reachable.ProbeFailed;
+  const p = r.ports.find((x) => !x.ok && x.stage !== 'infrastructure') ?? r.ports.find((x) => !x.ok);
+  return p?.stage ? REASON_OF_STAGE[p.stage] : Reasons.Reachable.InfrastructureFailed;
+}
 
 /**
  * The `probes` section: each probe's last result and next run, and `Reachable` — False when a
  * probe failed `threshold` runs in a row (the failing stage in the reason and message) or cannot
- * run as configured; True when every probe's last run passed; Unknown before any run.
+ * run as configured; True when every probe's last run passed; Unknown before any run. The
+ * condition carries `generation`, the spec generation whose probes it judges.
  */
-export function probesSection(prev: Condition[], states: readonly (ProbeState & { every: string })[], threshold: number, now: string): ProbesSection {
+export function probesSection(prev: Condition[], states: readonly (ProbeState & { every: string })[], threshold: number, now: string, generation: number): ProbesSection {
   const probes = states.map((s): ProbeListing => {
     const next = nextRunAt(s.every, s);
     return { subnetId: s.subnetId, ...(s.last ?? {}), ...(next ? { nextRunAt: next } : {}) };
   });
   const blocked = states.find((s) => s.blocked);
   const failing = states.find((s) => s.consecutiveFailures >= threshold && s.last);
-  let condition: Omit<Condition, 'lastTransitionTime'>;
-  if (blocked) condition = { type: 'Reachable', status: 'False', reason: blocked.blocked!.reason, message: `probe from ${blocked.subnetId}: ${blocked.blocked!.message}` };
+  let condition: ConditionInput;
+  const g = { observedGeneration: generation };
+  const R = Reasons.Reachable;
+  if (blocked) condition = { type: ConditionTypes.Reachable, status: 'False', reason: isConfigCode(blocked.blocked!.reason) ? blocked.blocked!.reason : armCode(blocked.blocked!.reason), message: `probe from ${blocked.subnetId}: ${blocked.blocked!.message}`, ...g };
   else if (failing) {
     const stage = failing.last!.stage ?? 'infrastructure';
     const bad = failing.last!.ports.filter((p) => !p.ok).map((p) => p.port);
-    const reason = REASON_OF_STAGE[stage.split(' ')[0]] ?? 'ProbeFailed';
     condition = {
-      type: 'Reachable',
+      type: ConditionTypes.Reachable,
       status: 'False',
-      reason,
+      reason: failedRunReason(failing.last!),
+      ...g,
       message: `probe from ${failing.subnetId} failed ${failing.consecutiveFailures} runs in a row; last at ${failing.last!.at}: stage ${stage}${bad.length ? ` on port(s) ${bad.join(', ')}` : ''}${failing.last!.code ? ` (${failing.last!.code})` : ''}`,
     };
-  } else if (states.length && states.every((s) => s.last && s.consecutiveFailures === 0 && s.last.outcome === 'ok')) condition = { type: 'Reachable', status: 'True', reason: 'ProbesPassing', message: `${states.length} probe(s) passed their last run` };
+  } else if (states.length && states.every((s) => s.last && s.consecutiveFailures === 0 && s.last.outcome === 'ok')) condition = { type: ConditionTypes.Reachable, status: 'True', reason: R.ProbesPassing, message: `${states.length} probe(s) passed their last run`, ...g };
   else if (prev.some((c) => c.type === 'Reachable') && states.some((s) => s.last)) return { conditions: [...prev], probes }; // fewer failures in a row than the threshold: unchanged
-  else condition = { type: 'Reachable', status: 'Unknown', reason: states.some((s) => s.last) ? 'Failing' : 'NoRuns', message: states.some((s) => s.last) ? 'a probe failed fewer runs in a row than the threshold' : 'no probe run finished yet' };
+  else condition = { type: ConditionTypes.Reachable, status: 'Unknown', reason: states.some((s) => s.last) ? R.Failing : R.NoRuns, ...g, message: states.some((s) => s.last) ? 'a probe failed fewer runs in a row than the threshold' : 'no probe run finished yet' };
   return { conditions: setCondition(prev, condition, now), probes };
 }

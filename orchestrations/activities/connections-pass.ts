@@ -9,7 +9,7 @@ import { refusalOf } from '../../azure/errors';
 import { isRefusal, unreadableProblem } from '../../core/unreadable';
 import { connectionsPassSeconds } from '../../core/app-settings';
 import { connectionDescription, decideConnections, stateChange, type ConnectionFacts, type PolicyDecision } from '../../core/connection-policy';
-import { forwardZoneIds, planRecords, type NamedEndpoint, type RecordFacts, type ZoneFacts } from '../../core/dns-plan';
+import { forwardZoneIds, planRecords, type DnsProblem, type NamedEndpoint, type RecordFacts, type ZoneFacts } from '../../core/dns-plan';
 import { connectionsSection } from '../../core/connections-status';
 import type { ConnectionRecord } from '../../core/status';
 import type { Action, Actor } from '../../store/action-log';
@@ -144,7 +144,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
     // 4. DNS records: only when something that concerns them changed (or the drift check is due).
     const gone = previous.filter((p) => !rows.has(p.name));
     const dnsTouched = specChanged || dirty.size > 0 || gone.some((p) => p.dns?.some((v) => v.state === 'written'));
-    let dnsProblems: string[] = [];
+    let dnsProblems: DnsProblem[] = [];
     if (dnsTouched) {
       summary.dnsChecked = true;
       const specZones = new Set((spec.dns ? forwardZoneIds(spec.dns, placement) : []).map((z) => z.toLowerCase()));
@@ -159,7 +159,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
           const z = zoneRef(zoneId);
           const linked = z ? await linkedVirtualNetworks(c, zoneId) : undefined;
           if (!z || !linked) {
-            dnsProblems.push(`zone ${zoneId} was not found`);
+            dnsProblems.push({ kind: 'zoneNotFound', message: `zone ${zoneId} was not found` });
             continue;
           }
           const inSpec = specZones.has(zoneId.toLowerCase());
@@ -203,7 +203,7 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
         }
       }
     } else {
-      dnsProblems = previous.flatMap((p) => (p.dns ?? []).filter((v) => v.state === 'conflict' || v.state === 'noZone').map((v) => v.message ?? v.state));
+      dnsProblems = previous.flatMap((p) => (p.dns ?? []).flatMap((v): DnsProblem[] => (v.state === 'conflict' || v.state === 'noZone' ? [{ kind: v.state, message: v.message ?? v.state }] : [])));
     }
 
     // 5. Remember what was seen and show it (rows and section are written only when they differ).
@@ -268,8 +268,8 @@ async function readNicOrProblem(c: ReturnType<typeof clients>, nicId: string, su
 }
 
 function withDecision(r: ConnectionRecord, d: PolicyDecision, state: ConnectionRecord['state']): ConnectionRecord {
-  const { disallowed: _old, ...rest } = r;
-  return { ...rest, state, decision: d.decision, reason: d.reason, ...(d.disallowed ? { disallowed: true } : {}), ...(state === 'Approved' ? {} : { dns: [] }) };
+  const { disallowed: _old, waiting: _was, ...rest } = r;
+  return { ...rest, state, decision: d.decision, reason: d.reason, ...(d.disallowed ? { disallowed: true } : {}), ...(d.waiting ? { waiting: true } : {}), ...(state === 'Approved' ? {} : { dns: [] }) };
 }
 
 df.app.activity(DurableNames.connectionsPass, { handler: connectionsPass });

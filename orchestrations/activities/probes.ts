@@ -211,7 +211,7 @@ export async function writeSection(name: string, now: string, log: (line: string
     const states = await probeStates().list(name);
     const current = record.spec.probes.map((p) => ({ ...(states.find((s) => s.probeKey === probeKey(p.subnetId)) ?? { subnetId: p.subnetId, probeKey: probeKey(p.subnetId), addedAt: now, consecutiveFailures: 0 }), every: p.every }));
     const prev = (record.probes?.conditions ?? []).filter((c) => c.type !== 'Reachable' || current.length);
-    const section: ProbesSection = current.length ? probesSection(prev, current, threshold, now) : { conditions: prev, probes: [] };
+    const section: ProbesSection = current.length ? probesSection(prev, current, threshold, now, record.generation) : { conditions: prev, probes: [] };
     change = { before: record.probes?.conditions.find((c) => c.type === 'Reachable'), after: section.conditions.find((c) => c.type === 'Reachable') };
     return section;
   });
