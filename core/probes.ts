@@ -57,7 +57,12 @@ export function probeKey(subnetId: string): string {
 
 /** The singleton instance id of a (forward, probe): at most one run of a probe at a time. */
 export function probeInstanceId(forward: string, subnetId: string): string {
-  return `probe:${forward}:${probeKey(subnetId)}`;
+  return probeInstanceIdOfKey(forward, probeKey(subnetId));
+}
+
+/** The run orchestration's instance id from a probe key (a group's `plf-probe` tag). */
+export function probeInstanceIdOfKey(forward: string, key: string): string {
+  return `probe:${forward}:${key}`;
 }
 
 const RUN_ID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
