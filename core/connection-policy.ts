@@ -1,4 +1,5 @@
 import type { ForwardSpec } from './forward-spec';
+import { lastSegment } from './resource-id';
 
 /**
  * The approval policy of a forward's private endpoint connections. Pure: the input is the
@@ -146,8 +147,4 @@ export function connectionDescription(status: 'Approved' | 'Rejected', reason: s
 export function visibleSubscriptions(consumers: Consumers): string[] {
   if (consumers.visibleTo) return consumers.visibleTo.includes('*') ? ['*'] : [...new Set(consumers.visibleTo.map((s) => s.toLowerCase()))].sort();
   return [...new Set(consumers.allow.map((c) => c.subscriptionId.toLowerCase()))].sort();
-}
-
-function lastSegment(id: string): string {
-  return id.split('/').filter(Boolean).pop() ?? id;
 }

@@ -1,4 +1,5 @@
 import { MANAGED_BY } from './names';
+import { lastSegment } from './resource-id';
 
 /**
  * Private DNS A records of a forward's approved endpoints. Pure: given the forward's record name
@@ -86,7 +87,7 @@ export function isOurRecord(metadata: Record<string, string> | undefined, forwar
 }
 
 const lc = (s: string | undefined) => (s ?? '').toLowerCase();
-const shortId = (id: string) => id.split('/').filter(Boolean).pop() ?? id;
+const shortId = lastSegment;
 
 export function planRecords(
   forward: string,

@@ -7,6 +7,8 @@
  * Pure: no I/O, no SDK.
  */
 import { armCode, ConditionTypes, Reasons, type ReasonOf } from './conditions';
+import { DNS_NAME, IPV4, isoDurationSeconds, SUBNET_ID } from './patterns';
+import { refOfType } from './resource-id';
 import type { Condition, ConditionInput } from './status';
 import { setCondition } from './status';
 
@@ -78,12 +80,12 @@ export function probeGroupName(forward: string, runId: string): string {
  * subnet in one subscription) and the subnet's resource group, or the probe's `resourceGroup`.
  */
 export function probeGroupPlacement(subnetId: string, resourceGroup?: string): { subscriptionId: string; resourceGroup: string } | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.exec(subnetId);
-  return m ? { subscriptionId: m[1], resourceGroup: resourceGroup ?? m[2] } : undefined;
+  const r = refOfType(subnetId, 'Microsoft.Network/virtualNetworks/subnets');
+  return r ? { subscriptionId: r.subscriptionId, resourceGroup: resourceGroup ?? r.resourceGroup } : undefined;
 }
 
-/** A subnet resource id as the probes API accepts it in a query (`subnetId`). */
-export const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]{2,64}\/subnets\/[-\w.]{1,80}$/i;
+/** A subnet resource id as the probes API accepts it in a query (`subnetId`): core/patterns.ts SUBNET_ID. */
+export { SUBNET_ID };
 
 export const TAG_PROBE_RUN = 'plf-probe-run';
 export const TAG_PROBE = 'plf-probe';
@@ -91,9 +93,7 @@ export const TAG_PROBE = 'plf-probe';
 // ---------------------------------------------------------------------------------------------
 // Target and command
 
-const LABEL = '(?!-)[a-z0-9-]{1,63}(?<!-)';
-const FQDN = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`);
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const FQDN = DNS_NAME;
 
 export interface TargetInput {
   dns?: { zoneName?: string; zoneIds?: string[]; recordName: string };
@@ -270,12 +270,10 @@ export function failingStage(r: Pick<ProbeRunResult, 'outcome' | 'ports' | 'code
 // ---------------------------------------------------------------------------------------------
 // Schedule
 
-const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-
+/** A probe's `every` (ISO 8601 duration, core/patterns.ts) in milliseconds, or undefined when malformed. */
 export function everyMs(every: string): number | undefined {
-  const m = DURATION.exec(every);
-  if (!m || every === 'P' || every.endsWith('T')) return undefined;
-  return (Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0)) * 1000;
+  const seconds = isoDurationSeconds(every);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 export interface ScheduleState {
