@@ -4,6 +4,7 @@
  * Nothing returned may carry a secret: connection strings are reduced to their endpoints.
  */
 import { USER_ASSIGNED_IDENTITY_ID } from './patterns';
+import { subscriptionOf } from './resource-id';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where Azure Resource Manager calls go. */
@@ -93,7 +94,7 @@ export function hubPlacement(env: Env, override: { resourceGroup?: string; subne
   const resourceGroup = override.resourceGroup ?? env.PLF_HUB_RESOURCE_GROUP?.trim();
   const location = override.location ?? (env.PLF_LOCATION ?? env.PLF_HUB_LOCATION)?.trim();
   // The subscription is the subnet's: scale set NICs and the LB frontend must be in it.
-  const subscriptionId = subnetId ? /^\/subscriptions\/([^/]+)\//i.exec(subnetId)?.[1] : env.PLF_HUB_SUBSCRIPTION_ID?.trim();
+  const subscriptionId = subnetId ? subscriptionOf(subnetId) : env.PLF_HUB_SUBSCRIPTION_ID?.trim();
   const missing = [
     ...(subnetId ? [] : ['PLF_HUB_SUBNET_ID']),
     ...(resourceGroup ? [] : ['PLF_HUB_RESOURCE_GROUP']),
