@@ -106,6 +106,8 @@ export interface ConnectionRecord extends ConnectionView {
   disallowed?: boolean;
   /** Pending and allowed, waiting for room under maxConnections (core/connection-policy.ts PolicyDecision). */
   waiting?: boolean;
+  /** The endpoint's last read was refused (401 / 403): `problem` says why; it is read again every pass. */
+  refused?: boolean;
 }
 
 /** The connections flow's own part of a forward's status (written only by that flow). */
