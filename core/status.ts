@@ -106,7 +106,7 @@ export interface ConnectionRecord extends ConnectionView {
   disallowed?: boolean;
   /** Pending and allowed, waiting for room under maxConnections (core/connection-policy.ts PolicyDecision). */
   waiting?: boolean;
-  /** The endpoint's last read was refused (401 / 403): `problem` says why; it is read again every pass. */
+  /** The last read of the endpoint or its NIC was refused (401 / 403): `problem` says why; the endpoint is read again every pass (core/connections-pass.ts planReads). */
   refused?: boolean;
 }
 

@@ -136,7 +136,8 @@ export async function connectionsPass(input: PassInput): Promise<StepResult<{ su
           nicsToRead(approvedNow(), dirty).map((r) =>
             limit(async () => {
               const nic = await readNicOrProblem(c, r.nicId!, r.subscriptionId);
-              rows.set(r.name, { ...rows.get(r.name)!, ...(nic.ip ? { ip: nic.ip } : {}), ...(nic.problem ? { problem: nic.problem } : {}) });
+              // A refused NIC read is retried every pass like a refused endpoint read (planReads).
+              rows.set(r.name, { ...rows.get(r.name)!, ...(nic.ip ? { ip: nic.ip } : {}), ...(nic.problem ? { problem: nic.problem } : {}), ...(nic.refused ? { refused: true } : {}) });
             }),
           ),
         );
@@ -181,14 +182,14 @@ async function readEndpointOf(c: ReturnType<typeof clients>, endpointId: string)
 }
 
 /** A NIC's IP, or why it cannot be had (refused or gone): DNS then names nothing for it. */
-async function readNicOrProblem(c: ReturnType<typeof clients>, nicId: string, subscriptionId: string): Promise<{ ip?: string; problem?: string }> {
+async function readNicOrProblem(c: ReturnType<typeof clients>, nicId: string, subscriptionId: string): Promise<{ ip?: string; problem?: string; refused?: boolean }> {
   try {
     const nic = await readNic(c, nicId);
     return nic ? (nic.ip ? { ip: nic.ip } : {}) : { problem: unreadableProblem('NIC', subscriptionId, 'notFound') };
   } catch (err) {
     const refused = refusalOf(err);
     if (!refused) throw err;
-    return { problem: unreadableProblem('NIC', subscriptionId, refused) };
+    return { problem: unreadableProblem('NIC', subscriptionId, refused), refused: true };
   }
 }
 

@@ -27,6 +27,7 @@ describe('planReads: which endpoints a pass re-reads', () => {
     ['named by the wake-up through its NIC', [listed('a')], [row('a')], [nic('a')], { read: ['a'], dirty: ['a'] }],
     ['due for the drift check', [listed('a')], [row('a', { verifiedAt: T0 })], [], { read: ['a'], dirty: ['a'] }],
     ['refused last time: read again every pass, not dirty until what is known changes', [listed('a')], [row('a', { refused: true, problem: 'the private endpoint could not be read: AuthorizationFailed (...)' })], [], { read: ['a'], dirty: [] }],
+    ['its NIC refused last time (flagged refused by the NIC read): read again every pass', [listed('a')], [row('a', { refused: true, ip: undefined, problem: 'the NIC could not be read: AuthorizationFailed (...)' })], [], { read: ['a'], dirty: [] }],
     ['not found last time (not a refusal): not read again before the drift check', [listed('a')], [row('a', { problem: 'the private endpoint was not found' })], [], { read: [], dirty: [] }],
   ])('%s', (_situation, list, previous, hints, e) => {
     const p = planReads(list, previous, hints, NOW, 300);
@@ -42,6 +43,7 @@ describe('observedRecord: the row after the endpoint was read', () => {
   it.each<[string, ListedConnection, ConnectionRecord | undefined, EndpointRead, Partial<ConnectionRecord> & { problemHas?: string }, string[]]>([
     ['a new endpoint read: its VNet and NIC, first seen now, decision pending', listed('a', { state: 'Pending' }), undefined, found('a'), { virtualNetworkId: vnet('a'), nicId: nic('a'), firstSeen: NOW, decision: 'leave' }, ['ip', 'problem', 'refused']],
     ['the same endpoint re-read: its IP, decision and first sight kept', listed('a'), row('a'), found('a'), { ip: '10.1.0.4', firstSeen: T0, decision: 'keep' }, ['problem']],
+    ['re-read after a refusal (its NIC, or itself): the problem and the flag go, so the change makes it dirty', listed('a'), row('a', { refused: true, problem: 'the NIC could not be read: X' }), found('a'), { nicId: nic('a') }, ['problem', 'refused']],
     ['the same endpoint on another NIC: the old IP is not kept', listed('a'), row('a'), { found: { subscriptionId: SUB, virtualNetworkId: vnet('a'), nicId: nic('other') } }, { nicId: nic('other') }, ['ip']],
     ['refused (403): what was read of this very endpoint is kept, the problem names the grant', listed('a'), row('a'), refused, { virtualNetworkId: vnet('a'), nicId: nic('a'), ip: '10.1.0.4', refused: true, problemHas: 'infra/consumer/roles.bicep' }, []],
     ['refused for an endpoint never read: nothing known but its subscription (from the listed id)', listed('b', { state: 'Pending' }), undefined, refused, { subscriptionId: SUB, refused: true, problemHas: 'could not be read' }, ['virtualNetworkId', 'nicId', 'ip']],
