@@ -1,5 +1,6 @@
 import escapeHtml from 'escape-html';
 import { BROWSER_SIGN_IN } from '../core/auth';
+import { TRUE_IS_BAD } from '../core/conditions';
 
 /**
  * The status page (`GET /api/ui`): one HTML document, no build step, no external fetch (CDNs are
@@ -98,6 +99,7 @@ const SCRIPT = `
 (function(){
   'use strict';
   var SVG='http://www.w3.org/2000/svg';
+  var TRUE_IS_BAD=${JSON.stringify([...TRUE_IS_BAD])};
   function el(tag,attrs,text){var e=document.createElement(tag);if(attrs)for(var k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=String(text);return e;}
   function sv(tag,attrs,text){var e=document.createElementNS(SVG,tag);if(attrs)for(var k in attrs)e.setAttribute(k,String(attrs[k]));if(text!==undefined)e.textContent=String(text);return e;}
   function get(url){return fetch(url,{credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){if(r.status===401){signedOut();return null;}return r.ok?r.json():null;}).catch(function(){return null;});}
@@ -128,7 +130,7 @@ const SCRIPT = `
   function render(box0,f,actions,probes){
     var d=el('div');var st=f.status||{};
     d.appendChild(el('h3',null,'Conditions'));
-    d.appendChild(table(['type','status','reason','message','since'],(st.conditions||[]).map(function(c){var bad=c.type==='RecycleSuspended'?c.status==='True':c.status!=='True';var s=el('span',{'class':bad?(c.status==='Unknown'?'cond-Unknown':'cond-False'):'cond-True'},c.status);return [c.type,s,c.reason,c.message,c.lastTransitionTime];})));
+    d.appendChild(table(['type','status','reason','message','since'],(st.conditions||[]).map(function(c){var bad=TRUE_IS_BAD.indexOf(c.type)>=0?c.status==='True':c.status!=='True';var s=el('span',{'class':bad?(c.status==='Unknown'?'cond-Unknown':'cond-False'):'cond-True'},c.status);return [c.type,s,c.reason,c.message,c.lastTransitionTime];})));
     var sy=cond(st,'Synced');
     if(sy&&sy.status==='False'&&st.phase!=='Failed')d.appendChild(el('p',{'class':'problem'},'Serving as last provisioned (generation '+sy.observedGeneration+'); its last drift repair failed: '+sy.reason+': '+sy.message));
     else if(st.error)d.appendChild(el('p',{'class':'problem'},'Error '+st.error.code+': '+st.error.message));

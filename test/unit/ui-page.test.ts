@@ -49,5 +49,7 @@ describe('status page rendering', () => {
     expect(html).not.toMatch(/natPorts/);
     expect(html).toContain("cond(st,'NatPortsAvailable')");
     expect(html).toContain("cond(st,'Synced')");
+    // The polarity of conditions comes from core/conditions.ts, not a copy in the script.
+    expect(html).toContain('var TRUE_IS_BAD=["RecycleSuspended"];');
   });
 });
