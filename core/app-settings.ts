@@ -3,6 +3,8 @@
  * Pure: the caller passes `process.env` (or a test table), nothing here touches I/O.
  * Nothing returned may carry a secret: connection strings are reduced to their endpoints.
  */
+import { USER_ASSIGNED_IDENTITY_ID } from './patterns';
+import { subscriptionOf } from './resource-id';
 import type { ArmTarget, StorageTarget } from './responses/health';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -81,7 +83,7 @@ export function hubPlacement(env: Env, override: { resourceGroup?: string; subne
   const resourceGroup = override.resourceGroup ?? env.PLF_HUB_RESOURCE_GROUP?.trim();
   const location = override.location ?? (env.PLF_LOCATION ?? env.PLF_HUB_LOCATION)?.trim();
   // The subscription is the subnet's: scale set NICs and the LB frontend must be in it.
-  const subscriptionId = subnetId ? /^\/subscriptions\/([^/]+)\//i.exec(subnetId)?.[1] : env.PLF_HUB_SUBSCRIPTION_ID?.trim();
+  const subscriptionId = subnetId ? subscriptionOf(subnetId) : env.PLF_HUB_SUBSCRIPTION_ID?.trim();
   const missing = [
     ...(subnetId ? [] : ['PLF_HUB_SUBNET_ID']),
     ...(resourceGroup ? [] : ['PLF_HUB_RESOURCE_GROUP']),
@@ -149,7 +151,7 @@ export interface ProbeSettings {
 export const DEFAULT_PROBE_IMAGE = 'mcr.microsoft.com/azurelinux/busybox@sha256:330ce7e940f7476089c4c74565c63767988e188b06988e58e76b54890e7f621b';
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
-const IDENTITY_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[-\w]{3,128}$/i;
+const IDENTITY_ID = USER_ASSIGNED_IDENTITY_ID;
 
 export function probeSettings(env: Env): ProbeSettings {
   const int = (v: string | undefined, min: number, max: number, dflt: number) => {

@@ -1,5 +1,6 @@
 import type { ForwardSpec } from './forward-spec';
 import type { ConnectionState, Decision } from './responses/status';
+import { lastSegment } from './resource-id';
 
 /**
  * The approval policy of a forward's private endpoint connections. Pure: the input is the
@@ -44,6 +45,8 @@ export interface PolicyDecision {
   reason: string;
   /** Approved but no longer allowed by the allow list (kept because onDisallow is keep). */
   disallowed?: boolean;
+  /** Allowed and Pending, left waiting for room under maxConnections (oldest first). */
+  waiting?: boolean;
 }
 
 type Consumers = ForwardSpec['consumers'];
@@ -116,7 +119,7 @@ export function decideConnections(consumers: Consumers, facts: readonly Connecti
       out.set(c.name, { name: c.name, decision: 'approve', reason: m.reason });
       approved++;
     } else {
-      out.set(c.name, { name: c.name, decision: 'leave', reason: `limit reached: ${approved} of consumers.maxConnections ${consumers.maxConnections} approved; waits for room (oldest first)` });
+      out.set(c.name, { name: c.name, decision: 'leave', reason: `limit reached: ${approved} of consumers.maxConnections ${consumers.maxConnections} approved; waits for room (oldest first)`, waiting: true });
     }
   }
   return facts.map((c) => out.get(c.name)!);
@@ -145,8 +148,4 @@ export function connectionDescription(status: 'Approved' | 'Rejected', reason: s
 export function visibleSubscriptions(consumers: Consumers): string[] {
   if (consumers.visibleTo) return consumers.visibleTo.includes('*') ? ['*'] : [...new Set(consumers.visibleTo.map((s) => s.toLowerCase()))].sort();
   return [...new Set(consumers.allow.map((c) => c.subscriptionId.toLowerCase()))].sort();
-}
-
-function lastSegment(id: string): string {
-  return id.split('/').filter(Boolean).pop() ?? id;
 }

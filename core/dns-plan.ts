@@ -1,5 +1,6 @@
 import { MANAGED_BY } from './names';
 import type { DnsRecordView, DnsState } from './responses/status';
+import { lastSegment } from './resource-id';
 
 /**
  * Private DNS A records of a forward's approved endpoints. Pure: given the forward's record name
@@ -56,8 +57,18 @@ export interface DnsPlan {
   ops: RecordOp[];
   /** Per connection name: its record in every zone that concerns it. */
   views: Map<string, DnsRecordView[]>;
-  /** Human-readable problems (conflicts, VNets without a linked zone) for the DnsRecordsReady condition. */
-  problems: string[];
+  /** Problems for the DnsRecordsReady condition, each with its kind (the condition's reason comes from the kinds, never from the text). */
+  problems: DnsProblem[];
+}
+
+/**
+ * A DNS problem of a pass: `conflict` (a record not ours, or two endpoints for one name),
+ * `noZone` (no zone of the forward is linked to the endpoint's VNet), `unreadable` (the endpoint
+ * or its NIC could not be read, core/unreadable.ts), `zoneNotFound` (a zone the spec names is gone).
+ */
+export interface DnsProblem {
+  kind: 'conflict' | 'noZone' | 'unreadable' | 'zoneNotFound';
+  message: string;
 }
 
 export function recordMetadata(forward: string, privateEndpointId: string): Record<string, string> {
@@ -70,7 +81,7 @@ export function isOurRecord(metadata: Record<string, string> | undefined, forwar
 }
 
 const lc = (s: string | undefined) => (s ?? '').toLowerCase();
-const shortId = (id: string) => id.split('/').filter(Boolean).pop() ?? id;
+const shortId = lastSegment;
 
 export function planRecords(
   forward: string,
@@ -81,7 +92,7 @@ export function planRecords(
 ): DnsPlan {
   const ops: RecordOp[] = [];
   const views = new Map<string, DnsRecordView[]>();
-  const problems: string[] = [];
+  const problems: DnsProblem[] = [];
   const show = (conn: string, v: DnsRecordView) => views.set(conn, [...(views.get(conn) ?? []), v]);
 
   for (const zone of zones) {
@@ -93,7 +104,7 @@ export function planRecords(
 
     if (rec && !ours) {
       for (const c of candidates) show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'conflict', message: `an A record ${fqdn} exists without this forward's metadata; left untouched` });
-      if (candidates.length) problems.push(`${fqdn}: a record not written by this forward exists; left untouched`);
+      if (candidates.length) problems.push({ kind: 'conflict', message: `${fqdn}: a record not written by this forward exists; left untouched` });
       continue;
     }
     const holder = ours ? candidates.find((c) => lc(c.privateEndpointId) === lc(rec!.metadata[META_ENDPOINT])) : undefined;
@@ -124,12 +135,12 @@ export function planRecords(
       if (!chosen?.ip) {
         // Nobody can be named yet: every candidate waits for its NIC's IP.
         show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'pending', message: c.problem ?? 'the endpoint has no private IP yet' });
-        if (c.problem) problems.push(`endpoint ${shortId(c.privateEndpointId)}: ${c.problem}`);
+        if (c.problem) problems.push({ kind: 'unreadable', message: `endpoint ${shortId(c.privateEndpointId)}: ${c.problem}` });
         continue;
       }
       const message = `${zone.zoneName} is linked to the VNets of endpoints ${shortId(chosen.privateEndpointId)} and ${shortId(c.privateEndpointId)}; one name holds one IP, ${shortId(chosen.privateEndpointId)} keeps ${fqdn}`;
       show(c.connectionName, { fqdn, zoneId: zone.zoneId, state: 'conflict', message });
-      problems.push(message);
+      problems.push({ kind: 'conflict', message });
     }
   }
 
@@ -138,13 +149,13 @@ export function planRecords(
     if (e.problem) {
       // Its VNet is unknown, so no zone can be said to serve it: no record, the reason shown.
       show(e.connectionName, { fqdn: dns.recordName, zoneId: '', state: 'pending', message: e.problem });
-      problems.push(`endpoint ${shortId(e.privateEndpointId)}: ${e.problem}`);
+      problems.push({ kind: 'unreadable', message: `endpoint ${shortId(e.privateEndpointId)}: ${e.problem}` });
       continue;
     }
     const vnet = e.virtualNetworkId ? shortId(e.virtualNetworkId) : 'unknown';
     const message = `no zone of the forward's dns is linked to VNet ${vnet}`;
     show(e.connectionName, { fqdn: dns.recordName, zoneId: '', state: 'noZone', message });
-    problems.push(`endpoint ${shortId(e.privateEndpointId)}: ${message}`);
+    problems.push({ kind: 'noZone', message: `endpoint ${shortId(e.privateEndpointId)}: ${message}` });
   }
   return { ops, views, problems };
 }

@@ -4,9 +4,11 @@
  * human-readable message per rule) and, through `z.toJSONSchema`, becomes the request-body schema
  * of the OpenAPI document (core/openapi.ts). Rules JSON Schema cannot state (reserved addresses,
  * duplicates, the probe interval's range) live in checks on the same schema.
- * Pure: no I/O, no SDK; it imports the schema library and the problem item's type (core/responses/problem.ts).
+ * Pure: no I/O, no SDK; it imports the schema library, the shared patterns (core/patterns.ts) and
+ * the problem item's type (core/responses/problem.ts).
  */
 import { z } from 'zod';
+import { DNS_LABEL, DNS_NAME, GUID, GUID_SRC, IPV4, ISO_DURATION, isoDurationSeconds, RESOURCE_GROUP, SUBNET_ID, VNET_ID, ZONE_ID } from './patterns';
 import type { ProblemItem } from './responses/problem';
 
 export interface PortMapping {
@@ -69,31 +71,13 @@ export const LIMITS = {
   agent: { intervalSeconds: { min: 1, max: 300 }, connectTimeoutSeconds: { min: 1, max: 30 } },
 };
 
-// Patterns. JSON Schema patterns carry no flags, so case-insensitive parts are spelled out
-// ([sS]...) and the same RegExp serves the validator and the document.
-const ci = (word: string) => word.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).replace(/\./g, '\\.');
-const GUID_SRC = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-const LABEL_SRC = '(?!-)[a-zA-Z0-9-]{1,63}(?<!-)';
-const ZONE_SRC = `(?=[^/]{1,253}$)${LABEL_SRC}(?:\\.${LABEL_SRC})+`;
-const RG_SRC = '[-\\w._()]{1,90}';
-const NETWORK_SRC = `/${ci('subscriptions')}/[0-9a-fA-F-]{36}/${ci('resourceGroups')}/${RG_SRC}/${ci('providers')}/${ci('Microsoft.Network')}`;
-const VNET_SRC = `${NETWORK_SRC}/${ci('virtualNetworks')}/[-\\w.]{2,64}`;
-
+// Patterns: core/patterns.ts (the same RegExp serves the validator and the document).
 const NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
-const GUID = new RegExp(`^${GUID_SRC}$`);
 const GUID_OR_ANYONE = new RegExp(`^(?:\\*|${GUID_SRC})$`);
-const DNS_LABEL = new RegExp(`^${LABEL_SRC}$`);
-const ZONE_NAME = new RegExp(`^${ZONE_SRC}$`);
-const ZONE_ID = new RegExp(`^/${ci('subscriptions')}/${GUID_SRC}/${ci('resourceGroups')}/${RG_SRC}/${ci('providers')}/${ci('Microsoft.Network')}/${ci('privateDnsZones')}/${ZONE_SRC}$`);
+const ZONE_NAME = DNS_NAME;
 const VM_SIZE = /^[A-Za-z][A-Za-z0-9_]{2,63}$/;
-const RESOURCE_GROUP = new RegExp(`^${RG_SRC}$`);
 const LOCATION = /^[a-z0-9]{2,40}$/;
-const VNET_ID = new RegExp(`^${VNET_SRC}$`);
-const SUBNET_ID = new RegExp(`^${VNET_SRC}/${ci('subnets')}/[-\\w.]{1,80}$`);
-const IPV4_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const IPV4 = new RegExp(`^(?:${IPV4_OCTET}\\.){3}${IPV4_OCTET}$`);
-/** ISO 8601 duration, PnDTnHnMnS subset; at least one component, no dangling T. */
-const DURATION = /^P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+const DURATION = ISO_DURATION;
 
 /**
  * Why a forward name is unusable, or an empty list. The name becomes part of every Azure
@@ -128,13 +112,7 @@ export function reservedAddressReason(octets: number[]): string | undefined {
   return undefined;
 }
 
-/** ISO 8601 duration (PnDTnHnMnS subset) in seconds, or undefined when malformed. */
-export function isoDurationSeconds(text: unknown): number | undefined {
-  if (typeof text !== 'string') return undefined;
-  const m = DURATION.exec(text);
-  if (!m) return undefined;
-  return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0);
-}
+export { isoDurationSeconds };
 
 // ---------------------------------------------------------------------------------------------
 // Schema building blocks: each rule carries its own message.

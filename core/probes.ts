@@ -6,9 +6,12 @@
  * probe was first seen) and the `probes` status section with its `Reachable` condition.
  * Pure: no I/O, no SDK.
  */
+import { armCode, ConditionTypes, Reasons, type ReasonOf } from './conditions';
+import { DNS_NAME, IPV4, isoDurationSeconds, SUBNET_ID } from './patterns';
+import { refOfType } from './resource-id';
 import type { PortResult, ProbeRunResult, ProbeStage, RunOutcome } from './responses/probe-run';
 import type { ProbeListing, ProbeRunSummary } from './responses/status';
-import type { Condition } from './status';
+import type { Condition, ConditionInput } from './status';
 import { setCondition } from './status';
 
 /** A run, its ports' results and its verdicts as the API shows them (core/responses/probe-run.ts). */
@@ -29,7 +32,12 @@ export function probeKey(subnetId: string): string {
 
 /** The singleton instance id of a (forward, probe): at most one run of a probe at a time. */
 export function probeInstanceId(forward: string, subnetId: string): string {
-  return `probe:${forward}:${probeKey(subnetId)}`;
+  return probeInstanceIdOfKey(forward, probeKey(subnetId));
+}
+
+/** The run orchestration's instance id from a probe key (a group's `plf-probe` tag). */
+export function probeInstanceIdOfKey(forward: string, key: string): string {
+  return `probe:${forward}:${key}`;
 }
 
 const RUN_ID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -45,12 +53,12 @@ export function probeGroupName(forward: string, runId: string): string {
  * subnet in one subscription) and the subnet's resource group, or the probe's `resourceGroup`.
  */
 export function probeGroupPlacement(subnetId: string, resourceGroup?: string): { subscriptionId: string; resourceGroup: string } | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.exec(subnetId);
-  return m ? { subscriptionId: m[1], resourceGroup: resourceGroup ?? m[2] } : undefined;
+  const r = refOfType(subnetId, 'Microsoft.Network/virtualNetworks/subnets');
+  return r ? { subscriptionId: r.subscriptionId, resourceGroup: resourceGroup ?? r.resourceGroup } : undefined;
 }
 
-/** A subnet resource id as the probes API accepts it in a query (`subnetId`). */
-export const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]{2,64}\/subnets\/[-\w.]{1,80}$/i;
+/** A subnet resource id as the probes API accepts it in a query (`subnetId`): core/patterns.ts SUBNET_ID. */
+export { SUBNET_ID };
 
 export const TAG_PROBE_RUN = 'plf-probe-run';
 export const TAG_PROBE = 'plf-probe';
@@ -58,9 +66,7 @@ export const TAG_PROBE = 'plf-probe';
 // ---------------------------------------------------------------------------------------------
 // Target and command
 
-const LABEL = '(?!-)[a-z0-9-]{1,63}(?<!-)';
-const FQDN = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`);
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const FQDN = DNS_NAME;
 
 export interface TargetInput {
   dns?: { zoneName?: string; zoneIds?: string[]; recordName: string };
@@ -237,12 +243,10 @@ export function failingStage(r: Pick<ProbeRunResult, 'outcome' | 'ports' | 'code
 // ---------------------------------------------------------------------------------------------
 // Schedule
 
-const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-
+/** A probe's `every` (ISO 8601 duration, core/patterns.ts) in milliseconds, or undefined when malformed. */
 export function everyMs(every: string): number | undefined {
-  const m = DURATION.exec(every);
-  if (!m || every === 'P' || every.endsWith('T')) return undefined;
-  return (Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0)) * 1000;
+  const seconds = isoDurationSeconds(every);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 export interface ScheduleState {
@@ -292,8 +296,9 @@ export interface ProbesSection {
   probes: ProbeListing[];
 }
 
-/** Codes that say the probe cannot run as configured: shown at once, not after N failures. */
-export const CONFIG_CODES = new Set(['SubnetNotDelegated', 'SubnetNotFound', 'NoEndpoint', 'InvalidTarget']);
+/** Codes that say the probe cannot run as configured: shown at once, not after N failures (each a Reachable reason). */
+export const CONFIG_CODES: ReadonlySet<string> = new Set<ReasonOf<'Reachable'>>([Reasons.Reachable.SubnetNotDelegated, Reasons.Reachable.SubnetNotFound, Reasons.Reachable.NoEndpoint, Reasons.Reachable.InvalidTarget]);
+const isConfigCode = (code: string): code is ReasonOf<'Reachable'> => CONFIG_CODES.has(code);
 
 /** A probe's state after a run. */
 export function afterRun(prev: ProbeState, r: ProbeRunResult): ProbeState {
@@ -317,34 +322,45 @@ export function afterRun(prev: ProbeState, r: ProbeRunResult): ProbeState {
   };
 }
 
-const REASON_OF_STAGE: Record<string, string> = { dns: 'DnsFailed', connect: 'ConnectFailed', infrastructure: 'InfrastructureFailed', deadline: 'DeadlineExceeded' };
+const REASON_OF_STAGE: Record<ProbeStage, ReasonOf<'Reachable'>> = { dns: Reasons.Reachable.DnsFailed, connect: Reasons.Reachable.ConnectFailed, infrastructure: Reasons.Reachable.InfrastructureFailed };
+
+/** The Reachable reason of a failed run, from its outcome and its ports' stages (as failingStage picks them), never from a message. */
+export function failedRunReason(r: Pick<ProbeRunSummary, 'outcome' | 'ports'>): ReasonOf<'Reachable'> {
+  if (r.outcome === 'deadline') return Reasons.Reachable.DeadlineExceeded;
+  if (r.outcome === 'interrupted') return Reasons.Reachable.ProbeFailed;
+  const p = r.ports.find((x) => !x.ok && x.stage !== 'infrastructure') ?? r.ports.find((x) => !x.ok);
+  return p?.stage ? REASON_OF_STAGE[p.stage] : Reasons.Reachable.InfrastructureFailed;
+}
 
 /**
  * The `probes` section: each probe's last result and next run, and `Reachable` — False when a
  * probe failed `threshold` runs in a row (the failing stage in the reason and message) or cannot
- * run as configured; True when every probe's last run passed; Unknown before any run.
+ * run as configured; True when every probe's last run passed; Unknown before any run. The
+ * condition carries `generation`, the spec generation whose probes it judges.
  */
-export function probesSection(prev: Condition[], states: readonly (ProbeState & { every: string })[], threshold: number, now: string): ProbesSection {
+export function probesSection(prev: Condition[], states: readonly (ProbeState & { every: string })[], threshold: number, now: string, generation: number): ProbesSection {
   const probes = states.map((s): ProbeListing => {
     const next = nextRunAt(s.every, s);
     return { subnetId: s.subnetId, ...(s.last ?? {}), ...(next ? { nextRunAt: next } : {}) };
   });
   const blocked = states.find((s) => s.blocked);
   const failing = states.find((s) => s.consecutiveFailures >= threshold && s.last);
-  let condition: Omit<Condition, 'lastTransitionTime'>;
-  if (blocked) condition = { type: 'Reachable', status: 'False', reason: blocked.blocked!.reason, message: `probe from ${blocked.subnetId}: ${blocked.blocked!.message}` };
+  let condition: ConditionInput;
+  const g = { observedGeneration: generation };
+  const R = Reasons.Reachable;
+  if (blocked) condition = { type: ConditionTypes.Reachable, status: 'False', reason: isConfigCode(blocked.blocked!.reason) ? blocked.blocked!.reason : armCode(blocked.blocked!.reason), message: `probe from ${blocked.subnetId}: ${blocked.blocked!.message}`, ...g };
   else if (failing) {
     const stage = failing.last!.stage ?? 'infrastructure';
     const bad = failing.last!.ports.filter((p) => !p.ok).map((p) => p.port);
-    const reason = REASON_OF_STAGE[stage.split(' ')[0]] ?? 'ProbeFailed';
     condition = {
-      type: 'Reachable',
+      type: ConditionTypes.Reachable,
       status: 'False',
-      reason,
+      reason: failedRunReason(failing.last!),
+      ...g,
       message: `probe from ${failing.subnetId} failed ${failing.consecutiveFailures} runs in a row; last at ${failing.last!.at}: stage ${stage}${bad.length ? ` on port(s) ${bad.join(', ')}` : ''}${failing.last!.code ? ` (${failing.last!.code})` : ''}`,
     };
-  } else if (states.length && states.every((s) => s.last && s.consecutiveFailures === 0 && s.last.outcome === 'ok')) condition = { type: 'Reachable', status: 'True', reason: 'ProbesPassing', message: `${states.length} probe(s) passed their last run` };
+  } else if (states.length && states.every((s) => s.last && s.consecutiveFailures === 0 && s.last.outcome === 'ok')) condition = { type: ConditionTypes.Reachable, status: 'True', reason: R.ProbesPassing, message: `${states.length} probe(s) passed their last run`, ...g };
   else if (prev.some((c) => c.type === 'Reachable') && states.some((s) => s.last)) return { conditions: [...prev], probes }; // fewer failures in a row than the threshold: unchanged
-  else condition = { type: 'Reachable', status: 'Unknown', reason: states.some((s) => s.last) ? 'Failing' : 'NoRuns', message: states.some((s) => s.last) ? 'a probe failed fewer runs in a row than the threshold' : 'no probe run finished yet' };
+  else condition = { type: ConditionTypes.Reachable, status: 'Unknown', reason: states.some((s) => s.last) ? R.Failing : R.NoRuns, ...g, message: states.some((s) => s.last) ? 'a probe failed fewer runs in a row than the threshold' : 'no probe run finished yet' };
   return { conditions: setCondition(prev, condition, now), probes };
 }

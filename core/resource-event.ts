@@ -6,6 +6,8 @@
  * resource id and `data.operationName` (azure-facts.md "Event Grid"). Anything else is 'ignored'
  * with the reason, never an error: Event Grid retries errors for a day and drops a 400 silently.
  */
+import { typeOfId } from './resource-id';
+
 export type ResourceKindOfEvent = 'connection' | 'endpoint' | 'nic';
 
 export type ResourceEvent =
@@ -40,16 +42,6 @@ const TYPE_OF_RESOURCE: Record<ResourceKindOfEvent, string> = {
   nic: 'microsoft.network/networkinterfaces',
 };
 
-const ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/([^/]+)\/(.+)$/i;
-
-function typeOfId(id: string): string | undefined {
-  const m = ID.exec(id);
-  if (!m) return undefined;
-  const rest = m[2].split('/');
-  // Every segment a name: no empty, "." or ".." segment (an id is never a path to resolve).
-  if (rest.length % 2 !== 0 || id.split('/').slice(1).some((s) => !s || s === '.' || s === '..')) return undefined;
-  return `${m[1]}/${rest.filter((_, i) => i % 2 === 0).join('/')}`.toLowerCase();
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,3 +1,4 @@
+import { ConditionTypes, NOT_YET_REASONS, Reasons, TRUE_IS_BAD } from './conditions';
 import type { ConnectionState } from './connection-policy';
 import type { ProbesSection } from './probes';
 import type { Condition, ConnectionView, ForwardStatus, NodeStatus, Phase } from './responses/status';
@@ -10,6 +11,9 @@ import type { Condition, ConnectionView, ForwardStatus, NodeStatus, Phase } from
  * from; what is only stored (the flows' sections) is typed here.
  */
 export type { Phase, Condition, NodeStatus, ConnectionView, ForwardStatus };
+
+/** A condition as its writer gives it: setCondition() stamps the transition time. */
+export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
 /** What the health watch keeps per node (its own section). */
 export interface NodeHealthRecord {
@@ -59,7 +63,12 @@ export interface ConnectionRecord extends ConnectionView {
   ip?: string;
   /** When the endpoint, NIC and records were last read from ARM (drift check). */
   verifiedAt?: string;
+  /** Approved and no longer allowed, kept (core/connection-policy.ts PolicyDecision). */
   disallowed?: boolean;
+  /** Pending and allowed, waiting for room under maxConnections (core/connection-policy.ts PolicyDecision). */
+  waiting?: boolean;
+  /** The last read of the endpoint or its NIC was refused (401 / 403): `problem` says why; the endpoint is read again every pass (core/connections-pass.ts planReads). */
+  refused?: boolean;
 }
 
 /** The connections flow's own part of a forward's status (written only by that flow). */
@@ -76,7 +85,7 @@ export function emptyStatus(): ForwardStatus {
 }
 
 /** Sets a condition; its transition time changes only when its status does. */
-export function setCondition(conditions: readonly Condition[], next: Omit<Condition, 'lastTransitionTime'>, now: string): Condition[] {
+export function setCondition(conditions: readonly Condition[], next: ConditionInput, now: string): Condition[] {
   const existing = conditions.find((c) => c.type === next.type);
   const lastTransitionTime = existing && existing.status === next.status ? existing.lastTransitionTime : now;
   const updated: Condition = { ...next, lastTransitionTime };
@@ -118,17 +127,13 @@ export function assembleStatus(
   return { ...reconcile, phase: shownPhase(reconcile.phase, conditions, deleting), conditions, nodes, ...(connections || rows.length ? { connections: rows.map(connectionView) } : {}) };
 }
 
-/** Conditions whose True is the bad news (every other condition is good when True). */
-export const TRUE_IS_BAD = new Set(['RecycleSuspended']);
-
-/** Reasons of an Unknown that only says "not yet": nothing has had its first chance to run. */
-export const NOT_YET_REASONS = new Set(['NoRuns', 'NoNodes', 'NoMetricsYet']);
+export { NOT_YET_REASONS, TRUE_IS_BAD };
 
 /**
  * Whether a condition asks for attention: False (or Unknown) for most, True for TRUE_IS_BAD ones;
  * an Unknown that only says "not yet" (a probe before its first run) does not.
  */
-export function needsAttention(c: Pick<Condition, 'type' | 'status'> & { reason?: string }): boolean {
+export function needsAttention(c: { type: string; status: Condition['status']; reason?: string }): boolean {
   if (c.status === 'Unknown' && c.reason !== undefined && NOT_YET_REASONS.has(c.reason)) return false;
   return TRUE_IS_BAD.has(c.type) ? c.status === 'True' : c.status !== 'True';
 }
@@ -143,10 +148,10 @@ export function reconciledPhase(nodes: readonly NodeStatus[]): Phase {
 }
 
 /** The Ready condition of a converged pass; when the phase is Degraded its message says which nodes and why. */
-export function reconciledCondition(generation: number, nodes: readonly NodeStatus[]): Omit<Condition, 'lastTransitionTime'> {
+export function reconciledCondition(generation: number, nodes: readonly NodeStatus[]): ConditionInput {
   const unhealthy = nodes.filter((n) => n.health !== 'healthy');
   const why = unhealthy.length ? `; ${unhealthy.length} of ${nodes.length} node(s) not healthy by their instance view (${unhealthy.map((n) => `${n.instanceId}: ${n.health}`).join(', ')})` : '';
-  return { type: 'Ready', status: 'True', reason: 'Reconciled', message: `generation ${generation} is provisioned${why}`, observedGeneration: generation };
+  return { type: ConditionTypes.Ready, status: 'True', reason: Reasons.Ready.Reconciled, message: `generation ${generation} is provisioned${why}`, observedGeneration: generation };
 }
 
 /**
@@ -156,7 +161,7 @@ export function reconciledCondition(generation: number, nodes: readonly NodeStat
  */
 export function shownPhase(phase: Phase, conditions: readonly Condition[], deleting = false): Phase {
   if (deleting) return 'Deleting';
-  const failing = conditions.some((c) => (c.type === 'NodesHealthy' || c.type === 'TargetsReachable') && c.status === 'False');
+  const failing = conditions.some((c) => (c.type === ConditionTypes.NodesHealthy || c.type === ConditionTypes.TargetsReachable) && c.status === 'False');
   return phase === 'Ready' && failing ? 'Degraded' : phase;
 }
 

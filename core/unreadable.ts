@@ -15,7 +15,5 @@ export function unreadableProblem(what: 'private endpoint' | 'NIC', subscription
   return `the ${what} could not be read: ${why.code} (the app has no read rights in subscription ${subscriptionId} there; its owner grants them with infra/consumer/roles.bicep endpointResourceGroups)`;
 }
 
-/** Whether a problem is a refusal (rights or tenant), which may heal, rather than a resource gone. */
-export function isRefusal(problem: string): boolean {
-  return / could not be read: /.test(problem);
-}
+// Whether a problem is a refusal (which may heal) is a fact of the row (ConnectionRecord.refused,
+// core/connections-pass.ts observedRecord), never read back from this sentence.

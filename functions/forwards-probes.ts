@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { SUBNET_ID } from '../core/probes';
+import { SUBNET_ID } from '../core/patterns';
 import type { ProbeRunList } from '../core/responses/probe-run';
 import { isRunContinuation, ProbeHistory } from '../store/probe-history';
 import { ForwardRegistry } from '../store/forward-registry';

@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { healthSettings } from '../core/app-settings';
-import { healthSweepPass } from '../orchestrations/activities/health-sweep';
+import { healthSweepPass } from './health-watch';
 import { startRecycle } from '../orchestrations/recycle-client';
 import { FunctionNames } from './names';
 import { signalReconcile } from './singletons';

@@ -1,11 +1,15 @@
 import escapeHtml from 'escape-html';
 import { BROWSER_SIGN_IN } from '../core/auth';
+import { TRUE_IS_BAD } from '../core/conditions';
 
 /**
  * The status page (`GET /api/ui`): one HTML document, no build step, no external fetch (CDNs are
  * unreachable from many hubs). The summary of every forward is rendered here, on the server, so
  * it reads without JavaScript; the details (conditions, the path as a picture, connections, probes,
- * recent actions) are filled in by the inline script polling the JSON API. Every value from a
+ * recent actions) are filled in by the inline script polling the JSON API. A forward that serves
+ * while its last drift repair failed (Synced False, phase Ready or Degraded) says so above its
+ * conditions; the private link service's box shows NatPortsAvailable's reason when it is not True
+ * (the API gives NAT port usage only through that condition). Every value from a
  * forward (names, reasons, ARM messages) is escaped here, and the script only ever sets
  * textContent: data is never markup.
  *
@@ -95,6 +99,7 @@ const SCRIPT = `
 (function(){
   'use strict';
   var SVG='http://www.w3.org/2000/svg';
+  var TRUE_IS_BAD=${JSON.stringify([...TRUE_IS_BAD])};
   function el(tag,attrs,text){var e=document.createElement(tag);if(attrs)for(var k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=String(text);return e;}
   function sv(tag,attrs,text){var e=document.createElementNS(SVG,tag);if(attrs)for(var k in attrs)e.setAttribute(k,String(attrs[k]));if(text!==undefined)e.textContent=String(text);return e;}
   function get(url){return fetch(url,{credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){if(r.status===401){signedOut();return null;}return r.ok?r.json():null;}).catch(function(){return null;});}
@@ -102,6 +107,7 @@ const SCRIPT = `
   function table(head,rows){var t=el('table');var tr=el('tr');head.forEach(function(h){tr.appendChild(el('th',null,h));});var th=el('thead');th.appendChild(tr);t.appendChild(th);var tb=el('tbody');rows.forEach(function(r){var row=el('tr');r.forEach(function(c){var td=el('td');if(c&&c.nodeType)td.appendChild(c);else td.textContent=c==null?'':String(c);row.appendChild(td);});tb.appendChild(row);});t.appendChild(tb);return t;}
   function box(g,x,y,w,h,cls,lines){g.appendChild(sv('rect',{x:x,y:y,width:w,height:h,rx:6,'class':cls}));lines.forEach(function(l,i){g.appendChild(sv('text',{x:x+8,y:y+16+i*15},l));});}
   function arrow(g,x1,y1,x2,y2){g.appendChild(sv('line',{x1:x1,y1:y1,x2:x2,y2:y2,stroke:'#57606a','stroke-width':1.5,'marker-end':'url(#arr)'}));}
+  function cond(st,type){return (st.conditions||[]).filter(function(c){return c.type===type;})[0];}
   function short(s,n){s=String(s==null?'':s);return s.length>n?s.slice(0,n-1)+'…':s;}
   function drawPath(f){
     var st=f.status||{};var conns=st.connections||[];var nodes=st.nodes||[];var targets=(f.spec&&f.spec.targets)||[];
@@ -112,7 +118,7 @@ const SCRIPT = `
     var mid=h/2-22;
     if(!conns.length)box(g,10,mid,200,44,'neutral',['no consumer endpoints']);
     conns.slice(0,12).forEach(function(c,i){var dns=(c.dns||[])[0];var cls=c.state==='Approved'?(dns&&dns.state!=='written'?'warn':'good'):c.state==='Pending'?'warn':'bad';box(g,10,10+i*44,200,38,cls,[short(c.privateEndpointId.split('/').pop(),26)+' · '+c.state,dns?short(dns.fqdn+' '+(dns.ip||dns.state),30):'no record']);arrow(g,210,29+i*44,258,mid+22);});
-    var nat=(st.natPorts&&st.natPorts.usagePercent!=null)?' · NAT '+st.natPorts.usagePercent+'%':'';
+    var natc=cond(st,'NatPortsAvailable');var nat=natc&&natc.status!=='True'?' · NAT '+natc.reason:'';
     box(g,260,mid,220,44,st.privateLinkServiceAlias?'neutral':'warn',['Private Link Service'+nat,short(st.privateLinkServiceAlias||'not yet provisioned',32)]);
     arrow(g,480,mid+22,528,mid+22);
     box(g,530,mid,150,44,st.frontendIp?'neutral':'warn',['LB frontend',st.frontendIp||'—']);
@@ -124,8 +130,10 @@ const SCRIPT = `
   function render(box0,f,actions,probes){
     var d=el('div');var st=f.status||{};
     d.appendChild(el('h3',null,'Conditions'));
-    d.appendChild(table(['type','status','reason','message','since'],(st.conditions||[]).map(function(c){var bad=c.type==='RecycleSuspended'?c.status==='True':c.status!=='True';var s=el('span',{'class':bad?(c.status==='Unknown'?'cond-Unknown':'cond-False'):'cond-True'},c.status);return [c.type,s,c.reason,c.message,c.lastTransitionTime];})));
-    if(st.error)d.appendChild(el('p',{'class':'problem'},'Error '+st.error.code+': '+st.error.message));
+    d.appendChild(table(['type','status','reason','message','since'],(st.conditions||[]).map(function(c){var bad=TRUE_IS_BAD.indexOf(c.type)>=0?c.status==='True':c.status!=='True';var s=el('span',{'class':bad?(c.status==='Unknown'?'cond-Unknown':'cond-False'):'cond-True'},c.status);return [c.type,s,c.reason,c.message,c.lastTransitionTime];})));
+    var sy=cond(st,'Synced');
+    if(sy&&sy.status==='False'&&st.phase!=='Failed')d.appendChild(el('p',{'class':'problem'},'Serving as last provisioned (generation '+sy.observedGeneration+'); its last drift repair failed: '+sy.reason+': '+sy.message));
+    else if(st.error)d.appendChild(el('p',{'class':'problem'},'Error '+st.error.code+': '+st.error.message));
     d.appendChild(el('h3',null,'Path'));d.appendChild(drawPath(f));
     d.appendChild(el('h3',null,'Connections'));
     d.appendChild(table(['endpoint','subscription','state','decision','reason','DNS record'],(st.connections||[]).map(function(c){var r=(c.dns||[]).map(function(v){return v.fqdn+' '+(v.ip||'')+' ('+v.state+(v.message?': '+v.message:'')+')';}).join('; ');return [c.privateEndpointId.split('/').pop(),c.subscriptionId,c.state,c.decision,c.reason+(c.problem?' — '+c.problem:''),r||'—'];})));

@@ -3,6 +3,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { CONNECTIONS_BLOCK_DELETE, DELETE_ORDER, ENSURE_ORDER } from '../azure/order';
 import type { ObservedState, ProvisioningState, RemoveResult, ResourceKind } from '../azure/resource-service';
 import type { NodeStatus, Phase } from '../core/status';
+import { armCode, ConditionTypes, Reasons, type ArmCode, type Reason } from '../core/conditions';
 import { DurableNames, SPEC_CHANGED_EVENT } from './names';
 import { eventOrTimeout, pollUntil, runStep, wait, writeCondition, type Gen } from './kit/steps';
 import { failureOf, type StepResult } from './kit/step-result';
@@ -26,7 +27,9 @@ import type { EnsureOutcome } from './activities/ensure-resource';
  *   -> wait for a spec change (external event) or the drift interval, then continue-as-new, so
  *      drift is repaired and history stays small.
  * Azure failures come back classified: `retry` waits (never less than Retry-After) and tries
- * again; `terminal` shows phase Failed with the ARM code and message and waits for a new spec.
+ * again; `terminal` shows phase Failed with the ARM code and message and waits for a new spec —
+ * unless the generation already serves (a drift repair failed): then the phase stays and Synced
+ * False names the ARM error (core/reconcile-status.ts, applied by the writeForwardStatus activity).
  */
 export interface ReconcileInput {
   name: string;
@@ -70,7 +73,7 @@ function* changeOrDrift(ctx: OrchestrationContext, input: ReconcileInput): Gen<v
  * Writes the phase and the Ready condition for spec generation `generation`: the condition carries
  * it, so a reader can tell a Failed of the generation it waits for from one of an older spec.
  */
-function status(ctx: OrchestrationContext, name: string, generation: number, phase: Phase, condition: { type: string; ok: boolean; reason: string; message: string }, error?: { code: string; message: string }): Gen<void> {
+function status(ctx: OrchestrationContext, name: string, generation: number, phase: Phase, condition: { type: typeof ConditionTypes.Ready; ok: boolean; reason: Reason | ArmCode; message: string }, error?: { code: string; message: string }): Gen<void> {
   const { ok, ...rest } = condition;
   return writeCondition(ctx, { forward: name, phase, condition: { ...rest, status: ok ? 'True' : 'False', observedGeneration: generation }, ...(error ? { error } : {}) });
 }
@@ -99,7 +102,7 @@ function* removeOne(ctx: OrchestrationContext, input: ReconcileInput, kind: Reso
 }
 
 function* teardown(ctx: OrchestrationContext, input: ReconcileInput, generation: number): Gen<StepResult<{ cancelled?: boolean }>> {
-  yield* status(ctx, input.name, generation, 'Deleting', { type: 'Ready', ok: false, reason: 'Deleting', message: 'deleting the forward in reverse order' });
+  yield* status(ctx, input.name, generation, 'Deleting', { type: ConditionTypes.Ready, ok: false, reason: Reasons.Ready.Deleting, message: 'deleting the forward in reverse order' });
   // Our DNS records first: they name endpoints of a service that is about to go.
   const records = yield* runStep(ctx, input, DurableNames.removeForwardRecords, { name: input.name, now: ctx.df.currentUtcDateTime.toISOString() });
   if (records.outcome !== 'ok') return records;
@@ -197,14 +200,14 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
       return undefined;
     }
     if (r.outcome === 'ok') return { result: 'deleted' };
-    yield* status(ctx, input.name, snap.generation, 'Failed', { type: 'Ready', ok: false, reason: 'DeleteFailed', message: r.outcome === 'terminal' ? r.message : 'delete failed' }, r.outcome === 'terminal' ? { code: r.code, message: r.message } : undefined);
+    yield* status(ctx, input.name, snap.generation, 'Failed', { type: ConditionTypes.Ready, ok: false, reason: Reasons.Ready.DeleteFailed, message: r.outcome === 'terminal' ? r.message : 'delete failed' }, r.outcome === 'terminal' ? { code: r.code, message: r.message } : undefined);
     yield ctx.df.waitForExternalEvent(SPEC_CHANGED_EVENT);
     ctx.df.continueAsNew(input);
     return undefined;
   }
 
   const phase: Phase = snap.observedGeneration === 0 ? 'Provisioning' : 'Updating';
-  if (snap.observedGeneration !== snap.generation) yield* status(ctx, input.name, snap.generation, phase, { type: 'Ready', ok: false, reason: 'Reconciling', message: `reconciling generation ${snap.generation}` });
+  if (snap.observedGeneration !== snap.generation) yield* status(ctx, input.name, snap.generation, phase, { type: ConditionTypes.Ready, ok: false, reason: Reasons.Ready.Reconciling, message: `reconciling generation ${snap.generation}` });
 
   // One owner of the scale set's instances at a time: take the lease before the ensure + roll
   // phase (waiting while a recycle of this forward holds it), release it after (see recycle-node.ts).
@@ -255,7 +258,7 @@ export const reconcileForward: OrchestrationHandler = function* (ctx: Orchestrat
 
   if (failure) {
     const f = failure.outcome === 'terminal' || failure.outcome === 'retry' ? failureOf(failure) : { code: 'Unknown', message: 'reconcile did not finish' };
-    yield* status(ctx, input.name, snap.generation, 'Failed', { type: 'Ready', ok: false, reason: f.code, message: f.message }, f);
+    yield* status(ctx, input.name, snap.generation, 'Failed', { type: ConditionTypes.Ready, ok: false, reason: armCode(f.code), message: f.message }, f);
     // Wait for a new spec (or the drift interval, for failures that clear by themselves).
     yield* changeOrDrift(ctx, input);
     ctx.df.continueAsNew(input);

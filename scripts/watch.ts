@@ -15,7 +15,10 @@ import { apiAuthHeaders, resolveApiUrl } from '../tools/devhost/stack-file';
  * (tools/devhost/stack-file.ts). With PLF_API_TOKEN set it sends `Authorization: Bearer
  * $PLF_API_TOKEN` (a stack with sign-in on; `npm run token` prints one). A condition is marked ✓ when it is as it should be and ✗ when it
  * asks for attention, with the polarity the status page uses (core/status.ts: a True
- * RecycleSuspended is the bad one). A tool beside the product: it only calls the public HTTP API.
+ * RecycleSuspended is the bad one). A forward that serves while its last drift repair failed
+ * stays Ready or Degraded with `Synced` False naming the ARM error (core/reconcile-status.ts): it
+ * settles (exit 0) and its settled line says so. A tool beside the product: it only calls the
+ * public HTTP API.
  */
 interface Condition { type: string; status: string; reason: string; message: string; observedGeneration?: number }
 interface Forward { name: string; generation: number; deleting: boolean; status: { phase: string; observedGeneration: number; conditions: Condition[]; nodes?: { instanceId: string; health: string }[]; connections?: { state: string }[] } }
@@ -37,6 +40,16 @@ export function settled(f: Forward): boolean {
     if (failedFor !== undefined) return failedFor === f.generation;
   }
   return SETTLED.has(s.phase) && !f.deleting && s.observedGeneration === f.generation;
+}
+
+/**
+ * The settled line: the phase, and for a forward that serves while its last drift repair failed
+ * (Synced False for the generation it serves), that failure with its ARM code.
+ */
+export function settledLine(f: Forward): string {
+  const synced = f.status.conditions.find((c) => c.type === 'Synced');
+  const drift = synced && synced.status === 'False' && f.status.phase !== 'Failed' ? ` (Synced False ${synced.reason}: ${synced.message})` : '';
+  return `${f.name} settled: ${f.status.phase}${drift}`;
 }
 
 /** ✓ as it should be, ✗ asks for attention, ? not known (core/status.ts needsAttention). */
@@ -132,7 +145,7 @@ async function main(): Promise<number> {
     quiet = lines.length ? 0 : quiet + 1;
     if (!lines.length && process.stdout.isTTY) process.stdout.write(`\r[${elapsed}] waiting… phase ${f.status.phase}\x1b[K\r`);
     if (args.values.once || (settled(f) && quiet >= 3)) {
-      process.stdout.write(`[${elapsed}] ${name} settled: ${f.status.phase}\n`);
+      process.stdout.write(`[${elapsed}] ${settledLine(f)}\n`);
       return f.status.phase === 'Failed' ? 1 : 0;
     }
     if (Date.now() - started > timeout * 1000) {

@@ -15,8 +15,9 @@ import type { ProbesSection } from '../core/probes';
  * "spec written" and "orchestration started" is picked up by the sweep (`needingReconcile`).
  *
  * Status is kept in sections, one column per flow that owns it: `status` (the reconcile loop),
- * `connections` (the connections flow), `health` (the health sweep) and `recycle` (the recycle
- * orchestration). `scaleSetLease` says which orchestration may act on the forward's scale set
+ * `connections` (the connections flow), `health` (the health sweep), `recycle` (the recycle
+ * orchestration) and `probes` (probe runs and the probes timer). `natIps` (the health sweep
+ * raises it, the reconcile applies it) and `recycleResumedAt` (the resume route) sit beside them. `scaleSetLease` says which orchestration may act on the forward's scale set
  * instances (the reconcile loop or a recycle; written with the entity etag, see `acquireScaleSet`). Each flow merges only its own column, and a spec
  * write merges only the spec columns, so no write overwrites another flow's part.
  */

@@ -168,4 +168,23 @@ export class ProbeStateStore {
     await this.init();
     for (const s of await this.list(forward)) await this.client.deleteEntity(safeKey(forward), s.probeKey).catch(ignore404);
   }
+
+  /** When the probes timer last swept leftover probe groups (core/probe-tick.ts cleanupDue); a row of its own, outside any forward's partition. */
+  async lastCleanupAt(): Promise<string | undefined> {
+    await this.init();
+    try {
+      return (JSON.parse((await this.client.getEntity<StateEntity>(CLEANUP.partitionKey, CLEANUP.rowKey)).body) as { at: string }).at;
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async setLastCleanupAt(at: string): Promise<void> {
+    await this.init();
+    await this.client.upsertEntity<StateEntity>({ ...CLEANUP, body: JSON.stringify({ at }) }, 'Replace');
+  }
 }
+
+/** The cleanup sweep's row: `~` never begins a forward name (a DNS label), so no forward's partition holds it. */
+const CLEANUP = { partitionKey: '~probes-timer', rowKey: 'cleanup' };

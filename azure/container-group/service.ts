@@ -1,4 +1,5 @@
 import { operationUrlOf } from '../operation-status';
+import { refOfType } from '../resource-id';
 import type { Container, ContainerGroup, ContainerState } from '@azure/arm-containerinstance';
 import type { AzureClients } from '../client-factory';
 import { MANAGED_BY, TAG_FORWARD, TAG_MANAGED_BY } from '../../core/names';
@@ -24,8 +25,8 @@ export interface GroupRef {
 export const groupId = (g: GroupRef) => `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/${g.name}`;
 
 export function groupRefOf(id: string): GroupRef | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerInstance\/containerGroups\/([^/]+)$/i.exec(id);
-  return m ? { subscriptionId: m[1], resourceGroup: m[2], name: m[3] } : undefined;
+  const r = refOfType(id, 'Microsoft.ContainerInstance/containerGroups');
+  return r ? { subscriptionId: r.subscriptionId, resourceGroup: r.resourceGroup, name: r.name } : undefined;
 }
 
 export interface CreateProbeGroup extends GroupRef {

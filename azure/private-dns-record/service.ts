@@ -46,11 +46,6 @@ export async function linkedVirtualNetworks(clients: AzureClients, zoneId: strin
   return vnets;
 }
 
-/** Forgets cached links (tests, and after a 412 when the picture may be stale). */
-export function forgetZoneLinks(): void {
-  linkCache.clear();
-}
-
 /** The A record set `name` in the zone, or undefined. One GET. */
 export async function readARecord(clients: AzureClients, zoneId: string, name: string): Promise<RecordFacts | undefined> {
   const z = zoneRef(zoneId);

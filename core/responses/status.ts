@@ -2,29 +2,32 @@
  * A forward's status as `GET /api/forwards/{name}` shows it: phase, conditions, resources, nodes,
  * connections with their DNS records, and the probes. core/status.ts, core/dns-plan.ts,
  * core/connection-policy.ts and core/probes.ts take their types from these schemas. Condition
- * types and reasons are open strings (the known ones are listed as examples): a new condition
- * is a new value, not a new shape. Pure: zod only.
+ * types are the closed list of core/conditions.ts; reasons are strings (ours are listed as
+ * examples) because a failed pass carries the Azure error code as it is. Pure: zod and
+ * core/conditions.ts only.
  */
 import { z } from 'zod';
+import { ConditionTypes, Reasons, type ArmCode, type ConditionType, type Reason } from '../conditions';
 import { dateTime, integer } from './common';
 import { connectFailureSchema, probeOutcomeSchema, probeStageSchema } from './probe-run';
 
 export const phaseSchema = z.enum(['Provisioning', 'Ready', 'Updating', 'Degraded', 'Deleting', 'Failed']);
 
 export const conditionSchema = z.strictObject({
-  type: z.string().meta({
-    description: 'what the condition is about; each flow writes its own',
-    examples: ['Ready', 'NodesHealthy', 'TargetsReachable', 'RecycleSuspended', 'NatPortsAvailable', 'ConnectionsReconciled', 'DnsRecordsReady', 'Reachable'],
-  }),
+  type: z.enum(Object.values(ConditionTypes) as [ConditionType, ...ConditionType[]]).describe('what the condition is about; each flow writes its own (core/conditions.ts)'),
   status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string().meta({ description: 'one word (CamelCase) saying why', examples: ['Reconciled', 'Reconciling', 'AllHealthy', 'TargetOutage', 'NoMetricsYet', 'RecordsWritten', 'ProbesPassing'] }),
+  // A string in the document (an Azure error code is open-ended); typed for the code as one of
+  // our reasons or an ArmCode, so a producer cannot write a free-form reason (a cast of the type
+  // only: at run time it is the same string schema).
+  reason: (z.string() as unknown as z.ZodType<Reason | ArmCode, string>).meta({
+    description: "one word (CamelCase) saying why: one of the condition type's reasons (core/conditions.ts), or the Azure error code of a failed pass (Ready, Synced, ConnectionsReconciled)",
+    examples: [...new Set(Object.values(Reasons).flatMap((r) => Object.values(r) as string[]))],
+  }),
   message: z.string(),
   lastTransitionTime: dateTime().describe('when its status last changed'),
-  observedGeneration: integer()
-    .optional()
-    .describe(
-      'the spec generation the condition was written for (Ready: so a Failed phase names the generation that failed; status.observedGeneration moves only when a generation is provisioned, so it stays 0 when the first one fails)',
-    ),
+  observedGeneration: integer().describe(
+    'the spec generation the condition was written for (every writer sets it; Ready: so a Failed phase names the generation that failed, since status.observedGeneration moves only when a generation is provisioned and stays 0 when the first one fails)',
+  ),
 });
 
 export const recycleStepSchema = z.strictObject({ action: z.enum(['reimage', 'replace', 'verify']), time: dateTime(), result: z.string() });

@@ -7,7 +7,7 @@ import { forwardRegistry } from './context';
 export async function connectionsFailed(input: { name: string; failure: { code: string; message: string }; now: string }): Promise<void> {
   const record = await forwardRegistry().get(input.name);
   if (!record) return;
-  await forwardRegistry().setConnectionsStatus(input.name, connectionsFailure(record.connections, input.failure, input.now));
+  await forwardRegistry().setConnectionsStatus(input.name, connectionsFailure(record.connections, input.failure, input.now, record.generation));
 }
 
 df.app.activity(DurableNames.connectionsFailed, { handler: connectionsFailed });

@@ -1,5 +1,7 @@
 import * as df from 'durable-functions';
 import { reconciledCondition, reconciledPhase, setCondition, type ForwardStatus, type NodeStatus } from '../../core/status';
+import { ConditionTypes } from '../../core/conditions';
+import { syncedCondition } from '../../core/reconcile-status';
 import { consumerFacing } from '../../azure/private-link-service/service';
 import { loadBalancerId } from '../../azure/load-balancer/spec';
 import { scaleSetId } from '../../azure/scale-set/spec';
@@ -11,7 +13,7 @@ import type { ForwardSnapshot } from './load-forward';
 
 /**
  * Records a converged pass: observed generation, phase Ready (Degraded when a node is not
- * healthy), the resource ids, the PLS alias consumers connect to, the LB frontend IP and the
+ * healthy), Ready True and Synced True (a drift repair that failed before is repaired now), the resource ids, the PLS alias consumers connect to, the LB frontend IP and the
  * nodes. Returns the forward's current generation, so the orchestration loops when the spec
  * changed meanwhile.
  */
@@ -23,7 +25,8 @@ export async function finishReconcile(input: { name: string; generation: number;
     const facing = await consumerFacing(clients(), input.name, p);
     // NodesHealthy belongs to the health watch's section (core/status.ts assembleStatus); the phase
     // (Ready / Degraded) stays this loop's, from the instance views it just read.
-    const conditions = setCondition(record.status.conditions.filter((c) => c.type !== 'NodesHealthy'), reconciledCondition(input.generation, input.nodes), input.now);
+    const ready = setCondition(record.status.conditions.filter((c) => c.type !== ConditionTypes.NodesHealthy), reconciledCondition(input.generation, input.nodes), input.now);
+    const conditions = setCondition(ready, syncedCondition(input.generation), input.now);
     const status: ForwardStatus = {
       phase: reconciledPhase(input.nodes),
       observedGeneration: input.generation,

@@ -8,6 +8,7 @@ import {
   probeContainers,
   probeGroupName,
   probeGroupPlacement,
+  probeInstanceIdOfKey,
   probeKey,
   probeTarget,
   probesSection,
@@ -19,7 +20,8 @@ import {
   type ProbesSection,
 } from '../../core/probes';
 import type { ForwardSpec } from '../../core/forward-spec';
-import { createProbeGroup, deleteProbeGroup, PROBE_DELEGATION, probeLogs, pullFailure, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
+import { createProbeGroup, deleteProbeGroup, listProbeGroups, PROBE_DELEGATION, probeLogs, pullFailure, readProbeGroup, type GroupRef } from '../../azure/container-group/service';
+import { groupVerdict } from '../../core/probe-tick';
 import { classify } from '../../azure/errors';
 import { readOperation } from '../../azure/operation-status';
 import { subnetFacts } from '../../azure/subnet/service';
@@ -211,13 +213,43 @@ export async function writeSection(name: string, now: string, log: (line: string
     const states = await probeStates().list(name);
     const current = record.spec.probes.map((p) => ({ ...(states.find((s) => s.probeKey === probeKey(p.subnetId)) ?? { subnetId: p.subnetId, probeKey: probeKey(p.subnetId), addedAt: now, consecutiveFailures: 0 }), every: p.every }));
     const prev = (record.probes?.conditions ?? []).filter((c) => c.type !== 'Reachable' || current.length);
-    const section: ProbesSection = current.length ? probesSection(prev, current, threshold, now) : { conditions: prev, probes: [] };
+    const section: ProbesSection = current.length ? probesSection(prev, current, threshold, now, record.generation) : { conditions: prev, probes: [] };
     change = { before: record.probes?.conditions.find((c) => c.type === 'Reachable'), after: section.conditions.find((c) => c.type === 'Reachable') };
     return section;
   });
   const { before, after } = change;
   if (before?.status !== after?.status || before?.reason !== after?.reason) {
     logEvent({ event: 'plf.probe.reachableChanged', forward: name, status: after?.status ?? null, previousStatus: before?.status ?? null, reason: after?.reason ?? 'NoProbes', message: after?.message ?? 'the forward has no probes', ...(run ?? {}) }, { line: log });
+  }
+}
+
+/**
+ * The leftover-group sweep's ARM side, for the probes timer (functions/probes-timer.ts): lists our
+ * probe groups in each resource group (one call each, azure/container-group/service.ts), deletes
+ * those core/probe-tick.ts groupVerdict gives up (run not live, or too old), and records a run
+ * still marked `running` as interrupted. A list or delete that fails is logged and skipped: the
+ * next sweep tries again.
+ */
+export async function cleanupProbeGroups(placements: readonly { subscriptionId: string; resourceGroup: string }[], isLive: (instanceId: string) => Promise<boolean>, now: string, log: { log: (line: string) => void; warn: (line: string) => void }): Promise<void> {
+  const maxAge = probeSettings(process.env).groupMaxAge;
+  const c = clients();
+  for (const p of placements) {
+    let groups;
+    try {
+      groups = await listProbeGroups(c, p.subscriptionId, p.resourceGroup);
+    } catch (err) {
+      log.warn(`probes sweep: listing container groups of ${p.subscriptionId}/${p.resourceGroup} failed: ${(err as Error).message}`);
+      continue;
+    }
+    for (const g of groups) {
+      const run = await probeHistory().get(g.forward, g.runId);
+      const live = run?.outcome === 'running' && (await isLive(probeInstanceIdOfKey(g.forward, g.probeKey ?? probeKey(run.subnetId))));
+      const verdict = groupVerdict(run, live, now, maxAge);
+      if (!verdict.delete) continue;
+      await deleteProbeGroup(c, g).catch((err: unknown) => log.warn(`probes sweep: deleting ${g.id} failed: ${(err as Error).message}`));
+      log.log(`probes sweep: deleted leftover probe group ${g.id} (run ${g.runId}${run ? `, ${run.outcome}` : ', no run recorded'})`);
+      if (run && verdict.interrupt) await recordRun({ ...run, outcome: 'interrupted', finishedAt: now, ports: [], detail: 'the run was still open when its group was swept' }, now, log.log);
+    }
   }
 }
 

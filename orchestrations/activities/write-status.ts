@@ -1,14 +1,15 @@
 import * as df from 'durable-functions';
-import { setCondition, type Condition, type Phase } from '../../core/status';
+import { applyStatusWrite, type StatusWrite } from '../../core/reconcile-status';
 import { DurableNames } from '../names';
 import { forwardRegistry } from './context';
 
-/** Sets the phase and one condition (and an error, or clears it) on the forward's status. */
-export interface StatusUpdate {
+/**
+ * Sets the phase and one condition (and an error, or clears it) on the forward's status, as
+ * core/reconcile-status.ts applyStatusWrite decides: a failed pass of the generation the forward
+ * already serves keeps its phase and shows Synced False instead of Failed.
+ */
+export interface StatusUpdate extends StatusWrite {
   name: string;
-  phase: Phase;
-  condition: Omit<Condition, 'lastTransitionTime'>;
-  error?: { code: string; message: string };
   /** The orchestration's clock, so replays write the same time. */
   now: string;
 }
@@ -17,10 +18,7 @@ export async function writeForwardStatus(u: StatusUpdate): Promise<void> {
   const registry = forwardRegistry();
   const record = await registry.get(u.name);
   if (!record) return;
-  const status = { ...record.status, phase: u.phase, conditions: setCondition(record.status.conditions, u.condition, u.now) };
-  if (u.error) status.error = u.error;
-  else delete status.error;
-  await registry.setStatus(u.name, status);
+  await registry.setStatus(u.name, applyStatusWrite(record.status, u, u.now));
 }
 
 df.app.activity(DurableNames.writeForwardStatus, { handler: writeForwardStatus });

@@ -1,4 +1,6 @@
 import { forwardNameProblems, parseForwardSpec, type ForwardSpec } from '../../core/forward-spec';
+import { GUID, RESOURCE_GROUP } from '../../core/patterns';
+import { refOfType } from '../../core/resource-id';
 
 /**
  * `npm run smoke:azure` command line -> the smoke's plan, or every problem with it. Pure: the
@@ -113,10 +115,9 @@ Options:
 
 Exit: 0 every step behaved; 1 a step did not (what it made is deleted all the same); 2 bad usage.`;
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const SUBNET_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)$/i;
-const ZONE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/[^/]+$/i;
-const RESOURCE_GROUP = /^[-\w._()]{1,90}$/;
+// Ids are parsed by core/resource-id.ts, the patterns are core/patterns.ts's.
+const SUBNET_ID = { test: (id: string) => !!refOfType(id, 'Microsoft.Network/virtualNetworks/subnets') };
+const ZONE_ID = { test: (id: string) => !!refOfType(id, 'Microsoft.Network/privateDnsZones') };
 const AZURE_ONLY = ['subscription', 'yes', 'resource-group', 'subnet', 'probe-subnet', 'targets', 'port', 'zone', 'record', 'node-count', 'vm-size', 'zones', 'api-url', 'azd-env', 'token'] as const;
 
 /** The emulator topology's consumer side (tools/emulator/topology/default.json) the local run uses. */
@@ -130,7 +131,7 @@ export const LOCAL = {
 };
 
 /** The subscription a subnet id names, or undefined. */
-export const subscriptionOfSubnet = (id: string) => SUBNET_ID.exec(id)?.[1];
+export const subscriptionOfSubnet = (id: string) => refOfType(id, 'Microsoft.Network/virtualNetworks/subnets')?.subscriptionId;
 
 /**
  * On Azure (no --local): the refusal to create billable resources without --subscription and

@@ -1,5 +1,6 @@
 import type { Action } from '../../core/responses/action';
 import type { Forward } from '../../core/responses/forward';
+import { parseResourceId } from '../../core/resource-id';
 import type { HttpAnswer } from '../kit/http';
 import { out, type StepRunner } from '../kit/steps';
 import { forwardSpecOf, type SmokePlan } from './args';
@@ -62,12 +63,11 @@ export interface Made {
   probe?: { seconds: number; containers: number };
 }
 
-const RESOURCE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)(?:\/([^/]+)\/([^/]+))?$/i;
-/** subscription, resource group, name (and child name) of a resource id. */
+/** subscription, resource group, name (and child name) of a resource id (core/resource-id.ts parses it). */
 function parts(id: string): { sub: string; rg: string; name: string; child?: string } {
-  const m = RESOURCE.exec(id);
-  if (!m) throw new Error(`not a resource id: ${id}`);
-  return { sub: m[1], rg: m[2], name: m[5], ...(m[7] ? { child: m[7] } : {}) };
+  const r = parseResourceId(id);
+  if (!r || r.names.length > 2) throw new Error(`not a resource id: ${id}`);
+  return { sub: r.subscriptionId, rg: r.resourceGroup, name: r.names[0], ...(r.names[1] ? { child: r.names[1] } : {}) };
 }
 
 const statusCode = (err: unknown) => (err as { statusCode?: number }).statusCode;

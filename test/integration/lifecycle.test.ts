@@ -18,7 +18,7 @@ interface ForwardBody {
   name: string;
   generation: number;
   updatedAt: string;
-  status: { phase: string; observedGeneration: number; privateLinkServiceAlias?: string; frontendIp?: string; nodes: { instanceId: string; ip?: string; health: string; latestModelApplied?: boolean }[]; error?: { code: string; message: string }; conditions: { type: string; status: string; reason: string; message: string }[] };
+  status: { phase: string; observedGeneration: number; privateLinkServiceAlias?: string; frontendIp?: string; nodes: { instanceId: string; ip?: string; health: string; latestModelApplied?: boolean }[]; error?: { code: string; message: string }; conditions: { type: string; status: string; reason: string; message: string; observedGeneration?: number }[] };
 }
 type RequestEntry = { method: string; path: string; kind: string; status: number };
 
@@ -246,11 +246,44 @@ describe('faults', () => {
         return r.body.status.phase === 'Failed' ? r.body : undefined;
       }, 'phase Failed');
       expect(body.status.error).toEqual({ code: 'InvalidParameter', message: expect.stringContaining('Standard_B1s is not allowed') });
-      expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidParameter' }));
+      expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidParameter', observedGeneration: 1 }));
+      // A generation that never served: Synced False too, with the same code.
+      expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Synced', status: 'False', reason: 'InvalidParameter', observedGeneration: 1 }));
     } finally {
       await s.emu.control('DELETE', '/faults');
     }
   });
+  it('a drift repair that ARM refuses on a forward that serves: the phase stays Ready, Synced False names the ARM error; the next pass repairs it (Synced True)', async () => {
+    await s.api('PUT', '/api/forwards/drifty', { ...example, nodes: { count: 1 } });
+    await ready('drifty');
+    // Drift: someone adds a tag to the load balancer (tags are a field we own), and ARM refuses our repair.
+    const lb = await s.emu.network().loadBalancers.get(IDS.hubRg, 'plf-drifty-lb');
+    await s.emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'plf-drifty-lb', { ...lb, tags: { ...lb.tags, 'added-by-hand': 'yes' } });
+    const fault = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'error', status: 400, code: 'InvalidParameter', message: 'The load balancer cannot be updated now (injected).', method: 'PUT', resourceType: 'Microsoft.Network/loadBalancers', rate: 1 });
+    try {
+      // An identical PUT wakes the loop: a drift pass of the generation it serves.
+      expect((await s.api('PUT', '/api/forwards/drifty', { ...example, nodes: { count: 1 } })).status).toBe(200);
+      const body = await eventually(async () => {
+        const r = await get('drifty');
+        return r.body.status.conditions.some((c) => c.type === 'Synced' && c.status === 'False') ? r.body : undefined;
+      }, 'drifty Synced False');
+      expect(body.status.phase).toBe('Ready');
+      expect(body.status.observedGeneration).toBe(1);
+      expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Reconciled', observedGeneration: 1 }));
+      expect(body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Synced', status: 'False', reason: 'InvalidParameter', message: expect.stringContaining('cannot be updated now'), observedGeneration: 1 }));
+      expect(body.status.error).toEqual({ code: 'InvalidParameter', message: expect.stringContaining('cannot be updated now') });
+    } finally {
+      await s.emu.control('DELETE', `/faults/${fault.body.id}`);
+    }
+    expect((await s.api('PUT', '/api/forwards/drifty', { ...example, nodes: { count: 1 } })).status).toBe(200);
+    const repaired = await eventually(async () => {
+      const r = await get('drifty');
+      return r.body.status.conditions.some((c) => c.type === 'Synced' && c.status === 'True') ? r.body : undefined;
+    }, 'drifty Synced True');
+    expect([repaired.status.phase, repaired.status.error]).toEqual(['Ready', undefined]);
+    expect((await s.emu.network().loadBalancers.get(IDS.hubRg, 'plf-drifty-lb')).tags?.['added-by-hand']).toBeUndefined();
+  });
+
   it('a load balancer whose operation ends Failed is PUT again by the retry, though every field we own matches', async () => {
     await s.emu.control('DELETE', '/requests');
     await s.emu.control('POST', '/faults', { kind: 'failLro', method: 'PUT', resourceType: 'Microsoft.Network/loadBalancers', count: 1, code: 'InternalServerError', message: 'operation lost' });

@@ -20,8 +20,8 @@ const spec = (() => {
 const VNET = '/subscriptions/00000000-0000-0000-0000-00000000c001/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke';
 const JUMP = `${VNET}/subnets/jump`;
 const OTHER = `${VNET}/subnets/other`;
-const connections: ConnectionsSection = { conditions: [{ type: 'ConnectionsReconciled', status: 'True', reason: 'Reconciled', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }], observedGeneration: 1, counts: { approved: 1, pending: 0, rejected: 0, disconnected: 0 } };
-const probes: ProbesSection = { conditions: [{ type: 'Reachable', status: 'False', reason: 'ConnectFailed', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }], probes: [{ subnetId: JUMP, runId: 'r', at: '2026-01-01T00:00:00Z', outcome: 'failed', ports: [{ port: 8000, ok: false, stage: 'connect', connect: 'timeout' }] }] };
+const connections: ConnectionsSection = { conditions: [{ type: 'ConnectionsReconciled', status: 'True', reason: 'Reconciled', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }], observedGeneration: 1, counts: { approved: 1, pending: 0, rejected: 0, disconnected: 0 } };
+const probes: ProbesSection = { conditions: [{ type: 'Reachable', status: 'False', reason: 'ConnectFailed', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }], probes: [{ subnetId: JUMP, runId: 'r', at: '2026-01-01T00:00:00Z', outcome: 'failed', ports: [{ port: 8000, ok: false, stage: 'connect', connect: 'timeout' }] }] };
 const run = (i: number, subnetId = JUMP, over: Partial<ProbeRunResult> = {}): ProbeRunResult => ({
   runId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
   forward: 'pf',

@@ -17,7 +17,7 @@ const spec = (() => {
   if (!r.ok) throw new Error('bad spec');
   return r.spec;
 })();
-const section = (approved: number): ConnectionsSection => ({ conditions: [{ type: 'ConnectionsReconciled', status: 'True', reason: 'Reconciled', message: `${approved} approved`, lastTransitionTime: '2026-01-01T00:00:00Z' }], observedGeneration: 1, counts: { approved, pending: 0, rejected: 0, disconnected: 0 } });
+const section = (approved: number): ConnectionsSection => ({ conditions: [{ type: 'ConnectionsReconciled', status: 'True', reason: 'Reconciled', message: `${approved} approved`, lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }], observedGeneration: 1, counts: { approved, pending: 0, rejected: 0, disconnected: 0 } });
 const row = (name: string, over: Partial<ConnectionRecord> = {}): ConnectionRecord => ({ name, privateEndpointId: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/${name}`, subscriptionId: 's', state: 'Approved', decision: 'keep', reason: 'r', firstSeen: '2026-01-01T00:00:00Z', nicId: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/${name}.nic`, ...over });
 
 beforeAll(async () => {

@@ -107,5 +107,25 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
       expect(fs.statSync(path.join(OUT, 'status-page.png')).size).toBeGreaterThan(10_000);
       await page.close();
     });
+
+    it('a drift repair ARM refuses: the forward keeps its phase and the page says it serves as last provisioned, naming the ARM error', async () => {
+      const lb = await s.emu.network().loadBalancers.get(IDS.hubRg, 'plf-web-lb');
+      await s.emu.network().loadBalancers.beginCreateOrUpdateAndWait(IDS.hubRg, 'plf-web-lb', { ...lb, tags: { ...lb.tags, 'added-by-hand': 'yes' } });
+      const fault = await s.emu.control<{ id: string }>('POST', '/faults', { kind: 'error', status: 400, code: 'InvalidParameter', message: 'The load balancer cannot be updated now (injected).', method: 'PUT', resourceType: 'Microsoft.Network/loadBalancers', rate: 1 });
+      try {
+        await s.api('PUT', '/api/forwards/web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
+        await eventually(async () => ((await s.api<{ status: { conditions: { type: string; status: string }[] } }>('GET', '/api/forwards/web')).body.status.conditions.some((c) => c.type === 'Synced' && c.status === 'False') ? true : undefined), 'web Synced False', 60_000);
+        const page = await browser.newPage();
+        await page.goto(`${s.url}/api/ui`);
+        const detail = page.locator('details.forward[data-forward="web"] .detail');
+        await detail.locator('svg.path').waitFor({ timeout: 15_000 });
+        const text = (await detail.textContent()) ?? '';
+        expect(text).toMatch(/Serving as last provisioned \(generation 1\); its last drift repair failed: InvalidParameter: drift repair of generation 1 failed/);
+        expect(await page.locator('details.forward[data-forward="web"] summary .phase').textContent()).not.toBe('Failed');
+        await page.close();
+      } finally {
+        await s.emu.control('DELETE', `/faults/${fault.body.id}`);
+      }
+    });
   });
 }

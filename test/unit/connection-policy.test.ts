@@ -245,6 +245,8 @@ describe('decideConnections: several connections', () => {
     expect(out.map((d) => d.name)).toEqual(facts.map((f) => f.name));
     expect(byName(out)).toEqual(decisions);
     for (const [name, part] of Object.entries(reasons)) expect(out.find((d) => d.name === name)!.reason).toContain(part);
+    // `waiting` (the typed fact the connections section reads) marks exactly those left for room under the limit.
+    for (const d of out) expect(d.waiting ?? false).toBe(d.reason.startsWith('limit reached'));
   });
 });
 

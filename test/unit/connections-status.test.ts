@@ -1,3 +1,4 @@
+import { armCode } from '../../core/conditions';
 import { connectionsFailure, connectionsSection } from '../../core/connections-status';
 import type { DnsRecordView } from '../../core/dns-plan';
 import { assembleStatus, connectionView, countConnections, emptyStatus, setCondition, type Condition, type ConnectionRecord, type ConnectionsSection, type ForwardStatus } from '../../core/status';
@@ -40,6 +41,7 @@ interface Expect {
   status: Condition['status'];
   reason: string;
   message?: string[];
+  observedGeneration?: number;
 }
 
 const conditions: [string, ConnectionRecord[], Partial<Pass>, Expect[]][] = [
@@ -54,9 +56,39 @@ const conditions: [string, ConnectionRecord[], Partial<Pass>, Expect[]][] = [
   ],
   [
     'a request waiting under maxConnections: still reconciled, reason LimitReached',
-    [row('c1'), row('c2', { state: 'Pending', decision: 'leave', reason: 'limit reached: 1 of consumers.maxConnections 1 approved; waits for room (oldest first)' })],
+    [row('c1'), row('c2', { state: 'Pending', decision: 'leave', reason: 'limit reached: 1 of consumers.maxConnections 1 approved; waits for room (oldest first)', waiting: true })],
     {},
     [{ type: 'ConnectionsReconciled', status: 'True', reason: 'LimitReached', message: ['1 waiting for room under maxConnections'] }],
+  ],
+  [
+    'the reason comes from the waiting flag, not the words: a pending row whose reason reads "limit reached" without it is not waiting',
+    [row('c1'), row('c2', { state: 'Pending', decision: 'leave', reason: 'limit reached: words only' })],
+    {},
+    [{ type: 'ConnectionsReconciled', status: 'True', reason: 'Reconciled' }],
+  ],
+  [
+    'a DNS problem whose text reads like "no zone of the forward" but is a conflict: reason Conflict (the kind decides)',
+    [row('c1')],
+    { dnsProblems: [{ kind: 'conflict', message: "endpoint pe-c1: no zone of the forward's dns is linked to VNet vnet-c1" }] },
+    [{ type: 'DnsRecordsReady', status: 'False', reason: 'Conflict' }],
+  ],
+  [
+    'a zone the spec names is gone: reason Conflict, the message names the zone',
+    [row('c1')],
+    { dnsProblems: [{ kind: 'zoneNotFound', message: 'zone /z was not found' }] },
+    [{ type: 'DnsRecordsReady', status: 'False', reason: 'Conflict', message: ['zone /z was not found'] }],
+  ],
+  [
+    'every condition carries the generation the pass decided with (observedGeneration)',
+    [row('c1')],
+    { generation: 7 },
+    [{ type: 'ConnectionsReconciled', status: 'True', reason: 'Reconciled', observedGeneration: 7 }, { type: 'DnsRecordsReady', status: 'True', reason: 'RecordsWritten', observedGeneration: 7 }],
+  ],
+  [
+    'two waiting: the message counts them',
+    [row('c1'), row('c2', { state: 'Pending', decision: 'leave', reason: 'x', waiting: true }), row('c3', { state: 'Pending', decision: 'leave', reason: 'x', waiting: true })],
+    {},
+    [{ type: 'ConnectionsReconciled', status: 'True', reason: 'LimitReached', message: ['2 waiting for room under maxConnections'] }],
   ],
   [
     'a pending request left for not being allowed is not counted as waiting for room',
@@ -79,13 +111,13 @@ const conditions: [string, ConnectionRecord[], Partial<Pass>, Expect[]][] = [
   [
     'DNS conflicts: records not ready, reason Conflict with each problem',
     [row('c1')],
-    { dnsProblems: ['onprem.corp.example: a record not written by this forward exists; left untouched', "endpoint pe-c2: no zone of the forward's dns is linked to VNet vnet-c2"] },
+    { dnsProblems: [{ kind: 'conflict', message: 'onprem.corp.example: a record not written by this forward exists; left untouched' }, { kind: 'noZone', message: "endpoint pe-c2: no zone of the forward's dns is linked to VNet vnet-c2" }] },
     [{ type: 'DnsRecordsReady', status: 'False', reason: 'Conflict', message: ['a record not written by this forward', 'vnet-c2'] }],
   ],
   [
     'only VNets without a linked zone: records not ready, reason NoLinkedZone',
     [row('c1')],
-    { dnsProblems: ["endpoint pe-c1: no zone of the forward's dns is linked to VNet vnet-c1", "endpoint pe-c1: no zone of the forward's dns is linked to VNet vnet-c1"] },
+    { dnsProblems: [{ kind: 'noZone', message: "endpoint pe-c1: no zone of the forward's dns is linked to VNet vnet-c1" }, { kind: 'noZone', message: "endpoint pe-c1: no zone of the forward's dns is linked to VNet vnet-c1" }] },
     [{ type: 'DnsRecordsReady', status: 'False', reason: 'NoLinkedZone', message: ['vnet-c1'] }],
   ],
   [
@@ -97,13 +129,13 @@ const conditions: [string, ConnectionRecord[], Partial<Pass>, Expect[]][] = [
   [
     'only endpoints whose NIC could not be read: records not ready, reason EndpointUnreadable',
     [row('c1')],
-    { dnsProblems: ['endpoint pe-c1: the NIC could not be read: AuthorizationFailed (...)'] },
+    { dnsProblems: [{ kind: 'unreadable', message: 'endpoint pe-c1: the NIC could not be read: AuthorizationFailed (...)' }] },
     [{ type: 'DnsRecordsReady', status: 'False', reason: 'EndpointUnreadable', message: ['pe-c1', 'NIC could not be read'] }],
   ],
   [
     'a forward without dns: records NotConfigured (True), even with problems passed',
     [row('c1')],
-    { hasDns: false, dnsProblems: ['ignored'] },
+    { hasDns: false, dnsProblems: [{ kind: 'conflict', message: 'ignored' }] },
     [{ type: 'DnsRecordsReady', status: 'True', reason: 'NotConfigured' }],
   ],
 ];
@@ -117,15 +149,16 @@ describe('connectionsSection: conditions', () => {
       expect({ status: c.status, reason: c.reason }).toEqual({ status: e.status, reason: e.reason });
       for (const part of e.message ?? []) expect(c.message).toContain(part);
       expect(c.lastTransitionTime).toBe(T0);
+      expect(c.observedGeneration).toBe(e.observedGeneration ?? s.observedGeneration);
     }
-    expect(s.observedGeneration).toBe(3);
+    expect(s.observedGeneration).toBe(over.generation ?? 3);
     expect(s.lastPassAt).toBe(T0);
     expect(s.counts).toEqual(countConnections(rows));
   });
 
   it('a duplicated problem is shown once', () => {
     const p = 'onprem.corp.example: a record not written by this forward exists; left untouched';
-    const s = section(undefined, [row('c1')], pass({ dnsProblems: [p, p] }));
+    const s = section(undefined, [row('c1')], pass({ dnsProblems: [{ kind: 'conflict', message: p }, { kind: 'conflict', message: p }] }));
     expect(cond(s, 'DnsRecordsReady').message).toBe(p);
   });
 });
@@ -138,7 +171,7 @@ describe('connectionsSection: unchanged and transition times', () => {
     ['the same input again, later, is unchanged', good, {}, true],
     ['another generation is a change', good, { generation: 4 }, false],
     ['another count is a change', [...good, row('c2', { state: 'Pending', decision: 'leave', reason: 'not allowed: x' })], {}, false],
-    ['a new DNS problem is a change', good, { dnsProblems: ['onprem.corp.example: a record not written by this forward exists; left untouched'] }, false],
+    ['a new DNS problem is a change', good, { dnsProblems: [{ kind: 'conflict', message: 'onprem.corp.example: a record not written by this forward exists; left untouched' }] }, false],
     ['a changed message alone (the record no longer written, same counts) is a change', [row('c1')], {}, false],
   ])('%s', (_situation, rows, over, unchanged) => {
     const first = section(undefined, good, pass());
@@ -170,12 +203,12 @@ describe('connectionsSection: unchanged and transition times', () => {
   });
 
   it('setCondition: a condition keeps its place and its time while its status stays', () => {
-    const a = setCondition([], { type: 'A', status: 'True', reason: 'r1', message: 'm' }, T0);
-    const ab = setCondition(a, { type: 'B', status: 'False', reason: 'r', message: 'm' }, T0);
-    const next = setCondition(ab, { type: 'A', status: 'True', reason: 'r2', message: 'm2' }, T1);
+    const a = setCondition([], { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'm', observedGeneration: 1 }, T0);
+    const ab = setCondition(a, { type: 'Synced', status: 'False', reason: armCode('r'), message: 'm', observedGeneration: 1 }, T0);
+    const next = setCondition(ab, { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'm2', observedGeneration: 2 }, T1);
     expect(next).toEqual([
-      { type: 'A', status: 'True', reason: 'r2', message: 'm2', lastTransitionTime: T0 },
-      { type: 'B', status: 'False', reason: 'r', message: 'm', lastTransitionTime: T0 },
+      { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'm2', lastTransitionTime: T0, observedGeneration: 2 },
+      { type: 'Synced', status: 'False', reason: 'r', message: 'm', lastTransitionTime: T0, observedGeneration: 1 },
     ]);
   });
 });
@@ -192,7 +225,7 @@ describe('connectionsFailure', () => {
     ],
   ])('%s', (_situation, previous, counts, generation, time) => {
     const f = connectionsFailure(previous, { code: 'AuthorizationFailed', message: 'no access to the PLS' }, T1);
-    expect(cond(f, 'ConnectionsReconciled')).toEqual({ type: 'ConnectionsReconciled', status: 'False', reason: 'AuthorizationFailed', message: 'no access to the PLS', lastTransitionTime: time });
+    expect(cond(f, 'ConnectionsReconciled')).toEqual({ type: 'ConnectionsReconciled', status: 'False', reason: 'AuthorizationFailed', message: 'no access to the PLS', lastTransitionTime: time, observedGeneration: generation });
     expect(f.counts).toEqual(counts);
     expect(f.observedGeneration).toBe(generation);
     expect(f.lastPassAt).toBe(T1);
@@ -202,7 +235,7 @@ describe('connectionsFailure', () => {
 
 describe('assembleStatus', () => {
   const reconcile = (conditions: Condition[]): ForwardStatus => ({ ...emptyStatus(), phase: 'Ready', observedGeneration: 3, conditions });
-  const own = (type: string, reason = 'Own'): Condition => ({ type, status: 'True', reason, message: 'reconcile', lastTransitionTime: T0 });
+  const own = (type: Condition['type'], reason = 'Own'): Condition => ({ type, status: 'True', reason: armCode(reason), message: 'reconcile', lastTransitionTime: T0, observedGeneration: 3 });
 
   it.each<[string, Condition[], ConnectionsSection | undefined, ConnectionRecord[], string[], boolean]>([
     [

@@ -207,7 +207,7 @@ describe('planRecords', () => {
     const views = Object.fromEntries([...p.views].map(([conn, vs]) => [conn, vs.map((v) => v.state)]));
     expect(views).toEqual(expected.views);
     expect(p.problems).toHaveLength(expected.problems.length);
-    for (const part of expected.problems) expect(p.problems.some((x) => x.includes(part))).toBe(true);
+    for (const part of expected.problems) expect(p.problems.some((x) => x.message.includes(part))).toBe(true);
     for (const ip of expected.neverWritten ?? []) expect(p.ops.some((op) => op.kind === 'put' && op.ip === ip)).toBe(false);
     for (const [conn, text] of Object.entries(expected.messages ?? {})) expect(p.views.get(conn)!.some((v) => v.message?.includes(text))).toBe(true);
   });
@@ -239,7 +239,7 @@ describe('planRecords: endpoints that could not be read', () => {
     const p = plan({ zones: [zone(ZONE_1, 'corp.example', vnetId('vnet-a'))], endpoints: [e] });
     expect(p.ops).toEqual([]);
     expect(p.views.get('conn-pe-a')).toEqual([expect.objectContaining({ state: 'pending', zoneId: zoneIdShown, message: problem })]);
-    expect(p.problems).toEqual([`endpoint pe-a: ${problem}`]);
+    expect(p.problems).toEqual([{ kind: 'unreadable', message: `endpoint pe-a: ${problem}` }]);
   });
 });
 

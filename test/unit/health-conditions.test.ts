@@ -11,7 +11,7 @@ const node = (instanceId: string, health: NodeDecision['health'], extra: Partial
 const decision = (nodes: NodeDecision[], extra: Partial<ForwardHealthDecision> = {}): ForwardHealthDecision =>
   ({ nodes, outage: false, holds: [], ...extra }) as ForwardHealthDecision;
 const pick = (d: ForwardHealthDecision, single = d.nodes.length === 1) => {
-  const c = healthConditions([], d, undefined, single, NOW);
+  const c = healthConditions([], d, undefined, single, NOW, 1);
   const of = (type: string) => c.find((x) => x.type === type);
   return { nodes: [of('NodesHealthy')?.status, of('NodesHealthy')?.reason], targets: [of('TargetsReachable')?.status, of('TargetsReachable')?.reason] };
 };

@@ -199,40 +199,40 @@ describe('probes section: Reachable', () => {
   const reachable = (s: ReturnType<typeof probesSection>) => s.conditions.find((c) => c.type === 'Reachable');
 
   it('no run yet: Unknown NoRuns, the probe listed with its first run and no result', () => {
-    const s = probesSection([], [state()], 2, now);
+    const s = probesSection([], [state()], 2, now, 1);
     expect(reachable(s)).toMatchObject({ status: 'Unknown', reason: 'NoRuns' });
     expect(s.probes).toEqual([{ subnetId: SUBNET, nextRunAt: '2026-01-01T00:15:00.000Z' }]);
   });
   it('every probe passed its last run: True, with each probe last result and next run', () => {
-    const s = probesSection([], [{ ...afterRun(state(), result('ok', [okPort])), every: 'PT15M' }], 2, now);
+    const s = probesSection([], [{ ...afterRun(state(), result('ok', [okPort])), every: 'PT15M' }], 2, now, 1);
     expect(reachable(s)).toMatchObject({ status: 'True', reason: 'ProbesPassing' });
     expect(s.probes).toEqual([expect.objectContaining({ subnetId: SUBNET, outcome: 'ok', nextRunAt: '2026-01-01T00:15:00.000Z' })]);
   });
   it('one failure after True: still True (below the threshold)', () => {
-    const prev = probesSection([], [{ ...afterRun(state(), result('ok', [okPort])), every: 'PT15M' }], 2, now).conditions;
-    const s = probesSection(prev, [{ ...afterRun(state(), result('failed', [timeout])), every: 'PT15M' }], 2, now);
+    const prev = probesSection([], [{ ...afterRun(state(), result('ok', [okPort])), every: 'PT15M' }], 2, now, 1).conditions;
+    const s = probesSection(prev, [{ ...afterRun(state(), result('failed', [timeout])), every: 'PT15M' }], 2, now, 1);
     expect(reachable(s)).toMatchObject({ status: 'True' });
   });
   it('two failures in a row: False with the failing stage in reason and message', () => {
     const once = afterRun(state(), result('failed', [timeout]));
     const twice = afterRun(once, result('failed', [timeout]));
     expect(twice.consecutiveFailures).toBe(2);
-    const c = reachable(probesSection([], [{ ...twice, every: 'PT15M' }], 2, now));
+    const c = reachable(probesSection([], [{ ...twice, every: 'PT15M' }], 2, now, 1));
     expect(c).toMatchObject({ status: 'False', reason: 'ConnectFailed' });
     expect(c!.message).toMatch(/failed 2 runs in a row; last at .*: stage connect \(timeout\) on port\(s\) 8000/);
   });
   it('a passing run after failures: True again and the count reset', () => {
     const back = afterRun(afterRun(afterRun(state(), result('failed', [timeout])), result('failed', [timeout])), result('ok', [okPort]));
     expect(back.consecutiveFailures).toBe(0);
-    expect(reachable(probesSection([], [{ ...back, every: 'PT15M' }], 2, now))).toMatchObject({ status: 'True' });
+    expect(reachable(probesSection([], [{ ...back, every: 'PT15M' }], 2, now, 1))).toMatchObject({ status: 'True' });
   });
   it('the subnet not delegated: False at once with that reason', () => {
     const s = afterRun(state(), result('infrastructure', [], 'SubnetNotDelegated'));
-    expect(reachable(probesSection([], [{ ...s, every: 'PT15M' }], 2, now))).toMatchObject({ status: 'False', reason: 'SubnetNotDelegated' });
+    expect(reachable(probesSection([], [{ ...s, every: 'PT15M' }], 2, now, 1))).toMatchObject({ status: 'False', reason: 'SubnetNotDelegated' });
   });
   it('an ARM failure counts like any failure: False after two, with the code', () => {
     const s = afterRun(afterRun(state(), result('infrastructure', [], 'QuotaExceeded')), result('infrastructure', [], 'QuotaExceeded'));
-    const c = reachable(probesSection([], [{ ...s, every: 'PT15M' }], 2, now));
+    const c = reachable(probesSection([], [{ ...s, every: 'PT15M' }], 2, now, 1));
     expect(c).toMatchObject({ status: 'False', reason: 'InfrastructureFailed' });
     expect(c!.message).toMatch(/QuotaExceeded/);
   });
@@ -247,7 +247,7 @@ describe('probes section: Reachable', () => {
     expect(afterRun(once, result('interrupted')).consecutiveFailures).toBe(1);
   });
   it('threshold 1: False after one failure', () => {
-    expect(reachable(probesSection([], [{ ...afterRun(state(), result('deadline', [])), every: 'PT15M' }], 1, now))).toMatchObject({ status: 'False', reason: 'DeadlineExceeded' });
+    expect(reachable(probesSection([], [{ ...afterRun(state(), result('deadline', [])), every: 'PT15M' }], 1, now, 1))).toMatchObject({ status: 'False', reason: 'DeadlineExceeded' });
   });
 });
 
@@ -330,13 +330,13 @@ describe('a container group deployment that failed during the first poll', () =>
 });
 
 describe('withProbes: the probes section in the status GET shows', () => {
-  const reachable = { type: 'Reachable', status: 'False' as const, reason: 'ConnectFailed', message: 'm', lastTransitionTime: 't' };
+  const reachable = { type: 'Reachable' as const, status: 'False' as const, reason: 'ConnectFailed' as const, message: 'm', lastTransitionTime: 't', observedGeneration: 1 };
   it('no section: the status as it is', () => {
     const st = emptyStatus();
     expect(withProbes(st, undefined)).toBe(st);
   });
   it("its conditions after the others, replacing a stale one of the same type, and each probe's last result", () => {
-    const st = { ...emptyStatus(), conditions: [{ type: 'Ready', status: 'True' as const, reason: 'r', message: '', lastTransitionTime: 't' }, { ...reachable, status: 'True' as const }] };
+    const st = { ...emptyStatus(), conditions: [{ type: 'Ready' as const, status: 'True' as const, reason: 'Reconciled' as const, message: '', lastTransitionTime: 't', observedGeneration: 1 }, { ...reachable, status: 'True' as const }] };
     const shown = withProbes(st, { conditions: [reachable], probes: [{ subnetId: SUBNET, runId: 'r', at: 't', outcome: 'failed', ports: [] }] });
     expect(shown.conditions.map((c) => [c.type, c.status])).toEqual([['Ready', 'True'], ['Reachable', 'False']]);
     expect(shown.probes).toHaveLength(1);

@@ -1,7 +1,8 @@
+import { armCode } from '../../core/conditions';
 import { needsAttention, reconciledCondition, reconciledPhase, shownPhase, type Condition, type NodeStatus } from '../../core/status';
 
 /** The phase and the conditions a person is pointed at, from all sections. */
-const c = (type: string, status: Condition['status']): Condition => ({ type, status, reason: 'r', message: 'm', lastTransitionTime: 't' });
+const c = (type: Condition['type'], status: Condition['status']): Condition => ({ type, status, reason: armCode('r'), message: 'm', lastTransitionTime: 't', observedGeneration: 1 });
 
 describe('shown phase', () => {
   it.each([

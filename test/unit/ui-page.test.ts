@@ -43,4 +43,13 @@ describe('status page rendering', () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toMatch(/@import|url\((?!#)/);
   });
+
+  it('the script reads only fields the API returns: NAT usage through NatPortsAvailable (there is no natPorts), drift through Synced', () => {
+    const html = renderStatusPage([base], 'now');
+    expect(html).not.toMatch(/natPorts/);
+    expect(html).toContain("cond(st,'NatPortsAvailable')");
+    expect(html).toContain("cond(st,'Synced')");
+    // The polarity of conditions comes from core/conditions.ts, not a copy in the script.
+    expect(html).toContain('var TRUE_IS_BAD=["RecycleSuspended"];');
+  });
 });

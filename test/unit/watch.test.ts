@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { argProblems, describeChanges, settled } from '../../scripts/watch';
+import { argProblems, describeChanges, settled, settledLine } from '../../scripts/watch';
 import { resolveApiUrl } from '../../tools/devhost/stack-file';
 
 /** `npm run watch`: what it prints between two reads of a forward. */
@@ -15,6 +15,12 @@ describe('watch output', () => {
     ['a condition flips: only it is printed', f('Ready', [ready]), f('Ready', [{ ...ready, status: 'False', reason: 'Reconciling', message: 'reconciling generation 2' }]), ['✗ Ready Reconciling: reconciling generation 2']],
     ['polarity as on the status page: RecycleSuspended False is good, True asks for attention, Unknown is unknown', f('Ready', [ready]), f('Ready', [ready, { type: 'RecycleSuspended', status: 'False', reason: 'NotSuspended', message: 'recycling is active' }, { type: 'NodesHealthy', status: 'Unknown', reason: 'NoData', message: 'no metrics yet' }]), ['✓ RecycleSuspended NotSuspended: recycling is active', '? NodesHealthy NoData: no metrics yet']],
     ['RecycleSuspended True is marked ✗', f('Ready', [ready]), f('Ready', [ready, { type: 'RecycleSuspended', status: 'True', reason: 'TargetOutage', message: 'every target is down' }]), ['✗ RecycleSuspended TargetOutage: every target is down']],
+    [
+      'a drift repair failed on a forward that serves: the phase stays, Synced False is printed with its ARM code',
+      f('Ready', [ready, { type: 'Synced', status: 'True', reason: 'InSync', message: 'Azure matches generation 1' }]),
+      f('Ready', [ready, { type: 'Synced', status: 'False', reason: 'InvalidParameter', message: 'drift repair of generation 1 failed (InvalidParameter): bad; the forward serves as last provisioned' }]),
+      ['✗ Synced InvalidParameter: drift repair of generation 1 failed (InvalidParameter): bad; the forward serves as last provisioned'],
+    ],
     ['a new generation: the phase line again', f('Ready', [ready]), f('Updating', [ready], 2, 1), ['phase Updating (generation 1/2; 0/0 nodes healthy, 0 approved / 0 pending)']],
   ])('%s', (_situation, prev, next, lines) => {
     expect(describeChanges(prev, next)).toEqual(lines);
@@ -37,6 +43,17 @@ describe('when watch stops: the current generation reached a final phase', () =>
     ['Ready but being deleted: not settled', { ...f('Ready', [ready]), deleting: true }, false],
   ])('%s', (_situation, forward, expected) => {
     expect(settled(forward)).toBe(expected);
+  });
+});
+
+describe('the settled line', () => {
+  const synced = (status: string, reason: string, message: string) => ({ type: 'Synced', status, reason, message, observedGeneration: 1 });
+  it.each([
+    ['Ready and in sync: the phase', f('Ready', [ready, synced('True', 'InSync', 'Azure matches generation 1')]), 'web settled: Ready'],
+    ['Ready while the last drift repair failed: the phase and the ARM error', f('Ready', [ready, synced('False', 'InvalidParameter', 'drift repair failed')]), 'web settled: Ready (Synced False InvalidParameter: drift repair failed)'],
+    ['Failed (a generation that never served): the phase alone, the Ready condition says why', f('Failed', [synced('False', 'InvalidParameter', 'generation 1 was not provisioned')], 1, 0), 'web settled: Failed'],
+  ])('%s', (_situation, forward, line) => {
+    expect(settledLine(forward)).toBe(line);
   });
 });
 
