@@ -8,7 +8,7 @@ import { signalReconcile } from './singletons';
 
 /**
  * The health watch's timer (schedule PLF_HEALTH_SCHEDULE, default every minute): one sweep over
- * every forward (metrics in batches, decisions in core/health.ts), then a recycle singleton for
+ * every forward (functions/health-watch.ts: metrics in batches, decisions in core/health-sweep.ts), then a recycle singleton for
  * each node the sweep picked. Skipped forwards (metrics unavailable) are named in the log and in
  * their status (NodesHealthy Unknown, MetricsUnavailable).
  */
