@@ -1,8 +1,7 @@
 import { buildForwarder, type ForwarderFixture } from './helpers/forwarder-fixture';
 import { IDS, startTestEmulator, type TestEmulator } from './helpers/emulator';
 import { compareShapes, exampleBody, missingPaths, propertyPaths } from './helpers/shape';
-import { shortGrain } from './monitor/published';
-import { eventually } from '../helpers/wait';
+import { grain, publishNext } from './monitor/published';
 
 /** Wire bodies of compute, container instances and metrics compared with the published examples. */
 let t: TestEmulator;
@@ -33,15 +32,14 @@ beforeAll(async () => {
   bodies.cgGet = (await t.raw('GET', `${cg}${aciApi}`)).body;
   bodies.logs = (await t.raw('GET', `${cg}/containers/probe/logs${aciApi}`)).body;
   // Metrics are published late and grains without data have no values (AZURE-RULES.md MON-1, MON-2):
-  // a short grain, then the span of one published grain.
-  await shortGrain(t);
+  // the clock is advanced until the next grain is published, then the span of that one grain.
+  const since = publishNext(t);
   type Batch = { values: { value: { timeseries: { data: { timeStamp: string; average?: number }[] }[] }[] }[] };
   const batch = (start: Date, end: Date) =>
     t.raw<Batch>('POST', `/subscriptions/${IDS.hubSub}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.Network/loadBalancers&metricnames=DipAvailability&interval=PT15M&starttime=${start.toISOString()}&endtime=${end.toISOString()}&filter=BackendIPAddress eq '*'`, {
       body: { resourceids: [fwd.lbId] },
     });
-  const published = await eventually(async () => (await batch(new Date(Date.now() - 60_000), new Date())).body.values?.[0]?.value[0]?.timeseries[0]?.data.find((p) => p.average !== undefined), 'a published metric point');
-  bodies.batch = (await batch(new Date(published.timeStamp), new Date(Date.parse(published.timeStamp) + 1000))).body;
+  bodies.batch = (await batch(new Date(since), new Date(since + grain(t)))).body;
 });
 afterAll(() => t?.stop());
 

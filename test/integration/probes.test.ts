@@ -13,10 +13,17 @@ import { eventually, putForwardReady, ROOT, startStack, type Stack } from './hel
  * Connectivity probes end to end (devhost + Azurite + emulator, real SDK clients): a container
  * group in the consumer's probe subnet connects to the forward by its DNS name, the result goes
  * to the history and the forward's status, and the group is always deleted.
+ *
+ * The stack runs on the controllable clock: a container that runs for seconds, the run's deadline
+ * and "nothing more happens until the next schedule" are advanced through (`s.advance`, which
+ * steps through every poll of the run and returns once devhost is idle), not waited for. Killing
+ * and restarting devhost stays real.
  */
 let s: Stack;
 const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { probes: { subnetId: string; every: string }[] };
 const TARGETS = ['192.168.42.65', '192.168.42.66'];
+/** PLF_PROBE_DEADLINE_SECONDS of this file's stack. */
+const DEADLINE_S = 10;
 const plsId = (forward: string) => `/subscriptions/${IDS.hubSub}/resourceGroups/${IDS.hubRg}/providers/Microsoft.Network/privateLinkServices/plf-${forward}-pls`;
 
 interface PortResult { port: number; ok: boolean; stage?: string; connect?: string; latencyMs?: number; detail: string }
@@ -60,7 +67,7 @@ const history = async (forward: string) => (await s.api<{ value: RunResult[] }>(
 const noGroupsLeft = () => eventually(async () => ((await groups()).length === 0 ? true : undefined), 'no container group left');
 
 beforeAll(async () => {
-  s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_DEADLINE_SECONDS: '10', PLF_PROBE_SWEEP_SECONDS: '0' });
+  s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_DEADLINE_SECONDS: String(DEADLINE_S), PLF_PROBE_SWEEP_SECONDS: '0' }, {}, undefined, { clock: 'controllable' });
   await putForward('web', example);
   const r = await s.emu.control('POST', '/consumer-endpoints', { subnetId: IDS.spokeLinked, name: 'pe-web-1', privateLinkServiceId: plsId('web') });
   expect(r.status).toBeLessThan(300);
@@ -103,6 +110,7 @@ describe('a forward Ready with an approved endpoint and its record', () => {
       expect((await s.api('POST', '/api/forwards/web/probes/run')).status).toBe(409);
       const running = await s.api<{ state: string }>('GET', location);
       expect(running.body.state).toBe('running');
+      await s.advance(3);
       expect((await finished(location)).outcome).toBe('ok');
       await noGroupsLeft();
     } finally {
@@ -157,10 +165,13 @@ describe('the target down', () => {
   it('the platform restarts the failed probe container despite restartPolicy Never (ACI-13): the verdict comes from its first exit while it runs again, not the deadline', async () => {
     // Each run lasts 6 s and the back-off is 0: the first exit (t = 6 s) is restarted at once, the
     // rerun would end at 12 s, after the 10 s deadline. Only its previousState tells in time.
+    // The clock is advanced to 7 s: the rerun runs, the deadline is 3 s away.
     await s.emu.control('PUT', '/containerinstance/settings', { runMs: 6000, restartDelayMs: 0 });
     for (const ip of TARGETS) await s.emu.control('POST', `/targets/${ip}/down`);
     try {
-      const r = await run('web');
+      const location = await startRun('web');
+      await s.advance(7);
+      const r = await finished(location);
       expect(r.outcome).toBe('failed');
       expect(r.ports[0]).toMatchObject({ port: 8000, ok: false, stage: 'connect', connect: 'timeout' });
       await noGroupsLeft();
@@ -233,6 +244,7 @@ describe('name resolution', () => {
       const location = await startRun('web');
       const name = await eventually(async () => (await groups())[0], 'group created');
       expect((await s.emu.containers(IDS.consumerSub).containerGroups.get(IDS.spokeRg, name)).dnsConfig).toEqual({ nameServers: [resolver] });
+      await s.advance(3);
       const r = await finished(location);
       expect(r).toMatchObject({ outcome: 'ok', host: 'onprem-server.internal.net' });
       expect(r.ports[0]).toMatchObject({ ok: true });
@@ -274,8 +286,9 @@ describe('infrastructure', () => {
     try {
       const r = await run('web');
       expect(r).toMatchObject({ outcome: 'infrastructure', code: 'ContainerGroupQuotaReached' });
+      // A minute on the clock: the probes timer ticks (invoked and scheduled) and devhost is idle again.
       await timer();
-      await new Promise((res) => setTimeout(res, 1500));
+      await s.advance(60);
       expect((await cgRequests()).filter((x) => x.method === 'PUT')).toHaveLength(1);
       // The next schedule (one `every` later) tries again: one more PUT, the same classified result.
       const before = (await history('web')).length;
@@ -362,7 +375,7 @@ describe('the probes timer', () => {
   it('starts a probe only once one `every` has passed since its last run (manual runs count), as a scheduled run', async () => {
     await s.emu.control('DELETE', '/requests');
     await timer();
-    await new Promise((res) => setTimeout(res, 1500));
+    await s.advance(60);
     expect((await cgRequests()).filter((x) => x.method === 'PUT')).toEqual([]);
     const before = (await history('web')).length;
     await age('web', IDS.spokeJump, 15);
@@ -390,13 +403,14 @@ describe('the probes timer', () => {
       // Not due any more before the run finishes: else the devhost's own minute tick may start a
       // run as soon as this one is recorded (the aged lastRunAt stays), racing the next tests.
       const aged = (await states().get('web', probeKey(IDS.spokeJump)))!;
-      await states().put('web', { ...aged, lastRunAt: new Date().toISOString() });
+      await states().put('web', { ...aged, lastRunAt: new Date(s.now()).toISOString() });
+      await s.advance(4);
       expect((await finished(location)).outcome).toBe('ok');
     } finally {
       await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
       // Not due again for the rest of the file.
       const st = (await states().get('web', probeKey(IDS.spokeJump)))!;
-      await states().put('web', { ...st, lastRunAt: new Date().toISOString() });
+      await states().put('web', { ...st, lastRunAt: new Date(s.now()).toISOString() });
     }
   });
 
@@ -439,7 +453,10 @@ describe('the probes timer', () => {
   it('a run without a result before its deadline ends as deadline and its group is deleted', async () => {
     await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
     try {
-      const r = await run('web');
+      const location = await startRun('web');
+      expect((await s.api<{ state: string }>('GET', location)).body.state).toBe('running');
+      await s.advance(DEADLINE_S);
+      const r = await finished(location);
       expect(r.outcome).toBe('deadline');
       expect(r.ports[0]).toMatchObject({ ok: false, stage: 'infrastructure' });
       await noGroupsLeft();

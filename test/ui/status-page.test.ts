@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { IDS } from '../emulator/helpers/emulator';
+import { healthKit } from '../integration/helpers/health';
 import { eventually, ROOT, startStack, type Stack } from '../integration/helpers/stack';
 
 /**
@@ -30,8 +31,10 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
     // Chromium starts while the stack and the forward are set up; awaited at the end.
     const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     launching.catch(() => undefined); // seen where it is awaited
-    // 2-second metric grain (points published two grains after it closes, as Azure publishes late).
-    s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5' }, {}, { grainSeconds: 2 });
+    // The controllable clock with Azure's metric timing (PT1M, published two grains after it
+    // closes): the broken node is seen by advancing grains, not waiting for them. The grace period
+    // (an hour) outlasts those grains: the page shows the broken node, not its recycle.
+    s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_HEALTH_GRACE_SECONDS: '3600' }, {}, undefined, { clock: 'controllable' });
     const put = await s.api('PUT', '/api/forwards/web', { ...example, consumers: { ...example.consumers, visibleTo: [IDS.consumerSub, IDS.consumer2Sub] } });
     expect(put.status).toBe(202);
     await eventually(async () => ((await s.api<Body>('GET', '/api/forwards/web')).body.status.phase === 'Ready' ? true : undefined), 'web Ready', 60_000);
@@ -53,12 +56,11 @@ if (missing && process.env.PLF_REQUIRE_NETNS === '1') {
     // A broken node, seen by the next reconcile pass (an identical PUT signals one).
     const node = (await s.api<Body & { status: { nodes: { ip: string }[] } }>('GET', '/api/forwards/web')).body.status.nodes[0];
     expect((await s.emu.control('POST', '/nodes/break', { target: node.ip, persistent: true })).status).toBe(200);
-    // The health watch sees it (sweeps driven through devhost; grace keeps it from recycling).
-    await eventually(async () => {
-      await s.api('POST', '/admin/functions/healthSweep', {});
+    // The health watch sees it: advance a grain, sweep, check (sweeps driven through devhost).
+    await healthKit(() => s).sweepUntil(async () => {
       const b = (await s.api<Body & { status: { conditions: { type: string; status: string }[] } }>('GET', '/api/forwards/web')).body;
       return b.status.nodes.some((n) => n.health === 'unhealthy') && b.status.conditions.some((c) => c.type === 'NodesHealthy' && c.status === 'False') ? true : undefined;
-    }, 'the broken node shown', 90_000, 1000);
+    }, 'the broken node shown');
     browser = await launching;
   }, 180_000);
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { MetricsQueryResourcesOptions } from '@azure/monitor-query-metrics';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { IDS, POLL, startTestEmulator, type TestEmulator } from '../helpers/emulator';
-import { nextGrain, settled, shortGrain } from './published';
+import { emuNow, settled } from './published';
 
 /**
  * Metric dimensions of a two-port forward (8000 -> 8000, 14330 -> 1433), through the real
@@ -14,16 +14,15 @@ const TARGETS = ['192.168.42.65', '192.168.42.66'];
 
 beforeAll(async () => {
   emu = await startTestEmulator();
-  await shortGrain(emu);
   for (const ip of TARGETS) await emu.control('PUT', `/targets/${ip}`, { up: true, openPorts: [8000, 1433] });
   fwd = await buildForwarder(emu, { name: 'dims', capacity: 2, ports: [{ port: 8000, targetPort: 8000 }, { port: 14330, targetPort: 1433 }], targets: TARGETS });
 });
 afterAll(() => emu?.stop());
 
-/** "dim=value|dim=value" -> the average of the last published point, once it holds only samples taken from now on. */
+/** "dim=value|dim=value" -> the average of the point of the next grain, published (it holds only the state as it is now). */
 async function query(metric: string, filter?: string): Promise<Record<string, number | undefined>> {
   const options: MetricsQueryResourcesOptions = { interval: 'PT1M', ...(filter ? { filter } : {}) };
-  const points = await settled(emu, fwd.lbId, metric, 'Microsoft.Network/loadBalancers', nextGrain(), options);
+  const points = await settled(emu, fwd.lbId, metric, 'Microsoft.Network/loadBalancers', options);
   return Object.fromEntries(Object.entries(points).map(([k, p]) => [k, p.average]));
 }
 
@@ -75,7 +74,7 @@ describe('edges', () => {
       frontendIPConfigurations: [{ name: 'fe', subnet: { id: IDS.hubShared } }],
       backendAddressPools: [{ name: 'nodes' }],
     }, POLL);
-    const [result] = await emu.metrics().queryResources([String(lb.id)], ['DipAvailability'], 'Microsoft.Network/loadBalancers', { interval: 'PT1M', startTime: new Date(Date.now() - 3 * 60_000), endTime: new Date() });
+    const [result] = await emu.metrics().queryResources([String(lb.id)], ['DipAvailability'], 'Microsoft.Network/loadBalancers', { interval: 'PT1M', startTime: new Date(emuNow(emu) - 3 * 60_000), endTime: new Date(emuNow(emu)) });
     const series = result.metrics[0].timeseries;
     expect(series).toHaveLength(1);
     expect(series[0].data?.length).toBeGreaterThanOrEqual(3);
@@ -97,7 +96,7 @@ describe('aggregations', () => {
   it('one node broken, unsplit: average 50, minimum 0, maximum 100, count and total over every backend and rule', async () => {
     await emu.control('POST', '/nodes/break', { target: fwd.nodeIps[0] });
     try {
-      const last = (await settled(emu, fwd.lbId, 'DipAvailability', 'Microsoft.Network/loadBalancers', nextGrain(), { interval: 'PT1M', aggregation: 'average,minimum,maximum,count,total' }))[''];
+      const last = (await settled(emu, fwd.lbId, 'DipAvailability', 'Microsoft.Network/loadBalancers', { interval: 'PT1M', aggregation: 'average,minimum,maximum,count,total' }))[''];
       // Two nodes x two rules = four samples; the broken node fails both of its probes.
       expect([last?.average, last?.minimum, last?.maximum, last?.count, last?.total]).toEqual([50, 0, 100, 4, 200]);
     } finally {

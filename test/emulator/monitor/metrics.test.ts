@@ -1,7 +1,6 @@
-import { eventually } from '../../helpers/wait';
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { POLL, IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
-import { nextGrain, settled, shortGrain } from './published';
+import { emuNow, grain, publishNext, settled } from './published';
 
 /** Load balancer metrics from the simulated data path, through the real MetricsClient and raw ARM. */
 let emu: TestEmulator;
@@ -9,14 +8,13 @@ let fwd: ForwarderFixture;
 
 beforeAll(async () => {
   emu = await startTestEmulator();
-  await shortGrain(emu);
   fwd = await buildForwarder(emu, { name: 'm', capacity: 2 });
 });
 afterAll(() => emu?.stop());
 
-/** IP -> the average of the last published point, once it holds only samples taken from now on. */
-async function dipByIp(since = nextGrain()): Promise<Record<string, number>> {
-  const points = await settled(emu, fwd.lbId, 'DipAvailability', 'Microsoft.Network/loadBalancers', since, { filter: "BackendIPAddress eq '*'", interval: 'PT1M' });
+/** IP -> the average of the point of the next grain, published (it holds only the state as it is now). */
+async function dipByIp(): Promise<Record<string, number>> {
+  const points = await settled(emu, fwd.lbId, 'DipAvailability', 'Microsoft.Network/loadBalancers', { filter: "BackendIPAddress eq '*'", interval: 'PT1M' });
   return Object.fromEntries(Object.entries(points).map(([k, p]) => [k.split('=')[1], p.average as number]));
 }
 
@@ -47,20 +45,16 @@ describe('DipAvailability split by BackendIPAddress', () => {
 describe('single-resource metrics API', () => {
   it('answers DipAvailability (average over nodes) and VipAvailability', async () => {
     await emu.control('POST', '/nodes/break', { target: fwd.nodeIps[1] });
-    const since = nextGrain();
+    const since = publishNext(emu);
     type Answer = { value: { name: { value: string }; timeseries: { data: { timeStamp: string; average?: number }[] }[] }[] };
     const last = (m: Answer['value'][number]) => m.timeseries[0].data.filter((p) => p.average !== undefined).at(-1);
     try {
-      const r = await eventually(async () => {
-        const end = new Date();
-        const start = new Date(end.getTime() - 60_000);
-        const x = await emu.raw<Answer>('GET', `${fwd.lbId}/providers/Microsoft.Insights/metrics?api-version=2023-10-01&metricnames=DipAvailability,VipAvailability&timespan=${start.toISOString()}/${end.toISOString()}&interval=PT1M&aggregation=Average`);
-        return x.status !== 200 || x.body.value.every((m) => Date.parse(last(m)?.timeStamp ?? '') >= since) ? x : undefined;
-      }, 'the grain after the break published');
+      const [start, end] = [new Date(since - grain(emu)), new Date(emuNow(emu))];
+      const r = await emu.raw<Answer>('GET', `${fwd.lbId}/providers/Microsoft.Insights/metrics?api-version=2023-10-01&metricnames=DipAvailability,VipAvailability&timespan=${start.toISOString()}/${end.toISOString()}&interval=PT1M&aggregation=Average`);
       expect(r.status).toBe(200);
-      expect(r.body.value.map((m) => [m.name.value, last(m)?.average])).toEqual([
-        ['DipAvailability', 50],
-        ['VipAvailability', 100],
+      expect(r.body.value.map((m) => [m.name.value, Date.parse(last(m)?.timeStamp ?? '') >= since, last(m)?.average])).toEqual([
+        ['DipAvailability', true, 50],
+        ['VipAvailability', true, 100],
       ]);
     } finally {
       await emu.control('POST', '/nodes/repair', { target: fwd.nodeIps[1] });

@@ -1,6 +1,6 @@
 import { buildForwarder, type ForwarderFixture } from '../helpers/forwarder-fixture';
 import { POLL, IDS, startTestEmulator, type TestEmulator } from '../helpers/emulator';
-import { nextGrain, settled, shortGrain } from './published';
+import { settled } from './published';
 
 /** PLSNatPortsUsage for private link services through the real MetricsClient (batch), and its control. */
 let emu: TestEmulator;
@@ -8,14 +8,13 @@ let fwd: ForwarderFixture;
 
 beforeAll(async () => {
   emu = await startTestEmulator();
-  await shortGrain(emu);
   fwd = await buildForwarder(emu, { name: 'n', capacity: 1, pls: true });
 });
 afterAll(() => emu?.stop());
 
-/** NAT IP -> the usage of the last published point, once it holds only samples taken from now on. */
+/** NAT IP -> the usage of the point of the next grain, published (it holds only the state as it is now). */
 async function usage(): Promise<Record<string, number | undefined>> {
-  const points = await settled(emu, fwd.plsId!, 'PLSNatPortsUsage', 'Microsoft.Network/privateLinkServices', nextGrain(), { filter: "PrivateLinkServiceIPAddress eq '*'" });
+  const points = await settled(emu, fwd.plsId!, 'PLSNatPortsUsage', 'Microsoft.Network/privateLinkServices', { filter: "PrivateLinkServiceIPAddress eq '*'" });
   return Object.fromEntries(Object.entries(points).map(([k, p]) => [k.split('=')[1], p.average]));
 }
 
