@@ -148,6 +148,8 @@ async function story(d: Demo, keep: boolean): Promise<void> {
   // --fast-clock on Azure's minute, each sweep after moving the clock one grain.
   const grain = ((await d.emu('GET', '/_emulator/settings')).body as { metricGrainSeconds?: number | null } | undefined)?.metricGrainSeconds ?? null;
   if (!d.fastClock) await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: 5 });
+  // Between two sweeps: real time to let a 5 s grain pass; with --fast-clock each sweep moves the clock a grain itself.
+  const grainEveryMs = d.fastClock ? 10 : d.pollMs;
   const sweep = async () => {
     if (d.fastClock) await d.advance(60, 'one metric grain');
     return d.api('POST', '/admin/functions/healthSweep', {});
@@ -166,13 +168,13 @@ async function story(d: Demo, keep: boolean): Promise<void> {
       await sweep();
       const a = (await actionsNow()).find((x) => ['reimage', 'replace'].includes(x.action));
       return a;
-    }, 180_000);
+    }, 180_000, grainEveryMs);
     out(`  action ${recycled.action} ${recycled.target}: ${recycled.reason}\n`);
     const b = await d.until('every node healthy again', async () => {
       await sweep();
       const x = await get();
       return x.status.nodes.length === 2 && x.status.nodes.every((n) => n.health === 'healthy') && condition(x, 'NodesHealthy')?.status === 'True' ? x : undefined;
-    }, 180_000);
+    }, 180_000, grainEveryMs);
     return `recycled by ${recycled.action}; nodes ${b.status.nodes.map((n) => `${n.instanceId}=${n.health}`).join(' ')}`;
   });
 
@@ -184,7 +186,7 @@ async function story(d: Demo, keep: boolean): Promise<void> {
         await sweep();
         const x = condition(await get(), 'TargetsReachable');
         return x?.status === 'False' && x.reason === 'TargetOutage' ? x : undefined;
-      }, 120_000);
+      }, 120_000, grainEveryMs);
       out(`  TargetsReachable ${c.status} ${c.reason}: ${c.message}\n`);
       // The watch goes on through the outage (three more sweeps, a grain or 2 s apart): still nothing recycled.
       for (let i = 0; i < 3; i++) {
@@ -199,7 +201,7 @@ async function story(d: Demo, keep: boolean): Promise<void> {
     await d.until('the outage cleared', async () => {
       await sweep();
       return condition(await get(), 'TargetsReachable')?.status === 'True' ? true : undefined;
-    }, 120_000);
+    }, 120_000, grainEveryMs);
     const after = recycles(await actionsNow()) - before;
     if (after !== 0) throw new Error(`${after} recycle action(s) after the outage`);
     return 'outage shown and cleared, zero recycles';
