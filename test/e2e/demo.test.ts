@@ -39,6 +39,8 @@ async function keptTheForward(out: string): Promise<void> {
     expect(out).toContain(`demo: the stack keeps running with the forward demo-web — status page ${api}/api/ui; data and log in ${dir} (stop it: kill ${pid}; then rm -r ${dir})`);
     expect(out).toContain(`– delete demo-web: skipped with --keep, so the status page has the forward and its two consumer endpoints to show (delete it yourself: curl -X DELETE ${api}/api/forwards/demo-web)`);
     expect(out).not.toMatch(/^▶ delete/m);
+    // --fast-clock moved the kept stack's clock: the demo says how far ahead it stays.
+    expect(out).toMatch(/^demo: its clock stays \d+ min ahead of real time \(moved by --fast-clock\), so its times read that far ahead$/m);
     const page = await (await fetch(`${api}/api/ui`)).text();
     expect(page).toContain('demo-web');
     expect(page).not.toContain('No forwards yet');
