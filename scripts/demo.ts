@@ -7,10 +7,11 @@ import type { StackInfo } from '../tools/devhost/stack-file';
 import { request } from './kit/http';
 import { FAST_SETTINGS, startOwnStack, stopOwnStack, type OwnStack } from './kit/own-stack';
 import { apiBearerFor } from './kit/sign-in';
+import { advanceStackClock } from './kit/stack-clock';
 import { out, since, StepRunner } from './kit/steps';
 
 /**
- * `npm run demo [-- --keep]`: the whole story once, on the embedded default (the local stack):
+ * `npm run demo [-- --keep] [--fast-clock]`: the whole story once, on the embedded default (the local stack):
  * a forward reaches Ready; an allowed consumer's endpoint is approved and named, a foreign one
  * left pending; the spoke reaches a target by name; a probe runs from the spoke; a broken node is
  * recycled; every target down is recognised as an outage with nothing recycled; the forward is
@@ -23,6 +24,12 @@ import { out, since, StepRunner } from './kit/steps';
  * what it did, what the product answered and how long it took, with a progress line while it
  * waits; the exit code is non-zero when any step did not behave. A tool beside the product: it
  * talks to the public API and to the emulator's control API only.
+ *
+ * `--fast-clock`: its stack runs on the controllable clock (PLF_STACK_CLOCK=controllable: the
+ * emulator's and devhost's, with Azure's PT1M metric grain) and wherever the story waits for time
+ * to pass (a metric grain, the watch through an outage) it moves that clock instead
+ * (kit/stack-clock.ts) and prints each jump (`⏩`); the rest (LROs, polls, events) runs in real
+ * time as without it. Without it the health steps wait on the local 5-second grain in real time.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const HUB = { sub: '00000000-0000-0000-0000-00000000a001', rg: 'rg-hub' };
@@ -32,13 +39,39 @@ const SPOKE2 = '/subscriptions/00000000-0000-0000-0000-00000000c002/resourceGrou
 const FORWARD = 'demo-web';
 
 /**
+ * --fast-clock: the fast settings on the controllable clock (PLF_STACK_CLOCK, Azure's PT1M grain and
+ * the app's metric delay of 180 s); the health window back at the app's default 900 s, since it
+ * must exceed that delay by two grains (core/app-settings.ts; FAST_SETTINGS' 120 s fits 5 s grains).
+ */
+const FAST_CLOCK_SETTINGS: Readonly<Record<string, string>> = { ...FAST_SETTINGS, PLF_STACK_CLOCK: 'controllable', PLF_HEALTH_WINDOW_SECONDS: '900' };
+
+/**
  * The demo's story on its stack: the API (a bearer token when one is given or its stack signs in) and the
  * emulator's control API and ARM front door (its CA trusted, the demo's own ARM token).
  */
 class Demo extends StepRunner {
-  /** `token`: the API's bearer token (kit/sign-in.ts), undefined when its stack has sign-in off. */
-  constructor(readonly stack: StackInfo, readonly ca: Buffer, readonly token?: string) {
+  /** `token`: the API's bearer token (kit/sign-in.ts), undefined when its stack has sign-in off. `fastClock`: its stack runs on the controllable clock. */
+  constructor(readonly stack: StackInfo, readonly ca: Buffer, readonly token: string | undefined, readonly fastClock: boolean) {
     super();
+  }
+  /**
+   * Moves the stack's clock `seconds` forward (emulator first, then devhost; kit/stack-clock.ts) and
+   * prints it, with `why` (e.g. `one metric grain`). Only with --fast-clock.
+   */
+  async advance(seconds: number, why: string): Promise<void> {
+    let offsetMs = (((await this.emu('GET', '/_emulator/clock')).body as { offsetSeconds: number }).offsetSeconds) * 1000;
+    await advanceStackClock({
+      advanceEmulator: async (ms) => {
+        const r = await this.emu('POST', '/_emulator/clock/advance', { seconds: ms / 1000 });
+        if (r.status !== 200) throw new Error(`the emulator refused the advance: ${r.status} ${JSON.stringify(r.body)}`);
+        offsetMs = Math.round((r.body as { offsetSeconds: number }).offsetSeconds * 1000);
+      },
+      emulatorOffsetMs: () => offsetMs,
+      // The emulator runs on this machine's clock plus its offset.
+      emulatorNow: () => Date.now() + offsetMs,
+      devhost: (method, p, body) => this.api(method, p, body),
+    }, seconds);
+    out(`  ⏩ advanced the stack's clock ${seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`} (${why}) instead of waiting\n`);
   }
   api(method: string, p: string, body?: unknown) {
     return request(this.stack.devhost, method, p, body, { bearer: this.token });
@@ -111,10 +144,16 @@ async function story(d: Demo, keep: boolean): Promise<void> {
   });
 
   // Health: sweeps are driven through devhost's admin endpoint (so the demo does not wait for the
-  // schedule), on the emulator's 5-second metric grain (restored afterwards).
+  // schedule), on the emulator's 5-second metric grain (restored afterwards) in real time; with
+  // --fast-clock on Azure's minute, each sweep after moving the clock one grain.
   const grain = ((await d.emu('GET', '/_emulator/settings')).body as { metricGrainSeconds?: number | null } | undefined)?.metricGrainSeconds ?? null;
-  await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: 5 });
-  const sweep = () => d.api('POST', '/admin/functions/healthSweep', {});
+  if (!d.fastClock) await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: 5 });
+  // Between two sweeps: real time to let a 5 s grain pass; with --fast-clock each sweep moves the clock a grain itself.
+  const grainEveryMs = d.fastClock ? 10 : d.pollMs;
+  const sweep = async () => {
+    if (d.fastClock) await d.advance(60, 'one metric grain');
+    return d.api('POST', '/admin/functions/healthSweep', {});
+  };
   const actionsNow = async () => (((await d.api('GET', `/api/forwards/${FORWARD}/actions?top=100`)).body as { value?: { time: string; action: string; target: string; reason: string }[] }).value ?? []);
   const recycles = (list: { action: string }[]) => list.filter((a) => ['reimage', 'replace'].includes(a.action)).length;
   const condition = (b: Forward, type: string) => b.status.conditions.find((c) => c.type === type);
@@ -129,13 +168,13 @@ async function story(d: Demo, keep: boolean): Promise<void> {
       await sweep();
       const a = (await actionsNow()).find((x) => ['reimage', 'replace'].includes(x.action));
       return a;
-    }, 180_000);
+    }, 180_000, grainEveryMs);
     out(`  action ${recycled.action} ${recycled.target}: ${recycled.reason}\n`);
     const b = await d.until('every node healthy again', async () => {
       await sweep();
       const x = await get();
       return x.status.nodes.length === 2 && x.status.nodes.every((n) => n.health === 'healthy') && condition(x, 'NodesHealthy')?.status === 'True' ? x : undefined;
-    }, 180_000);
+    }, 180_000, grainEveryMs);
     return `recycled by ${recycled.action}; nodes ${b.status.nodes.map((n) => `${n.instanceId}=${n.health}`).join(' ')}`;
   });
 
@@ -147,11 +186,12 @@ async function story(d: Demo, keep: boolean): Promise<void> {
         await sweep();
         const x = condition(await get(), 'TargetsReachable');
         return x?.status === 'False' && x.reason === 'TargetOutage' ? x : undefined;
-      }, 120_000);
+      }, 120_000, grainEveryMs);
       out(`  TargetsReachable ${c.status} ${c.reason}: ${c.message}\n`);
+      // The watch goes on through the outage (three more sweeps, a grain or 2 s apart): still nothing recycled.
       for (let i = 0; i < 3; i++) {
         await sweep();
-        await new Promise((r) => setTimeout(r, 2000));
+        if (!d.fastClock) await new Promise((r) => setTimeout(r, 2000));
       }
       const during = recycles(await actionsNow()) - before;
       if (during !== 0) throw new Error(`${during} recycle action(s) during the outage`);
@@ -161,12 +201,12 @@ async function story(d: Demo, keep: boolean): Promise<void> {
     await d.until('the outage cleared', async () => {
       await sweep();
       return condition(await get(), 'TargetsReachable')?.status === 'True' ? true : undefined;
-    }, 120_000);
+    }, 120_000, grainEveryMs);
     const after = recycles(await actionsNow()) - before;
     if (after !== 0) throw new Error(`${after} recycle action(s) after the outage`);
     return 'outage shown and cleared, zero recycles';
   });
-  await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: grain });
+  if (!d.fastClock) await d.emu('PUT', '/_emulator/settings', { metricGrainSeconds: grain });
 
   if (keep) {
     out(`\n– delete ${FORWARD}: skipped with --keep, so the status page has the forward and its two consumer endpoints to show (delete it yourself: curl -X DELETE ${d.stack.devhost}/api/forwards/${FORWARD})\n`);
@@ -196,24 +236,31 @@ async function story(d: Demo, keep: boolean): Promise<void> {
 
 async function main(): Promise<number> {
   let keep = false;
+  let fastClock = false;
   try {
-    keep = !!parseArgs({ options: { keep: { type: 'boolean', default: false } } }).values.keep;
+    const v = parseArgs({ options: { keep: { type: 'boolean', default: false }, 'fast-clock': { type: 'boolean', default: false } } }).values;
+    keep = !!v.keep;
+    fastClock = !!v['fast-clock'];
   } catch (err) {
-    process.stderr.write(`demo: ${(err as Error).message}\nusage: npm run demo [-- --keep]\n`);
+    process.stderr.write(`demo: ${(err as Error).message}\nusage: npm run demo [-- --keep] [--fast-clock]\n`);
     return 2;
   }
   const started = Date.now();
   let own: OwnStack | undefined;
   try {
-    out('demo: starting its own local stack on free ports with fast settings (a running `npm start` stack is not touched)\n');
+    out(`demo: starting its own local stack on free ports with fast settings${fastClock ? ' on the controllable clock (--fast-clock: the health steps move time instead of waiting for it)' : ''} (a running \`npm start\` stack is not touched)\n`);
     // Fast settings (kit/own-stack.ts); the demo drives the health sweeps itself.
-    own = await startOwnStack(ROOT, { prefix: 'plf-demo-', settings: FAST_SETTINGS, keep });
+    own = await startOwnStack(ROOT, { prefix: 'plf-demo-', settings: fastClock ? FAST_CLOCK_SETTINGS : FAST_SETTINGS, keep });
     const info = own.info;
     out(`${process.stdout.isTTY ? '\r\x1b[K' : ''}demo: stack up — API ${info.devhost}, emulator ${info.emulator} (data and log in ${own.dir}${keep ? '' : ', removed at the end'})\n`);
-    const d = new Demo(info, fs.readFileSync(info.caFile), await apiBearerFor(own.dir, info, 'demo'));
+    const d = new Demo(info, fs.readFileSync(info.caFile), await apiBearerFor(own.dir, info, 'demo'), fastClock);
     await story(d, keep);
     out(`\n${d.failures.length ? `demo: ${d.failures.length} step(s) did not behave: ${d.failures.join('; ')}` : 'demo: every step behaved'} (${since(started)})\n`);
     if (keep) out(`demo: the stack keeps running with the forward ${FORWARD} — status page ${info.devhost}/api/ui; data and log in ${own.dir} (stop it: kill ${own.child.pid}; then rm -r ${own.dir})\n`);
+    if (keep && fastClock) {
+      const ahead = ((await d.emu('GET', '/_emulator/clock')).body as { offsetSeconds?: number } | undefined)?.offsetSeconds ?? 0;
+      out(`demo: its clock stays ${Math.round(ahead / 60)} min ahead of real time (moved by --fast-clock), so its times read that far ahead\n`);
+    }
     return d.failures.length ? 1 : 0;
   } catch (err) {
     out(`\ndemo: ${(err as Error).message}\n`);

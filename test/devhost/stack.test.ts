@@ -305,20 +305,22 @@ describe('one stack per local folder: when the folder is free', () => {
 
 describe('stack settings from the environment', () => {
   it.each([
-    ['defaults', {}, { devhost: { port: 7071, explicit: false }, emulator: { port: 8443, explicit: false }, azurite: { port: 10002, explicit: false }, localDir: path.join(repoRoot, '.local'), json: false }],
+    ['defaults', {}, { devhost: { port: 7071, explicit: false }, emulator: { port: 8443, explicit: false }, azurite: { port: 10002, explicit: false }, localDir: path.join(repoRoot, '.local'), json: false, clock: 'real' }],
     ['every port 0 and a data folder', { PLF_DEVHOST_PORT: '0', PLF_EMULATOR_PORT: '0', PLF_AZURITE_PORT: '0', PLF_LOCAL_DIR: '/tmp/x' }, { devhost: { port: 0, explicit: true }, emulator: { port: 0, explicit: true }, azurite: { port: 0, explicit: true }, localDir: '/tmp/x', json: false }],
     ['JSON logs and another app entry', { PLF_LOG_JSON: '1', PLF_STACK_MAIN: 'dist/x/*.js' }, { json: true, main: 'dist/x/*.js' }],
+    ['the controllable clock (npm run demo -- --fast-clock)', { PLF_STACK_CLOCK: 'controllable' }, { clock: 'controllable' }],
   ])('%s', (_s, env, expected) => {
     const parsed = stackConfig(env, repoRoot);
     expect(parsed.ok && parsed.config).toMatchObject(expected);
   });
 
   it('names every problem at once', () => {
-    expect(stackConfig({ PLF_DEVHOST_PORT: 'abc', PLF_EMULATOR_PORT: '70000', PLF_AZURITE_PORT: '7071' }, repoRoot)).toEqual({
+    expect(stackConfig({ PLF_DEVHOST_PORT: 'abc', PLF_EMULATOR_PORT: '70000', PLF_AZURITE_PORT: '7071', PLF_STACK_CLOCK: 'fast' }, repoRoot)).toEqual({
       ok: false,
       problems: [
         'PLF_DEVHOST_PORT must be a port number 0-65535 (0 = any free port), got "abc"',
         'PLF_EMULATOR_PORT must be a port number 0-65535 (0 = any free port), got "70000"',
+        'PLF_STACK_CLOCK must be real or controllable, got "fast"',
         'devhost and azurite cannot both use port 7071',
       ],
     });

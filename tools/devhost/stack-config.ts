@@ -15,6 +15,11 @@ import * as path from 'node:path';
  *   PLF_STACK_STOP_WITH_PARENT=0   keep running when the process that started it ends (default:
  *                      stop, so `kill <npm pid>` does not leave the stack behind; npm run demo
  *                      -- --keep sets 0 for the stack it leaves running)
+ *   PLF_STACK_CLOCK    real (default) or controllable: the emulator and devhost on a clock that
+ *                      only moves when told (POST /_emulator/clock/advance, then POST
+ *                      /admin/clock/advance), with Azure's metric timing (PT1M grain, the
+ *                      emulator's default delay) instead of the local 5 s grain; npm run demo --
+ *                      --fast-clock sets it for the stack it starts
  */
 export interface StackPort {
   port: number;
@@ -31,6 +36,8 @@ export interface StackConfig {
   main?: string;
   /** Stop when the parent process goes away (re-parented), as on Ctrl-C. */
   stopWithParent: boolean;
+  /** PLF_STACK_CLOCK: `controllable` puts the emulator and devhost on a clock moved by advances. */
+  clock: 'real' | 'controllable';
 }
 
 export const STACK_DEFAULT_PORTS = { devhost: 7071, emulator: 8443, azurite: 10002 } as const;
@@ -53,8 +60,12 @@ export function stackConfig(env: Readonly<Record<string, string | undefined>>, r
     localDir: path.resolve(repoRoot, env.PLF_LOCAL_DIR?.trim() || '.local'),
     json: env.PLF_LOG_JSON === '1' || env.PLF_LOG_JSON === 'true',
     stopWithParent: !['0', 'false'].includes(env.PLF_STACK_STOP_WITH_PARENT?.trim() ?? ''),
+    clock: 'real',
     ...(env.PLF_STACK_MAIN?.trim() ? { main: env.PLF_STACK_MAIN.trim() } : {}),
   };
+  const clock = env.PLF_STACK_CLOCK?.trim();
+  if (clock === 'controllable') config.clock = 'controllable';
+  else if (clock && clock !== 'real') problems.push(`PLF_STACK_CLOCK must be real or controllable, got "${clock}"`);
   const fixed = (['devhost', 'emulator', 'azurite'] as const).filter((k) => config[k].port !== 0);
   for (let i = 0; i < fixed.length; i++) {
     for (let j = i + 1; j < fixed.length; j++) {

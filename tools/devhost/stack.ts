@@ -37,7 +37,8 @@ const HUB = {
 
 /**
  * The local metric grain (seconds): shorter than Azure's minute so the health watch acts in seconds
- * locally. Points are still published late (the emulator's delay of two grains); the app's
+ * locally (on the real clock; the controllable one keeps Azure's minute, PLF_STACK_CLOCK). Points
+ * are still published late (the emulator's delay of two grains); the app's
  * PLF_HEALTH_METRIC_DELAY_SECONDS is set to grain + delay, when a point is published in full.
  */
 const LOCAL_METRIC_GRAIN_SECONDS = 5;
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
       void stopAll(1, 'the emulator exited');
     });
     say(`emulator (ARM) on ${emulator.url} (CA ${emulator.caFile})`);
+    if (config.clock === 'controllable') say('clock: controllable (PLF_STACK_CLOCK): time moves when told, POST /_emulator/clock/advance then POST /admin/clock/advance by the same seconds; metrics on Azure\'s PT1M grain');
     // The app's principal may do in the emulator exactly what infra grants it in Azure (app-grants.ts).
     const grants = appGrants(REPO_ROOT, { subscriptionId: process.env.PLF_HUB_SUBSCRIPTION_ID ?? HUB.PLF_HUB_SUBSCRIPTION_ID, resourceGroup: process.env.PLF_HUB_RESOURCE_GROUP ?? HUB.PLF_HUB_RESOURCE_GROUP });
     for (const g of grants) {
@@ -124,7 +126,9 @@ async function main(): Promise<void> {
       if (res.status >= 300) throw new Error(`granting the app ${g.name} failed: ${res.status} ${res.body}`);
     }
     say(`the app's roles: ${grants.map((g) => g.scope.split('/').pop()).join(', ')} (infra/roles.json, as infra assigns them)`);
-    const metricTiming = await control(emulator.url, fs.readFileSync(emulator.caFile), 'PUT', '/_emulator/settings', { metricGrainSeconds: LOCAL_METRIC_GRAIN_SECONDS });
+    // On the controllable clock (PLF_STACK_CLOCK) a grain is an advance, not a wait: Azure's PT1M grain.
+    const controllable = config.clock === 'controllable';
+    const metricTiming = await control(emulator.url, fs.readFileSync(emulator.caFile), 'PUT', '/_emulator/settings', { metricGrainSeconds: controllable ? null : LOCAL_METRIC_GRAIN_SECONDS });
     if (metricTiming.status !== 200) throw new Error(`setting the emulator's metric grain failed: ${metricTiming.status} ${metricTiming.body}`);
     const timing = JSON.parse(metricTiming.body) as { metricGrainSeconds: number; metricPublicationDelaySeconds: number };
     const metricDelay = String(Math.ceil(timing.metricGrainSeconds + timing.metricPublicationDelaySeconds));
@@ -145,6 +149,8 @@ async function main(): Promise<void> {
       json: config.json,
       store: 'tables',
       storageConnection: parts.azurite.connectionString,
+      // Both clocks start at real time (offset 0) and move together (scripts/kit/stack-clock.ts).
+      ...(controllable ? { clock: { mode: 'controllable' as const } } : {}),
       env: {
         AzureWebJobsStorage: parts.azurite.connectionString,
         PLF_ARM_ENDPOINT: emulator.url,

@@ -10,6 +10,7 @@ import { startTestEmulator, IDS, type TestEmulator } from '../../emulator/helper
 import type { EmulatorOptions } from '../../../tools/emulator/server';
 import { checkedFetch, servedChecker } from '../../helpers/openapi-check';
 import { eventually } from '../../helpers/wait';
+import { advanceStackClock } from '../../../scripts/kit/stack-clock';
 
 /**
  * The product end to end, as `npm start` runs it: Azurite (tables), the emulator (in this
@@ -175,24 +176,15 @@ export async function startStack(extraEnv: Record<string, string> = {}, emulator
     async advance(seconds: number) {
       if (!controllable) throw new Error("stack.advance needs a stack started with { clock: 'controllable' }");
       if (!(Number.isFinite(seconds) && seconds > 0)) throw new Error(`stack.advance: seconds must be a positive number, got ${seconds}`);
-      type DevhostClock = { offsetSeconds: number; nowMs: number; nextTimerAtMs?: number; idle?: boolean; busy?: string; detail?: string };
-      // Step to each durable timer's due time, as real time would run them: a poll every 500 ms
-      // polls 120 times in a minute, not once. Both clocks move by the same step: one offset.
-      let next = ((await (await fetch(`${url}/admin/clock`)).json()) as DevhostClock).nextTimerAtMs;
-      let left = Math.round(seconds * 1000);
-      for (let steps = 0; left > 0; steps++) {
-        if (steps > 20_000) throw new Error(`stack.advance(${seconds}): more than 20000 timer steps (a timer loop that never waits?)`);
-        const stepMs = next !== undefined ? Math.min(left, Math.max(1, Math.ceil(next - clock.now()))) : left;
-        clock.advance(stepMs);
-        const res = await fetch(`${url}/admin/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: stepMs / 1000 }) });
-        const body = (await res.json()) as DevhostClock;
-        if (res.status !== 200) throw new Error(`devhost refused the advance: ${res.status} ${body.detail ?? JSON.stringify(body)}`);
-        if (Math.round(body.offsetSeconds * 1000) !== clock.offsetMs()) throw new Error(`devhost's clock is ${body.offsetSeconds} s ahead, the emulator's ${clock.offsetMs() / 1000} s`);
-        if (!body.idle) throw new Error(`devhost was not idle after the advance: ${body.busy ?? 'unknown'}`);
-        next = body.nextTimerAtMs;
-        left -= stepMs;
-      }
-      return clock.now();
+      return advanceStackClock({
+        advanceEmulator: (ms) => void clock.advance(ms),
+        emulatorOffsetMs: () => clock.offsetMs(),
+        emulatorNow: () => clock.now(),
+        async devhost(method, p, body) {
+          const res = await fetch(`${url}${p}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+          return { status: res.status, body: await res.json() };
+        },
+      }, seconds);
     },
     async restartDevhost(signal: NodeJS.Signals = 'SIGKILL', envChanges: Record<string, string | undefined> = {}) {
       await new Promise<void>((resolve) => {
