@@ -75,19 +75,15 @@ export function deployableEntries(root: string, opts: ZipOptions): { name: strin
 }
 
 /**
- * Writes azd's zip of `root` to `zipFile` (Deflate, file entries only, with each file's mtime and
- * mode as rzip.go's `zip.FileInfoHeader`). Resolves with the entry count.
- * Each file is read whole and handed to yazl as a buffer: yazl then deflates the entries side by
- * side on libuv's thread pool and writes them in the order added, where `addFile` streams one
- * file at a time (open, read, deflate, close: four round trips per file, ~19k files here).
+ * Writes azd's zip of `root` to `zipFile` (Deflate, file entries only; each entry's mtime and mode
+ * from yazl's own stat of the file, as rzip.go's `zip.FileInfoHeader`). Resolves with the entry
+ * count. yazl streams one file at a time; handing it every file as a buffer (deflated side by side)
+ * measured four times slower on ~19k files (a zlib context per pending entry).
  */
 export async function createDeployableZip(root: string, zipFile: string, opts: ZipOptions): Promise<number> {
   const entries = deployableEntries(root, opts);
   const zip = new yazl.ZipFile();
-  for (const e of entries) {
-    const st = fs.statSync(e.source);
-    zip.addBuffer(fs.readFileSync(e.source), e.name, { mtime: st.mtime, mode: st.mode, compress: true });
-  }
+  for (const e of entries) zip.addFile(e.source, e.name, { compress: true });
   const done = new Promise<void>((resolve, reject) => {
     const out = fs.createWriteStream(zipFile);
     out.on('close', () => resolve());
