@@ -18,7 +18,7 @@ const Sequencer = require('@jest/test-sequencer').default;
 const KNOWN_SECONDS = {
   'test/e2e/demo.test.ts': 100,
   'test/integration/health.test.ts': 90,
-  'test/deploy/packaging.test.ts': 85,
+  'test/deploy/packaging.test.ts': 95,
   'test/integration/probes.test.ts': 47,
   'test/dataplane/forwarding.test.ts': 36,
   'test/integration/health-grace.test.ts': 35,
