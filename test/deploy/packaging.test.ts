@@ -152,8 +152,10 @@ describeReplay('azd deploy of the api service, replayed: prepackage hook, azd bu
   }, 300_000);
 
   afterAll(() => {
+    const started = Date.now();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+    console.log(`azd package replay: scratch folder deleted in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }, 120_000);
 
   it('azure.yaml: a ts function service whose prepackage hook is an inline sh script and whose package folder is dist', () => {
     expect({ language: service.language, host: service.host, shell: service.hooks?.prepackage?.shell, run: typeof service.hooks?.prepackage?.run }).toEqual({ language: 'ts', host: 'function', shell: 'sh', run: 'string' });

@@ -74,14 +74,16 @@ export function deployableEntries(root: string, opts: ZipOptions): { name: strin
   return entries;
 }
 
-/** Writes azd's zip of `root` to `zipFile` (Deflate, file entries only). Resolves with the entry count. */
+/**
+ * Writes azd's zip of `root` to `zipFile` (Deflate, file entries only; each entry's mtime and mode
+ * from yazl's own stat of the file, as rzip.go's `zip.FileInfoHeader`). Resolves with the entry
+ * count. yazl streams one file at a time; handing it every file as a buffer (deflated side by side)
+ * measured four times slower on ~19k files (a zlib context per pending entry).
+ */
 export async function createDeployableZip(root: string, zipFile: string, opts: ZipOptions): Promise<number> {
   const entries = deployableEntries(root, opts);
   const zip = new yazl.ZipFile();
-  for (const e of entries) {
-    const st = fs.statSync(e.source);
-    zip.addFile(e.source, e.name, { mtime: st.mtime, mode: st.mode, compress: true });
-  }
+  for (const e of entries) zip.addFile(e.source, e.name, { compress: true });
   const done = new Promise<void>((resolve, reject) => {
     const out = fs.createWriteStream(zipFile);
     out.on('close', () => resolve());
@@ -132,7 +134,11 @@ export function readZipEntries(zipFile: string): Promise<{ name: string; size: n
   });
 }
 
-/** Unpacks every file entry of a zip under `dir` (names checked to stay inside it), up to 32 files at a time. */
+/**
+ * Unpacks every file entry of a zip under `dir` (names checked to stay inside it), up to 32 entries
+ * inflating at a time; each file is written whole once inflated (one synchronous write, not a
+ * write stream per file).
+ */
 export function extractZip(zipFile: string, dir: string): Promise<void> {
   const LIMIT = 32;
   return new Promise((resolve, reject) => {
@@ -141,28 +147,42 @@ export function extractZip(zipFile: string, dir: string): Promise<void> {
       let pending = 0;
       let ended = false;
       let paused = false;
+      let failed = false;
+      const fail = (e: unknown): void => {
+        failed = true;
+        reject(e instanceof Error ? e : new Error(String(e)));
+      };
       const next = (): void => {
+        if (failed) return;
         if (pending < LIMIT) zip.readEntry();
         else paused = true;
       };
+      const settled = (): void => {
+        pending--;
+        if (ended && pending === 0) resolve();
+        else if (paused) {
+          paused = false;
+          next();
+        }
+      };
       zip.on('entry', (e: yauzl.Entry) => {
         const dest = path.resolve(dir, e.fileName);
-        if (!dest.startsWith(dir + path.sep)) return reject(new Error(`zip entry outside the folder: ${e.fileName}`));
-        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        if (!dest.startsWith(dir + path.sep)) return fail(new Error(`zip entry outside the folder: ${e.fileName}`));
         pending++;
         zip.openReadStream(e, (err2, stream) => {
-          if (err2 || !stream) return reject(err2 ?? new Error('no stream'));
-          const out = fs.createWriteStream(dest);
-          out.on('close', () => {
-            pending--;
-            if (ended && pending === 0) resolve();
-            else if (paused) {
-              paused = false;
-              next();
+          if (err2 || !stream) return fail(err2 ?? new Error('no stream'));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('error', fail);
+          stream.on('end', () => {
+            try {
+              fs.mkdirSync(path.dirname(dest), { recursive: true });
+              fs.writeFileSync(dest, Buffer.concat(chunks));
+            } catch (werr) {
+              return fail(werr);
             }
+            settled();
           });
-          out.on('error', reject);
-          stream.on('error', reject).pipe(out);
         });
         next();
       });
@@ -170,7 +190,7 @@ export function extractZip(zipFile: string, dir: string): Promise<void> {
         ended = true;
         if (pending === 0) resolve();
       });
-      zip.on('error', reject);
+      zip.on('error', fail);
       zip.readEntry();
     });
   });
