@@ -11,33 +11,34 @@ const Sequencer = require('@jest/test-sequencer').default;
  * when there is one, else the figure below; files with neither run after the rest, largest first.
  * Failed files of the last run still go first, as in jest's own order.
  *
- * KNOWN_SECONDS: a file's run time alone in seconds, with the other worker busy, measured on the
- * 2-core CI machine after issue 20 (health*: the target of its controllable clock; probes and
- * status-page on the clock: their time on a loaded machine scaled by their old entry over their
- * time before the clock on that machine; emulator/monitor/*: measured). Only the order
- * they give matters; a file that gets much faster or slower should move here.
+ * KNOWN_SECONDS: a file's run time in seconds in a full `npm test` on the 2-core CI machine after
+ * issue 20 (its controllable clock; measured, rounded). Only the order they give matters; a file
+ * that gets much faster or slower should move here.
  */
 const KNOWN_SECONDS = {
-  'test/integration/health.test.ts': 90,
-  'test/deploy/packaging.test.ts': 85,
-  'test/dataplane/forwarding.test.ts': 36,
-  'test/integration/probes.test.ts': 35,
-  'test/integration/health-grace.test.ts': 35,
+  'test/deploy/packaging.test.ts': 95,
   'test/devhost/stack.test.ts': 35,
-  'test/integration/lifecycle.test.ts': 26,
-  'test/integration/connections.test.ts': 22,
-  // Both demos with --fast-clock (issue 20): 25 s under load, 28 s wall.
-  'test/e2e/demo.test.ts': 25,
-  'test/integration/token-script.test.ts': 14,
-  'test/ui/status-page.test.ts': 13,
-  'test/integration/storage-identity.test.ts': 12,
+  'test/dataplane/forwarding.test.ts': 34,
+  'test/integration/probes.test.ts': 30,
+  'test/integration/health-limits.test.ts': 30,
+  'test/e2e/demo.test.ts': 28,
+  'test/integration/lifecycle.test.ts': 28,
+  'test/integration/connections.test.ts': 26,
+  'test/integration/health.test.ts': 25,
+  'test/ui/status-page.test.ts': 15,
+  'test/integration/health-broken.test.ts': 15,
   'test/integration/put-preconditions.test.ts': 11,
-  'test/devhost/exit-with-parent.test.ts': 8,
+  'test/integration/telemetry.test.ts': 10,
+  'test/integration/token-script.test.ts': 10,
+  'test/integration/stack-clock.test.ts': 9,
+  'test/integration/watch.test.ts': 8,
+  'test/engine/crash-resume.test.ts': 8,
+  'test/integration/roles.test.ts': 8,
+  'test/integration/action-routes.test.ts': 8,
+  'test/devhost/exit-with-parent.test.ts': 7,
+  'test/integration/storage-identity.test.ts': 7,
   'test/emulator/monitor/history.test.ts': 7,
-  'test/emulator/compute/operations.test.ts': 5,
-  'test/emulator/monitor/metrics.test.ts': 4,
-  'test/emulator/monitor/dimensions.test.ts': 2,
-  'test/emulator/monitor/pls-nat-ports.test.ts': 2,
+  'test/integration/health-grace.test.ts': 6,
 };
 
 class SlowFirstSequencer extends Sequencer {

@@ -339,7 +339,11 @@ describe('infrastructure', () => {
   });
 
   it('devhost killed in the middle of a run: after the restart the group is deleted and the run recorded interrupted', async () => {
+    // The kill and restart take real time, which the stack's clock counts too: with this file's
+    // 10 s deadline a loaded machine let the deadline end the run first (seen: 'deadline'). The
+    // run gets a deadline no restart reaches, so only the interruption can end it.
     await s.emu.control('PUT', '/containerinstance/settings', { runMs: 600_000 });
+    await s.restartDevhost('SIGKILL', { PLF_PROBE_DEADLINE_SECONDS: '600' });
     try {
       const location = await startRun('web');
       await eventually(async () => ((await groups()).length === 1 ? true : undefined), 'group created');
@@ -349,6 +353,7 @@ describe('infrastructure', () => {
       await noGroupsLeft();
     } finally {
       await s.emu.control('PUT', '/containerinstance/settings', { runMs: 0 });
+      await s.restartDevhost('SIGKILL', { PLF_PROBE_DEADLINE_SECONDS: String(DEADLINE_S) });
     }
   });
 });
