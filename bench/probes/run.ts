@@ -61,8 +61,11 @@ async function main(): Promise<void> {
   const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/onprem-web.json'), 'utf8')) as Record<string, unknown> & { dns: Record<string, unknown> };
   // The probes timer runs only when invoked here (its own schedule would add ticks to the counts).
   const s = await startStack({ PLF_CONNECTIONS_LINGER_SECONDS: '5', PLF_PROBE_SWEEP_SECONDS: String(SWEEP_S), PLF_PROBES_SCHEDULE: '0 0 0 1 1 *' });
-  const devhostUp = Date.now();
   try {
+    // The cleanup sweep's clock starts at the probes timer's first tick, which records when it
+    // swept last (core/probe-tick.ts cleanupDue: nothing recorded yet is not due).
+    await invokeAndWait(s, 'probesTimer');
+    const firstTick = Date.now();
     const forwards: [string, number, '1 port' | '3 ports'][] = [
       ['probe-one', 1, '1 port'],
       ['probe-three', 3, '3 ports'],
@@ -85,8 +88,8 @@ async function main(): Promise<void> {
     for (const [name, , label] of forwards) await runMany(s, name, label);
 
     // Timer ticks with nothing due (every PT15M, runs just happened): the first one is a cleanup
-    // sweep (due PLF_PROBE_SWEEP_SECONDS after devhost started), the one right after is idle.
-    await new Promise((r) => setTimeout(r, Math.max(0, devhostUp + SWEEP_S * 1000 + 500 - Date.now())));
+    // sweep (due PLF_PROBE_SWEEP_SECONDS after the first tick recorded its time), the one right after is idle.
+    await new Promise((r) => setTimeout(r, Math.max(0, firstTick + SWEEP_S * 1000 + 500 - Date.now())));
     for (const what of ['probes timer tick with the cleanup sweep due', 'probes timer idle tick'] as const) {
       await settleRequests(s, 1000, 10_000);
       await s.emu.control('DELETE', '/requests');

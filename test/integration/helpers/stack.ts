@@ -109,8 +109,16 @@ export interface StackOptions {
  */
 export async function startStack(extraEnv: Record<string, string> = {}, emulatorOptions: EmulatorOptions = {}, metrics?: StackMetrics, options: StackOptions = {}): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plf-stack-'));
-  const azurite = await startAzurite({ inMemory: true });
-  const emu = await startTestEmulator(emulatorOptions);
+  // Azurite and the emulator need nothing of each other: started side by side; if one fails, the
+  // other is stopped before the error is thrown.
+  const [azuriteStart, emuStart] = await Promise.allSettled([startAzurite({ inMemory: true }), startTestEmulator(emulatorOptions)]);
+  if (azuriteStart.status === 'rejected' || emuStart.status === 'rejected') {
+    if (azuriteStart.status === 'fulfilled') await azuriteStart.value.stop();
+    if (emuStart.status === 'fulfilled') await emuStart.value.stop();
+    throw azuriteStart.status === 'rejected' ? azuriteStart.reason : (emuStart as PromiseRejectedResult).reason;
+  }
+  const azurite = azuriteStart.value;
+  const emu = emuStart.value;
   const timing = await emu.control<{ metricGrainSeconds: number; metricPublicationDelaySeconds: number; error?: unknown }>('PUT', '/settings', metrics ? { metricGrainSeconds: metrics.grainSeconds, ...(metrics.publicationDelaySeconds !== undefined ? { metricPublicationDelaySeconds: metrics.publicationDelaySeconds } : {}) } : {});
   if (timing.status !== 200) throw new Error(`metric settings refused: ${JSON.stringify(timing.body)}`);
   const caFile = path.join(dir, 'ca.pem');
